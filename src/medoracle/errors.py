@@ -1,0 +1,50 @@
+"""The exception hierarchy. Every error a user can cause says what was wrong and where.
+
+    MedoracleError
+    ├── BadInput            a question, file or request we cannot use (→ HTTP 4xx, exit code 2)
+    │   ├── BadQuestion     empty, overlong or meaningless question
+    │   └── ReadError       one record of one file could not be read (file, line/record, reason)
+    ├── StoreError          the database is missing, locked or from a newer version
+    ├── WorkflowError       an editorial action not allowed in the article's state or for this user
+    │   └── PermissionDenied
+    └── ComposerError       a language-model composer failed (server down, bad response)
+"""
+
+from __future__ import annotations
+
+
+class MedoracleError(Exception):
+    """Base of every error medoracle raises on purpose."""
+
+
+class BadInput(MedoracleError):
+    """Input we cannot use; the message says why."""
+
+
+class BadQuestion(BadInput):
+    """A question that is empty, too long or has nothing to search for."""
+
+
+class ReadError(BadInput):
+    """One record of one file could not be read. The rest of the file still goes in."""
+
+    def __init__(self, path: str, where: str | int | None, reason: str) -> None:
+        self.path, self.where, self.reason = str(path), where, reason
+        loc = f"{path}:{where}" if where not in (None, "") else str(path)
+        super().__init__(f"{loc}: {reason}")
+
+
+class StoreError(MedoracleError):
+    """The database cannot be used as asked."""
+
+
+class WorkflowError(MedoracleError):
+    """An editorial action that the article's state does not allow."""
+
+
+class PermissionDenied(WorkflowError):
+    """The user's role does not allow this action."""
+
+
+class ComposerError(MedoracleError):
+    """A model-backed composer failed."""

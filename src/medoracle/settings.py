@@ -1,0 +1,103 @@
+"""One settings object, read from `MEDORACLE_*` environment variables and an optional TOML file.
+
+Precedence: explicit keyword arguments > environment > TOML file (`MEDORACLE_CONFIG` or
+`<data_dir>/medoracle.toml`) > defaults. Every field is described; `medoracle settings` prints them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import platformdirs
+
+
+def _default_data_dir() -> str:
+    return platformdirs.user_data_dir("medoracle", appauthor=False)
+
+
+@dataclass
+class Settings:
+    data_dir: str = field(default_factory=_default_data_dir,
+                          metadata={"help": "Where the default database and secrets live."})
+    db: str = field(default="", metadata={
+        "help": "Database: a SQLite file path or a postgresql:// URL. Empty: <data_dir>/medoracle.db "
+                "holding the bundled knowledge base."})
+    embedder: str = field(default="minilm-int8", metadata={
+        "help": "Embedding model: 'minilm-int8' (offline default) or 'none' (lexical only)."})
+    composer: str = field(default="extractive", metadata={
+        "help": "Answer composer: 'extractive' (no model), 'openai' (any OpenAI-compatible server) or 'llama-cpp'."})
+    llm_base_url: str = field(default="http://127.0.0.1:8080/v1",
+                              metadata={"help": "Base URL of an OpenAI-compatible server."})
+    llm_model: str = field(default="", metadata={"help": "Model name sent to the server, or a GGUF path."})
+    llm_api_key: str = field(default="", metadata={"help": "API key for the server, if it needs one."})
+    top_k: int = field(default=10, metadata={"help": "Passages returned by search."})
+    evidence_k: int = field(default=24, metadata={"help": "Passages the composer reads for one answer."})
+    min_relevance: float = field(default=0.3, metadata={
+        "help": "Abstain when no passage's relevance to the question reaches this (0..1)."})
+    approvals_required: int = field(default=1, metadata={
+        "help": "Reviewer approvals an article needs before it is Approved (1 to 3)."})
+    public_read: bool = field(default=True, metadata={"help": "Anyone may read articles without an account."})
+    public_ask: bool = field(default=True, metadata={"help": "Anyone may ask questions without an account."})
+    secret_key: str = field(default="", metadata={
+        "help": "Signs session cookies. Empty: generated once and kept in <data_dir>/secret_key."})
+    audience: str = field(default="clinician", metadata={"help": "Default audience: clinician, student or patient."})
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.approvals_required) <= 3:
+            raise ValueError("approvals_required must be between 1 and 3")
+        if self.audience not in ("clinician", "student", "patient"):
+            raise ValueError(f"audience must be clinician, student or patient, not {self.audience!r}")
+
+    @property
+    def database(self) -> str:
+        """The database actually used."""
+        return self.db or str(Path(self.data_dir) / "medoracle.db")
+
+    @property
+    def uses_default_database(self) -> bool:
+        return not self.db
+
+    @classmethod
+    def load(cls, config_file: str | None = None, **overrides: Any) -> "Settings":
+        values: dict[str, Any] = {}
+        hints = get_type_hints(cls)
+        path = config_file or os.environ.get("MEDORACLE_CONFIG")
+        if not path:
+            data_dir = overrides.get("data_dir") or os.environ.get("MEDORACLE_DATA_DIR") or _default_data_dir()
+            candidate = Path(data_dir) / "medoracle.toml"
+            path = str(candidate) if candidate.exists() else None
+        if path:
+            with open(path, "rb") as fh:
+                values.update(tomllib.load(fh).get("medoracle", {}))
+        for f in fields(cls):
+            env = os.environ.get(f"MEDORACLE_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: _coerce(hints[k], v) for k, v in values.items()})
+
+    @classmethod
+    def describe(cls) -> list[tuple[str, str, str]]:
+        """(name, default, help) for every setting, for docs and `medoracle settings`."""
+        out = []
+        for f in fields(cls):
+            default = f.default if f.default is not MISSING else "(per user)"
+            out.append((f.name, str(default), f.metadata.get("help", "")))
+        return out
+
+
+def _coerce(kind: Any, value: Any) -> Any:
+    if kind in (bool, "bool") and isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if kind in (int, "int"):
+        return int(value)
+    if kind in (float, "float"):
+        return float(value)
+    return value

@@ -1,0 +1,250 @@
+"""The clinical domain, as typed models.
+
+The chain is: a `Document` is cut into `Passage`s; retrieval turns passages into ranked `Evidence`; the
+composer writes `Statement`s (grouped in `Section`s) that cite `Reference`s by number; the whole is an
+`Answer`. Published answers become `Article`s that move through review via `ReviewEvent`s.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SECTION_SEPARATOR = " › "
+
+
+class DocType(str, Enum):
+    """What kind of evidence a document is; drives the ranking priors (guideline > review > trial > page)."""
+
+    guideline = "guideline"
+    systematic_review = "systematic_review"
+    trial = "trial"
+    review = "review"
+    consumer = "consumer"
+    textbook = "textbook"
+    other = "other"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "DocType":
+        if not value:
+            return cls.other
+        key = value.strip().lower().replace("-", "_").replace(" ", "_")
+        aliases = {"meta_analysis": "systematic_review", "rct": "trial", "randomized_controlled_trial": "trial",
+                   "patient": "consumer", "consumer_health": "consumer", "practice_guideline": "guideline"}
+        key = aliases.get(key, key)
+        try:
+            return cls(key)
+        except ValueError:
+            return cls.other
+
+
+class Audience(str, Enum):
+    """Who is asking: decides wording, not evidence."""
+
+    clinician = "clinician"
+    student = "student"
+    patient = "patient"
+
+
+Strength = Literal["strong", "conditional"]
+Certainty = Literal["high", "moderate", "low", "very_low"]
+
+
+class Grade(BaseModel):
+    """An evidence grade as the source printed it, plus its place on one common scale."""
+
+    model_config = ConfigDict(frozen=True)
+
+    printed: str = Field(description="The label exactly as the source prints it, e.g. 'Grade 1A' or '[I, A]'.")
+    scheme: str | None = Field(None, description="Rating scheme recognised, e.g. 'GRADE', 'ACC/AHA', 'ESMO'.")
+    strength: Strength | None = Field(None, description="Strength of the recommendation, normalised.")
+    certainty: Certainty | None = Field(None, description="Certainty (quality) of the evidence, normalised.")
+
+    @property
+    def rank(self) -> float:
+        """0..1, higher is stronger; used to prefer better-graded statements when relevance is close."""
+        s = {"strong": 0.6, "conditional": 0.3, None: 0.2}[self.strength]
+        c = {"high": 0.4, "moderate": 0.3, "low": 0.15, "very_low": 0.05, None: 0.1}[self.certainty]
+        return round(s + c, 3)
+
+
+class TextBlock(BaseModel):
+    """A run of text under one heading path, as a reader found it (before chunking)."""
+
+    path: list[str] = Field(default_factory=list, description="Heading path, outermost first.")
+    text: str = Field(description="The text under that heading.")
+    page: int | None = Field(None, description="1-based page number for paged formats (PDF).")
+
+
+class Document(BaseModel):
+    """One source document: a guideline, an abstract, a consumer page, a knowledge-base card."""
+
+    id: str = Field(description="Stable unique id, e.g. 'pmid:12345', 'ngc-2052', 'kb:mscc-mri'.")
+    text: str = Field(description="The full plain text.")
+    title: str = Field("", description="Title as published.")
+    url: str | None = Field(None, description="Canonical link to the source.")
+    source: str | None = Field(None, description="Publisher or organisation, e.g. 'NICE', 'Neurology'.")
+    doc_type: DocType = Field(DocType.other, description="Kind of evidence.")
+    published: str | None = Field(None, description="ISO date or year of publication.")
+    grade: str | None = Field(None, description="Evidence grade printed for the whole document, if any.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Any other fields the format gives.")
+    blocks: list[TextBlock] = Field(default_factory=list,
+                                    description="Structured text; when empty the chunker reads `text`.")
+
+    @field_validator("id")
+    @classmethod
+    def _id_present(cls, v: str) -> str:
+        if not str(v).strip():
+            raise ValueError("document id must not be empty")
+        return str(v).strip()
+
+    @field_validator("text")
+    @classmethod
+    def _text_present(cls, v: str) -> str:
+        if not v or not v.strip():
+            raise ValueError("document text must not be empty")
+        return v
+
+    @property
+    def year(self) -> int | None:
+        return year_of(self.published)
+
+
+class Passage(BaseModel):
+    """A retrievable chunk of a document that keeps where it came from."""
+
+    id: str = Field(description="'<doc_id>#<position>'.")
+    doc_id: str = Field(description="Id of the parent document.")
+    text: str = Field(description="Whole sentences only.")
+    section: str = Field("", description="Heading path joined with ' › '.")
+    position: int = Field(0, description="Order of the passage within its document.")
+    page: int | None = Field(None, description="Page number for paged formats.")
+    doc_type: DocType = Field(DocType.other, description="Copied from the document, for filtering and priors.")
+    published: str | None = Field(None, description="Copied from the document.")
+    grade: Grade | None = Field(None, description="Evidence grade printed in or inherited by this passage.")
+
+
+class Evidence(BaseModel):
+    """A passage retrieved for a question, with its document's metadata and why it ranked."""
+
+    passage: Passage
+    title: str = ""
+    url: str | None = None
+    source: str | None = None
+    score: float = Field(0.0, description="Final fused score (higher is better).")
+    explain: dict[str, Any] = Field(default_factory=dict,
+                                    description="lexical_rank, dense_rank, rrf, prior, … for --explain.")
+
+    @property
+    def doc_id(self) -> str:
+        return self.passage.doc_id
+
+
+class Reference(BaseModel):
+    """An entry in an answer's numbered reference list."""
+
+    n: int = Field(description="The number printed in the answer, from 1, in order of first use.")
+    doc_id: str
+    title: str = ""
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    doc_type: DocType = DocType.other
+    passage_ids: list[str] = Field(default_factory=list, description="Passages of this document cited.")
+    quotes: list[str] = Field(default_factory=list, description="The exact passage text cited, for hover.")
+
+
+class Statement(BaseModel):
+    """One sentence of an answer, with the references that support it."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list, description="Reference numbers `n`.")
+    grade: str | None = Field(None, description="Grade as printed by the cited source.")
+    grade_norm: Grade | None = Field(None, description="The same grade on the common scale.")
+    support: float | None = Field(None, description="Verifier's support score, 0..1.")
+    passage_ids: list[str] = Field(default_factory=list, description="Cited passages (internal keys).")
+    facet: str | None = Field(None, description="Section key the composer chose.")
+
+
+class Section(BaseModel):
+    """A titled group of statements, e.g. 'First-line treatment'."""
+
+    key: str = Field(description="Stable facet key, e.g. 'first_line'.")
+    title: str
+    statements: list[Statement] = Field(default_factory=list)
+
+
+class DroppedStatement(BaseModel):
+    """A candidate statement the verifier removed, and why: kept for audit, never shown as fact."""
+
+    text: str
+    reason: str
+
+
+class Answer(BaseModel):
+    """A complete answer, or an explicit abstention."""
+
+    question: str
+    summary: str = Field("", description="The bottom line.")
+    summary_citations: list[int] = Field(default_factory=list)
+    sections: list[Section] = Field(default_factory=list)
+    references: list[Reference] = Field(default_factory=list)
+    follow_ups: list[str] = Field(default_factory=list, description="Suggested next questions.")
+    abstained: bool = False
+    abstain_reason: str | None = None
+    audience: Audience = Audience.clinician
+    dropped: list[DroppedStatement] = Field(default_factory=list)
+    timings: dict[str, float] = Field(default_factory=dict, description="Milliseconds per stage.")
+    thread_id: str | None = None
+    resolved_question: str | None = Field(None, description="The question as rewritten with thread context.")
+    notes: list[str] = Field(default_factory=list, description="Things the reader should know, e.g. fallbacks.")
+
+    def statements(self) -> list[Statement]:
+        return [s for sec in self.sections for s in sec.statements]
+
+
+class ArticleStatus(str, Enum):
+    """Editorial states. Only `approved` drops the 'pending human review' banner."""
+
+    submitted = "submitted"
+    under_review = "under_review"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    rejected = "rejected"
+    retracted = "retracted"
+
+
+class Article(BaseModel):
+    """A published answer under editorial control."""
+
+    id: int | None = None
+    slug: str
+    question: str
+    answer: Answer
+    status: ArticleStatus = ArticleStatus.submitted
+    version: int = 1
+    author: str | None = Field(None, description="Username of the submitter.")
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class ReviewEvent(BaseModel):
+    """One action in an article's editorial history (also written to the audit log)."""
+
+    article_id: int
+    version: int
+    actor: str
+    action: str = Field(description="submit, start_review, approve, request_changes, reject, resubmit, retract, edit")
+    comment: str | None = None
+    section: str | None = Field(None, description="Section key a requested change refers to.")
+    at: str | None = None
+
+
+def year_of(published: str | None) -> int | None:
+    """The year of an ISO date or year string, or None."""
+    if not published:
+        return None
+    head = str(published).strip()[:4]
+    return int(head) if head.isdigit() else None
