@@ -124,6 +124,8 @@ class Passage(BaseModel):
     doc_type: DocType = Field(DocType.other, description="Copied from the document, for filtering and priors.")
     published: str | None = Field(None, description="Copied from the document.")
     grade: Grade | None = Field(None, description="Evidence grade printed in or inherited by this passage.")
+    facet: str | None = Field(None, description="Answer section the source itself declares (knowledge-base "
+                                                "cards), preferred over the classifier's guess.")
 
 
 class Evidence(BaseModel):
