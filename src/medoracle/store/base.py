@@ -1,0 +1,85 @@
+"""The Store protocol: what retrieval, ingestion and the service need from a database.
+
+SQLite (the embedded default) and PostgreSQL (scale-out) implement it; callers never see SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from medoracle.types import Document, Passage
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Restrictions a clinician can put on evidence: kinds of document and how recent."""
+
+    doc_types: tuple[str, ...] = ()
+    since_year: int | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.doc_types and self.since_year is None
+
+
+@dataclass
+class StoreStats:
+    documents: int = 0
+    passages: int = 0
+    embedded: int = 0
+    embedder: str | None = None
+    by_doc_type: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """A document's citation metadata, without its text."""
+
+    id: str
+    title: str
+    url: str | None
+    source: str | None
+    doc_type: str
+    published: str | None
+    grade: str | None
+    metadata: dict
+
+
+@runtime_checkable
+class Store(Protocol):
+    path: str
+
+    def connect(self) -> sqlite3.Connection:
+        """A connection for the current thread (for modules that own tables: articles, users, threads)."""
+
+    def add(self, document: Document, passages: Sequence[Passage], content_hash: str) -> bool:
+        """Store one document with its passages; False when identical content is already there."""
+
+    def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
+        """Store a batch in one transaction; returns (added, unchanged)."""
+
+    def has_hash(self, content_hash: str) -> bool: ...
+
+    def lexical(self, fts_query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        """(passage_id, bm25 score, higher is better) for an FTS5 query string."""
+
+    def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        """(passage_id, cosine) by exact search over stored embeddings."""
+
+    def passages(self, ids: Sequence[str]) -> list[Passage]: ...
+
+    def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]: ...
+
+    def unembedded(self, limit: int) -> list[tuple[int, str]]:
+        """(rowid, text) of passages without an embedding, for resumable embedding."""
+
+    def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None: ...
+
+    def stats(self) -> StoreStats: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,273 @@
+"""The embedded default store: one SQLite file with FTS5 and float16 embedding BLOBs.
+
+Vectors are searched exactly with numpy: at 10^5 passages × 384 dims a matrix-vector product takes a few
+milliseconds, so an ANN index would add complexity without a measured need.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from medoracle.errors import StoreError
+from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats
+from medoracle.store.migrations import Migrations
+from medoracle.types import DocType, Document, Grade, Passage, year_of
+
+migrations = Migrations("store")
+
+
+@migrations.register
+def create_documents_and_passages(conn: sqlite3.Connection) -> None:
+    conn.executescript("""
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', url TEXT, source TEXT,
+            doc_type TEXT NOT NULL, published TEXT, year INTEGER, grade TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}', content_hash TEXT NOT NULL, ingested_at TEXT NOT NULL);
+        CREATE UNIQUE INDEX documents_hash ON documents(content_hash);
+        CREATE TABLE passages (
+            rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL, section TEXT NOT NULL DEFAULT '', page INTEGER,
+            title TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, doc_type TEXT NOT NULL,
+            published TEXT, year INTEGER, grade TEXT, facet TEXT);
+        CREATE INDEX passages_doc ON passages(doc_id);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            title, section, text, content='passages', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2');
+        CREATE TABLE embeddings (passage_rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    """)
+
+
+class SQLiteStore:
+    """Documents, passages, the FTS5 index and embeddings in one WAL-mode SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._matrix_lock = threading.Lock()
+        self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        try:
+            migrations.apply(self.connect())
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
+
+    # -- connections -------------------------------------------------------------------------------
+    def connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, consistent always
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- writing -----------------------------------------------------------------------------------
+    def has_hash(self, content_hash: str) -> bool:
+        row = self.connect().execute("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
+        return row is not None
+
+    def add(self, document: Document, passages: Sequence[Passage], content_hash: str) -> bool:
+        added, _ = self.add_many([(document, passages, content_hash)])
+        return added == 1
+
+    def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
+        conn = self.connect()
+        added = unchanged = 0
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with conn:  # one transaction: a killed ingest leaves the batch either absent or complete
+            for doc, passages, content_hash in items:
+                if conn.execute("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)).fetchone():
+                    unchanged += 1
+                    continue
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                    self._delete_document(conn, doc.id)  # same id, new content: the new version replaces it
+                year = year_of(doc.published)
+                conn.execute(
+                    "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (doc.id, doc.title, doc.url, doc.source, doc.doc_type.value, doc.published, year, doc.grade,
+                     json.dumps(doc.metadata, default=str), content_hash, now))
+                for p in passages:
+                    cur = conn.execute(
+                        "INSERT INTO passages (id, doc_id, position, section, page, title, text, doc_type, "
+                        "published, year, grade, facet) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (p.id, doc.id, p.position, p.section, p.page, doc.title, p.text, p.doc_type.value,
+                         p.published, year, p.grade.model_dump_json() if p.grade else None, p.facet))
+                    conn.execute("INSERT INTO passages_fts(rowid, title, section, text) VALUES (?,?,?,?)",
+                                 (cur.lastrowid, doc.title, p.section, p.text))
+                added += 1
+        return added, unchanged
+
+    def _delete_document(self, conn: sqlite3.Connection, doc_id: str) -> None:
+        rows = conn.execute("SELECT rowid, title, section, text FROM passages WHERE doc_id = ?", (doc_id,)).fetchall()
+        for r in rows:
+            conn.execute("INSERT INTO passages_fts(passages_fts, rowid, title, section, text) "
+                         "VALUES ('delete', ?, ?, ?, ?)", (r["rowid"], r["title"], r["section"], r["text"]))
+            conn.execute("DELETE FROM embeddings WHERE passage_rowid = ?", (r["rowid"],))
+        conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    # -- embeddings --------------------------------------------------------------------------------
+    def unembedded(self, limit: int) -> list[tuple[int, str]]:
+        rows = self.connect().execute(
+            "SELECT p.rowid, p.title, p.section, p.text FROM passages p "
+            "LEFT JOIN embeddings e ON e.passage_rowid = p.rowid WHERE e.passage_rowid IS NULL "
+            "ORDER BY p.rowid LIMIT ?", (limit,)).fetchall()
+        return [(r["rowid"], embedding_text(r["title"], r["section"], r["text"])) for r in rows]
+
+    def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
+        conn = self.connect()
+        with conn:
+            current = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+            if current and current[0] != embedder:
+                raise StoreError(f"{self.path} holds embeddings from {current[0]!r}, not {embedder!r}; "
+                                 "re-embed with `medoracle embed --reset`")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder,))
+            conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
+                             [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)])
+
+    def reset_embeddings(self) -> None:
+        conn = self.connect()
+        with conn:
+            conn.execute("DELETE FROM embeddings")
+            conn.execute("DELETE FROM meta WHERE key = 'embedder'")
+        self._matrix = None
+
+    def embedder_name(self) -> str | None:
+        row = self.connect().execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
+        return row[0] if row else None
+
+    def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        conn = self.connect()
+        count = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+        with self._matrix_lock:
+            if self._matrix is None or self._matrix[0] != count:
+                rows = conn.execute(
+                    "SELECT p.rowid, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
+                    "JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid").fetchall()
+                rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                kinds = np.array([r[1] for r in rows], dtype=object)
+                years = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
+                if rows:
+                    matrix = np.frombuffer(b"".join(r[3] for r in rows), dtype=np.float16).reshape(len(rows), -1)
+                    matrix = matrix.astype(np.float32)
+                else:
+                    matrix = np.zeros((0, 0), dtype=np.float32)
+                self._matrix = (count, rowids, kinds, years, matrix)
+            _, rowids, kinds, years, matrix = self._matrix
+        return rowids, kinds, years, matrix
+
+    # -- searching ---------------------------------------------------------------------------------
+    def lexical(self, fts_query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        if not fts_query.strip():
+            return []
+        where, params = _filter_sql(filters, alias="p")
+        sql = ("SELECT p.id, -bm25(passages_fts, 3.0, 2.0, 1.0) AS score FROM passages_fts "
+               "JOIN passages p ON p.rowid = passages_fts.rowid "
+               f"WHERE passages_fts MATCH ? {where} ORDER BY bm25(passages_fts, 3.0, 2.0, 1.0) LIMIT ?")
+        try:
+            rows = self.connect().execute(sql, (fts_query, *params, k)).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"full-text query failed ({exc}); query was {fts_query!r}") from exc
+        return [(r[0], float(r[1])) for r in rows]
+
+    def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        rowids, kinds, years, matrix = self._load_matrix()
+        if matrix.shape[0] == 0:
+            return []
+        if matrix.shape[1] != vector.shape[-1]:
+            raise StoreError(f"stored embeddings have {matrix.shape[1]} dimensions, the query has {vector.shape[-1]}")
+        scores = matrix @ vector.astype(np.float32)
+        if filters and not filters.empty:
+            mask = np.ones(len(scores), dtype=bool)
+            if filters.doc_types:
+                mask &= np.isin(kinds, list(filters.doc_types))
+            if filters.since_year is not None:
+                mask &= years >= filters.since_year
+            scores = np.where(mask, scores, -np.inf)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        top = [i for i in top if np.isfinite(scores[i])]
+        if not top:
+            return []
+        wanted = [int(rowids[i]) for i in top]
+        marks = ",".join("?" * len(wanted))
+        ids = dict(self.connect().execute(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted).fetchall())
+        return [(ids[int(rowids[i])], float(scores[i])) for i in top if int(rowids[i]) in ids]
+
+    # -- reading -----------------------------------------------------------------------------------
+    def passages(self, ids: Sequence[str]) -> list[Passage]:
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.connect().execute(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)).fetchall()
+        by_id = {r["id"]: _passage(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
+        if not ids:
+            return {}
+        unique = list(dict.fromkeys(ids))
+        marks = ",".join("?" * len(unique))
+        rows = self.connect().execute(
+            f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents WHERE id IN ({marks})",
+            unique).fetchall()
+        return {r["id"]: DocumentMeta(r["id"], r["title"], r["url"], r["source"], r["doc_type"], r["published"],
+                                      r["grade"], json.loads(r["metadata"] or "{}")) for r in rows}
+
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        rows = self.connect().execute("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
+        return [_passage(r) for r in rows]
+
+    def stats(self) -> StoreStats:
+        conn = self.connect()
+        by_type = dict(conn.execute("SELECT doc_type, count(*) FROM documents GROUP BY doc_type").fetchall())
+        return StoreStats(
+            documents=sum(by_type.values()),
+            passages=conn.execute("SELECT count(*) FROM passages").fetchone()[0],
+            embedded=conn.execute("SELECT count(*) FROM embeddings").fetchone()[0],
+            embedder=self.embedder_name(), by_doc_type=by_type)
+
+
+def embedding_text(title: str, section: str, text: str) -> str:
+    """What gets embedded: the passage with its document title and section, so short passages keep context."""
+    head = " — ".join(x for x in (title, section) if x)
+    return f"{head}: {text}" if head else text
+
+
+def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list]:
+    if not filters or filters.empty:
+        return "", []
+    parts, params = [], []
+    if filters.doc_types:
+        parts.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
+        params.extend(filters.doc_types)
+    if filters.since_year is not None:
+        parts.append(f"{alias}.year >= ?")
+        params.append(filters.since_year)
+    return " AND " + " AND ".join(parts), params
+
+
+def _passage(r: sqlite3.Row) -> Passage:
+    return Passage(id=r["id"], doc_id=r["doc_id"], text=r["text"], section=r["section"], position=r["position"],
+                   page=r["page"], doc_type=DocType(r["doc_type"]), published=r["published"],
+                   grade=Grade.model_validate_json(r["grade"]) if r["grade"] else None, facet=r["facet"])
