@@ -1,0 +1,46 @@
+"""Build (or refresh) the default database from the bundled cards on first use.
+
+The cards go through the ordinary Markdown reader and ingest pipeline: the knowledge base is a corpus like
+any other, not a special path. A fingerprint of the card files decides whether anything needs doing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from medoracle.ingest.pipeline import embed_pending, ingest
+from medoracle.kb import card_paths
+from medoracle.settings import Settings
+
+
+def fingerprint() -> str:
+    h = hashlib.sha256()
+    for path in card_paths():
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def ensure_knowledge_base(store, settings: Settings, *, on_progress: Callable[[str], None] | None = None) -> bool:
+    """Load the bundled cards into `store` if they are not there yet; True when something was built."""
+    from medoracle.embed import get_embedder
+
+    conn = store.connect()
+    wanted = fingerprint()
+    row = conn.execute("SELECT value FROM meta WHERE key = 'kb_fingerprint'").fetchone()
+    if row and row[0] == wanted:
+        return False
+    if on_progress:
+        on_progress("Building the starter knowledge base (first use only)…")
+    summary = ingest(card_paths(), store, fmt="markdown")
+    if summary.errors:
+        raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
+    embedder = get_embedder(settings.embedder)
+    if embedder is not None:
+        embed_pending(store, embedder)
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('kb_fingerprint', ?)", (wanted,))
+    if on_progress:
+        on_progress(f"Knowledge base ready: {summary.added} cards and topic pages, {summary.passages} passages.")
+    return True

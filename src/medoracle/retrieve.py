@@ -1,0 +1,198 @@
+"""Question → ranked evidence: lexical (FTS5 BM25) and dense search, fused, adjusted by clinical priors,
+deduplicated. Every result carries why it ranked, for `--explain`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from medoracle.errors import BadQuestion
+from medoracle.store.base import SearchFilters
+from medoracle.types import Evidence, year_of
+from medoracle.vocab import QueryTerms, understand
+
+MAX_QUESTION_CHARS = 2000
+POOL = 100          # candidates taken from each retriever before fusion
+RRF_K = 60          # the usual reciprocal-rank-fusion constant; flattens the head so neither list dominates
+PRIOR_WEIGHT = 0.25  # priors reorder close calls only: at most +25% of a fused score
+
+# What a clinician would rather read when relevance is close: synthesised, graded evidence first.
+DOC_TYPE_PRIOR = {"guideline": 1.0, "systematic_review": 0.85, "trial": 0.6, "review": 0.55,
+                  "textbook": 0.5, "other": 0.4, "consumer": 0.35}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Retrieval:
+    """The evidence found for a question, with the understanding of it and anything the reader should know."""
+
+    question: str
+    query: QueryTerms
+    evidence: list[Evidence]
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    mode: str = "hybrid"
+
+
+def check_question(question: str) -> str:
+    """The question, stripped; BadQuestion when it cannot be searched."""
+    if question is None or not str(question).strip():
+        raise BadQuestion("the question is empty")
+    q = " ".join(str(question).split())
+    if len(q) > MAX_QUESTION_CHARS:
+        raise BadQuestion(f"the question is {len(q):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+                          "Ask one focused clinical question.")
+    if not _WORD.search(q):
+        raise BadQuestion("the question has no words to search for")
+    return q
+
+
+def fts_query(query: QueryTerms) -> str:
+    """An FTS5 query OR-ing the content terms, adjacent-term phrases and vocabulary expansions.
+
+    Every token is double-quoted, so FTS5 operators typed by a user (NEAR, AND(, *, quotes) are plain text.
+    """
+    clauses: list[str] = []
+    seen: set[str] = set()
+
+    def add(words: list[str]) -> None:
+        words = [w for w in words if w]
+        key = " ".join(words)
+        if words and key not in seen:
+            seen.add(key)
+            clauses.append(" ".join(f'"{w}"' for w in words) if len(words) == 1 else
+                           '"' + " ".join(words) + '"')
+
+    terms = [t for t in query.terms if t not in query.negated]
+    for t in terms:
+        add(_WORD.findall(t.lower()))
+    for a, b in zip(terms, terms[1:]):
+        add(_WORD.findall(f"{a} {b}".lower()))
+    for alternatives in query.expansions.values():
+        for alt in alternatives:
+            add(_WORD.findall(alt.lower()))
+    return " OR ".join(clauses)
+
+
+def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: SearchFilters | None = None,
+             per_document: int = 3) -> Retrieval:
+    started = time.perf_counter()
+    q = check_question(question)
+    query = understand(q)
+    if not query.terms and not query.expansions:
+        raise BadQuestion("the question has only common words (like 'what', 'is', 'the'); "
+                          "name a condition, test or treatment")
+    out = Retrieval(question=q, query=query, evidence=[])
+    t0 = time.perf_counter()
+    out.timings["understand"] = (t0 - started) * 1000
+
+    lexical = store.lexical(fts_query(query), POOL, filters)
+    t1 = time.perf_counter()
+    out.timings["lexical"] = (t1 - t0) * 1000
+
+    dense: list[tuple[str, float]] = []
+    if embedder is None:
+        out.mode = "lexical"
+    else:
+        stored = store.embedder_name()
+        if stored is None:
+            out.mode = "lexical"
+            out.notes.append("This database has no embeddings yet, so search was lexical only "
+                             "(run `medoracle embed` to add them).")
+        elif stored != embedder.name:
+            out.mode = "lexical"
+            out.notes.append(f"The database was embedded with {stored!r}, not {embedder.name!r}: lexical search only.")
+        else:
+            vector = embedder.embed([_dense_text(query)])[0]
+            dense = store.dense(np.asarray(vector), POOL, filters)
+    t2 = time.perf_counter()
+    out.timings["dense"] = (t2 - t1) * 1000
+
+    out.evidence = _fuse(lexical, dense, store, k, per_document)
+    out.timings["fuse"] = (time.perf_counter() - t2) * 1000
+    out.timings["retrieve"] = (time.perf_counter() - started) * 1000
+    return out
+
+
+def search(question: str, store, *, k: int = 10, embedder=None, filters: SearchFilters | None = None) -> list[Evidence]:
+    return retrieve(question, store, k=k, embedder=embedder, filters=filters).evidence
+
+
+def _dense_text(query: QueryTerms) -> str:
+    # spelling abbreviations out helps a small embedding model that has seldom seen "MSCC" or "SBRT"
+    extra = [alt for alts in query.expansions.values() for alt in alts[:1]]
+    return query.text + (" (" + "; ".join(extra) + ")" if extra else "")
+
+
+def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
+          per_document: int) -> list[Evidence]:
+    explain: dict[str, dict] = {}
+    for rank, (pid, score) in enumerate(lexical, 1):
+        explain.setdefault(pid, {})
+        explain[pid].update(lexical_rank=rank, lexical_score=round(score, 3))
+    for rank, (pid, score) in enumerate(dense, 1):
+        explain.setdefault(pid, {})
+        explain[pid].update(dense_rank=rank, dense_score=round(score, 4))
+    if not explain:
+        return []
+    for info in explain.values():
+        rrf = sum(1.0 / (RRF_K + info[key]) for key in ("lexical_rank", "dense_rank") if key in info)
+        info["rrf"] = round(rrf, 5)
+    # take generously before priors and dedupe, then cut to k
+    shortlist = sorted(explain, key=lambda p: -explain[p]["rrf"])[: max(k * 4, 40)]
+    passages = {p.id: p for p in store.passages(shortlist)}
+    docs = store.documents([p.doc_id for p in passages.values()])
+    scored: list[Evidence] = []
+    for pid in shortlist:
+        p = passages.get(pid)
+        if p is None:
+            continue
+        info = explain[pid]
+        prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
+        info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
+        meta = docs.get(p.doc_id)
+        scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
+                               source=meta.source if meta else None,
+                               score=info["rrf"] * (1 + PRIOR_WEIGHT * prior), explain=info))
+    scored.sort(key=lambda e: -e.score)
+    return _dedupe(scored, k, per_document)
+
+
+def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:
+    """0..1: evidence type (most), recency, and a printed grade."""
+    kind = DOC_TYPE_PRIOR.get(doc_type, 0.4)
+    recency = 0.5 if year is None else min(max((year - 1995) / 30, 0.0), 1.0)
+    graded = grade_rank if grade_rank is not None else 0.0
+    return 0.6 * kind + 0.25 * recency + 0.15 * graded
+
+
+def _dedupe(ranked: list[Evidence], k: int, per_document: int) -> list[Evidence]:
+    kept: list[Evidence] = []
+    kept_tokens: list[set[str]] = []
+    texts: set[str] = set()
+    per_doc: dict[str, int] = {}
+    for ev in ranked:
+        norm = " ".join(_WORD.findall(ev.passage.text.lower()))
+        if norm in texts:
+            continue  # the same text published twice (common in consumer sites) says nothing new
+        tokens = set(norm.split())
+        if any(kept[i].doc_id == ev.doc_id and _jaccard(tokens, kept_tokens[i]) > 0.8 for i in range(len(kept))):
+            continue
+        if per_doc.get(ev.doc_id, 0) >= per_document:
+            continue
+        per_doc[ev.doc_id] = per_doc.get(ev.doc_id, 0) + 1
+        texts.add(norm)
+        kept.append(ev)
+        kept_tokens.append(tokens)
+        if len(kept) >= k:
+            break
+    return kept
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0

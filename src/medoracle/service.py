@@ -1,0 +1,122 @@
+"""`answer(question, …)`: the stages wired together. Components are injected or built from settings.
+
+    understand → retrieve → compose → verify → (thread numbering) → tailor
+
+A `Clinic` holds the long-lived parts (store, embedder, composer) so a server builds them once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from medoracle.settings import Settings
+from medoracle.store import SearchFilters, open_store
+from medoracle.types import Answer, Audience, Section
+
+DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
+
+
+@dataclass
+class Clinic:
+    """The long-lived components one deployment answers with."""
+
+    settings: Settings
+    store: object
+    embedder: object | None
+    composer: object
+
+    @classmethod
+    def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
+              on_progress=None) -> "Clinic":
+        from medoracle.compose import get_composer
+        from medoracle.embed import get_embedder
+
+        settings = settings or Settings.load()
+        if store is None:
+            store = open_store(settings)
+            if settings.uses_default_database:
+                from medoracle.kb.build import ensure_knowledge_base
+                ensure_knowledge_base(store, settings, on_progress=on_progress)
+        if embedder is DEFAULT:
+            embedder = get_embedder(settings.embedder)
+        if composer is None:
+            composer = get_composer(settings.composer, embedder=embedder, settings=settings)
+        return cls(settings=settings, store=store, embedder=embedder, composer=composer)
+
+    def answer(self, question: str, *, audience: Audience | str = Audience.clinician, thread_id: str | None = None,
+               filters: SearchFilters | None = None) -> Answer:
+        events = list(self.answer_stream(question, audience=audience, thread_id=thread_id, filters=filters))
+        return events[-1][1]
+
+    def answer_stream(self, question: str, *, audience: Audience | str = Audience.clinician,
+                      thread_id: str | None = None,
+                      filters: SearchFilters | None = None) -> Iterator[tuple[str, object]]:
+        """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
+        from medoracle.audience import tailor
+        from medoracle.retrieve import check_question, retrieve
+        from medoracle.threads import ThreadStore, renumber_with_thread, resolve_followup
+        from medoracle.verify import verify
+
+        started = time.perf_counter()
+        audience = Audience(audience)
+        asked = check_question(question)
+        threads = ThreadStore(self.store.connect)
+        thread = threads.get(thread_id) if thread_id else None
+        resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
+        yield "status", "Searching the evidence…"
+        found = retrieve(resolved, self.store, k=self.settings.evidence_k, embedder=self.embedder, filters=filters)
+        yield "status", f"Reading {len(found.evidence)} passages…"
+        draft = self.composer.compose(resolved, found.evidence, audience=audience)
+        checked = verify(draft, found.evidence, self.embedder)
+        checked.question = asked
+        checked.resolved_question = resolved if resolved != asked else None
+        checked.notes = [*found.notes, *checked.notes]
+        if thread is not None:
+            checked = renumber_with_thread(checked, thread)
+        final = tailor(checked, audience)
+        final.audience = audience
+        if thread_id:
+            threads.append(thread_id, final)
+            final.thread_id = thread_id
+        final.timings = {**found.timings, **checked.timings, "total": (time.perf_counter() - started) * 1000}
+        for section in final.sections:
+            yield "section", section
+        yield "answer", final
+
+
+_clinics: dict[str, Clinic] = {}
+_clinics_lock = threading.Lock()
+
+
+def clinic_for(settings: Settings | None = None, **components) -> Clinic:
+    """A cached Clinic per database, so repeated calls do not reload models."""
+    settings = settings or Settings.load()
+    if components:
+        return Clinic.build(settings, **components)
+    key = f"{settings.database}|{settings.embedder}|{settings.composer}"
+    with _clinics_lock:
+        if key not in _clinics:
+            _clinics[key] = Clinic.build(settings)
+        return _clinics[key]
+
+
+def answer(question: str, *, settings: Settings | None = None, store=None, composer=None, embedder=DEFAULT,
+           audience: Audience | str = Audience.clinician, thread_id: str | None = None,
+           filters: SearchFilters | None = None) -> Answer:
+    """Answer one clinical question (or abstain). Raises BadQuestion for unusable questions."""
+    components = {k: v for k, v in (("store", store), ("composer", composer)) if v is not None}
+    if embedder is not DEFAULT:
+        components["embedder"] = embedder
+    clinic = clinic_for(settings, **components)
+    return clinic.answer(question, audience=audience, thread_id=thread_id, filters=filters)
+
+
+def answer_stream(question: str, *, settings: Settings | None = None, audience: Audience | str = Audience.clinician,
+                  thread_id: str | None = None) -> Iterator[tuple[str, object]]:
+    return clinic_for(settings).answer_stream(question, audience=audience, thread_id=thread_id)
+
+
+__all__ = ["Clinic", "Section", "answer", "answer_stream", "clinic_for"]
