@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, open_store
-from medoracle.types import Answer, Audience, Section
+from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
@@ -91,15 +91,15 @@ _clinics: dict[str, Clinic] = {}
 _clinics_lock = threading.Lock()
 
 
-def clinic_for(settings: Settings | None = None, **components) -> Clinic:
-    """A cached Clinic per database, so repeated calls do not reload models."""
+def clinic_for(settings: Settings | None = None, *, on_progress=None, **components) -> Clinic:
+    """A cached Clinic per database, so repeated calls do not reload models or rebuild the knowledge base."""
     settings = settings or Settings.load()
     if components:
-        return Clinic.build(settings, **components)
+        return Clinic.build(settings, on_progress=on_progress, **components)
     key = f"{settings.database}|{settings.embedder}|{settings.composer}"
     with _clinics_lock:
         if key not in _clinics:
-            _clinics[key] = Clinic.build(settings)
+            _clinics[key] = Clinic.build(settings, on_progress=on_progress)
         return _clinics[key]
 
 
@@ -119,4 +119,4 @@ def answer_stream(question: str, *, settings: Settings | None = None, audience: 
     return clinic_for(settings).answer_stream(question, audience=audience, thread_id=thread_id)
 
 
-__all__ = ["Clinic", "Section", "answer", "answer_stream", "clinic_for"]
+__all__ = ["Clinic", "answer", "answer_stream", "clinic_for"]
