@@ -1,0 +1,66 @@
+"""The SQLite store: FTS5, filters, exact dense search, migrations recorded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medoracle.errors import StoreError
+from medoracle.ingest.pipeline import embed_pending, ingest
+from medoracle.store import SearchFilters, SQLiteStore
+
+
+def test_migrations_are_recorded_once(tmp_path):
+    s = SQLiteStore(tmp_path / "m.db")
+    names = [r[0] for r in s.connect().execute("SELECT name FROM _migrations WHERE namespace = 'store'")]
+    assert names == ["create_documents_and_passages"]
+    s.close()
+    again = SQLiteStore(tmp_path / "m.db")
+    assert again.connect().execute("SELECT count(*) FROM _migrations").fetchone()[0] == 1
+
+
+def test_wal_mode(store):
+    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_lexical_search_and_filters(store, clinical_jsonl):
+    ingest([clinical_jsonl], store)
+    hits = store.lexical('"neutropenia"', 10)
+    assert [h[0].split("#")[0] for h in hits] == ["g2"]
+    both = store.lexical('"spinal" OR "spine"', 10)
+    assert {h[0].split("#")[0] for h in both} >= {"g1", "c1", "t1"}
+    only_guidelines = store.lexical('"spinal" OR "spine"', 10, SearchFilters(doc_types=("guideline",)))
+    assert {h[0].split("#")[0] for h in only_guidelines} == {"g1"}
+    recent = store.lexical('"spinal" OR "spine"', 10, SearchFilters(since_year=2020))
+    assert {h[0].split("#")[0] for h in recent} == {"g1", "t1"}
+
+
+def test_dense_search_is_exact_and_filtered(store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], store)
+    embed_pending(store, hashing_embedder)
+    q = hashing_embedder.embed(["empirical antibiotics for febrile neutropenia"])[0]
+    hits = store.dense(q, 3)
+    assert hits[0][0].startswith("g2#")
+    assert hits == sorted(hits, key=lambda h: -h[1])
+    filtered = store.dense(q, 3, SearchFilters(doc_types=("consumer",)))
+    assert all(h[0].startswith("c1#") for h in filtered)
+    with pytest.raises(StoreError, match="dimensions"):
+        store.dense(np.zeros(7, dtype=np.float32), 3)
+
+
+def test_embeddings_from_another_model_are_refused(store, clinical_jsonl, hashing_embedder):
+    from medoracle.embed import HashingEmbedder
+
+    ingest([clinical_jsonl], store)
+    embed_pending(store, hashing_embedder)
+    ingest_more = HashingEmbedder(dim=64)
+    store.connect().execute("DELETE FROM embeddings WHERE passage_rowid = 1")
+    with pytest.raises(StoreError, match="re-embed"):
+        embed_pending(store, ingest_more)
+
+
+def test_not_a_database_is_a_clear_error(tmp_path):
+    bad = tmp_path / "junk.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable medoracle database"):
+        SQLiteStore(bad)
