@@ -62,20 +62,26 @@ _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into",
                 "between", "under", "over", "who", "is", "are", "not", "than", "that", "&"}
 # A line that names a grade stays text, so the grader sees it, even when it looks like a heading.
 _GRADE_LIKE = re.compile(
-    r"\b(level|grade|class|category|LOE|COR)\s*[:=]?\s*([A-D]|[1-5][a-c]?|I{1,3}|IV|V|[1-5]\+{1,2})\b"
+    r"\b(level|grade|class|category|LOE|COR)\s*[:=]?\s*([A-D]|[1-5][a-c]?|I{1,3}[a-c]?|IV|V|[1-5]\+{1,2})\b"
     r"|\[[A-D1-5I]+[^\]]{0,10}\]", re.IGNORECASE)
+_GRADE_WORDS = re.compile(
+    r"^(strong|weak|moderate|high|low|very low|conditional|insufficient|intermediate|good|fair|poor|optional|"
+    r"expert opinion|consensus|recommended|not recommended|imperative|varies|[A-D][+-]?|I{1,3}|IV|V)"
+    r"(\s+(quality|evidence|recommendation|grade))?$", re.IGNORECASE)
 _TOP_LEVEL = {"definitions", "definition", "abbreviations", "references", "key", "notes"}
 
 
-def looks_like_heading(line: str) -> bool:
+def heading_candidate(line: str) -> bool:
     """Title Case, short, no sentence punctuation, no grade label: 'Induction of Labour in Specific Circumstances'."""
     s = line.rstrip(" :").strip()
-    if not s or len(s) > 100 or s[-1] in ".;,?!":
+    if not s or len(s) > 100 or s[-1] in ".;,?!" or ":" in s:
         return False
     words = s.split()
-    if len(words) > 12 or not (s[0].isupper() or s[0].isdigit()):
+    if len(words) > 12 or not s[0].isupper() or not any(sum(c.isalpha() for c in w) >= 3 for w in words):
         return False
-    if s.count("(") != s.count(")") or words[-1].lower() in _SMALL_WORDS or _GRADE_LIKE.search(s):
+    if s.count("(") != s.count(")") or words[-1].lower() in _SMALL_WORDS:
+        return False
+    if _GRADE_LIKE.search(s) or all(_GRADE_WORDS.match(p) for p in re.split(r"\s*[,;/]\s*", s) if p):
         return False
     for word in words[1:]:
         core = word.strip("()[]\"'“”‘’-–—/,")
@@ -84,36 +90,61 @@ def looks_like_heading(line: str) -> bool:
     return True
 
 
+def _is_prose(line: str) -> bool:
+    return len(line.split()) >= 6 or line.rstrip().endswith((".", ":", "?"))
+
+
+def heading_flags(lines: list[str]) -> list[bool]:
+    """Which lines are headings: a run of one to three candidates that leads into prose.
+
+    Longer runs are the header rows of tables (ACR rating tables), and a candidate followed by another short
+    line is a table cell or a list item: both stay text.
+    """
+    candidate = [heading_candidate(line) for line in lines]
+    flags = [False] * len(lines)
+    i = 0
+    while i < len(lines):
+        if not candidate[i]:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and candidate[j]:
+            j += 1
+        if j - i <= 3 and j < len(lines) and _is_prose(lines[j]):
+            flags[i:j] = [True] * (j - i)
+        i = j
+    return flags
+
+
 def recommendation_blocks(text: str, field: str = RECOMMENDATIONS) -> list[TextBlock]:
     """Cut a recommendations text at its sub-headings; every other line is kept as printed.
 
-    Headings printed one after another nest ('Definitions' › 'Grades of Evidence'); a heading after text
-    replaces the innermost one.
+    Plain text has no heading levels, so they are guessed: a run of k headings replaces the innermost k
+    levels (one heading is a sibling, 'Definitions' then 'Grades of Evidence' a section and its child).
     """
     blocks: list[TextBlock] = []
     stack: list[str] = []
+    run: list[str] = []
     lines: list[str] = []
-    last_was_heading = False
 
     def flush() -> None:
         if lines:
             blocks.append(TextBlock(path=[field, *stack], text="\n".join(lines)))
             lines.clear()
 
-    for line in clean_lines(text):
-        if looks_like_heading(line):
+    all_lines = clean_lines(text)
+    for line, is_heading in zip(all_lines, heading_flags(all_lines)):
+        if is_heading:
             flush()
-            heading = line.rstrip(" :").strip()
-            if heading.lower() in _TOP_LEVEL:
-                stack = [heading]
-            elif last_was_heading and len(stack) < 3:
-                stack.append(heading)
+            run.append(line.rstrip(" :").strip())
+            continue
+        if run:
+            if run[0].lower() in _TOP_LEVEL:
+                stack = run[:3]
             else:
-                stack = [*stack[:-1], heading]
-            last_was_heading = True
-        else:
-            lines.append(line)
-            last_was_heading = False
+                stack = (stack[:max(0, len(stack) - len(run))] + run)[-3:]
+            run = []
+        lines.append(line)
     flush()
     return blocks
 
