@@ -1,0 +1,239 @@
+"""Answer → JSON, Markdown, terminal and web-template context. Pure functions: no I/O beyond the console.
+
+Document text is untrusted. Markdown output escapes `<`, `>` and `&` so a passage cannot inject HTML into a
+page that renders the Markdown; the web templates rely on Jinja autoescape for the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from medoracle.types import Answer, Reference, Statement, year_of
+
+__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md"]
+
+# Shown instead of sources in a patient's closing note and abstentions: never given citations.
+_NO_SOURCE_SECTION_KEYS = {"care_team", "note"}
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _grade_norm(st: Statement) -> dict[str, Any] | None:
+    g = st.grade_norm
+    if g is None:
+        return None
+    return {"printed": g.printed, "scheme": g.scheme, "strength": g.strength, "certainty": g.certainty}
+
+
+def _reference_json(ref: Reference) -> dict[str, Any]:
+    return {"n": ref.n, "doc_id": ref.doc_id, "title": ref.title, "url": ref.url, "source": ref.source,
+            "published": ref.published, "doc_type": ref.doc_type.value}
+
+
+def to_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
+    """The stable JSON contract of DESIGN.md (keys may be added, never renamed).
+
+    With `qid` the result is the `ask --json` line: `{"qid", "answer": {...}}`; without, the answer object.
+    """
+    body: dict[str, Any] = {
+        "question": answer.question,
+        "summary": answer.summary,
+        "sections": [
+            {"title": sec.title,
+             "key": sec.key,
+             "statements": [{"text": st.text, "citations": list(st.citations), "grade": st.grade,
+                             "grade_norm": _grade_norm(st)} for st in sec.statements]}
+            for sec in answer.sections
+        ],
+        "references": [_reference_json(r) for r in answer.references],
+        "follow_ups": list(answer.follow_ups),
+        "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
+        "summary_citations": list(answer.summary_citations),
+        "audience": answer.audience.value,
+        "thread_id": answer.thread_id,
+        "resolved_question": answer.resolved_question,
+        "notes": list(answer.notes),
+        "timings": dict(answer.timings),
+    }
+    if qid is None:
+        return body
+    return {"qid": qid, "answer": body}
+
+
+# ---------------------------------------------------------------- Markdown
+
+_MD_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape_md(text: str | None) -> str:
+    """Neutralise raw HTML in untrusted text; Markdown renderers pass `&lt;` through as a literal `<`."""
+    if not text:
+        return ""
+    return re.sub(r"[&<>]", lambda m: _MD_ESCAPES[m.group(0)], text)
+
+
+def _markers(citations: list[int]) -> str:
+    return "".join(f"[{n}]" for n in citations)
+
+
+def _reference_line(ref: Reference) -> str:
+    parts = [f"**{escape_md(ref.title or ref.doc_id)}**"]
+    if ref.source:
+        parts.append(escape_md(ref.source))
+    year = year_of(ref.published)
+    if year:
+        parts.append(str(year))
+    line = f"{ref.n}. " + ". ".join(parts) + "."
+    if ref.url and _safe_url(ref.url):
+        line += f" <{ref.url}>"
+    return line
+
+
+def _safe_url(url: str) -> bool:
+    # Only web links: a `javascript:` URL in a document's metadata must never become a link.
+    return bool(re.match(r"^https?://[^\s<>\"']+$", url.strip()))
+
+
+def to_markdown(answer: Answer) -> str:
+    """Markdown with a bottom line, sections of bullet statements ending in [n] markers, and references."""
+    out: list[str] = [f"# {escape_md(answer.question)}", ""]
+    if answer.abstained:
+        out += ["> **No answer.** The sources available do not answer this question well enough to say "
+                "anything with citations.", ""]
+        if answer.abstain_reason:
+            out += [f"Reason: {escape_md(answer.abstain_reason)}", ""]
+        for note in answer.notes:
+            out += [f"*{escape_md(note)}*", ""]
+        return "\n".join(out).rstrip() + "\n"
+    if answer.summary:
+        marks = _markers(answer.summary_citations)
+        out += [f"**Bottom line:** {escape_md(answer.summary)}{(' ' + marks) if marks else ''}", ""]
+    for sec in answer.sections:
+        out += [f"## {escape_md(sec.title)}", ""]
+        for st in sec.statements:
+            line = f"- {escape_md(st.text)}"
+            if st.citations:
+                line += " " + _markers(st.citations)
+            if st.grade:
+                line += f" *({escape_md(st.grade)})*"
+            out.append(line)
+        out.append("")
+    for note in answer.notes:
+        out += [f"*{escape_md(note)}*", ""]
+    if answer.references:
+        out += ["## References", ""]
+        out += [_reference_line(r) for r in answer.references]
+        out.append("")
+    if answer.follow_ups:
+        out += ["## Follow-up questions", ""]
+        out += [f"- {escape_md(q)}" for q in answer.follow_ups]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- terminal (rich)
+
+
+def to_terminal(answer: Answer, console: Any) -> None:
+    """Print the answer with rich: numbered citations, highlighted grades, a references table."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    console.print(f"[bold]{escape(answer.question)}[/bold]")
+    console.print()
+    if answer.abstained:
+        console.print("[bold yellow]No answer:[/bold yellow] the sources available do not answer this "
+                      "question well enough.")
+        if answer.abstain_reason:
+            console.print(f"[dim]{escape(answer.abstain_reason)}[/dim]")
+        for note in answer.notes:
+            console.print(f"[italic]{escape(note)}[/italic]")
+        return
+    if answer.summary:
+        marks = _markers(answer.summary_citations)
+        console.print(f"[bold green]Bottom line:[/bold green] {escape(answer.summary)}"
+                      f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}")
+        console.print()
+    for sec in answer.sections:
+        console.print(f"[bold underline]{escape(sec.title)}[/bold underline]")
+        for st in sec.statements:
+            line = f"  • {escape(st.text)}"
+            if st.citations:
+                line += f" [cyan]{escape(_markers(st.citations))}[/cyan]"
+            if st.grade:
+                line += f" [bold magenta]({escape(st.grade)})[/bold magenta]"
+            console.print(line)
+        console.print()
+    for note in answer.notes:
+        console.print(f"[italic]{escape(note)}[/italic]")
+    if answer.references:
+        table = Table(title="References", show_lines=False, expand=False)
+        table.add_column("#", justify="right", style="cyan")
+        table.add_column("Title")
+        table.add_column("Source")
+        table.add_column("Year", justify="right")
+        table.add_column("Link", overflow="fold")
+        for r in answer.references:
+            year = year_of(r.published)
+            table.add_row(str(r.n), escape(r.title or r.doc_id), escape(r.source or ""),
+                          str(year) if year else "", escape(r.url or ""))
+        console.print(table)
+    if answer.follow_ups:
+        console.print("[bold]Follow-up questions[/bold]")
+        for q in answer.follow_ups:
+            console.print(f"  ? {escape(q)}")
+
+
+# ---------------------------------------------------------------- web template context
+
+
+def _ref_anchor(n: int) -> str:
+    return f"ref-{n}"
+
+
+def template_context(answer: Answer) -> dict[str, Any]:
+    """Plain data for the Jinja templates (autoescaped there): sections, citation links, anchored references."""
+    known = {r.n for r in answer.references}
+
+    def cites(ns: list[int]) -> list[dict[str, Any]]:
+        return [{"n": n, "href": f"#{_ref_anchor(n)}"} for n in ns if n in known]
+
+    sections = []
+    for sec in answer.sections:
+        sections.append({
+            "key": sec.key,
+            "title": sec.title,
+            "anchor": f"sec-{sec.key}",
+            "sourced": sec.key not in _NO_SOURCE_SECTION_KEYS,
+            "statements": [{"text": st.text, "citations": cites(st.citations), "grade": st.grade,
+                            "strength": st.grade_norm.strength if st.grade_norm else None,
+                            "certainty": st.grade_norm.certainty if st.grade_norm else None}
+                           for st in sec.statements],
+        })
+    references = []
+    for r in answer.references:
+        year = year_of(r.published)
+        references.append({
+            "n": r.n, "anchor": _ref_anchor(r.n), "doc_id": r.doc_id, "title": r.title or r.doc_id,
+            "source": r.source or "", "year": year, "published": r.published,
+            "url": r.url if r.url and _safe_url(r.url) else None, "doc_type": r.doc_type.value,
+            "quotes": list(r.quotes),
+        })
+    return {
+        "question": answer.question,
+        "resolved_question": answer.resolved_question,
+        "summary": answer.summary,
+        "summary_citations": cites(answer.summary_citations),
+        "sections": sections,
+        "references": references,
+        "follow_ups": list(answer.follow_ups),
+        "abstained": answer.abstained,
+        "abstain_reason": answer.abstain_reason,
+        "audience": answer.audience.value,
+        "thread_id": answer.thread_id,
+        "notes": list(answer.notes),
+        "timings": dict(answer.timings),
+    }
