@@ -1,0 +1,78 @@
+"""Accounts: argon2 hashes, roles, disabling, API tokens — against a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from medoracle.errors import BadInput
+from medoracle.users import Accounts
+
+
+@pytest.fixture()
+def accounts(tmp_path: Path) -> Accounts:
+    conn = sqlite3.connect(tmp_path / "users.db")
+    return Accounts(lambda: conn)
+
+
+def test_password_is_hashed_with_argon2_and_checked(accounts: Accounts, tmp_path: Path) -> None:
+    user = accounts.add("Ada", "correct horse battery", "reviewer", display_name="Ada Byron",
+                        credentials="MD, Radiation Oncology", disclosures="Speaker fees: none")
+    assert user.username == "ada" and user.name == "Ada Byron, MD, Radiation Oncology"
+    stored = sqlite3.connect(tmp_path / "users.db").execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2") and "correct horse" not in stored
+    assert accounts.authenticate("ada", "correct horse battery") == user
+    assert accounts.authenticate("ADA", "correct horse battery") == user
+    assert accounts.authenticate("ada", "wrong password!") is None
+    assert accounts.authenticate("nobody", "correct horse battery") is None
+
+
+@pytest.mark.parametrize("name, password, role, message", [
+    ("x", "long enough pw", "reviewer", "username"),
+    ("bob", "short", "reviewer", "at least 8"),
+    ("bob", "long enough pw", "patient", "role must be one of"),
+    ("bad name", "long enough pw", "editor", "username"),
+])
+def test_bad_accounts_are_refused_with_a_reason(accounts: Accounts, name: str, password: str, role: str,
+                                                message: str) -> None:
+    with pytest.raises(BadInput, match=message):
+        accounts.add(name, password, role)
+
+
+def test_duplicate_username_is_refused(accounts: Accounts) -> None:
+    accounts.add("eve", "long enough pw", "editor")
+    with pytest.raises(BadInput, match="already exists"):
+        accounts.add("Eve", "another long pw", "reviewer")
+
+
+def test_disabled_account_cannot_log_in_or_use_its_token(accounts: Accounts) -> None:
+    accounts.add("rev", "long enough pw", "reviewer")
+    token = accounts.issue_token("rev")
+    assert accounts.by_token(token).username == "rev"
+    assert accounts.by_token("mo_not-a-token") is None
+    disabled = accounts.disable("rev")
+    assert disabled.disabled and not disabled.can_review
+    assert accounts.authenticate("rev", "long enough pw") is None
+    assert accounts.by_token(token) is None
+    accounts.enable("rev")
+    assert accounts.authenticate("rev", "long enough pw") is not None
+
+
+def test_new_token_replaces_the_old_one(accounts: Accounts) -> None:
+    accounts.add("ed", "long enough pw", "editor")
+    first, second = accounts.issue_token("ed"), accounts.issue_token("ed")
+    assert accounts.by_token(first) is None and accounts.by_token(second).username == "ed"
+
+
+def test_profile_and_listing(accounts: Accounts) -> None:
+    accounts.add("zed", "long enough pw", "reviewer")
+    accounts.add("amy", "long enough pw", "admin")
+    updated = accounts.update_profile("zed", disclosures="Research grant from a device maker", role="editor")
+    assert updated.disclosures.startswith("Research grant") and updated.is_editor
+    assert [u.username for u in accounts.list()] == ["amy", "zed"]
+    with pytest.raises(BadInput, match="no such user"):
+        accounts.disable("ghost")
+    accounts.set_password("amy", "a new long password")
+    assert accounts.authenticate("amy", "a new long password") is not None
