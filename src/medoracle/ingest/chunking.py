@@ -16,7 +16,7 @@ MAX_WORDS = 170
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit or bracket — except after
 # abbreviations that clinicians write with a full stop (e.g., vs., Dr., et al., Fig.) and inside decimals.
 _ABBREV = "".join(rf"(?<!\b{a}\.)" for a in ("e.g", "i.e", "vs", "Dr", "al", "Fig", "No", "ca", "approx", "St", "Mr", "Mrs", "cf", "Ref", "Vol"))
-_SENTENCE_END = re.compile(_ABBREV + r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9•\-–])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREV + r"[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9•\-–])")
 _NEWLINES = re.compile(r"\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
