@@ -623,3 +623,13 @@ def test_corpus_bioasq_one_document_per_pmid() -> None:
         pmids = {json.loads(line)["pmid"] for line in f if line.strip()}
     docs, errors = split(path)
     assert not errors and len(docs) == len(pmids)
+
+
+def test_html_article_header_is_content_but_site_header_is_not(tmp_path: Path) -> None:
+    path = tmp_path / "article.html"
+    path.write_text("<html><body><header>Site banner</header><article><header><h1>Article title</h1>"
+                    "<p>By the editors</p></header><p>Article body.</p></article></body></html>", encoding="utf-8")
+    doc = split(path)[0][0]
+    assert doc.blocks[0].path == ["Article title"]
+    assert doc.blocks[0].text == "By the editors\nArticle body."
+    assert "Site banner" not in doc.text

@@ -44,8 +44,11 @@ def _main_content(soup: BeautifulSoup) -> Tag:
 
 
 def _strip_furniture(root: Tag) -> None:
-    for tag in root.find_all(_DROP_TAGS):
-        tag.decompose()
+    # inside <main>/<article> a <header> holds the article's own title and byline: keep it
+    drop = _DROP_TAGS if root.name in ("body", "[document]") else tuple(t for t in _DROP_TAGS if t != "header")
+    for tag in root.find_all(drop):
+        if not tag.decomposed:
+            tag.decompose()
     for tag in root.find_all(attrs={"role": True}):
         if not tag.decomposed and str(tag.get("role")).lower() in _DROP_ROLES:
             tag.decompose()

@@ -104,7 +104,7 @@ def _source_fields(source: dict[str, Any]) -> tuple[str | None, str | None, str 
 
 
 def _card(path: Path, meta: dict[str, Any], body: str, encoding: str) -> Record:
-    source = meta["source"]
+    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
     organisation, source_title, year, url = _source_fields(source)
     is_topic = path.name == TOPIC_PAGE
     topic = as_str(meta.get("topic")) or path.parent.name
@@ -158,7 +158,7 @@ def read_markdown(path: Path) -> Iterator[Record]:
         reason = str(e).split("\n")[0] if isinstance(e, ValueError) else f"bad YAML front matter: {e}"
         yield ReadError(path, "front matter", reason)
         return
-    if isinstance(meta.get("source"), dict):
+    if isinstance(meta.get("source"), dict) or (path.name == TOPIC_PAGE and meta.get("topic")):
         yield _card(path, meta, body, encoding)
         return
     blocks = heading_blocks(body)
