@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from medoracle.errors import BadInput
 from medoracle.types import Answer, Audience, Section, Statement
 
 __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",
@@ -336,7 +337,11 @@ def _tailor_text(rw: _Reworder, text: str, *, patient: bool) -> str:
 
 def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None = None) -> Answer:
     """A copy of `answer` worded for `audience`; the clinician answer is returned unchanged."""
-    audience = Audience(audience)
+    try:
+        audience = Audience(audience)
+    except ValueError:
+        choices = ", ".join(a.value for a in Audience)
+        raise BadInput(f"unknown audience {audience!r}; choose one of: {choices}") from None
     out = answer.model_copy(deep=True)
     if audience is Audience.clinician or answer.abstained:
         if answer.abstained and audience is not Audience.clinician:
@@ -417,6 +422,6 @@ def answer_text(answer: Answer) -> str:
     parts = [answer.summary] if answer.summary else []
     for st in answer.statements():
         t = st.text.strip()
-        parts.append(t if t.endswith((".", "!", "?")) else t + ".")
+        parts.append(t if t.endswith((".", "!", "?", ".)")) else t + ".")
     parts += answer.notes
     return " ".join(p for p in parts if p)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from medoracle.types import Answer, Reference, Statement, year_of
+from medoracle.types import Answer, Audience, Reference, Statement, year_of
 
-__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md"]
+__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md", "summary_label"]
 
 # Shown instead of sources in a patient's closing note and abstentions: never given citations.
 _NO_SOURCE_SECTION_KEYS = {"care_team", "note"}
@@ -97,6 +97,11 @@ def _safe_url(url: str) -> bool:
     return bool(re.match(r"^https?://[^\s<>\"']+$", url.strip()))
 
 
+def summary_label(answer: Answer) -> str:
+    """What the bottom line is called for this reader."""
+    return "What this means for you" if answer.audience is Audience.patient else "Bottom line"
+
+
 def to_markdown(answer: Answer) -> str:
     """Markdown with a bottom line, sections of bullet statements ending in [n] markers, and references."""
     out: list[str] = [f"# {escape_md(answer.question)}", ""]
@@ -110,7 +115,7 @@ def to_markdown(answer: Answer) -> str:
         return "\n".join(out).rstrip() + "\n"
     if answer.summary:
         marks = _markers(answer.summary_citations)
-        out += [f"**Bottom line:** {escape_md(answer.summary)}{(' ' + marks) if marks else ''}", ""]
+        out += [f"**{summary_label(answer)}:** {escape_md(answer.summary)}{(' ' + marks) if marks else ''}", ""]
     for sec in answer.sections:
         out += [f"## {escape_md(sec.title)}", ""]
         for st in sec.statements:
@@ -154,7 +159,7 @@ def to_terminal(answer: Answer, console: Any) -> None:
         return
     if answer.summary:
         marks = _markers(answer.summary_citations)
-        console.print(f"[bold green]Bottom line:[/bold green] {escape(answer.summary)}"
+        console.print(f"[bold green]{summary_label(answer)}:[/bold green] {escape(answer.summary)}"
                       f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}")
         console.print()
     for sec in answer.sections:
@@ -226,6 +231,7 @@ def template_context(answer: Answer) -> dict[str, Any]:
         "question": answer.question,
         "resolved_question": answer.resolved_question,
         "summary": answer.summary,
+        "summary_label": summary_label(answer),
         "summary_citations": cites(answer.summary_citations),
         "sections": sections,
         "references": references,

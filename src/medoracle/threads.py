@@ -1,0 +1,314 @@
+"""Follow-up questions in a thread: stored turns, elliptical follow-ups resolved against the thread's topic,
+and reference numbers kept consistent across the thread's answers.
+
+A follow-up such as "and the dose?" says nothing about the condition; retrieval would search for doses of
+anything. `resolve_followup` prefixes the thread's topic (the main condition of its first question) unless
+the follow-up names a condition of its own. The rules are deterministic so a resolved question can be
+explained: every `Answer` carries its `resolved_question`.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from pydantic import BaseModel, Field
+
+from medoracle.errors import BadInput
+from medoracle.store.migrations import Migrations
+from medoracle.types import Answer
+
+__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
+           "extract_topic", "names_condition", "migrations"]
+
+migrations = Migrations("threads")
+
+
+@migrations.register
+def create_threads(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', "
+                 "topic TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)")
+    conn.execute("CREATE TABLE thread_turns (thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE, "
+                 "n INTEGER NOT NULL, question TEXT NOT NULL, resolved_question TEXT, answer_json TEXT NOT NULL, "
+                 "created_at TEXT NOT NULL, PRIMARY KEY (thread_id, n))")
+
+
+class UnknownThread(BadInput):
+    """No thread has this id."""
+
+
+class Turn(BaseModel):
+    """One question of a thread and the answer it got."""
+
+    n: int = Field(description="1-based position in the thread.")
+    question: str = Field(description="The question as the user asked it.")
+    resolved_question: str | None = Field(None, description="As rewritten with the thread's topic, if it was.")
+    answer: Answer
+    created_at: str
+
+
+class Thread(BaseModel):
+    """A conversation: its topic (the condition it is about) and its turns, oldest first."""
+
+    id: str
+    title: str = ""
+    topic: str = Field("", description="Main condition phrase, from the first question that names one.")
+    created_at: str
+    turns: list[Turn] = Field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ThreadStore:
+    """Threads in the SQLite database reached through `connect` (pass `store.connect`)."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        self._connect = connect
+        self._ready = False
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = self._connect()
+        if not self._ready:
+            migrations.apply(conn)
+            self._ready = True
+        return conn
+
+    def create(self, title: str = "") -> str:
+        """A new empty thread; returns its id."""
+        thread_id = str(uuid.uuid4())
+        conn = self._conn()
+        with conn:
+            conn.execute("INSERT INTO threads (id, title, topic, created_at) VALUES (?, ?, '', ?)",
+                         (thread_id, (title or "").strip()[:300], _now()))
+        return thread_id
+
+    def _row(self, conn: sqlite3.Connection, thread_id: str) -> tuple[str, str, str, str]:
+        row = conn.execute("SELECT id, title, topic, created_at FROM threads WHERE id = ?",
+                           (str(thread_id),)).fetchone()
+        if row is None:
+            raise UnknownThread(f"no thread with id {thread_id!r}; start one without --thread to get an id")
+        return (row[0], row[1], row[2], row[3])
+
+    def get(self, thread_id: str) -> Thread:
+        """The thread with its turns; `UnknownThread` if there is none with this id."""
+        conn = self._conn()
+        tid, title, topic, created = self._row(conn, thread_id)
+        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid))
+
+    def turns(self, thread_id: str) -> list[Turn]:
+        conn = self._conn()
+        self._row(conn, thread_id)
+        rows = conn.execute("SELECT n, question, resolved_question, answer_json, created_at FROM thread_turns "
+                            "WHERE thread_id = ? ORDER BY n", (str(thread_id),)).fetchall()
+        return [Turn(n=r[0], question=r[1], resolved_question=r[2], answer=Answer.model_validate_json(r[3]),
+                     created_at=r[4]) for r in rows]
+
+    def append(self, thread_id: str, answer: Answer) -> int:
+        """Record an answer as the thread's next turn; returns its number. Sets or moves the thread's topic."""
+        conn = self._conn()
+        _, title, topic, _ = self._row(conn, thread_id)
+        question = answer.question
+        new_topic = topic
+        if not topic:
+            new_topic = extract_topic(question)
+        elif names_condition(question) and not _overlaps(question, topic):
+            new_topic = extract_topic(question)  # the user moved on to another condition
+        stored = answer.model_copy(update={"thread_id": thread_id})
+        with conn:
+            n = conn.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM thread_turns WHERE thread_id = ?",
+                             (thread_id,)).fetchone()[0]
+            conn.execute("INSERT INTO thread_turns (thread_id, n, question, resolved_question, answer_json, "
+                         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                         (thread_id, n, question, answer.resolved_question, stored.model_dump_json(), _now()))
+            conn.execute("UPDATE threads SET topic = ?, title = CASE WHEN title = '' THEN ? ELSE title END "
+                         "WHERE id = ?", (new_topic, question.strip()[:300], thread_id))
+        return int(n)
+
+
+# ---------------------------------------------------------------- topic and follow-up resolution
+
+# Words that name a disease or disorder. Suffixes catch most of medicine ("-itis", "-oma", "-aemia" …);
+# the head words catch the everyday names.
+_CONDITION_SUFFIX = re.compile(r"^[a-z]{3,}(?:itis|omas?|a?emias?|osis|oses|pathy|pathies|algia|plegia|trophy|"
+                               r"uria|penia|ectasis|iasis|ism)$")
+_NOT_CONDITIONS = {"diagnosis", "prognosis", "stoma", "aroma", "diploma", "mechanism", "organism",
+                   "metabolism", "dosis", "analysis", "prophylaxis", "hypnosis", "emphasis", "thesis",
+                   "synthesis", "basis", "osmosis", "criticism", "tourism", "realism", "optimism"}
+_CONDITION_WORDS = {
+    "cancer", "cancers", "carcinoma", "tumour", "tumours", "tumor", "tumors", "metastasis", "metastases",
+    "malignancy", "leukaemia", "leukemia", "lymphoma", "myeloma", "melanoma", "sarcoma", "diabetes",
+    "hypertension", "hypotension", "asthma", "copd", "pneumonia", "stroke", "infarction", "failure",
+    "fracture", "fractures", "infection", "infections", "sepsis", "disease", "diseases", "syndrome",
+    "disorder", "disorders", "injury", "injuries", "depression", "anxiety", "dementia", "epilepsy",
+    "migraine", "obesity", "gout", "hernia", "ulcer", "ulcers", "fibrillation", "embolism", "thrombosis",
+    "aneurysm", "lupus", "psoriasis", "eczema", "influenza", "flu", "hiv", "aids", "covid", "covid-19",
+    "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
+    "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
+    "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "pain", "headache",
+    "incontinence", "constipation", "diarrhoea", "diarrhea", "cough", "fever", "bleeding", "haemorrhage",
+    "hemorrhage", "shock", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
+    "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
+    "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
+    "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
+}
+
+_QUESTION_WORDS = {
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be",
+    "been", "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "must", "shall",
+    "the", "a", "an", "of", "for", "to", "in", "on", "at", "by", "with", "about", "and", "or", "if", "it",
+    "its", "this", "that", "these", "those", "there", "their", "they", "them", "i", "me", "my", "we", "our",
+    "you", "your", "he", "she", "his", "her", "any", "some", "than", "then", "so", "also", "as", "from",
+    "into", "has", "have", "had", "not", "no", "yes", "between", "after", "before", "during",
+}
+_GENERIC_CLINICAL = {
+    "management", "manage", "managed", "managing", "treatment", "treatments", "treat", "treated", "treating",
+    "therapy", "therapies", "options", "option", "recommended", "recommendation", "recommendations",
+    "recommend", "best", "current", "guideline", "guidelines", "approach", "approaches", "first-line",
+    "first", "line", "second-line", "diagnosis", "diagnose", "diagnosed", "investigation", "investigations",
+    "workup", "work-up", "evaluation", "assessment", "initial", "standard", "care", "patients", "patient",
+    "people", "adults", "adult", "evidence", "role", "use", "used", "indications", "indicated", "optimal",
+    "preferred", "choice", "drug", "drugs", "medication", "medications", "medicine", "medicines", "dose",
+    "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
+    "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
+    "latest", "options?", "done", "mean", "means", "work", "works", "someone", "person",
+}
+_TOPIC_AFTER = re.compile(
+    r"\b(?:management|manage|managing|treatment|treatments|therapy|therapies|options|option|diagnosis|"
+    r"investigation|investigations|work-?up|evaluation|assessment|prognosis|causes|symptoms|signs|screening|"
+    r"prevention|complications|guidelines?|approach|care|drugs?|medications?|medicines?|dose|dosing|"
+    r"surgery|imaging)\s+(?:options\s+)?(?:of|for|in|to|with)\s+(.+)$", re.I)
+_LEADING_FILLER = re.compile(r"^(?:(?:a|an|the|acute|suspected|known|confirmed|patients?|adults?|people|"
+                             r"children|someone|a\s+patient)\s+(?:with\s+)?)+", re.I)
+_FOLLOWUP_LEAD = re.compile(r"^\s*(?:and|so|also|ok(?:ay)?|then|but)\s*,?\s+", re.I)
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
+            if w not in _QUESTION_WORDS and w not in _GENERIC_CLINICAL]
+
+
+def _is_condition_word(word: str) -> bool:
+    w = word.lower().strip("'")
+    if w in _NOT_CONDITIONS:
+        return False
+    return w in _CONDITION_WORDS or bool(_CONDITION_SUFFIX.match(w))
+
+
+def names_condition(question: str) -> bool:
+    """True when the question names a disease or disorder of its own (not only a drug, dose or population)."""
+    return any(_is_condition_word(w) for w in _content_words(question))
+
+
+def extract_topic(question: str) -> str:
+    """The main condition phrase of a question, e.g. 'spinal metastasis' from 'What are the management
+    options for spinal metastasis?'."""
+    q = re.sub(r"[?!.]+\s*$", "", question.strip())
+    m = _TOPIC_AFTER.search(q)
+    if m:
+        phrase = _LEADING_FILLER.sub("", m.group(1).strip())
+        # Stop at a second clause ("… and what is the dose"): the topic is the condition, not the ask.
+        phrase = re.split(r"\s*(?:,|;|\s-\s|\b(?:and|or)\s+(?:what|how|when|which|is|are|should)\b)",
+                          phrase, maxsplit=1)[0].strip()
+        if phrase and _content_words(phrase):
+            return phrase
+    # No "treatment of …" phrase: take the run of adjacent content words that holds a condition word
+    # ("When should statins be offered to adults with chronic kidney disease?" -> "chronic kidney disease").
+    runs: list[list[str]] = [[]]
+    for tok in re.findall(r"[a-z0-9][a-z0-9'-]*", q.lower()):
+        if tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL:
+            if runs[-1]:
+                runs.append([])
+        else:
+            runs[-1].append(tok)
+    for run in runs:
+        if any(_is_condition_word(w) for w in run):
+            return " ".join(run)
+    return " ".join(_content_words(q))
+
+
+def _stem(word: str) -> str:
+    w = word.lower()
+    for suf in ("ases", "asis", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            return w[: -len(suf)]
+    return w
+
+
+def _overlaps(question: str, topic: str) -> bool:
+    topic_stems = {_stem(w) for w in _content_words(topic)}
+    return bool(topic_stems & {_stem(w) for w in _content_words(question)})
+
+
+def _thread_topic(thread: Thread) -> str:
+    if thread.topic:
+        return thread.topic
+    if thread.turns:
+        return extract_topic(thread.turns[0].question)
+    return extract_topic(thread.title) if thread.title else ""
+
+
+def resolve_followup(question: str, thread: Thread) -> str:
+    """The follow-up rewritten against the thread's topic, or unchanged when it needs no context.
+
+    Unchanged when the thread has no topic yet, when the follow-up already mentions the topic, or when it
+    names a condition of its own (the user changed subject). Otherwise: "<Topic>: <follow-up>".
+    """
+    q = question.strip()
+    topic = _thread_topic(thread)
+    if not q or not topic or not (thread.turns or thread.topic):
+        return q
+    if _overlaps(q, topic):
+        return q
+    if names_condition(q):
+        return q
+    body = _FOLLOWUP_LEAD.sub("", q)
+    if body and not re.match(r"^(?:what|which|who|when|where|why|how|is|are|can|could|should|would|will|do|"
+                             r"does|did|may|might)\b", body, re.I):
+        body = "what about " + body  # "and the dose?" -> "what about the dose?"
+    return f"{topic[:1].upper()}{topic[1:]}: {body}"
+
+
+# ---------------------------------------------------------------- consistent reference numbers
+
+
+def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
+    """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
+    continue after the highest number the thread has used. Statement and summary citations follow."""
+    known: dict[str, int] = {}
+    for turn in thread.turns:
+        for ref in turn.answer.references:
+            known.setdefault(ref.doc_id, ref.n)
+    next_n = max(known.values(), default=0)
+    mapping: dict[int, int] = {}
+    for ref in sorted(answer.references, key=lambda r: r.n):
+        if ref.doc_id in known:
+            mapping[ref.n] = known[ref.doc_id]
+        else:
+            next_n += 1
+            known[ref.doc_id] = next_n
+            mapping[ref.n] = next_n
+    out = answer.model_copy(deep=True)
+    out.thread_id = thread.id
+    for ref in out.references:
+        ref.n = mapping[ref.n]
+    out.references.sort(key=lambda r: r.n)
+
+    def remap(ns: list[int]) -> list[int]:
+        # A citation to no reference is dropped, as everywhere: it could not be resolved anyway.
+        seen: list[int] = []
+        for n in ns:
+            m = mapping.get(n)
+            if m is not None and m not in seen:
+                seen.append(m)
+        return seen
+
+    out.summary_citations = remap(out.summary_citations)
+    for st in out.statements():
+        st.citations = remap(st.citations)
+    return out

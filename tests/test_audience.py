@@ -1,0 +1,196 @@
+"""audience: the same statements for clinician, student and patient; numbers and citations never lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from medoracle.audience import (CARE_TEAM_NOTE, answer_text, load_glossary, numbers_in, readability,
+                                split_long_sentence, tailor)
+from medoracle.errors import BadInput
+from medoracle.render import to_json
+from medoracle.types import Answer, Audience, Reference, Section, Statement
+
+
+def clinical_answer() -> Answer:
+    """A realistic clinician answer about spinal metastases (wording ours, facts as the cited bodies state them)."""
+    return Answer(
+        question="What are the management options for spinal metastasis?",
+        summary=("External beam radiotherapy is the first-line treatment for painful spinal metastases, and "
+                 "treatment selection depends on the estimated survival, spinal stability and neurological "
+                 "status of the patient."),
+        summary_citations=[1],
+        sections=[
+            Section(key="red_flags", title="Red flags", statements=[
+                Statement(text="Patients with cancer who develop progressive neurological symptoms such as "
+                               "limb weakness, sensory disturbance or sphincter dysfunction require an MRI of "
+                               "the whole spine within 24 hours.", citations=[2])]),
+            Section(key="assessment", title="Assessment and diagnosis", statements=[
+                Statement(text="Magnetic resonance imaging of the whole spine is the investigation of choice, "
+                               "because computed tomography underestimates epidural disease.", citations=[2])]),
+            Section(key="first_line", title="First-line treatment", statements=[
+                Statement(text="A single fraction of 8 Gy provides analgesia equivalent to multiple fractions "
+                               "in patients with bone metastases; retreatment is more frequent after a single "
+                               "fraction.", citations=[1], grade="Grade 1A"),
+                Statement(text="SBRT delivering 24 Gy in 2 fractions achieved a higher complete pain response "
+                               "than conventional radiotherapy (35% vs 14%), and SBRT is increasingly used for "
+                               "oligometastatic disease.", citations=[3]),
+                Statement(text="Complete pain response rates after conventional palliative radiotherapy are "
+                               "limited to 10–20%.", citations=[3])]),
+            Section(key="surgery", title="Surgery and procedures", statements=[
+                Statement(text="Prophylactic surgical fixation should be considered for lytic lesions "
+                               "involving ≥ 50% of the cortex in weight-bearing bones when the expected "
+                               "survival exceeds 4 weeks, which reduces the risk of pathological fracture.",
+                          citations=[1, 4]),
+                Statement(text="Vertebral augmentation with kyphoplasty improves back-specific functional "
+                               "status in patients with painful vertebral compression fractures, but it is "
+                               "contraindicated in patients with epidural compression of the spinal cord.",
+                          citations=[4])]),
+            Section(key="complications", title="Complications and monitoring", statements=[
+                Statement(text="Vertebral compression fracture occurs in a minority of patients after SBRT, "
+                               "and radiation myelopathy is rare when dose constraints are respected.",
+                          citations=[3])]),
+        ],
+        references=[Reference(n=i, doc_id=f"doc-{i}", title=f"Source {i}") for i in range(1, 5)],
+    )
+
+
+def test_glossary_has_hundreds_of_terms_each_explained():
+    g = load_glossary()
+    medical = [e for e in g.entries if e.kind in ("term", "abbr", "unit")]
+    assert len(medical) >= 300
+    assert all(e.definition or e.plain for e in medical)
+
+
+@pytest.mark.parametrize("term,plain", [
+    ("myocardial infarction", "heart attack"),
+    ("metastases", "cancer that has spread"),
+    ("analgesia", "pain relief"),
+    ("hypertension", "high blood pressure"),
+])
+def test_patient_mode_replaces_terms_from_glossary(term, plain):
+    a = Answer(question="q", sections=[Section(key="first_line", title="t", statements=[
+        Statement(text=f"Treatment of {term} is described by the guideline.", citations=[1])])],
+               references=[Reference(n=1, doc_id="d")])
+    text = tailor(a, Audience.patient).sections[0].statements[0].text
+    assert plain in text and term not in text.lower()
+
+
+def test_patient_mode_explains_a_kept_term_once():
+    a = Answer(question="q", sections=[Section(key="first_line", title="t", statements=[
+        Statement(text="Radiotherapy relieves pain.", citations=[1]),
+        Statement(text="Radiotherapy can be repeated.", citations=[1])])], references=[Reference(n=1, doc_id="d")])
+    out = tailor(a, "patient")
+    texts = [s.text for s in out.statements()]
+    assert texts[0].startswith("Radiotherapy relieves pain.") and "(Radiotherapy: treatment with" in texts[0]
+    assert texts[1] == "Radiotherapy can be repeated."
+
+
+def test_indefinite_article_follows_the_replacement():
+    a = Answer(question="q", sections=[Section(key="x", title="t", statements=[
+        Statement(text="An analgesic should be offered.", citations=[1])])], references=[Reference(n=1, doc_id="d")])
+    assert tailor(a, "patient").statements()[0].text.startswith("A painkiller should be offered.")
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("A single fraction of 8 Gy relieves bone pain.", ["8 Gy"]),
+    ("SBRT gives 24 Gy in 2 fractions to the spinal metastases.", ["24 Gy", "2"]),
+    ("Complete response after conventional radiotherapy is 10–20%.", ["10–20%"]),
+    ("Fixation is advised for lytic lesions involving ≥ 50% of the cortex.", ["≥ 50%"]),
+    ("Blood pressure of 180/120 mmHg or higher in hypertension needs same-day review.", ["180/120 mmHg"]),
+])
+@pytest.mark.parametrize("audience", ["student", "patient"])
+def test_numbers_are_kept_exactly(text, numbers, audience):
+    assert all(n in numbers_in(text) for n in numbers)
+    a = Answer(question="q", sections=[Section(key="first_line", title="t", statements=[
+        Statement(text=text, citations=[1])])], references=[Reference(n=1, doc_id="d")])
+    out = tailor(a, audience).statements()[0].text
+    for n in numbers:
+        assert n in out
+
+
+def test_statement_that_would_lose_a_number_keeps_its_original_wording(tmp_path):
+    # A glossary whose replacement would swallow the "2" of "type 2 diabetes".
+    path = tmp_path / "g.tsv"
+    path.write_text("type 2 diabetes\tterm\t1\tdiabetes\tlong-term high blood sugar\n"
+                    "patients\tplain\t1\tpeople\t\n", encoding="utf-8")
+    g = load_glossary(str(path))
+    original = "Metformin is first-line for patients with type 2 diabetes."
+    a = Answer(question="q", sections=[Section(key="first_line", title="t", statements=[
+        Statement(text=original, citations=[1])])], references=[Reference(n=1, doc_id="d")])
+    assert tailor(a, "patient", glossary=g).statements()[0].text == original
+
+
+def test_student_mode_spells_out_abbreviations_on_first_use_only():
+    out = tailor(clinical_answer(), "student")
+    texts = [s.text for s in out.statements()]
+    joined = " ".join(texts)
+    assert "SBRT (stereotactic body radiotherapy) delivering 24 Gy in 2 fractions" in joined
+    assert joined.count("(stereotactic body radiotherapy)") == 1
+    assert "MRI (magnetic resonance imaging)" in joined
+    # Technical words get a short inline definition; statements keep their order and citations.
+    assert "kyphoplasty (a procedure that props up" in joined
+    assert [s.citations for s in out.statements()] == [s.citations for s in clinical_answer().statements()]
+
+
+def test_clinician_answer_is_unchanged_byte_for_byte():
+    a = clinical_answer()
+    assert to_json(tailor(a, "clinician")) == to_json(a)
+    import json
+    assert json.dumps(to_json(tailor(a, Audience.clinician))) == json.dumps(to_json(a))
+
+
+def test_patient_mode_is_easier_to_read_and_keeps_citations_and_numbers():
+    a = clinical_answer()
+    p = tailor(a, "patient")
+    before, after = readability(answer_text(a)), readability(answer_text(p))
+    assert after.fk_grade < before.fk_grade
+    assert after.long_sentence_share < before.long_sentence_share
+    for orig, new in zip(a.statements(), p.statements()):
+        assert new.citations == orig.citations and new.citations
+        assert all(n in new.text for n in numbers_in(orig.text))
+    assert p.summary_citations == a.summary_citations
+    assert p.audience is Audience.patient
+
+
+def test_patient_mode_red_flags_titles_and_care_team_reminder():
+    p = tailor(clinical_answer(), "patient")
+    red = p.sections[0]
+    assert red.title == "When to get help urgently"
+    assert red.statements[0].text.startswith("Seek urgent care if")
+    assert "within 24 hours" in red.statements[0].text
+    assert [s.title for s in p.sections[1:3]] == ["How it is diagnosed", "Main treatment"]
+    # The reminder is a note, never a cited statement.
+    assert CARE_TEAM_NOTE in p.notes
+    assert all("care team" not in s.text for s in p.statements())
+
+
+def test_long_sentences_split_at_safe_joints_only():
+    s = ("A single fraction of 8 Gy provides pain relief equal to several fractions in people with bone "
+         "metastases; retreatment is more frequent after a single fraction of radiotherapy.")
+    parts = split_long_sentence(s)
+    assert len(parts) == 2 and parts[1].startswith("Retreatment")
+    assert " ".join(parts).replace(".", "").replace(";", "") .lower().split() == \
+        s.replace(".", "").replace(";", "").lower().split()
+    # A list joined by ", and" is not split.
+    listy = ("Warning symptoms include new back pain, pain between the shoulder blades, numbness in the legs, "
+             "and difficulty walking or passing urine in people with a known cancer.")
+    assert split_long_sentence(listy) == [listy]
+
+
+def test_readability_measures_grade_and_long_sentences():
+    easy = readability("Take one pill a day. Call us if you feel sick.")
+    hard = readability("Pharmacological antihypertensive monotherapy necessitates individualised titration "
+                       "considering comorbidities, contraindications, and anticipated adverse events in "
+                       "elderly populations with cardiovascular disease and chronic kidney disease, particularly when "
+                       "polypharmacy complicates adherence.")
+    assert easy.sentences == 2 and easy.long_sentence_share == 0
+    assert hard.long_sentence_share == 1.0
+    assert easy.fk_grade < 5 < hard.fk_grade
+    assert readability("").sentences == 0
+
+
+def test_abstention_and_bad_audience():
+    a = Answer(question="capital of France?", abstained=True, abstain_reason="not medical")
+    assert tailor(a, "patient").abstained and tailor(a, "patient").abstain_reason == "not medical"
+    with pytest.raises(BadInput, match="unknown audience 'doctor'"):
+        tailor(clinical_answer(), "doctor")
