@@ -1,0 +1,164 @@
+"""threads: turns persisted in a real SQLite file, follow-ups resolved against the topic, consistent numbering."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from medoracle.threads import (Thread, ThreadStore, UnknownThread, extract_topic, names_condition,
+                               renumber_with_thread, resolve_followup)
+from medoracle.types import Answer, Reference, Section, Statement
+
+
+def connector(path):
+    """One connection per call, like Store.connect on a new thread."""
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+    return connect
+
+
+def answer(question: str, docs: list[str], resolved: str | None = None) -> Answer:
+    refs = [Reference(n=i + 1, doc_id=d, title=d.upper()) for i, d in enumerate(docs)]
+    sts = [Statement(text=f"Statement from {d}.", citations=[i + 1]) for i, d in enumerate(docs)]
+    return Answer(question=question, summary="Bottom line.", summary_citations=[1] if docs else [],
+                  sections=[Section(key="first_line", title="First-line treatment", statements=sts)],
+                  references=refs, resolved_question=resolved)
+
+
+FIRST = "What are the management options for spinal metastasis?"
+FOLLOW = "what about if it has already been irradiated?"
+
+
+def test_thread_persists_across_connections(tmp_path):
+    db = tmp_path / "threads.db"
+    store = ThreadStore(connector(db))
+    tid = store.create()
+    assert store.append(tid, answer(FIRST, ["nice-ng234", "astro-2017"])) == 1
+    assert store.append(tid, answer(FOLLOW, ["sahgal-2021"], resolved="Spinal metastasis: " + FOLLOW)) == 2
+
+    # A new store on a new connection sees everything (no in-memory state).
+    again = ThreadStore(connector(db)).get(tid)
+    assert again.id == tid and again.topic == "spinal metastasis"
+    assert again.title == FIRST  # an untitled thread takes its first question as title
+    assert [t.n for t in again.turns] == [1, 2]
+    assert again.turns[1].resolved_question == "Spinal metastasis: " + FOLLOW
+    assert again.turns[0].answer.references[1].doc_id == "astro-2017"
+    assert again.turns[0].answer.thread_id == tid
+    rows = sqlite3.connect(db).execute("SELECT COUNT(*) FROM thread_turns WHERE thread_id = ?", (tid,)).fetchone()
+    assert rows[0] == 2
+
+
+def test_unknown_thread_is_a_clear_error(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    with pytest.raises(UnknownThread, match="no thread with id 'nope'"):
+        store.get("nope")
+    with pytest.raises(UnknownThread):
+        store.append("nope", answer(FIRST, ["a"]))
+
+
+def test_titles_are_kept_and_threads_are_separate(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    a, b = store.create("Spine"), store.create()
+    store.append(a, answer(FIRST, ["x"]))
+    store.append(b, answer("How is hypertension diagnosed?", ["y"]))
+    assert store.get(a).title == "Spine" and store.get(b).topic == "hypertension"
+    assert len(store.turns(a)) == 1 and store.turns(b)[0].question == "How is hypertension diagnosed?"
+
+
+@pytest.mark.parametrize("question,topic", [
+    ("What are the management options for spinal metastasis?", "spinal metastasis"),
+    ("What is the recommended management of metastatic spinal cord compression?",
+     "metastatic spinal cord compression"),
+    ("How is hypertension diagnosed?", "hypertension"),
+    ("What is the treatment for type 2 diabetes?", "type 2 diabetes"),
+    ("When should statins be offered to adults with chronic kidney disease?", "chronic kidney disease"),
+])
+def test_topic_is_the_main_condition_phrase(question, topic):
+    assert extract_topic(question) == topic
+
+
+def thread_about(question: str) -> Thread:
+    return Thread(id="t1", created_at="2025-01-01", topic=extract_topic(question),
+                  turns=[])
+
+
+@pytest.mark.parametrize("followup", [
+    "what about if it has already been irradiated?",
+    "and the dose?",
+    "is it safe in pregnancy?",
+    "what about children?",
+    "what about surgery?",
+])
+def test_elliptical_followup_is_resolved_against_the_topic(followup):
+    resolved = resolve_followup(followup, thread_about(FIRST))
+    assert "spinal metastasis" in resolved.lower()
+    assert followup.removeprefix("and ").rstrip("?") in resolved
+
+
+def test_resolution_reads_naturally():
+    assert resolve_followup(FOLLOW, thread_about(FIRST)) == \
+        "Spinal metastasis: what about if it has already been irradiated?"
+    assert resolve_followup("and the dose?", thread_about(FIRST)) == "Spinal metastasis: what about the dose?"
+
+
+@pytest.mark.parametrize("followup", [
+    "What is the first-line treatment for asthma?",
+    "what about breast cancer?",
+    "And for spinal metastases that are painful?",  # already names the topic
+])
+def test_followup_naming_its_own_condition_is_left_alone(followup):
+    assert resolve_followup(followup, thread_about(FIRST)) == followup
+
+
+def test_empty_thread_leaves_question_alone():
+    assert resolve_followup("and the dose?", Thread(id="t", created_at="x")) == "and the dose?"
+
+
+def test_names_condition_distinguishes_conditions_from_drugs_and_populations():
+    assert names_condition("is it safe with rheumatoid arthritis?")
+    assert names_condition("What about pancreatitis?")
+    assert not names_condition("is metformin safe in pregnancy?")
+    assert not names_condition("what about children?")
+    assert not names_condition("and the prognosis?")
+
+
+def test_topic_moves_when_the_user_changes_condition(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    tid = store.create()
+    store.append(tid, answer(FIRST, ["a"]))
+    store.append(tid, answer("What is the treatment for type 2 diabetes?", ["b"]))
+    thread = store.get(tid)
+    assert thread.topic == "type 2 diabetes"
+    assert "type 2 diabetes" in resolve_followup("and the dose?", thread).lower()
+
+
+def test_renumbering_keeps_earlier_numbers_and_continues_after_the_highest(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    tid = store.create()
+    store.append(tid, answer(FIRST, ["nice", "astro", "sahgal"]))
+    thread = store.get(tid)
+    # The follow-up's composer numbered from 1: sahgal=1, new-a=2, nice=3, new-b=4.
+    follow = answer("and the dose?", ["sahgal", "new-a", "nice", "new-b"])
+    follow.sections[0].statements.append(Statement(text="Both.", citations=[4, 1]))
+    out = renumber_with_thread(follow, thread)
+    numbers = {r.doc_id: r.n for r in out.references}
+    assert numbers == {"sahgal": 3, "nice": 1, "new-a": 4, "new-b": 5}
+    assert [r.n for r in out.references] == [1, 3, 4, 5]
+    assert [s.citations for s in out.statements()] == [[3], [4], [1], [5], [5, 3]]
+    assert out.summary_citations == [3]
+    assert out.thread_id == tid
+    assert [r.n for r in follow.references] == [1, 2, 3, 4]  # the input is not changed
+    # Every citation still resolves to the same document as before.
+    before = {r.n: r.doc_id for r in follow.references}
+    after = {r.n: r.doc_id for r in out.references}
+    for old, new in zip(follow.statements(), out.statements()):
+        assert [before[n] for n in old.citations] == [after[n] for n in new.citations]
+
+
+def test_renumbering_in_an_empty_thread_changes_nothing_but_the_thread_id():
+    a = answer(FIRST, ["a", "b"])
+    out = renumber_with_thread(a, Thread(id="t", created_at="x"))
+    assert [r.n for r in out.references] == [1, 2] and out.thread_id == "t"
