@@ -1,0 +1,97 @@
+"""Retrieval on a real small database: fusion, priors, vocabulary expansion, filters, bad questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from medoracle.errors import BadQuestion
+from medoracle.ingest.pipeline import embed_pending, ingest
+from medoracle.retrieve import PRIOR_WEIGHT, _prior, fts_query, retrieve
+from medoracle.store import SearchFilters
+from medoracle.vocab import understand
+
+
+@pytest.fixture
+def loaded(store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], store)
+    embed_pending(store, hashing_embedder)
+    return store
+
+
+def test_hybrid_results_explain_their_rank(loaded, hashing_embedder):
+    found = retrieve("empirical antibiotics for febrile neutropenia", loaded, k=5, embedder=hashing_embedder)
+    assert found.mode == "hybrid"
+    top = found.evidence[0]
+    assert top.doc_id == "g2"
+    assert {"lexical_rank", "dense_rank", "rrf", "prior"} <= set(top.explain)
+    assert top.title == "Febrile neutropenia: initial management"
+    assert [e.score for e in found.evidence] == sorted((e.score for e in found.evidence), reverse=True)
+
+
+def test_fusion_rewards_agreement_between_retrievers(loaded, hashing_embedder):
+    found = retrieve("spinal cord compression MRI", loaded, k=5, embedder=hashing_embedder)
+    both = [e for e in found.evidence if "lexical_rank" in e.explain and "dense_rank" in e.explain]
+    assert both and found.evidence[0] in both
+
+
+def test_abbreviation_expansion_finds_the_long_form(loaded):
+    # the documents never say "MSCC"; only the vocabulary links it to the long form
+    found = retrieve("MSCC imaging", loaded, k=5)
+    assert found.evidence and found.evidence[0].doc_id == "g1"
+    assert "MSCC" in fts_query(understand("MSCC imaging")) or "metastatic" in fts_query(understand("MSCC imaging"))
+
+
+def test_brand_name_finds_the_generic(loaded):
+    found = retrieve("Eliquis in atrial fibrillation", loaded, k=3)
+    assert found.evidence[0].doc_id == "o1"
+
+
+def test_priors_prefer_guidelines_and_recent_evidence():
+    assert _prior("guideline", 2022, None) > _prior("consumer", 2022, None)
+    assert _prior("trial", 2023, None) > _prior("trial", 2001, None)
+    assert _prior("guideline", 2020, 0.9) > _prior("guideline", 2020, None)
+    assert PRIOR_WEIGHT <= 0.3  # priors break near-ties, they do not override relevance
+
+
+def test_priors_rank_guideline_over_consumer_page_when_relevance_is_close(loaded):
+    found = retrieve("back pain spinal cancer spread", loaded, k=5)
+    kinds = [e.passage.doc_type.value for e in found.evidence]
+    assert "guideline" in kinds and "consumer" in kinds
+    g = next(e for e in found.evidence if e.passage.doc_type.value == "guideline")
+    c = next(e for e in found.evidence if e.passage.doc_type.value == "consumer")
+    assert g.explain["prior"] > c.explain["prior"]
+
+
+def test_filters(loaded, hashing_embedder):
+    found = retrieve("spinal metastases radiotherapy", loaded, k=5, embedder=hashing_embedder,
+                     filters=SearchFilters(doc_types=("trial",)))
+    assert {e.doc_id for e in found.evidence} == {"t1"}
+    found = retrieve("spinal metastases radiotherapy", loaded, k=5, filters=SearchFilters(since_year=2021))
+    assert {e.doc_id for e in found.evidence} <= {"g1", "t1"}
+
+
+def test_without_embeddings_search_is_lexical_and_says_so(store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], store)
+    found = retrieve("febrile neutropenia antibiotics", store, k=3, embedder=hashing_embedder)
+    assert found.mode == "lexical"
+    assert any("lexical only" in n for n in found.notes)
+    assert found.evidence[0].doc_id == "g2"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "?!?", "...", "x" * 100_000])
+def test_unusable_questions_get_a_clear_error(loaded, question):
+    with pytest.raises(BadQuestion):
+        retrieve(question, loaded)
+
+
+def test_only_stop_words_is_a_clear_error(loaded):
+    with pytest.raises(BadQuestion, match="common words"):
+        retrieve("what is the", loaded)
+
+
+@pytest.mark.parametrize("question", ['"unbalanced quote', "NEAR(spinal cord)", "spinal*", "AND( OR NOT",
+                                      "radiotherapy'; DROP TABLE passages; --", "脊髄圧迫の治療", "{col}: x ^ y"])
+def test_query_syntax_characters_are_plain_text(loaded, question):
+    found = retrieve(question, loaded, k=3)  # must not raise: FTS operators are quoted away
+    assert isinstance(found.evidence, list)
+    assert loaded.stats().passages > 0
