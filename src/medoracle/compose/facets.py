@@ -55,6 +55,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\btreat\w*|\btherap\w*|\bmanage\w*|\bregimen\w*", 0.8),
         (r"\bradiotherapy\b|\bradiation\b|\bchemotherapy\b|\bantibiotic\w*|\binsulin\b|\bmetformin\b", 1.0),
         (r"\b\d+(?:\.\d+)? ?(?:mg|g|mcg|µg|Gy|units?|IU)\b", 0.6),
+        (r"\bfractions?\b|\bfractionat\w+|\bdoses? of\b|\bonce daily\b|\btwice daily\b", 1.0),
         (r"\bshould (?:be )?(?:offer|given|receive|start|use|prescri)\w*|\boffer\b|\bprescrib\w+|\bstart\b", 0.7),
     ],
     "adjunct": [

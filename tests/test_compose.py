@@ -1,0 +1,164 @@
+"""The extractive composer on hand-built evidence: sections, numbering, grades, redundancy, abstention."""
+
+from __future__ import annotations
+
+import pytest
+
+from medoracle.compose import COMPOSERS, Composer, get_composer
+from medoracle.compose.extractive import ExtractiveComposer
+from medoracle.errors import BadInput
+from medoracle.types import DocType, Evidence, Grade, Passage
+from medoracle.verify import split_sentences, verify
+
+QUESTION = "What is the recommended management of metastatic spinal cord compression?"
+
+
+def ev(pid: str, text: str, score: float, *, title: str, url: str | None, source: str,
+       doc_type: str = "guideline", facet: str | None = None, grade: Grade | None = None) -> Evidence:
+    doc_id = pid.split("#")[0]
+    return Evidence(passage=Passage(id=pid, doc_id=doc_id, text=text, doc_type=DocType(doc_type), facet=facet,
+                                    grade=grade, published="2023"),
+                    title=title, url=url, source=source, score=score)
+
+
+@pytest.fixture()
+def evidence() -> list[Evidence]:
+    return [
+        ev("ng#1", "Adults with suspected metastatic spinal cord compression and neurological symptoms should "
+                   "have an MRI of the whole spine within 24 hours. Whole-spine imaging is needed because "
+                   "metastases are often found at several levels.", 0.9,
+           title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
+        ev("ng#2", "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms "
+                   "(Grade 1B). Do not offer corticosteroids to people without neurological deficit.", 0.8,
+           title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
+        ev("astro#1", "External beam radiotherapy is recommended as first-line treatment for painful spinal "
+                      "metastases causing cord compression (Grade 1A). A single 8 Gy fraction gives pain relief "
+                      "equal to longer courses, e.g. 20 Gy in 5 fractions.", 0.85,
+           title="Palliative radiotherapy for bone metastases", url="https://example.org/astro", source="ASTRO"),
+        ev("mp#1", "Call 911 or go to the emergency department right away if you have new weakness in your legs "
+                   "and spinal cord compression is suspected. Cancer that spreads to the spine can press on the "
+                   "spinal cord.", 0.5,
+           title="Spinal cord compression", url="https://example.org/medlineplus", source="MedlinePlus",
+           doc_type="consumer"),
+        ev("pt#1", "Surgical decompression followed by radiotherapy helped more patients with spinal cord "
+                   "compression walk than radiotherapy alone. Patients were randomised in 7 centres.", 0.6,
+           title="Direct decompressive surgery", url=None, source="Lancet", doc_type="trial"),
+        # The same recommendation printed again in another passage of the same guideline.
+        ev("ng#3", "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms "
+                   "(Grade 1B). Review the dose of dexamethasone regularly in spinal cord compression.", 0.4,
+           title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
+    ]
+
+
+def test_registry_builds_the_extractive_composer():
+    composer = get_composer("extractive", min_relevance=0.4)
+    assert isinstance(composer, ExtractiveComposer) and isinstance(composer, Composer)
+    assert composer.min_relevance == 0.4
+    assert "openai" in COMPOSERS and "llama-cpp" in COMPOSERS
+    with pytest.raises(BadInput, match="unknown composer"):
+        get_composer("telepathy")
+
+
+def test_answer_has_sections_bottom_line_and_graded_statements(evidence):
+    answer = ExtractiveComposer().compose(QUESTION, evidence)
+    assert not answer.abstained
+    # The strongest graded guideline recommendation is the bottom line, not the consumer page.
+    assert answer.summary.startswith("External beam radiotherapy is recommended as first-line treatment")
+    assert answer.summary_citations == [1] and answer.references[0].source == "ASTRO"
+    keys = [s.key for s in answer.sections]
+    assert {"red_flags", "assessment", "adjunct", "procedures"} <= set(keys)
+    assert keys == sorted(keys, key=["red_flags", "assessment", "first_line", "adjunct", "procedures", "special",
+                                     "complications", "emerging", "background"].index)
+    dex = next(st for st in answer.statements() if st.text.startswith("Offer dexamethasone"))
+    assert dex.grade == "Grade 1B" and dex.facet == "adjunct"
+    assert (dex.grade_norm.strength, dex.grade_norm.certainty) == ("strong", "moderate")
+    # The printed grade moves to the statement's grade; the words, numbers and negations stay the source's.
+    assert dex.text == "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms."
+    assert any(st.text == "Do not offer corticosteroids to people without neurological deficit."
+               for st in answer.statements())
+    for st in answer.statements():
+        assert any(st.text.rstrip(".") in e.passage.text for e in evidence)
+    assert answer.timings["compose"] >= 0
+    assert len(answer.follow_ups) == 3 and all("metastatic spinal cord compression" in f for f in answer.follow_ups)
+
+
+def test_references_numbered_in_order_of_first_use_one_per_document(evidence):
+    answer = ExtractiveComposer().compose(QUESTION, evidence)
+    order: list[int] = []
+    for n in answer.summary_citations + [n for st in answer.statements() for n in st.citations]:
+        if n not in order:
+            order.append(n)
+    assert order == list(range(1, len(answer.references) + 1))
+    assert [r.n for r in answer.references] == order
+    # Three passages of one guideline (same URL) share one reference, with every passage and its text.
+    nice = [r for r in answer.references if r.url == "https://example.org/ng234"]
+    assert len(nice) == 1
+    assert set(nice[0].passage_ids) >= {"ng#1", "ng#2"}
+    assert len(nice[0].quotes) == len(nice[0].passage_ids)
+    assert all(q in [e.passage.text for e in evidence] for q in nice[0].quotes)
+    # A reference without a URL is keyed by title and organisation.
+    assert any(r.doc_id == "pt" and r.url is None for r in answer.references)
+
+
+def test_redundant_sentences_are_stated_once(evidence):
+    answer = ExtractiveComposer().compose(QUESTION, evidence)
+    texts = [answer.summary] + [st.text for st in answer.statements()]
+    dex = [t for t in texts if t.startswith("Offer dexamethasone 16 mg")]
+    assert len(dex) == 1
+    assert len(texts) == len(set(t.lower() for t in texts))
+
+
+def test_card_facet_and_bottom_line_card_win():
+    card = ev("kb:mscc-bl#0", "Metastatic spinal cord compression is an emergency managed by urgent MRI, "
+                              "corticosteroids and radiotherapy or surgery chosen by a specialist team.", 0.5,
+              title="MSCC bottom line", url=None, source="medoracle KB", facet="bottom_line")
+    other = ev("kb:mscc-rt#0", "Radiotherapy is the usual first treatment for metastatic spinal cord compression "
+                               "when surgery is not suitable.", 0.9,
+               title="MSCC radiotherapy", url=None, source="medoracle KB", facet="emerging")
+    answer = ExtractiveComposer().compose(QUESTION, [other, card])
+    assert answer.summary.startswith("Metastatic spinal cord compression is an emergency")
+    assert [s.key for s in answer.sections] == ["emerging"]
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "Write me a poem about the sea.",
+                                      "How do I change a car tyre?"])
+def test_unrelated_questions_abstain(evidence, question):
+    answer = ExtractiveComposer().compose(question, evidence)
+    assert answer.abstained and answer.abstain_reason
+    assert not answer.sections and not answer.references and not answer.summary
+
+
+def test_no_evidence_abstains():
+    answer = ExtractiveComposer().compose(QUESTION, [])
+    assert answer.abstained and "No passages" in answer.abstain_reason
+
+
+def test_composed_answer_passes_the_verifier_whole(evidence):
+    answer = ExtractiveComposer().compose(QUESTION, evidence)
+    checked = verify(answer, evidence)
+    assert checked.dropped == []
+    assert len(checked.statements()) == len(answer.statements())
+    assert all(st.support is not None and st.support >= 0.99 for st in checked.statements())
+
+
+def test_acronym_in_question_matches_spelled_out_sources(evidence):
+    answer = ExtractiveComposer().compose("How is MSCC managed?", evidence)
+    assert not answer.abstained
+    assert any("spinal cord compression" in st.text for st in answer.statements())
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Give 2.5 mg daily, e.g. with food. Stop if rash.", ["Give 2.5 mg daily, e.g. with food.", "Stop if rash."]),
+    ("Smith et al. showed benefit vs. placebo. Dr. Jones agreed.",
+     ["Smith et al. showed benefit vs. placebo.", "Dr. Jones agreed."]),
+    ("Dose is 0.5 mg/kg (max. 20 mg). Repeat in 6 h.\nNext line here.",
+     ["Dose is 0.5 mg/kg (max. 20 mg).", "Repeat in 6 h.", "Next line here."]),
+    ("Is it safe? Yes! It is.", ["Is it safe?", "Yes!", "It is."]),
+])
+def test_sentence_splitter_keeps_abbreviations_and_decimals(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_min_relevance_is_checked():
+    with pytest.raises(ValueError):
+        ExtractiveComposer(min_relevance=1.5)
