@@ -29,7 +29,7 @@ def evidence() -> list[Evidence]:
                    "metastases are often found at several levels.", 0.9,
            title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
         ev("ng#2", "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms "
-                   "(Grade 1B). Do not offer corticosteroids to people without neurological deficit.", 0.8,
+                   "(Grade 1B). Do not offer corticosteroids for spinal cord compression without neurological deficit.", 0.8,
            title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
         ev("astro#1", "External beam radiotherapy is recommended as first-line treatment for painful spinal "
                       "metastases causing cord compression (Grade 1A). A single 8 Gy fraction gives pain relief "
@@ -74,7 +74,7 @@ def test_answer_has_sections_bottom_line_and_graded_statements(evidence):
     assert (dex.grade_norm.strength, dex.grade_norm.certainty) == ("strong", "moderate")
     # The printed grade moves to the statement's grade; the words, numbers and negations stay the source's.
     assert dex.text == "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms."
-    assert any(st.text == "Do not offer corticosteroids to people without neurological deficit."
+    assert any(st.text == "Do not offer corticosteroids for spinal cord compression without neurological deficit."
                for st in answer.statements())
     for st in answer.statements():
         assert any(st.text.rstrip(".") in e.passage.text for e in evidence)

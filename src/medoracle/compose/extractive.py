@@ -38,7 +38,7 @@ _FRAME = frozenset(content_stems(
     "therapies patients patient people adults adult indications indicated first line effective effect effects "
     "should done given need needed know tell explain difference differences does mean causes cause"))
 _LEAD_LABEL = re.compile(
-    r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|\(?[ivx]{1,4}\)\s+|"
+    r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\[(?i:new|updated?|amended|revised)[^\]]{0,20}\]\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|\(?[ivx]{1,4}\)\s+|"
     r"(?i:recommendation|statement|key\s+recommendation|rec\.?|R)\s*\d+(?:\.\d+)*[a-z]?\s*[:.)\-–]\s*))+")
 _BOILERPLATE = re.compile(
     r"original guideline|guideline clearinghouse|\bNGC\b|see the \"|\bfield\b|defined at the end|copyright|"
@@ -49,6 +49,14 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE)
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
+# A sentence states something: it has a verb. Lists of outcomes and joined headings do not.
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|could|might|will|would|shall|has|have|had|"
+                   r"do|does|did|recommend\w*|suggest\w*|offer\w*|consider\w*|use[sd]?|give[sn]?|avoid\w*|need\w*|"
+                   r"improv\w+|reduc\w+|increas\w+|decreas\w+|caus\w+|includ\w+|occur\w*|help\w*|requir\w+|"
+                   r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
+                   r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
+                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+)\b", re.IGNORECASE)
+_JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _CONDITION = [
     re.compile(r"\b(?:management|treatment|therapy|diagnosis|assessment|prognosis|causes?|symptoms?|signs?|"
@@ -206,8 +214,10 @@ class ExtractiveComposer:
         for c in candidates:
             retrieval = evidence[c.ev].score / top if top > 0 else 1.0 / (1 + c.ev)
             # A sentence of a passage that is squarely on the question is usually on it too ("It should be …").
-            c.relevance = (0.5 * covered(c.stems, c.text) + 0.35 * passage_cov[c.ev]
-                           + 0.15 * max(0.0, min(1.0, retrieval)))
+            own = covered(c.stems, c.text)
+            c.relevance = 0.5 * own + 0.35 * passage_cov[c.ev] + 0.15 * max(0.0, min(1.0, retrieval))
+            if own < 0.3 and evidence[c.ev].passage.facet is None:
+                c.relevance *= 0.6  # in a relevant passage, but says little about what was asked
         if self.embedder is not None:
             ranked = sorted(candidates, key=lambda c: -c.relevance)[: self.embed_top]
             vectors = np.asarray(self.embedder.embed([question] + [c.text for c in ranked]), dtype=np.float32)
@@ -320,6 +330,8 @@ def _trim(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple[str, Gra
     if not text.endswith((".", "!", ")", "]", "%")) and len(words) < 10:
         return None  # headings and list fragments: they do not stand on their own
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
+        return None
+    if not _VERB.search(text) or len(_JOINED_HEADINGS.findall(text)) >= 2:
         return None
     unlabelled = text
     for s, e, _ in grades:

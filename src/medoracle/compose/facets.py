@@ -91,7 +91,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          1.0),
     ],
     "emerging": [
-        (r"\bemerging\b|\binvestigational\b|\bexperimental\b|\bnovel\b|\bunder investigation\b|\bongoing (?:trials?|stud)",
+        (r"\b(?:more|further) research\b|\bresearch is needed\b|\bremains? (?:unclear|uncertain|a subject of debate)\b"
+         r"|\bemerging\b|\binvestigational\b|\bexperimental\b|\bnovel\b|\bunder investigation\b|\bongoing (?:trials?|stud)",
          3.0),
         (r"\bphase (?:I|II|III|1|2|3)\b|\bclinical trials?\b|\bfurther research\b|\bfuture\b|\bpromising\b"
          r"|\bnot yet (?:established|known|clear)\b|\bevidence is (?:limited|insufficient|lacking)\b", 1.5),
