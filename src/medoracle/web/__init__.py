@@ -1,0 +1,1 @@
+"""The web app: `medoracle.web.app.create_app(settings=None, store=None)`."""

@@ -1,0 +1,159 @@
+"""The web app: ask, read, publish, review. FastAPI with server-rendered Jinja pages and a JSON API.
+
+    create_app(settings=None, store=None, *, clinic=None) -> FastAPI
+
+`clinic` is anything with `answer_stream(question, audience=, thread_id=)` (default: a
+`medoracle.service.Clinic` over `store`, built on the first question).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from medoracle.articles import ArticleDesk, ArticleNotFound
+from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
+from medoracle.settings import Settings
+from medoracle.users import Accounts
+from medoracle.web.answering import Asker, AnswersQuestions
+from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
+from medoracle.web.security import CSRFMiddleware, secret_key
+from medoracle.web.view import long_date
+
+log = logging.getLogger("medoracle.web")
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, store: Any = None, *,
+               clinic: AnswersQuestions | None = None) -> FastAPI:
+    """The whole site. Without `store`, opens the database the settings name (with the bundled knowledge base)."""
+    settings = settings or Settings.load()
+    build_kb = False
+    if store is None:
+        from medoracle.store import open_store
+        store = open_store(settings)
+        build_kb = settings.uses_default_database
+    app = FastAPI(title="medoracle", version=_version(),
+                  description="Guideline-backed, cited answers to clinical questions, with editorial review.",
+                  docs_url=None, redoc_url=None)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(("html", "htm", "xml"), default=True),
+                             undefined=jinja2.StrictUndefined if _strict() else jinja2.Undefined)
+    env.filters["long_date"] = long_date
+    templates = Jinja2Templates(env=env)
+    app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(store.connect, settings),
+                        accounts=Accounts(store.connect), asker=Asker(settings, store, clinic, build_kb),
+                        templates=templates)
+
+    from medoracle.web import api, editorial, pages
+    app.include_router(api.router)
+    app.include_router(editorial.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+
+    # Order matters: the last added runs first, so sessions are decoded before the CSRF check reads them.
+    app.add_middleware(CSRFMiddleware)
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie="medoracle_session",
+                       max_age=14 * 24 * 3600, same_site="lax", https_only=False)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response = await call_next(request)
+        # Inline scripts are never needed (JSON-LD is data, not script): a CSP is the second line of
+        # defence behind autoescaping.
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    _install_error_handlers(app)
+    return app
+
+
+def _strict() -> bool:
+    import os
+    return os.environ.get("MEDORACLE_STRICT_TEMPLATES") == "1"
+
+
+def _version() -> str:
+    try:
+        from medoracle import __version__
+        return __version__
+    except ImportError:  # pragma: no cover
+        return "0"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    titles = {400: "That request could not be used", 401: "Please log in", 403: "Not allowed",
+              404: "Not found", 409: "Not possible now", 422: "That question could not be used",
+              500: "Something went wrong"}
+    return page(request, "error.html", http_status=status, title=titles.get(status, "Error"), message=message)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(ArticleNotFound)
+    async def not_found(request: Request, exc: ArticleNotFound) -> Response:
+        return _error(request, 404, str(exc))
+
+    @app.exception_handler(PermissionDenied)
+    async def denied(request: Request, exc: PermissionDenied) -> Response:
+        return _error(request, 403, str(exc))
+
+    @app.exception_handler(WorkflowError)
+    async def workflow(request: Request, exc: WorkflowError) -> Response:
+        return _error(request, 409, str(exc))
+
+    @app.exception_handler(BadQuestion)
+    async def bad_question(request: Request, exc: BadQuestion) -> Response:
+        return _error(request, 422, str(exc))
+
+    @app.exception_handler(BadInput)
+    async def bad_input(request: Request, exc: BadInput) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'body'}: {e.get('msg')}"
+                             for e in exc.errors())
+        return _error(request, 422, problems or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(MedoracleError)
+    async def other(request: Request, exc: MedoracleError) -> Response:
+        log.error("unhandled medoracle error on %s: %s", request.url.path, exc)
+        return _error(request, 500, str(exc))
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("error on %s", request.url.path)
+        return _error(request, 500, "An internal error occurred; it has been logged.")

@@ -1,0 +1,232 @@
+"""Reader-facing pages: ask (with the streamed answer), publish, articles, static pages, login."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter, Form, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
+
+from medoracle.errors import BadInput, MedoracleError
+from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
+from medoracle.web.deps import audience_of, current_user, page, require_asker, require_reader, web_of
+from medoracle.web.security import csrf_token, login_session, safe_next
+from medoracle.web.view import (STATUS_LABELS, DISCLAIMERS, answer_view, article_json, medical_webpage_jsonld,
+                                parse_audience, reviewer_view, status_steps)
+
+router = APIRouter(include_in_schema=False)
+MAX_QUESTION = 2000
+AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
+
+
+def _remember_audience(response: Response, audience: str) -> None:
+    # Not HttpOnly: the chooser's script sets the same cookie; it holds nothing secret.
+    response.set_cookie("audience", audience, max_age=AUDIENCE_COOKIE_AGE, samesite="lax", path="/")
+
+
+# -- ask ------------------------------------------------------------------------------------------
+@router.get("/")
+def ask_page(request: Request, q: str = "", thread: str = "", audience: str | None = None) -> Response:
+    require_asker(request)
+    desk = web_of(request).desk
+    recent = desk.list(status=ArticleStatus.approved, limit=8) if web_of(request).settings.public_read else []
+    response = page(request, "ask.html", question=q[:MAX_QUESTION], thread=thread, answer=None, recent=recent,
+                    chosen=audience_of(request, audience))
+    if audience:
+        _remember_audience(response, parse_audience(audience).value)
+    return response
+
+
+@router.post("/ask")
+async def ask_form(request: Request, q: str = Form(""), audience: str = Form("clinician"),
+                   thread: str = Form("")) -> Response:
+    """Without JavaScript: answer in one go and show it on the ask page."""
+    require_asker(request)
+    chosen = parse_audience(audience).value
+    answer = await run_in_threadpool(web_of(request).asker.answer, q, audience=Audience(chosen),
+                                     thread_id=thread.strip() or None)
+    key = web_of(request).asker.answers.put(answer)
+    response = page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
+                    answer_key=key, recent=[], chosen=chosen)
+    _remember_audience(response, chosen)
+    return response
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.get("/ask/stream")
+def ask_stream(request: Request, q: str = Query("", max_length=MAX_QUESTION * 2),
+               audience: str | None = None, thread: str = "", article: str = "") -> Response:
+    """The answer as Server-Sent Events: status lines, one rendered section at a time, then the whole answer."""
+    require_asker(request)
+    web = web_of(request)
+    chosen = Audience(audience_of(request, audience))
+    # Rendered here, while the request (and its session) is at hand; the generator runs in a worker thread.
+    base = {"csrf": csrf_token(request), "user": current_user(request), "pfx": "live-"}
+
+    def events() -> Iterator[str]:
+        try:
+            thread_id = thread.strip() or None
+            if article and not thread_id:  # the follow-up box of an article continues the article's thread
+                thread_id = web.asker.thread_for_article(web.desk.get(article).answer)
+            for kind, value in web.asker.stream(q, audience=chosen, thread_id=thread_id):
+                if kind == "status":
+                    yield _sse("status", {"text": str(value)})
+                elif kind == "section" and isinstance(value, Section):
+                    html = _fragment(web, "_section.html", sec=answer_view(Answer(question=q, sections=[value]))
+                                     ["sections"][0], **base)
+                    yield _sse("section", {"html": html})
+                elif kind == "answer" and isinstance(value, Answer):
+                    key = web.asker.answers.put(value)
+                    html = _fragment(web, "_answer_block.html", a=answer_view(value), answer_key=key,
+                                     thread=value.thread_id or "", **base)
+                    yield _sse("answer", {"html": html, "key": key, "thread_id": value.thread_id,
+                                          "abstained": value.abstained})
+        except MedoracleError as exc:
+            yield _sse("problem", {"error": str(exc)})
+        except Exception:  # noqa: BLE001 - the stream has started: report in-band, never hang the page
+            import logging
+            logging.getLogger("medoracle.web").exception("error while streaming an answer")
+            yield _sse("problem", {"error": "An internal error occurred while answering; it has been logged."})
+        yield _sse("done", {})
+
+    response = StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    if audience:
+        _remember_audience(response, chosen.value)
+    return response
+
+
+def _fragment(web: Any, name: str, **context: Any) -> str:
+    return web.templates.env.get_template(name).render(**context)
+
+
+# -- publish --------------------------------------------------------------------------------------
+@router.post("/articles")
+async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""), audience: str = Form("clinician"),
+                  thread: str = Form("")) -> Response:
+    require_asker(request)
+    web = web_of(request)
+    answer = web.asker.answers.get(answer_key)
+    if answer is None:
+        if not q.strip():
+            raise BadInput("nothing to publish: ask a question first")
+        answer = await run_in_threadpool(web.asker.answer, q, audience=parse_audience(audience),
+                                         thread_id=thread.strip() or None)
+    article = await run_in_threadpool(web.desk.publish, answer, current_user(request))
+    return RedirectResponse(f"/articles/{article.slug}", status_code=303)
+
+
+# -- articles -------------------------------------------------------------------------------------
+@router.get("/articles")
+def article_list(request: Request, q: str = "", status: str = "") -> Response:
+    require_reader(request)
+    states = [ArticleStatus(status)] if status in ArticleStatus._value2member_map_ else None
+    articles = web_of(request).desk.list(status=states, query=q, limit=100)
+    return page(request, "articles.html", articles=articles, q=q, status=status, labels=STATUS_LABELS)
+
+
+def article_context(request: Request, article: Article) -> dict[str, Any]:
+    web = web_of(request)
+    approvals = web.desk.approvals(article.slug)
+    reviewers = [reviewer_view(web.accounts.get(u), u) for u in approvals]
+    url = str(request.url_for("article_page", slug=article.slug))
+    reviewed_at = next((e.at for e in reversed(web.desk.history(article.slug)) if e.action == "approve"), None)
+    return {"approvals": approvals, "reviewers": reviewers, "url": url, "reviewed_at": reviewed_at}
+
+
+@router.get("/articles/{slug}.json", name="article_json")
+def article_json_view(request: Request, slug: str) -> Response:
+    require_reader(request)
+    web = web_of(request)
+    article = web.desk.get(slug)
+    ctx = article_context(request, article)
+    return JSONResponse(article_json(article, approvals=ctx["approvals"], approvals_required=web.desk.approvals_required,
+                                     reviewers=ctx["reviewers"], url=ctx["url"]))
+
+
+@router.get("/articles/{slug}", name="article_page")
+def article_page(request: Request, slug: str, audience: str | None = None) -> Response:
+    require_reader(request)
+    web = web_of(request)
+    article = web.desk.get(slug)
+    ctx = article_context(request, article)
+    shown, adapted = article.answer, False
+    chosen = audience_of(request, audience)
+    if chosen != article.answer.audience.value and article.answer.audience is Audience.clinician:
+        # The reviewed text is the clinician answer; other readers get the same evidence reworded.
+        from medoracle.audience import tailor
+        shown, adapted = tailor(article.answer, Audience(chosen)), True
+    jsonld = medical_webpage_jsonld(article, url=ctx["url"], reviewers=ctx["reviewers"],
+                                    reviewed_at=ctx["reviewed_at"])
+    response = page(request, "article.html", article=article, a=answer_view(shown), adapted=adapted,
+                    chosen=chosen, steps=status_steps(article.status), labels=STATUS_LABELS,
+                    disclaimer=DISCLAIMERS[shown.audience.value], jsonld=jsonld,
+                    can_review=bool(current_user(request) and current_user(request).can_review),  # type: ignore[union-attr]
+                    approvals_required=web.desk.approvals_required, **ctx)
+    if audience:
+        _remember_audience(response, chosen)
+    return response
+
+
+@router.post("/articles/{slug}/followup")
+async def article_followup(request: Request, slug: str, q: str = Form(""), audience: str = Form("")) -> Response:
+    """The follow-up box without JavaScript: continue the article's thread on the ask page."""
+    require_asker(request)
+    web = web_of(request)
+    article = web.desk.get(slug)
+    thread = await run_in_threadpool(web.asker.thread_for_article, article.answer)
+    chosen = parse_audience(audience or audience_of(request)).value
+    answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread)
+    key = web.asker.answers.put(answer)
+    return page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
+                answer_key=key, recent=[], chosen=chosen)
+
+
+# -- static pages ---------------------------------------------------------------------------------
+@router.get("/policy")
+def policy(request: Request) -> Response:
+    return page(request, "policy.html", approvals_required=web_of(request).desk.approvals_required)
+
+
+@router.get("/about")
+def about(request: Request) -> Response:
+    return page(request, "about.html", disclaimers=DISCLAIMERS)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+# -- login ----------------------------------------------------------------------------------------
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return page(request, "login.html", next=safe_next(next), error=None)
+
+
+@router.post("/login")
+async def login(request: Request, username: str = Form(""), password: str = Form(""),
+                next: str = Form("/")) -> Response:
+    web = web_of(request)
+    user = await run_in_threadpool(web.accounts.authenticate, username, password)
+    if user is None:
+        return page(request, "login.html", http_status=401, next=safe_next(next),
+                    error="Wrong username or password, or the account is disabled.")
+    login_session(request, user)
+    request.state.user = user
+    web.desk.audit.record(actor=user.username, action="login", subject=f"user:{user.username}")
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+

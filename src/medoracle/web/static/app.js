@@ -1,0 +1,96 @@
+// medoracle: progressive enhancement only. Every form works without this file.
+// HTML inserted here comes from the server's autoescaped templates; document text never reaches innerHTML raw.
+(function () {
+  "use strict";
+
+  function setAudienceCookie(value) {
+    document.cookie = "audience=" + encodeURIComponent(value) + "; path=/; max-age=31536000; SameSite=Lax";
+  }
+
+  // "Which best describes you?": remember the choice; on an article page, show the article for that reader.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("fieldset[data-remember] input[name=audience]")) return;
+    setAudienceCookie(input.value);
+    var form = input.form;
+    if (form && form.hasAttribute("data-autosubmit")) form.submit();
+    document.querySelectorAll("form.followup input[type=hidden][name=audience]").forEach(function (h) {
+      h.value = input.value;
+    });
+  });
+
+  // Suggested follow-up questions fill the box and ask.
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest && event.target.closest("button[data-fill]");
+    if (!chip) return;
+    var form = chip.closest("form");
+    form.elements.q.value = chip.getAttribute("data-fill");
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  });
+
+  function valueOf(form, name) {
+    var el = form.elements[name];
+    if (!el) return "";
+    if (el instanceof RadioNodeList) return el.value || "";
+    return el.value || "";
+  }
+
+  // Forms marked data-stream are answered through Server-Sent Events, one section at a time.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-stream") || !window.EventSource) return;
+    var question = valueOf(form, "q").trim();
+    if (!question) return;
+    event.preventDefault();
+    var target = document.querySelector(form.getAttribute("data-target") || "#answer-live");
+    var status = document.getElementById("status");
+    var params = new URLSearchParams({ q: question, audience: valueOf(form, "audience") || "clinician" });
+    var thread = valueOf(form, "thread");
+    if (thread) params.set("thread", thread);
+    if (form.getAttribute("data-article") && !thread) params.set("article", form.getAttribute("data-article"));
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    target.innerHTML = "";
+    target.setAttribute("aria-busy", "true");
+    if (status) status.textContent = "Searching the evidence…";
+    var source = new EventSource("/ask/stream?" + params.toString());
+    var finished = false;
+
+    function finish(message) {
+      finished = true;
+      source.close();
+      target.removeAttribute("aria-busy");
+      if (button) button.disabled = false;
+      if (status) status.textContent = message || "";
+    }
+    source.addEventListener("status", function (e) {
+      if (status) status.textContent = JSON.parse(e.data).text;
+    });
+    source.addEventListener("section", function (e) {
+      target.insertAdjacentHTML("beforeend", JSON.parse(e.data).html);
+    });
+    source.addEventListener("answer", function (e) {
+      var data = JSON.parse(e.data);
+      target.innerHTML = data.html;
+      if (data.thread_id) {
+        form.querySelectorAll("input[name=thread]").forEach(function (h) { h.value = data.thread_id; });
+      }
+      finish(data.abstained ? "No answer: the sources do not cover this question." : "");
+      if (form.classList.contains("followup") && form.elements.q) form.elements.q.value = "";
+      target.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+    source.addEventListener("problem", function (e) {
+      var p = document.createElement("p");
+      p.className = "banner error";
+      p.setAttribute("role", "alert");
+      p.textContent = JSON.parse(e.data).error;  // textContent: the message may quote the question
+      target.appendChild(p);
+      finish("");
+    });
+    source.addEventListener("done", function () { if (!finished) finish(""); });
+    source.onerror = function () {
+      // EventSource would reconnect and ask again; a dropped stream is reported instead.
+      if (!finished) finish("The connection was lost before the answer was complete. Please ask again.");
+    };
+  });
+})();

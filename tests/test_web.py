@@ -1,0 +1,374 @@
+"""The web app through an in-process HTTP client, against a real SQLite file and the real answering service.
+
+A tiny corpus is written and ingested per module: one sound guideline and one hostile document whose title,
+source, URL and text carry `<script>` and `onerror=` payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from medoracle.articles import ArticleDesk
+from medoracle.settings import Settings
+from medoracle.store import open_store
+from medoracle.types import ArticleStatus
+from medoracle.users import Accounts
+from medoracle.web.app import create_app
+
+PASSWORD = "a long test password"
+QUESTION = "What is first-line treatment for hypertension?"
+DOCS = [
+    {"id": "guide-htn", "title": "Managing high blood pressure in adults", "source": "Test Society of Medicine",
+     "doc_type": "guideline", "published": "2019", "url": "https://example.org/htn",
+     "text": "# Treatment\nFor adults with stage 1 hypertension, start a thiazide diuretic, an ACE inhibitor or a "
+             "calcium-channel blocker as first-line treatment (Grade 1A). Lifestyle change, including less dietary "
+             "salt and more physical activity, is recommended for every adult with hypertension.\n# Monitoring\n"
+             "Confirm the diagnosis of hypertension with ambulatory blood pressure monitoring before starting "
+             "treatment."},
+    {"id": "hostile", "title": "Hypertension <script>window.__xss=1</script> notes",
+     "source": "<img src=x onerror=alert(1)>", "doc_type": "review", "published": "2020",
+     "url": "javascript:alert(1)",
+     "text": "# Treatment\nIn hypertension, a calcium-channel blocker is first-line treatment "
+             "<script>alert('xss')</script> for many adults. <img src=x onerror=alert(2)> Thiazide diuretics "
+             "lower blood pressure in hypertension."},
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    from medoracle.ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("site")
+    corpus = root / "docs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
+    settings = Settings(data_dir=str(root), db=str(root / "web.db"), embedder="none", approvals_required=1,
+                        secret_key="test-secret-key-0123456789")
+    store = open_store(settings)
+    ingest([corpus], store)
+    accounts = Accounts(store.connect)
+    accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD, Radiation Oncology",
+                 disclosures="Consulting fees from a radiotherapy device maker (2023).")
+    accounts.add("ed", PASSWORD, "editor", display_name="Ed Itor")
+    app = create_app(settings, store)
+    yield {"app": app, "settings": settings, "store": store, "accounts": accounts,
+           "desk": ArticleDesk(store.connect, settings)}
+    store.close()
+
+
+def client(site: dict) -> TestClient:
+    return TestClient(site["app"], follow_redirects=False)
+
+
+def csrf(c: TestClient, path: str = "/") -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+def login(c: TestClient, username: str) -> TestClient:
+    r = c.post("/login", data={"username": username, "password": PASSWORD, "next": "/review",
+                               "csrf_token": csrf(c, "/login")})
+    assert r.status_code == 303 and r.headers["location"] == "/review"
+    return c
+
+
+def sse(body: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def stream(c: TestClient, **params: str) -> list[tuple[str, dict]]:
+    r = c.get("/ask/stream", params=params)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    return sse(r.text)
+
+
+def publish(site: dict, c: TestClient | None = None, question: str = QUESTION) -> str:
+    c = c or client(site)
+    events = stream(c, q=question, audience="clinician")
+    key = next(data["key"] for kind, data in events if kind == "answer")
+    r = c.post("/articles", data={"answer_key": key, "q": question, "csrf_token": csrf(c)})
+    assert r.status_code == 303, r.text
+    return r.headers["location"].rsplit("/", 1)[1]
+
+
+def test_pages_render_and_the_session_cookie_is_locked_down(site: dict) -> None:
+    c = client(site)
+    r = c.get("/")
+    assert "Which best describes you?" in r.text
+    cookie = r.headers["set-cookie"].lower()
+    assert "medoracle_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert "/api/ask" in c.get("/openapi.json").json()["paths"]
+    for path in ("/articles", "/policy", "/about", "/login"):
+        assert c.get(path).status_code == 200, path
+
+
+def test_every_post_form_carries_a_csrf_token(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    for path in ("/", f"/articles/{slug}", f"/articles/{slug}/review", "/login"):
+        html = c.get(path).text
+        forms = re.findall(r"<form[^>]*method=\"post\".*?</form>", html, flags=re.S)
+        assert forms, path
+        assert all('name="csrf_token"' in f for f in forms), path
+
+
+def test_a_form_without_a_valid_csrf_token_is_refused(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    for data in ({"action": "approve"}, {"action": "approve", "csrf_token": "forged"}):
+        r = c.post(f"/articles/{slug}/review", data=data)
+        assert r.status_code == 403
+    assert site["desk"].get(slug).status is ArticleStatus.submitted
+    anonymous = client(site)
+    assert anonymous.post("/articles", data={"q": QUESTION}).status_code == 403
+    assert anonymous.post("/login", data={"username": "rita", "password": PASSWORD}).status_code == 403
+
+
+def test_streamed_answer_has_sections_citations_and_a_publish_form(site: dict) -> None:
+    events = stream(client(site), q=QUESTION, audience="clinician")
+    kinds = [k for k, _ in events]
+    assert "section" in kinds and kinds[-2:] == ["answer", "done"]
+    answer = dict(events)["answer"]
+    assert answer["thread_id"] and not answer["abstained"]
+    assert 'href="#live-ref-1"' in answer["html"] and 'id="live-ref-1"' in answer["html"]
+    assert "Publish as article" in answer["html"] and answer["key"] in answer["html"]
+
+
+def test_stream_reports_a_bad_question_in_band(site: dict) -> None:
+    events = stream(client(site), q="   ")
+    assert events[0][0] == "problem" and events[0][1]["error"]
+    assert events[-1][0] == "done"
+
+
+def test_article_page_has_every_part_of_the_example(site: dict) -> None:
+    slug = publish(site)
+    html = client(site).get(f"/articles/{slug}").text
+    assert f"<h1>{QUESTION}</h1>" in html
+    assert "Educational purpose only • content pending human review" in html
+    assert re.search(r'<li class="step current" aria-current="step">Submitted</li>', html)
+    assert "Last updated:" in html and 'href="/policy"' in html
+    assert "Bottom line" in html and 'href="#ref-1"' in html and 'id="ref-1"' in html
+    assert "<details class=\"quote\">" in html and "Test Society of Medicine" in html and "2019" in html
+    assert 'class="grade' in html and "Grade 1A" in html
+    assert "Professional medical disclaimer" in html
+    assert "Have a follow-up question?" in html
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert ld["@type"] == "MedicalWebPage" and ld["name"] == QUESTION and ld["citation"]
+    assert "reviewedBy" not in ld
+
+
+class _Tags(HTMLParser):
+    """Every element a browser would build from the page, with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def injected(html: str) -> list[tuple[str, dict]]:
+    """Elements that could run code: scripts other than ours and the JSON-LD block, event-handler attributes,
+    javascript: links, and any <img> (our templates have none)."""
+    parser = _Tags()
+    parser.feed(html)
+    bad = []
+    for tag, attrs in parser.tags:
+        if tag == "script" and attrs not in ({"src": "/static/app.js", "defer": None},
+                                             {"type": "application/ld+json"}):
+            bad.append((tag, attrs))
+        elif tag == "img" or any(k.startswith("on") for k in attrs):
+            bad.append((tag, attrs))
+        elif any((v or "").strip().lower().startswith("javascript:") for v in attrs.values()):
+            bad.append((tag, attrs))
+    return bad
+
+
+def test_hostile_document_text_is_escaped_everywhere(site: dict) -> None:
+    slug = publish(site)
+    c = client(site)
+    page = c.get(f"/articles/{slug}").text
+    assert "hostile" in json.dumps(c.get(f"/articles/{slug}.json").json())  # the hostile source was cited
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert" in page  # shown as text, not markup
+    assert injected(page) == []
+    ld_block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in ld_block and "javascript:" not in ld_block  # `</script>` in a title cannot end the block
+    events = stream(c, q=QUESTION)
+    assert all(injected(data.get("html", "")) == [] for _, data in events)
+    assert "&lt;script&gt;" in dict(events)["answer"]["html"]
+
+
+def test_reviewer_approves_and_the_banner_goes(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    queue = c.get("/review").text
+    assert f"/articles/{slug}/review" in queue
+    r = c.post(f"/articles/{slug}/review", data={"action": "approve", "comment": "Checked",
+                                                 "csrf_token": csrf(c, f"/articles/{slug}/review")})
+    assert r.status_code == 303
+    html = client(site).get(f"/articles/{slug}").text
+    assert "content pending human review" not in html
+    assert "Rita Reviewer" in html and "MD, Radiation Oncology" in html and "Consulting fees" in html
+    ld = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert ld["reviewedBy"][0]["name"] == "Rita Reviewer" and ld["lastReviewed"]
+    assert site["desk"].audit.verify_chain() == (True, None)
+
+
+def test_reviewer_cannot_approve_their_own_article(site: dict) -> None:
+    c = login(client(site), "rita")
+    slug = publish(site, c)
+    assert site["desk"].get(slug).author == "rita"
+    r = c.post(f"/articles/{slug}/review", data={"action": "approve", "csrf_token": csrf(c, f"/articles/{slug}")})
+    assert r.status_code == 403 and "own article" in r.text
+    token = site["accounts"].issue_token("rita")
+    r = client(site).post(f"/api/articles/{slug}/reviews", json={"action": "approve"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 403 and "own article" in r.json()["error"]
+    assert site["desk"].get(slug).status is ArticleStatus.submitted
+
+
+def test_patient_visitor_cannot_reach_review_pages(site: dict) -> None:
+    slug = publish(site)
+    c = client(site)
+    c.get("/?audience=patient")
+    assert c.cookies.get("audience") == "patient"
+    for path in ("/review", f"/articles/{slug}/review"):
+        r = c.get(path)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+    r = c.post(f"/articles/{slug}/review", data={"action": "approve", "csrf_token": csrf(c)})
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"})
+    assert r.status_code == 401 and "error" in r.json()
+    assert site["desk"].get(slug).status is ArticleStatus.submitted
+
+
+def test_editor_role_checks_and_request_changes_on_a_section(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    token = csrf(c, f"/articles/{slug}/review")
+    r = c.post(f"/articles/{slug}/review", data={"action": "retract", "comment": "no", "csrf_token": token})
+    assert r.status_code == 403  # reviewers cannot retract
+    r = c.post(f"/articles/{slug}/review", data={"action": "request_changes", "section": "first_line",
+                                                 "comment": "Name the drug classes' doses", "csrf_token": token})
+    assert r.status_code == 303
+    page = c.get(f"/articles/{slug}/review").text
+    assert "Changes requested" in page and "first_line" in page and "Name the drug classes&#39; doses" in page
+    r = c.post(f"/articles/{slug}/review", data={"action": "approve", "csrf_token": token})
+    assert r.status_code == 409
+
+
+def test_api_ask_publish_and_review_with_a_bearer_token(site: dict) -> None:
+    c = client(site)
+    r = c.post("/api/ask", json={"question": QUESTION, "audience": "clinician"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["question"] == QUESTION and body["references"] and body["thread_id"]
+    assert all(isinstance(n, int) for s in body["sections"] for st in s["statements"] for n in st["citations"])
+    follow = c.post("/api/ask", json={"question": "and the dose?", "thread_id": body["thread_id"]}).json()
+    assert follow["thread_id"] == body["thread_id"]
+    r = c.post("/api/articles", json={"answer_key": body["answer_key"]})
+    assert r.status_code == 201
+    slug = r.json()["slug"]
+    assert c.get("/api/articles", params={"q": "hypertension"}).json()["articles"][0]["slug"]
+    token = site["accounts"].issue_token("ed")
+    auth = {"Authorization": f"Bearer {token}"}
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"}, headers=auth)
+    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["reviewers"][0]["name"] == "Ed Itor"
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"}, headers=auth)
+    assert r.status_code == 409 and "error" in r.json()
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "bless"}, headers=auth)
+    assert r.status_code == 422 and "error" in r.json()
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"},
+               headers={"Authorization": "Bearer mo_wrong"})
+    assert r.status_code == 401
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000, "?!?!"])
+def test_api_bad_questions_get_a_4xx_with_a_message(site: dict, question: str) -> None:
+    r = client(site).post("/api/ask", json={"question": question})
+    assert r.status_code in (400, 422), r.text
+    assert r.json()["error"]
+
+
+def test_session_api_writes_need_the_csrf_header(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "ed")
+    assert c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"}).status_code == 403
+    r = c.post(f"/api/articles/{slug}/reviews", json={"action": "approve"},
+               headers={"X-CSRF-Token": csrf(c, "/articles")})
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+
+
+def test_one_url_serves_html_and_json(site: dict) -> None:
+    slug = publish(site)
+    c = client(site)
+    as_json = c.get(f"/articles/{slug}.json").json()
+    assert as_json == c.get(f"/api/articles/{slug}").json()
+    assert as_json["status"] == "submitted" and as_json["answer"]["references"][0]["n"] == 1
+    assert c.get("/articles/no-such-thing.json").json() == {"error": "no article 'no-such-thing'"}
+    assert c.get("/articles/no-such-thing").status_code == 404
+
+
+def test_edit_makes_a_version_and_history_shows_the_diff(site: dict) -> None:
+    slug = publish(site)
+    desk, ed = site["desk"], site["accounts"].get("ed")
+    desk.approve(slug, site["accounts"].get("rita"))
+    changed = desk.get(slug).answer.model_copy(update={"summary": "A revised bottom line for review."})
+    assert desk.edit(slug, changed, ed, note="tightened").status is ArticleStatus.under_review
+    html = client(site).get(f"/articles/{slug}/history").text
+    assert "Changes from version 1 to version 2" in html
+    assert re.search(r'<span class="add">\+.*A revised bottom line for review', html)
+    assert "content pending human review" in client(site).get(f"/articles/{slug}").text
+
+
+def test_audience_choice_is_remembered_and_used(site: dict) -> None:
+    c = client(site)
+    c.get("/?audience=patient")
+    answer = dict(stream(c, q=QUESTION))["answer"]
+    assert 'name="audience" value="patient"' in answer["html"]
+    slug = publish(site)
+    html = c.get(f"/articles/{slug}").text
+    assert "Worded for a patient or caregiver" in html and 'value="patient" checked' in html
+
+
+def test_followup_from_an_article_continues_its_thread(site: dict) -> None:
+    from medoracle.threads import ThreadStore
+
+    slug = publish(site)
+    answer = dict(stream(client(site), q="and the dose?", article=slug))["answer"]
+    turns = ThreadStore(site["store"].connect).turns(answer["thread_id"])
+    assert [t.question for t in turns] == [QUESTION, "and the dose?"]
+
+
+def test_login_failures_and_safe_redirects(site: dict) -> None:
+    c = client(site)
+    r = c.post("/login", data={"username": "rita", "password": "wrong password", "csrf_token": csrf(c, "/login")})
+    assert r.status_code == 401 and "Wrong username or password" in r.text
+    r = c.post("/login", data={"username": "rita", "password": PASSWORD, "next": "//evil.example/",
+                               "csrf_token": csrf(c, "/login")})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    r = c.post("/logout", data={"csrf_token": csrf(c)})
+    assert r.status_code == 303 and c.get("/review").status_code == 303
+
+
+def test_reading_can_require_an_account(tmp_path: Path) -> None:
+    settings = Settings(data_dir=str(tmp_path), db=str(tmp_path / "closed.db"), embedder="none",
+                        public_read=False, public_ask=False)
+    c = TestClient(create_app(settings), follow_redirects=False)
+    assert c.get("/articles").status_code == 303
+    assert c.get("/api/articles").status_code == 401
+    assert c.post("/api/ask", json={"question": QUESTION}).status_code == 401
+    assert (tmp_path / "secret_key").exists() and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
