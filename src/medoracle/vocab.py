@@ -444,7 +444,8 @@ def _find_drugs(tokens: list[str], result: QueryTerms, expand: Any) -> None:
     if find is None:
         return
     clean = [t.replace("’", "'") for t in tokens]
-    for entry, _start, _end in find(clean, is_ignore_case=True):
+    # In order of appearance (the finder reports longer names first).
+    for entry, _start, _end in sorted(find(clean, is_ignore_case=True), key=lambda m: m[1]):
         matched = str(entry.get("matching_string", "")).lower()
         if len(matched) < 3 or matched in STOP_WORDS or not entry.get("name"):
             continue
