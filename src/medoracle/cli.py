@@ -14,7 +14,7 @@ from medoracle.errors import BadInput, MedoracleError
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never wrap file paths in messages
 FORMATS = ["auto", "jsonl", "medline", "ngc", "pdf", "html", "markdown", "medquad", "pubmedqa", "bioasq"]
 
 
