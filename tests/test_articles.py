@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from medoracle.articles import TRANSITIONS, ArticleDesk, ArticleNotFound, slugif
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, ArticleStatus, DocType, Reference, Section, Statement
-from medoracle.users import User
+from medoracle.users import Accounts, User
 
 S = ArticleStatus
 
@@ -222,3 +223,36 @@ def test_deleting_an_audit_entry_is_detected(conn: sqlite3.Connection, people: d
     raw.execute("DELETE FROM audit_log WHERE id = 2")
     raw.commit()
     assert desk.audit.verify_chain() == (False, 3)
+
+
+def test_article_commands_follow_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture) -> None:
+    from medoracle.cli import main
+    from medoracle.store import open_store
+
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("MEDORACLE_DATA_DIR", str(tmp_path))
+    settings = Settings(data_dir=str(tmp_path), db=str(db))
+    store = open_store(settings)
+    accounts = Accounts(store.connect)
+    accounts.add("rita", "long enough pw", "reviewer")
+    desk = ArticleDesk(store.connect, settings)
+    slug = desk.publish(sample_answer(), accounts.get("rita")).slug
+    args = ["--db", str(db)]
+    assert main(["articles", "approve", slug, "--as", "rita", *args]) == 1  # own article: refused
+    assert "own article" in capsys.readouterr().err.replace("\n", " ")
+    accounts.add("rob", "long enough pw", "reviewer")
+    assert main(["articles", "request-changes", slug, "--as", "rob", "--section", "monitoring",
+                 "--comment", "Say which readings", *args]) == 0
+    assert main(["articles", "resubmit", slug, "--as", "rita", *args]) == 0
+    assert main(["articles", "approve", slug, "--as", "rob", *args]) == 0
+    assert "approved" in capsys.readouterr().out
+    assert main(["articles", "list", "--status", "approved", "--json", *args]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["slug"] == slug
+    assert main(["audit", "verify", *args]) == 0
+    raw = sqlite3.connect(db)
+    raw.execute("DROP TRIGGER audit_log_no_update")
+    raw.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 2")
+    raw.commit()
+    assert main(["audit", "verify", *args]) == 1
+    assert "BROKEN at entry 2" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -76,3 +77,26 @@ def test_profile_and_listing(accounts: Accounts) -> None:
         accounts.disable("ghost")
     accounts.set_password("amy", "a new long password")
     assert accounts.authenticate("amy", "a new long password") is not None
+
+
+def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    import io
+
+    from medoracle.cli import main
+
+    db = str(tmp_path / "cli.db")
+    monkeypatch.setenv("MEDORACLE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr("sys.stdin", io.StringIO("long enough pw\n"))
+    assert main(["users", "add", "Rita", "--role", "reviewer", "--credentials", "MD, Radiation Oncology",
+                 "--disclosures", "None", "--password-stdin", "--db", db]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "add", "bob", "--role", "editor", "--password-stdin", "--db", db]) == 2
+    assert main(["users", "disable", "rita", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["users", "list", "--json", "--db", db]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(u["username"], u["credentials"], u["disabled"]) for u in listed] == [
+        ("rita", "MD, Radiation Oncology", True)]
+    assert main(["users", "token", "rita", "--db", db]) == 2  # disabled accounts get no token
+    assert main(["audit", "verify", "--db", db]) == 0
+    assert "2 entries" in capsys.readouterr().out
