@@ -75,6 +75,9 @@ def test_titles_are_kept_and_threads_are_separate(tmp_path):
     ("How is hypertension diagnosed?", "hypertension"),
     ("What is the treatment for type 2 diabetes?", "type 2 diabetes"),
     ("When should statins be offered to adults with chronic kidney disease?", "chronic kidney disease"),
+    ("What is the first-line treatment for depression in adults?", "depression"),
+    ("How is chemotherapy-induced nausea and vomiting prevented?", "chemotherapy-induced nausea and vomiting"),
+    ("Which bisphosphonate is used for hypercalcaemia of malignancy?", "hypercalcaemia of malignancy"),
 ])
 def test_topic_is_the_main_condition_phrase(question, topic):
     assert extract_topic(question) == topic

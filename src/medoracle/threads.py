@@ -150,9 +150,8 @@ _CONDITION_WORDS = {
     "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
     "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
     "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "pain", "headache",
-    "incontinence", "constipation", "diarrhoea", "diarrhea", "cough", "fever", "bleeding", "haemorrhage",
-    "hemorrhage", "shock", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "migraine",
+    "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
     "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
     "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
@@ -176,8 +175,14 @@ _GENERIC_CLINICAL = {
     "preferred", "choice", "drug", "drugs", "medication", "medications", "medicine", "medicines", "dose",
     "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
     "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
-    "latest", "options?", "done", "mean", "means", "work", "works", "someone", "person",
+    "latest", "done", "mean", "means", "work", "works", "someone", "person", "prevented", "treats",
+    "managed", "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
 }
+# Symptoms such as pain, bleeding or fever are deliberately not condition words: "what about bleeding?" in a
+# thread about atrial fibrillation asks about that condition, not a new one.
+_POPULATION_TAIL = re.compile(r"\s+(?:in|for|among)\s+(?:the\s+)?(?:adults?|children|infants|women|men|"
+                              r"older (?:adults|people)|elderly(?: people)?|adolescents|pregnancy)$", re.I)
+_CONNECTORS = {"and", "of", "or"}
 _TOPIC_AFTER = re.compile(
     r"\b(?:management|manage|managing|treatment|treatments|therapy|therapies|options|option|diagnosis|"
     r"investigation|investigations|work-?up|evaluation|assessment|prognosis|causes|symptoms|signs|screening|"
@@ -215,21 +220,29 @@ def extract_topic(question: str) -> str:
         # Stop at a second clause ("… and what is the dose"): the topic is the condition, not the ask.
         phrase = re.split(r"\s*(?:,|;|\s-\s|\b(?:and|or)\s+(?:what|how|when|which|is|are|should)\b)",
                           phrase, maxsplit=1)[0].strip()
+        phrase = _POPULATION_TAIL.sub("", phrase)  # "depression in adults" -> "depression"
         if phrase and _content_words(phrase):
             return phrase
     # No "treatment of …" phrase: take the run of adjacent content words that holds a condition word
     # ("When should statins be offered to adults with chronic kidney disease?" -> "chronic kidney disease").
+    # "and"/"of" join a run ("nausea and vomiting", "hypercalcaemia of malignancy").
+    tokens = re.findall(r"[a-z0-9][a-z0-9'-]*", q.lower())
     runs: list[list[str]] = [[]]
-    for tok in re.findall(r"[a-z0-9][a-z0-9'-]*", q.lower()):
-        if tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL:
-            if runs[-1]:
-                runs.append([])
-        else:
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        joins = tok in _CONNECTORS and runs[-1] and nxt and nxt not in _QUESTION_WORDS \
+            and nxt not in _GENERIC_CLINICAL
+        if joins or not (tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL):
             runs[-1].append(tok)
+        elif runs[-1]:
+            runs.append([])
     for run in runs:
         if any(_is_condition_word(w) for w in run):
-            return " ".join(run)
-    return " ".join(_content_words(q))
+            return " ".join(run).strip()
+    longest = max(runs, key=len)
+    while longest and longest[-1] in _CONNECTORS:
+        longest = longest[:-1]
+    return " ".join(longest)
 
 
 def _stem(word: str) -> str:
