@@ -72,6 +72,10 @@
     source.addEventListener("answer", function (e) {
       var data = JSON.parse(e.data);
       target.innerHTML = data.html;
+      // The answer's own follow-up box continues in the same place.
+      target.querySelectorAll("form[data-stream]").forEach(function (f) {
+        f.setAttribute("data-target", "#" + target.id);
+      });
       if (data.thread_id) {
         form.querySelectorAll("input[name=thread]").forEach(function (h) { h.value = data.thread_id; });
       }

@@ -1,0 +1,168 @@
+"""The whole editorial flow in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+A real uvicorn server runs in a thread against a temporary SQLite database holding a tiny corpus: one sound
+guideline and one hostile document full of `<script>` and `onerror=` payloads. Screenshots go to
+`test-artifacts/`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "a long test password"
+QUESTION = "What is first-line treatment for hypertension?"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DOCS = [
+    {"id": "guide-htn", "title": "Managing high blood pressure in adults", "source": "Test Society of Medicine",
+     "doc_type": "guideline", "published": "2019", "url": "https://example.org/htn",
+     "text": "# Treatment\nFor adults with stage 1 hypertension, start a thiazide diuretic, an ACE inhibitor or a "
+             "calcium-channel blocker as first-line treatment (Grade 1A). Lifestyle change, including less dietary "
+             "salt and more physical activity, is recommended for every adult with hypertension.\n# Monitoring\n"
+             "Confirm the diagnosis of hypertension with ambulatory blood pressure monitoring before starting "
+             "treatment."},
+    {"id": "hostile", "title": "Hypertension <script>window.__xss=1</script> notes",
+     "source": "<img src=x onerror=\"window.__xss=2\">", "doc_type": "review", "published": "2020",
+     "url": "javascript:window.__xss=3",
+     "text": "# Treatment\nIn hypertension, a calcium-channel blocker is first-line treatment "
+             "<script>alert('xss')</script> for many adults. <img src=x onerror=alert(2)> Thiazide diuretics "
+             "lower blood pressure in hypertension."},
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
+                                                      "(apt-get install chromium chromium-driver)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.settings import Settings
+    from medoracle.store import open_store
+    from medoracle.users import Accounts
+    from medoracle.web.app import create_app
+
+    root = tmp_path_factory.mktemp("browser")
+    corpus = root / "docs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
+    settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none")
+    store = open_store(settings)
+    ingest([corpus], store)
+    Accounts(store.connect).add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer",
+                                credentials="MD, Radiation Oncology", disclosures="No relevant interests.")
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright's Page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(60_000)
+
+    # Ask: the answer streams in with numbered citations.
+    page.goto(server + "/")
+    page.check("input[name=audience][value=clinician]")
+    page.fill("#q", QUESTION)
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector("#answer-live .references li#live-ref-1")
+    assert page.locator("#answer-live .answer-section").count() >= 1
+    assert page.locator("#answer-live sup.cite a").count() >= 1
+    assert "audience=clinician" in page.evaluate("document.cookie")
+    _shot(page, "1-streamed-answer")
+
+    # The hostile document is cited, shown as text, and ran nothing.
+    answer_text = page.inner_text("#answer-live")
+    assert "<script>" in answer_text
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("#answer-live img, #answer-live script, #answer-live [onerror]").count() == 0
+
+    # Publish: the article page carries the pending-review banner and the status steps.
+    page.click("text=Publish as article")
+    page.wait_for_url("**/articles/*")
+    article_url = page.url
+    assert page.locator("#pending-banner").is_visible()
+    assert page.locator("ol.steps li.current").inner_text() == "Submitted"
+    page.locator("details.quote summary").first.click()
+    assert page.locator("details.quote[open] blockquote").first.is_visible()
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    assert page.locator("main img, main [onerror]").count() == 0
+    _shot(page, "2-article-pending-review")
+
+    # A reviewer logs in and approves; the banner goes, the reviewer and disclosures appear.
+    page.goto(server + "/login?next=" + article_url.replace(server, "") + "/review")
+    page.fill("#username", "rita")
+    page.fill("#password", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_selector("form.action.approve")
+    _shot(page, "3-review-page")
+    page.click("form.action.approve button[type=submit]")
+    page.wait_for_url(article_url)
+    assert page.locator("#pending-banner").count() == 0
+    assert page.locator("ol.steps li.current").count() == 0
+    assert "Rita Reviewer" in page.inner_text("section.reviewers")
+    assert "No relevant interests." in page.inner_text("section.reviewers")
+    _shot(page, "4-article-approved")
+
+    # The follow-up box continues the article's thread, streamed below it.
+    page.fill("form.followup input[name=q]", "and the dose?")
+    page.click("form.followup button[type=submit]")
+    page.wait_for_selector("#followup-answer .answer")
+    _shot(page, "5-follow-up")
+    assert dialogs == []
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    context.close()
+
+
+def test_review_pages_need_a_reviewer(server: str, browser) -> None:  # noqa: ANN001
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/?audience=patient")
+    page.goto(server + "/review")
+    assert "/login" in page.url
+    context.close()
