@@ -45,7 +45,8 @@ _BOILERPLATE = re.compile(
     r"all rights reserved|click here|https?://|www\.|for more information|this (?:guideline|summary|document|"
     r"section|table|page)\b|the following (?:key )?(?:recommendations|sections?)|rating scheme|levels? of evidence|"
     r"grades? of recommendation|strength of (?:the )?(?:evidence|recommendations?) (?:is|are|was|were)|"
-    r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b",
+    r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b|errors and omissions|proprietary products|"
+    r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)",
     re.IGNORECASE)
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
@@ -86,6 +87,7 @@ class _Candidate:
     stems: set[str]
     grade: Grade | None
     relevance: float = 0.0
+    own: float = 0.0             # share of the question's term weight in the sentence itself
     score: float = 0.0
     facet: str = "background"
     facet_confidence: float = 0.0
@@ -136,10 +138,16 @@ class ExtractiveComposer:
         weights = self._term_weights(q_stems, candidates)
         coverage = self._coverage(question, weights, evidence)
         if coverage < 0.5:
-            return abstain(f"The sources found do not cover this question (they contain {coverage:.0%} of its "
-                           "key terms).")
+            return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
+                           "of its key terms).")
         self._score(question, weights, candidates, evidence)
         best = max(c.relevance for c in candidates)
+        subject = [t for t in q_stems if t not in _FRAME]
+        if len(subject) <= 2 and max(c.own for c in candidates) < 0.99 * sum(
+                w for t, w in weights.items() if t in subject) / sum(weights.values()):
+            # With one or two subject words, they must meet in one sentence: "capital" and "France" in a
+            # publisher's notice is not an answer about France.
+            return abstain("No sentence in the sources found is about all of: " + ", ".join(subject) + ".")
         if best < self.min_relevance:
             return abstain(f"No passage is relevant enough to this question (best relevance {best:.2f}, "
                            f"needed {self.min_relevance:.2f}).")
@@ -184,16 +192,25 @@ class ExtractiveComposer:
         return weights
 
     def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence]) -> float:
-        """Share of the question's term weight found anywhere in the evidence (acronyms may be spelled out)."""
-        everything = " ".join(e.passage.text for e in evidence[:50])
-        stems = set(content_stems(everything))
-        covered = {t for t in weights if t in stems}
-        for acronym in _ACRONYM.findall(question):
-            stem = content_stems(acronym)
-            if stem and stem[0] not in covered and _spelled_out(acronym, everything):
-                covered.add(stem[0])
+        """Share of the question's term weight that one passage holds together (acronyms may be spelled out).
+
+        One passage, not the union: "Who won the 2010 World Cup?" finds "world", "cup" and "2010" somewhere in a
+        medical corpus, never together.
+        """
         total = sum(weights.values())
-        return sum(weights[t] for t in covered) / total if total else 0.0
+        if not total:
+            return 0.0
+        acronyms = [(a, content_stems(a)) for a in _ACRONYM.findall(question)]
+        best = 0.0
+        for ev in evidence[:50]:
+            text = ev.passage.text + " " + (ev.title or "")
+            stems = set(content_stems(text))
+            covered = {t for t in weights if t in stems}
+            for acronym, stem in acronyms:
+                if stem and stem[0] in weights and stem[0] not in covered and _spelled_out(acronym, text):
+                    covered.add(stem[0])
+            best = max(best, sum(weights[t] for t in covered) / total)
+        return best
 
     def _score(self, question: str, weights: dict[str, float], candidates: list[_Candidate],
                evidence: list[Evidence]) -> None:
@@ -214,7 +231,7 @@ class ExtractiveComposer:
         for c in candidates:
             retrieval = evidence[c.ev].score / top if top > 0 else 1.0 / (1 + c.ev)
             # A sentence of a passage that is squarely on the question is usually on it too ("It should be …").
-            own = covered(c.stems, c.text)
+            c.own = own = covered(c.stems, c.text)
             c.relevance = 0.5 * own + 0.35 * passage_cov[c.ev] + 0.15 * max(0.0, min(1.0, retrieval))
             if own < 0.3 and evidence[c.ev].passage.facet is None:
                 c.relevance *= 0.6  # in a relevant passage, but says little about what was asked
