@@ -31,9 +31,11 @@ class Clinic:
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
               on_progress=None) -> "Clinic":
+        from medoracle import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
 
+        vocab.warm_up(background=True)  # the drug dictionary takes ~1 s to load: overlap it with the rest
         settings = settings or Settings.load()
         if store is None:
             store = open_store(settings)
