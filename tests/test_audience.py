@@ -63,7 +63,7 @@ def test_glossary_has_hundreds_of_terms_each_explained():
 
 @pytest.mark.parametrize("term,plain", [
     ("myocardial infarction", "heart attack"),
-    ("metastases", "cancer that has spread"),
+    ("metastases", "cancers that have spread"),
     ("analgesia", "pain relief"),
     ("hypertension", "high blood pressure"),
 ])

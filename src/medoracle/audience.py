@@ -20,6 +20,8 @@ __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "lo
            "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS"]
 
 LONG_SENTENCE_WORDS = 25
+# Patient text is split at safe joints from this length on: plain-language guidance aims at 15–20 words.
+PATIENT_SPLIT_WORDS = 18
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 CARE_TEAM_NOTE = ("This page explains what the cited sources say in general. It is not advice about your own "
@@ -224,6 +226,10 @@ class _Reworder:
         return out
 
     def reword(self, text: str) -> str:
+        if self.audience is Audience.patient:
+            # "compression of the spinal cord (MSCC)": the bracketed abbreviation only helps a clinician.
+            text = re.sub(r"\s*\((?:" + "|".join(re.escape(a) for a in self.g.abbrs) + r")\)", "", text)
+
         def sub(m: re.Match[str]) -> str:
             word = m.group("term") or m.group("abbr")
             entry = self.g.lookup(word)
@@ -246,6 +252,7 @@ class _Reworder:
 
 _SPLITTERS = [
     (re.compile(r";\s+"), ""),
+    (re.compile(r":\s+(?=[a-z])"), ""),
     (re.compile(r",\s+but\s+"), "But "),
     (re.compile(r",\s+which\s+"), "This "),
     (re.compile(r",\s+and\s+"), "and"),
@@ -273,6 +280,7 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
     """Split a sentence of more than `limit` words at a safe joint (';', ', but', ', which', ', and <clause>')."""
     if _words(sentence) <= limit:
         return [sentence]
+    # Both halves must be sentences of their own: at least 6 words each.
     best: tuple[float, int, int, str] | None = None
     mid = len(sentence) / 2
     for rx, lead in _SPLITTERS:
@@ -299,7 +307,7 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
 def _split_text(text: str) -> str:
     out = []
     for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()):
-        out.extend(split_long_sentence(sent))
+        out.extend(split_long_sentence(sent, PATIENT_SPLIT_WORDS))
     return " ".join(out)
 
 
@@ -307,17 +315,29 @@ def _split_text(text: str) -> str:
 
 
 def _is_red_flag(section: Section, st: Statement) -> bool:
+    """A statement in the red-flags section that lists symptoms (two different symptom words or more)."""
     facet = st.facet or section.key
-    return facet == "red_flags" and bool(_SYMPTOM_WORDS.search(st.text))
+    if facet != "red_flags":
+        return False
+    return len({m.group(0).lower()[:5] for m in _SYMPTOM_WORDS.finditer(st.text)}) >= 2
 
 
-def _urgent(text: str) -> str:
-    m = re.match(r"^(?:(?:the\s+)?(?:warning\s+)?(?:signs|symptoms)(?:\s+and\s+(?:signs|symptoms))?\s+"
-                 r"(?:that need urgent [\w ]+?\s+)?(?:include|are|such as)\s*:?\s+)(.+?)\.?$", text, re.I)
-    if m:
-        body = m.group(1)
-        return f"Seek urgent care if you have {body[:1].lower() + body[1:] if body[1:2].islower() else body}."
-    return f"Seek urgent care if this applies to you. {text}"
+_SYMPTOM_LIST = re.compile(r"^(?P<head>[^.;]*?\b(?:symptoms?|signs?|features?)\b[^.;]*?)\s+"
+                           r"(?:include|includes|are|such as)\s*:?\s+(?P<body>.+?)\.?$", re.I | re.S)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _urgent(text: str, *, first_in_section: bool) -> str | None:
+    """'Seek urgent care if …' wording of a symptom statement, keeping all its content; None to leave it."""
+    m = _SYMPTOM_LIST.match(text.strip())
+    if m and "." not in m.group("body").rstrip(".)"):
+        return f"Seek urgent care if you have any of these {_lower_first(m.group('head'))}: {m.group('body')}."
+    if first_in_section:
+        return f"Seek urgent care if this applies to you. {text}"
+    return None
 
 
 # ---------------------------------------------------------------- tailoring
@@ -356,12 +376,15 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
     for sec in out.sections:
         if patient:
             sec.title = PATIENT_TITLES.get(sec.key) or _Reworder(g, audience).reword(sec.title)
+        prefixed = False
         for st in sec.statements:
             original = st.text
             text = _tailor_text(rw, original, patient=patient)
             if patient and _is_red_flag(sec, st):
-                urgent = _urgent(text)
-                text = urgent if _numbers_kept(original, urgent) else text
+                urgent = _urgent(text, first_in_section=not prefixed)
+                if urgent and _numbers_kept(original, urgent):
+                    prefixed = prefixed or urgent.startswith("Seek urgent care if this applies")
+                    text = urgent
             st.text = text
     if patient:
         out.notes = [*out.notes, CARE_TEAM_NOTE]

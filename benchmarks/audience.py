@@ -1,0 +1,121 @@
+"""The same answers for three readers: readability per audience, and what patient mode must never lose.
+
+36 questions (20 on topics of the bundled knowledge base, 16 on NGC guideline topics) are answered by the
+service once (clinician), then tailored for student and patient. We report the median Flesch–Kincaid grade
+and long-sentence share (> 25 words) per audience, and check that every patient statement keeps its citations
+and every number/unit of the original, and that the clinician answer is unchanged by `tailor`.
+Target: patient median grade ≤ 8.
+
+    python benchmarks/audience.py [--dense] [--show N]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CACHE, machine, median, table  # noqa: E402
+from guideline_store import guideline_store  # noqa: E402
+
+from medoracle import service  # noqa: E402
+from medoracle.audience import answer_text, numbers_in, readability, tailor  # noqa: E402
+from medoracle.render import to_json, to_markdown  # noqa: E402
+from medoracle.settings import Settings  # noqa: E402
+
+QUESTIONS = [
+    # bundled knowledge base topics
+    "What are the management options for spinal metastasis?",
+    "What is the recommended management of metastatic spinal cord compression?",
+    "How is hypertension diagnosed in adults?",
+    "Which drug should be used first for hypertension?",
+    "What is the first-line drug treatment for type 2 diabetes?",
+    "How should an acute asthma attack be treated?",
+    "What is the treatment for an exacerbation of COPD?",
+    "Which antibiotics are recommended for community-acquired pneumonia?",
+    "What drugs are recommended for heart failure with reduced ejection fraction?",
+    "When should anticoagulation be offered in atrial fibrillation?",
+    "How should depression be treated in adults?",
+    "How is febrile neutropenia managed?",
+    "How can tumour lysis syndrome be prevented?",
+    "How is hypercalcaemia of malignancy treated?",
+    "What is the management of superior vena cava obstruction?",
+    "What are the treatment options for brain metastases?",
+    "How should venous thromboembolism be treated in people with cancer?",
+    "How should cancer pain be managed?",
+    "How can nausea and vomiting from chemotherapy be prevented?",
+    "What antibiotic is recommended for a lower urinary tract infection in women?",
+    # NGC guideline topics
+    "How is Clostridium difficile infection treated?",
+    "How can acute kidney injury be prevented in hospital?",
+    "Which drugs are recommended for relapsing-remitting multiple sclerosis?",
+    "What treatments are effective for painful diabetic neuropathy?",
+    "What are the treatment options for localised prostate cancer?",
+    "What corticosteroid treatment is recommended for Duchenne muscular dystrophy?",
+    "How should neck pain be managed?",
+    "How is anaemia managed in chronic kidney disease?",
+    "What is the management of delirium in older adults?",
+    "How should low back pain be treated?",
+    "What is the recommended treatment for gout?",
+    "How is osteoporosis treated in postmenopausal women?",
+    "What is the management of bronchiolitis in children?",
+    "How should head injury be assessed in the emergency department?",
+    "What is the treatment of chancroid?",
+    "How is obstructive sleep apnoea treated?",
+]
+
+
+def main() -> None:
+    dense = "--dense" in sys.argv
+    show = int(sys.argv[sys.argv.index("--show") + 1]) if "--show" in sys.argv else 0
+    store = guideline_store(dense=dense)
+    settings = Settings(db=str(CACHE / "guidelines.db"), embedder="minilm-int8" if dense else "none")
+    embed = {} if dense else {"embedder": None}
+    grades: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
+    longs: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
+    statements = cites_kept = numbers_kept = 0
+    unchanged = abstained = 0
+    tailor_ms: list[float] = []
+    answered = 0
+    for i, q in enumerate(QUESTIONS):
+        a = service.answer(q, settings=settings, store=store, **embed)
+        if a.abstained:
+            abstained += 1
+            continue
+        answered += 1
+        unchanged += json.dumps(to_json(tailor(a, "clinician"))) == json.dumps(to_json(a))
+        for aud in ("clinician", "student", "patient"):
+            t0 = time.perf_counter()
+            t = tailor(a, aud)
+            tailor_ms.append((time.perf_counter() - t0) * 1000)
+            r = readability(answer_text(t))
+            grades[aud].append(r.fk_grade)
+            longs[aud].append(r.long_sentence_share)
+            if aud == "patient":
+                for orig, new in zip(a.statements(), t.statements()):
+                    statements += 1
+                    cites_kept += new.citations == orig.citations and bool(new.citations)
+                    numbers_kept += all(n in new.text for n in numbers_in(orig.text))
+                if i < show:
+                    print(to_markdown(t))
+    print(f"# Audience — {len(QUESTIONS)} questions ({answered} answered, {abstained} abstained), kb + NGC "
+          f"guidelines, {'hybrid' if dense else 'lexical'} retrieval, extractive composer")
+    print(machine())
+    print()
+    print(table(["audience", "median FK grade", "median long-sentence share (>25 words)"], [
+        [aud, f"{median(grades[aud]):.1f}", f"{median(longs[aud]):.0%}"] for aud in grades]))
+    print()
+    print(table(["patient-mode check", "result"], [
+        ["statements keeping their citations", f"{cites_kept}/{statements}"],
+        ["statements keeping every number and unit", f"{numbers_kept}/{statements}"],
+        ["clinician answers unchanged by tailor", f"{unchanged}/{answered}"],
+        ["tailor time, median", f"{median(tailor_ms):.1f} ms"],
+    ]))
+    met = median(grades["patient"]) <= 8
+    print(f"target patient median FK grade ≤ 8: {'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
