@@ -117,6 +117,8 @@ async def api_review(request: Request, slug: str, body: ReviewRequest) -> dict[s
 def api_history(request: Request, slug: str) -> dict[str, Any]:
     require_reader(request)
     desk = web_of(request).desk
-    return {"events": [e.model_dump() for e in desk.history(slug)],
+    # Reviewers' comments are for the editorial team; readers see the versions.
+    events = [e.model_dump() for e in desk.history(slug)] if current_user(request) else []
+    return {"events": events,
             "versions": [{"version": v.version, "actor": v.actor, "note": v.note, "created_at": v.created_at}
                          for v in desk.versions(slug)]}

@@ -55,6 +55,11 @@ def create_app(settings: Settings | None = None, store: Any = None, *,
     app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(store.connect, settings),
                         accounts=Accounts(store.connect), asker=Asker(settings, store, clinic, build_kb),
                         templates=templates)
+    # Create the editorial tables now, in one thread, rather than racing on the first concurrent requests.
+    app.state.web.desk.list(limit=1)
+    app.state.web.accounts.list()
+    from medoracle.threads import migrations as thread_tables
+    thread_tables.apply(store.connect())
 
     from medoracle.web import api, editorial, pages
     app.include_router(api.router)
