@@ -73,6 +73,7 @@ class GlossEntry:
     level: int  # 1 = everyday clinical word, 2 = technical (also defined for students)
     plain: str
     definition: str
+    needs_context: bool = False  # from the shared table: spell out only when the answer is about that sense
 
 
 class Glossary:
@@ -95,6 +96,8 @@ class Glossary:
         self.pattern = re.compile(
             r"(?:\b(?P<art>[Aa]n?)\s+)?(?:(?P<term>\b(?i:" + term_alt + r")\b)|(?P<abbr>(?<![\w-])(?:"
             + abbr_alt + r")(?![\w-])))")
+
+        self.bracketed_abbr = re.compile(r"\s*\((?:" + abbr_alt + r")\)")
 
     def lookup(self, word: str) -> GlossEntry | None:
         return self.abbrs.get(word) or self.terms.get(word.lower())
@@ -129,9 +132,10 @@ def _extra_abbreviations() -> list[GlossEntry]:
         f = line.split("\t")
         if len(f) < 2 or not f[0].strip() or not f[1].strip() or f[0].lower() in ("abbreviation", "abbr"):
             continue
-        senses.setdefault(f[0].strip(), set()).add(f[1].strip())
-    # An abbreviation with two senses cannot be spelled out without knowing which one is meant.
-    return [GlossEntry(a, "abbr", 2, next(iter(s)), "") for a, s in senses.items()
+        senses.setdefault(f[0].strip(), set()).add(f[1].split("|")[0].strip())
+    # An abbreviation with two senses cannot be spelled out without knowing which one is meant; even one listed
+    # sense may not be the one a document means ("TLS" is also the thoracolumbar spine), hence needs_context.
+    return [GlossEntry(a, "abbr", 2, next(iter(s)), "", needs_context=True) for a, s in senses.items()
             if len(s) == 1 and len(a) >= 2 and a.upper() == a]
 
 
@@ -177,9 +181,10 @@ def _cap_like(src: str, out: str) -> str:
 class _Reworder:
     """Rewords the statements of one answer, remembering which words were already explained."""
 
-    def __init__(self, glossary: Glossary, audience: Audience) -> None:
+    def __init__(self, glossary: Glossary, audience: Audience, context: str = "") -> None:
         self.g = glossary
         self.audience = audience
+        self.context = context.lower()
         self.explained: set[str] = set()
         self.glosses: list[str] = []  # patient: word explanations waiting to follow the current sentence
 
@@ -221,6 +226,11 @@ class _Reworder:
             return _cap_like(matched, entry.plain)
         return matched + self._explain_once(key, entry.definition, matched)
 
+    def _sense_in_context(self, entry: GlossEntry) -> bool:
+        """The answer mentions the spelled-out sense somewhere (a word of 5+ letters of it)."""
+        words = [w for w in re.findall(r"[a-z]{5,}", entry.plain.lower())]
+        return any(w in self.context for w in words)
+
     def take_glosses(self) -> str:
         out, self.glosses = " ".join(self.glosses), []
         return out
@@ -228,12 +238,14 @@ class _Reworder:
     def reword(self, text: str) -> str:
         if self.audience is Audience.patient:
             # "compression of the spinal cord (MSCC)": the bracketed abbreviation only helps a clinician.
-            text = re.sub(r"\s*\((?:" + "|".join(re.escape(a) for a in self.g.abbrs) + r")\)", "", text)
+            text = self.g.bracketed_abbr.sub("", text)
 
         def sub(m: re.Match[str]) -> str:
             word = m.group("term") or m.group("abbr")
             entry = self.g.lookup(word)
             if entry is None or (entry.kind == "plain" and self.audience is not Audience.patient):
+                return m.group(0)
+            if entry.needs_context and not self._sense_in_context(entry):
                 return m.group(0)
             out = self._render(word, entry)
             art = m.group("art")
@@ -368,7 +380,8 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
             out.audience = audience
         return out
     g = glossary or load_glossary()
-    rw = _Reworder(g, audience)
+    context = " ".join([answer.question, answer.summary, *(st.text for st in answer.statements())])
+    rw = _Reworder(g, audience, context)
     patient = audience is Audience.patient
     out.audience = audience
     if out.summary:
@@ -404,7 +417,7 @@ class Readability:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])", text.strip()) if _words(s)]
+    return [s for s in re.split(r"(?<=[.!?])\)?\s+(?=[\"'(\[]?[A-Z0-9])", text.strip()) if _words(s)]
 
 
 @lru_cache(maxsize=1)
