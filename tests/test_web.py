@@ -372,3 +372,39 @@ def test_reading_can_require_an_account(tmp_path: Path) -> None:
     assert c.get("/api/articles").status_code == 401
     assert c.post("/api/ask", json={"question": QUESTION}).status_code == 401
     assert (tmp_path / "secret_key").exists() and (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_pages_work_without_javascript(site: dict) -> None:
+    c = client(site)
+    r = c.post("/ask", data={"q": QUESTION, "audience": "student", "csrf_token": csrf(c)})
+    assert r.status_code == 200 and 'id="ref-1"' in r.text and "Publish as article" in r.text
+    assert c.cookies.get("audience") == "student"
+    key = re.search(r'name="answer_key" value="([^"]+)"', r.text).group(1)
+    r = c.post("/articles", data={"answer_key": key, "csrf_token": csrf(c)})
+    slug = r.headers["location"].rsplit("/", 1)[1]
+    assert site["desk"].get(slug).answer.audience.value == "student"
+    r = c.post(f"/articles/{slug}/followup", data={"q": "and the dose?", "csrf_token": csrf(c)})
+    assert r.status_code == 200 and "Have a follow-up question?" in r.text
+    r = c.post("/ask", data={"q": "", "csrf_token": csrf(c)})
+    assert r.status_code == 422 and "That question could not be used" in r.text
+
+
+def test_editors_re_answer_and_edit_through_the_api(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "ed")
+    r = c.post(f"/articles/{slug}/regenerate", data={"note": "new evidence", "csrf_token": csrf(c)})
+    assert r.status_code == 303 and site["desk"].get(slug).version == 2
+    token = site["accounts"].issue_token("ed")
+    article = client(site).get(f"/api/articles/{slug}").json()
+    assert article["version"] == 2
+    answer = site["desk"].get(slug).answer.model_copy(update={"summary": "Edited bottom line."})
+    r = client(site).put(f"/api/articles/{slug}", json={"answer": json.loads(answer.model_dump_json()),
+                                                         "note": "api edit"},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["version"] == 3
+    assert r.json()["answer"]["summary"] == "Edited bottom line."
+    assert client(site).put(f"/api/articles/{slug}", json={"answer": {}}).status_code in (401, 422)
+    public = client(site).get(f"/api/articles/{slug}/history").json()
+    assert [v["version"] for v in public["versions"]] == [1, 2, 3] and public["events"] == []
+    editor_view = client(site).get(f"/api/articles/{slug}/history", headers={"Authorization": f"Bearer {token}"})
+    assert [e["action"] for e in editor_view.json()["events"]][:1] == ["submit"]
