@@ -221,7 +221,8 @@ async def login(request: Request, username: str = Form(""), password: str = Form
                     error="Wrong username or password, or the account is disabled.")
     login_session(request, user)
     request.state.user = user
-    web.desk.audit.record(actor=user.username, action="login", subject=f"user:{user.username}")
+    await run_in_threadpool(web.desk.audit.record, actor=user.username, action="login",
+                            subject=f"user:{user.username}")
     return RedirectResponse(safe_next(next), status_code=303)
 
 
