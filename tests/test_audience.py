@@ -175,6 +175,24 @@ def test_long_sentences_split_at_safe_joints_only():
     listy = ("Warning symptoms include new back pain, pain between the shoulder blades, numbness in the legs, "
              "and difficulty walking or passing urine in people with a known cancer.")
     assert split_long_sentence(listy) == [listy]
+    # An opening phrase is never cut off from its main clause.
+    opener = ("In people with bone metastases from breast cancer, which are common in advanced disease and cause "
+              "pain, the guideline advises a bone-targeted agent to lower skeletal-related events over time.")
+    assert split_long_sentence(opener, 18) == [opener]
+
+
+def test_shared_abbreviation_spelled_out_only_in_its_own_sense():
+    def one(question: str, text: str) -> str:
+        a = Answer(question=question, sections=[Section(key="x", title="t", statements=[
+            Statement(text=text, citations=[1])])], references=[Reference(n=1, doc_id="d")])
+        return tailor(a, "student").statements()[0].text
+    g = load_glossary()
+    if "TLS" not in g.abbrs:
+        pytest.skip("shared abbreviation table not installed")
+    assert "(tumour lysis syndrome)" in one("How is tumour lysis syndrome prevented?",
+                                             "People at high risk of TLS should receive rasburicase.")
+    assert one("How is spine trauma imaged?", "People with TLS tenderness should have a scan.") == \
+        "People with TLS tenderness should have a scan."
 
 
 def test_readability_measures_grade_and_long_sentences():

@@ -228,8 +228,9 @@ class _Reworder:
 
     def _sense_in_context(self, entry: GlossEntry) -> bool:
         """The answer mentions the spelled-out sense somewhere (a word of 5+ letters of it)."""
-        words = [w for w in re.findall(r"[a-z]{5,}", entry.plain.lower())]
-        return any(w in self.context for w in words)
+        words = re.findall(r"[a-z]{5,}", entry.plain.lower())
+        # Most of its distinctive words, not one generic one ("oncology" alone does not make ESMO likely).
+        return bool(words) and sum(w in self.context for w in words) / len(words) >= 0.6
 
     def take_glosses(self) -> str:
         out, self.glosses = " ".join(self.glosses), []
@@ -271,9 +272,12 @@ _SPLITTERS = [
     (re.compile(r",\s+whereas\s+"), "But "),
     (re.compile(r",\s+although\s+"), "But "),
     (re.compile(r",\s+so\s+"), "So "),
-    (re.compile(r",\s+including\s+"), "This includes "),
     (re.compile(r"\s+because\s+"), "This is because "),
 ]
+
+
+_OPENER = re.compile(r"^(?:In|For|If|When|Where|Although|Though|After|Before|Among|During|Unless|Because|While|"
+                     r"Once|Until|Since|As|With|Without|Despite|Given|Following|Compared|Among|Of)\b")
 
 
 def _words(text: str) -> int:
@@ -299,6 +303,9 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
         for m in rx.finditer(sentence):
             left, right = sentence[:m.start()], sentence[m.end():]
             if _depth_at(sentence, m.start()) or _words(left) < 6 or _words(right) < 6:
+                continue
+            # "In people with X, which …, give Y": the opening phrase has not reached its main clause yet.
+            if _OPENER.match(left) and "," not in _outside_brackets(left):
                 continue
             # ", and" after a list ("A, B, and C") joins list items, not clauses: not safe to split.
             if lead == "and" and "," in _outside_brackets(left):
