@@ -11,12 +11,17 @@ from medoracle.store.sqlite import SQLiteStore
 __all__ = ["DocumentMeta", "SQLiteStore", "SearchFilters", "Store", "StoreStats", "open_store"]
 
 
-def open_store(target: Settings | str | Path | None = None) -> SQLiteStore:
-    """Open the database a settings object (or a path) names, creating it if needed."""
+def open_store(target: Settings | str | Path | None = None) -> Store:
+    """Open the database a settings object (or a path, or a postgresql:// URL) names, creating it if needed.
+
+    With PostgreSQL, articles, users and threads stay in SQLite at `<data_dir>/editorial.db` for now.
+    """
     if target is None:
         target = Settings.load()
     location = target.database if isinstance(target, Settings) else str(target)
     if location.startswith(("postgresql://", "postgres://")):
-        from medoracle.errors import StoreError
-        raise StoreError("the PostgreSQL store is not available in this version; use a SQLite path")
+        from medoracle.store.postgres import PostgresStore
+
+        data_dir = target.data_dir if isinstance(target, Settings) else Settings.load().data_dir
+        return PostgresStore(location, editorial_db=Path(data_dir) / "editorial.db")
     return SQLiteStore(location)
