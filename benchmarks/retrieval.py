@@ -60,7 +60,8 @@ def load_questions(n: int | None, seed: int = 13) -> dict[str, list[dict]]:
 def docs_in_order(passage_ids: list[str], k: int = K) -> list[str]:
     out: list[str] = []
     for pid in passage_ids:
-        doc = pid.rsplit("#", 1)[0]
+        # MedQuAD reuses a qa_id across conditions; the reader suffixes repeats with "~n"
+        doc = pid.rsplit("#", 1)[0].split("~")[0]
         if doc not in out:
             out.append(doc)
         if len(out) == k:
@@ -153,7 +154,7 @@ def main() -> None:
             found = retrieve(question, store, k=K, embedder=embedder, per_document=1)
         except Exception:  # a question the pipeline refuses counts as a miss, never a crash
             return []
-        return [e.doc_id for e in found.evidence]
+        return docs_in_order([e.passage.id for e in found.evidence])
 
     medoracle("warm up")
     print(f"Retrieval — {machine()}")

@@ -94,11 +94,8 @@ def ingest(paths: Iterable[str | Path], store, *, fmt: str = "auto", strict: boo
 
 
 def _expand(files: list[Path]) -> Iterator[Path]:
-    for f in files:
-        if f.is_dir():
-            yield from sorted(p for p in f.rglob("*") if p.is_file() and not p.name.startswith("."))
-        else:
-            yield f
+    # a folder goes to the readers whole: they know which files in it are documents
+    yield from files
 
 
 def _write(items: Iterator, store, summary: IngestSummary, progress: Progress | None, name: str) -> None:
