@@ -78,7 +78,7 @@ def ingest(paths: Iterable[str | Path], store, *, fmt: str = "auto", strict: boo
             raise BadInput(f"{f}: no such file or directory")
     if strict:
         docs = []
-        for f in _expand(files):
+        for f in files:  # a folder goes to the readers whole: they know which files are documents
             summary.files += 1
             for item in read_path(f, fmt):
                 if isinstance(item, ReadError):
@@ -86,16 +86,11 @@ def ingest(paths: Iterable[str | Path], store, *, fmt: str = "auto", strict: boo
                 docs.append(item)
         _write(iter(docs), store, summary, progress, "all files")
     else:
-        for f in _expand(files):
+        for f in files:
             summary.files += 1
             _write(read_path(f, fmt), store, summary, progress, f.name)
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _expand(files: list[Path]) -> Iterator[Path]:
-    # a folder goes to the readers whole: they know which files in it are documents
-    yield from files
 
 
 def _write(items: Iterator, store, summary: IngestSummary, progress: Progress | None, name: str) -> None:
