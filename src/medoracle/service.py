@@ -69,7 +69,10 @@ class Clinic:
         thread = threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         yield "status", "Searching the evidence…"
-        found = retrieve(resolved, self.store, k=self.settings.evidence_k, embedder=self.embedder, filters=filters)
+        # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
+        # broad question); retrieval cost barely changes with k, the answer's completeness does.
+        k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
+        found = retrieve(resolved, self.store, k=k, embedder=self.embedder, filters=filters)
         yield "status", f"Reading {len(found.evidence)} passages…"
         draft = self.composer.compose(resolved, found.evidence, audience=audience)
         checked = verify(draft, found.evidence, self.embedder)

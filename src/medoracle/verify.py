@@ -1,8 +1,9 @@
 """Check every statement of an answer against the passages it cites.
 
-A statement stands only if one of its cited passages carries it: every number (with its unit) in the statement
-is in that passage, a negation in the statement is in the passage's matching sentence and vice versa, enough of the
-statement's content words are there, and — with an embedder — the meaning is close. Citations to reference numbers
+A statement stands only if one of its cited passages carries it. A statement that quotes its passage word for word
+(what the extractive composer writes) is carried by construction; any other must have every number (with its unit)
+in that passage, a negation exactly where the passage's matching sentence has one, enough of its content words
+there, and — with an embedder — a meaning close to that sentence. Citations to reference numbers
 that do not exist are removed; a statement left without a citation, or not carried by any cited passage, is moved to
 `answer.dropped` with the reason. References are renumbered in order of first use; an answer with nothing left
 abstains.
@@ -16,12 +17,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from medoracle.types import Answer, DroppedStatement, Evidence, Reference, Section, Statement
 
 __all__ = ["verify", "split_sentences", "sentence_spans", "content_stems", "numbers_of", "has_negation",
-           "MIN_COVERAGE"]
+           "quoted_in", "MIN_COVERAGE"]
 
 MIN_COVERAGE = 0.6  # share of a statement's content words that must be in the cited passage
 MIN_COSINE = 0.35   # below this the cited sentence is about something else, whatever the words say
@@ -100,6 +102,7 @@ def split_sentences(text: str) -> list[str]:
     return [text[s:e] for s, e in sentence_spans(text)]
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
@@ -110,7 +113,23 @@ def _stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Content words of a text, lower-cased and folded to a short stem, stop words removed, in order."""
-    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP and (len(t) > 1 or t.isdigit())]
+    return list(_stems(text))
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> tuple[str, ...]:
+    # The same passages are read by the composer and the verifier for every question: stem each text once.
+    return tuple(_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP and (len(t) > 1 or t.isdigit()))
+
+
+def _normal(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+def quoted_in(statement: str, passage: str) -> bool:
+    """True when the statement is the passage's own words (case, spacing and punctuation aside)."""
+    words = _normal(statement)
+    return bool(words) and f" {words} " in f" {_normal(passage)} "
 
 
 def numbers_of(text: str) -> set[tuple[str, str | None]]:
@@ -142,6 +161,9 @@ def _numbers_missing(statement: str, passage: str) -> list[str]:
 
 def _check(text: str, passage: str, embedder: Any, cache: dict[Any, Any]) -> tuple[float, str | None]:
     """(support 0..1, reason it fails or None) for one statement against one passage."""
+    if quoted_in(text, passage):
+        # A quotation carries itself: same words, same numbers, same negations. No model needed.
+        return 1.0, None
     missing = _numbers_missing(text, passage)
     if missing:
         return 0.0, f"number(s) not in the cited source: {', '.join(sorted(missing))}"

@@ -1,15 +1,20 @@
 """The default composer: quotes the evidence, needs no language model.
 
-1. Cut every retrieved passage into sentences; drop headings, boilerplate and fragments.
-2. Score each sentence's relevance to the question: the question's content words it and its passage contain
-   (weighted by how rare they are in this evidence), the retrieval score, and — with an embedder — the cosine.
+1. Cut every retrieved passage into sentences; drop headings, tables, boilerplate, fragments and the parts of a
+   guideline that describe the guideline itself (`compose.sentences`).
+2. Score each sentence's relevance to the question: the question's words in the sentence itself and in its
+   passage, heading path and document title (weighted by how rare they are in this evidence), and the passage's
+   retrieval score (its cosine to the question when retrieval was dense: no model runs here).
 3. Abstain when the evidence does not cover the question's words or nothing is relevant enough.
-4. Pick the bottom line (a knowledge-base bottom-line card, else the strongest graded guideline recommendation),
+4. Read the question's form (`compose.question`): a broad "management of X" question gets the whole page, every
+   section with its best statements; a specific question gets a focused reply, the bottom line and a few
+   statements, preferring the section it asks about.
+5. Pick the bottom line (a knowledge-base bottom-line card, else the strongest graded guideline recommendation),
    then the rest with MMR so near-duplicates are left out, file them in sections, strongest first.
-5. Number references in order of first use, one per document, and attach the printed grades.
+6. Number references in order of first use, one per document, and attach the printed grades.
 
-Statements are the source sentences with at most a list bullet, a "Recommendation 3:" label or a trailing grade label
-trimmed off, so numbers, doses, units and negations are exactly the source's.
+Statements are the source sentences with at most a list bullet, a "Recommendation 3:" label, a glued heading or a
+trailing grade label trimmed off, so numbers, doses, units and negations are exactly the source's.
 """
 
 from __future__ import annotations
@@ -18,14 +23,17 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from medoracle.compose.facets import FACET_ORDER, facet_of, title_of
+from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
+from medoracle.compose.question import QuestionForm, read_question
+from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement
-from medoracle.verify import content_stems, numbers_of, sentence_spans
+from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
 
 __all__ = ["ExtractiveComposer"]
 
@@ -37,27 +45,12 @@ _FRAME = frozenset(content_stems(
     "approach approaches current guideline guidelines evidence role treatment treatments treat treated therapy "
     "therapies patients patient people adults adult indications indicated first line effective effect effects "
     "should done given need needed know tell explain difference differences does mean causes cause"))
-_LEAD_LABEL = re.compile(
-    r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\[(?i:new|updated?|amended|revised)[^\]]{0,20}\]\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|\(?[ivx]{1,4}\)\s+|"
-    r"(?i:recommendation|statement|key\s+recommendation|rec\.?|R)\s*\d+(?:\.\d+)*[a-z]?\s*[:.)\-–]\s*))+")
-_BOILERPLATE = re.compile(
-    r"original guideline|guideline clearinghouse|\bNGC\b|see the \"|\bfield\b|defined at the end|copyright|"
-    r"all rights reserved|click here|https?://|www\.|for more information|this (?:guideline|summary|document|"
-    r"section|table|page)\b|the following (?:key )?(?:recommendations|sections?)|rating scheme|levels? of evidence|"
-    r"grades? of recommendation|strength of (?:the )?(?:evidence|recommendations?) (?:is|are|was|were)|"
-    r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b|errors and omissions|proprietary products|"
-    r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)",
-    re.IGNORECASE)
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
-# A sentence states something: it has a verb. Lists of outcomes and joined headings do not.
-_VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|could|might|will|would|shall|has|have|had|"
-                   r"do|does|did|recommend\w*|suggest\w*|offer\w*|consider\w*|use[sd]?|give[sn]?|avoid\w*|need\w*|"
-                   r"improv\w+|reduc\w+|increas\w+|decreas\w+|caus\w+|includ\w+|occur\w*|help\w*|requir\w+|"
-                   r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
-                   r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
-                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+)\b", re.IGNORECASE)
-_JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
+# How a study states its finding: the bottom line of an abstract.
+_CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|collectively|these (?:results|findings|"
+                        r"data)|our (?:results|findings|data)|we conclude|this study (?:shows|suggests|demonstrates))"
+                        r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _CONDITION = [
     re.compile(r"\b(?:management|treatment|therapy|diagnosis|assessment|prognosis|causes?|symptoms?|signs?|"
@@ -76,6 +69,10 @@ _FOLLOW_UP = {
     "emerging": "Which new approaches to {c} are being studied?",
     "background": "What causes {c} and how common is it?",
 }
+# Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
+_ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
+                        r"the underlying|the same)\b", re.IGNORECASE)
+_BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
 @dataclass
@@ -88,30 +85,41 @@ class _Candidate:
     grade: Grade | None
     relevance: float = 0.0
     own: float = 0.0             # share of the question's term weight in the sentence itself
+    topic: float = 0.0           # share of the question's subject weight in the sentence or its context
     score: float = 0.0
     facet: str = "background"
     facet_confidence: float = 0.0
+    card_bottom_line: bool = False
     vector: Any = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
 
 
 class ExtractiveComposer:
-    """Answers by quoting the most relevant, best-graded sentences of the evidence; abstains otherwise."""
+    """Answers by quoting the most relevant, best-graded sentences of the evidence; abstains otherwise.
+
+    `max_statements`/`per_section` bound a broad answer; `focused_statements` bounds the reply to a specific
+    question (besides its bottom line). `embed_top` > 0 re-scores that many sentences with the embedder (slow on
+    a laptop CPU; off by default because retrieval already scored the passages against the question).
+    """
 
     name = "extractive"
+    # Passages it wants to read: a broad answer draws on some 40 one-fact cards or guideline passages.
+    wants_passages = 48
 
-    def __init__(self, embedder: Any = None, min_relevance: float = 0.3, max_statements: int = 18, *,
-                 per_section: int = 5, embed_top: int = 32, settings: Any = None) -> None:
+    def __init__(self, embedder: Any = None, min_relevance: float = 0.3, max_statements: int = 34, *,
+                 per_section: int = 6, focused_statements: int = 3, embed_top: int = 0,
+                 settings: Any = None) -> None:
         if settings is not None and min_relevance == 0.3:
             min_relevance = float(getattr(settings, "min_relevance", min_relevance))
         if not 0 <= min_relevance <= 1:
             raise ValueError("min_relevance must be between 0 and 1")
-        if max_statements < 1 or per_section < 1:
-            raise ValueError("max_statements and per_section must be at least 1")
+        if max_statements < 1 or per_section < 1 or focused_statements < 0:
+            raise ValueError("max_statements and per_section must be at least 1, focused_statements at least 0")
         self.embedder = embedder
         self.min_relevance = min_relevance
         self.max_statements = max_statements
         self.per_section = per_section
+        self.focused_statements = focused_statements
         self.embed_top = embed_top
 
     # -- public ---------------------------------------------------------------------------------------------
@@ -140,7 +148,8 @@ class ExtractiveComposer:
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
-        self._score(question, weights, candidates, evidence)
+        form = read_question(question)
+        self._score(question, form, weights, candidates, evidence)
         best = max(c.relevance for c in candidates)
         subject = [t for t in q_stems if t not in _FRAME]
         if len(subject) <= 2 and max(c.own for c in candidates) < 0.99 * sum(
@@ -152,32 +161,30 @@ class ExtractiveComposer:
             return abstain(f"No passage is relevant enough to this question (best relevance {best:.2f}, "
                            f"needed {self.min_relevance:.2f}).")
         floor = max(self.min_relevance, 0.4 * best)
-        pool = sorted((c for c in candidates if c.relevance >= floor), key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best)
-        chosen = self._select(pool, bottom)
-        return self._assemble(question, audience, evidence, bottom, chosen, candidates, floor)
+        # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
+        on_topic = 0.65 * max(c.topic for c in candidates)
+        pool = sorted((c for c in candidates if c.relevance >= floor and c.topic >= on_topic), key=lambda c: -c.score)
+        bottom = self._bottom_line(pool, evidence, best, form)
+        summary = _summary_text(bottom, candidates, evidence, form)
+        shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
+        chosen = self._select(pool, shown, form)
+        return self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor)
 
     def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
         found: list[_Candidate] = []
         seen: dict[str, _Candidate] = {}
         for i, ev in enumerate(evidence):
-            text = ev.passage.text
-            grades = find_grades(text)
-            for start, end in sentence_spans(text):
-                sentence = _trim(text[start:end], [(s - start, e - start, g) for s, e, g in grades
-                                                   if s < end and e > start])
-                if sentence is None:
-                    continue
-                cleaned, grade = sentence
-                if grade is None:
-                    after = [g for s, _, g in grades if end <= s <= end + 3]
-                    grade = after[0] if after else ev.passage.grade
+            if is_meta_section(ev.passage.section):
+                continue
+            for cleaned, grade in _quotable(ev.passage.text):
+                grade = grade or ev.passage.grade
                 key = cleaned.lower()
                 if key in seen:  # the same sentence in two sources: one statement citing both
                     if i != seen[key].ev and i not in seen[key].also:
                         seen[key].also.append(i)
                     continue
-                cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade)
+                cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
+                                  card_bottom_line=ev.passage.facet == "bottom_line")
                 seen[key] = cand
                 found.append(cand)
         return found
@@ -212,30 +219,51 @@ class ExtractiveComposer:
             best = max(best, sum(weights[t] for t in covered) / total)
         return best
 
-    def _score(self, question: str, weights: dict[str, float], candidates: list[_Candidate],
+    def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[_Candidate],
                evidence: list[Evidence]) -> None:
         total = sum(weights.values()) or 1.0
+        subject_total = sum(w for t, w in weights.items() if t not in _FRAME)
         top = max((e.score for e in evidence), default=0.0)
         aliases = _acronym_aliases(question, weights, evidence)
 
-        def covered(stems: set[str], text: str) -> float:
+        def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}
             for stem, (stands_for, long_form) in aliases.items():
                 if stem in stems:
                     hit |= stands_for
                 elif long_form is not None and long_form.search(text):
                     hit.add(stem)
+            return hit
+
+        def share(hit: set[str]) -> float:
             return sum(weights[t] for t in hit) / total
 
-        passage_cov = [covered(set(content_stems(ev.passage.text)), ev.passage.text) for ev in evidence]
+        def subject_share(hit: set[str]) -> float:
+            if not subject_total:
+                return 1.0
+            return sum(weights[t] for t in hit if t not in _FRAME) / subject_total
+
+        # A passage's context: its words, its heading path (a card's topic) and its document's title.
+        context: list[set[str]] = []
+        for ev in evidence:
+            around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
+            context.append(hits(set(content_stems(around)), around))
+        own_weight, context_weight = (0.3, 0.5) if form.broad else (0.5, 0.3)
         for c in candidates:
-            retrieval = evidence[c.ev].score / top if top > 0 else 1.0 / (1 + c.ev)
-            # A sentence of a passage that is squarely on the question is usually on it too ("It should be …").
-            c.own = own = covered(c.stems, c.text)
-            c.relevance = 0.5 * own + 0.35 * passage_cov[c.ev] + 0.15 * max(0.0, min(1.0, retrieval))
-            if own < 0.3 and evidence[c.ev].passage.facet is None:
-                c.relevance *= 0.6  # in a relevant passage, but says little about what was asked
-        if self.embedder is not None:
+            ev = evidence[c.ev]
+            dense = ev.explain.get("dense_score") if ev.explain else None
+            if dense is not None:
+                closeness = max(0.0, min(1.0, (float(dense) - 0.2) / 0.5))
+            else:
+                closeness = max(0.0, min(1.0, ev.score / top)) if top > 0 else 1.0 / (1 + c.ev)
+            own_hits = hits(c.stems, c.text)
+            c.own = own = share(own_hits)
+            c.topic = subject_share(own_hits | context[c.ev])
+            c.relevance = own_weight * own + context_weight * share(context[c.ev]) + 0.2 * closeness
+            if own < 0.3 and ev.passage.facet is None:
+                # In a relevant passage, but says little about what was asked.
+                c.relevance *= 0.8 if form.broad else 0.6
+        if self.embedder is not None and self.embed_top > 0:
             ranked = sorted(candidates, key=lambda c: -c.relevance)[: self.embed_top]
             vectors = np.asarray(self.embedder.embed([question] + [c.text for c in ranked]), dtype=np.float32)
             for c, vec in zip(ranked, vectors[1:]):
@@ -244,46 +272,87 @@ class ExtractiveComposer:
                 c.relevance = 0.5 * c.relevance + 0.5 * max(0.0, min(1.0, (cosine - 0.1) / 0.6))
         for c in candidates:
             ev = evidence[c.ev]
-            c.facet, c.facet_confidence = facet_of(c.text, ev.passage)
+            c.facet, c.facet_confidence = _facet(c, ev)
             grade_bonus = 0.12 * c.grade.rank if c.grade is not None else 0.0
-            c.score = c.relevance + grade_bonus + _DOC_PRIOR.get(ev.passage.doc_type, 0.0)
+            intent = 0.15 if form.intent is not None and c.facet == form.intent else 0.0
+            # A source that files its own statement (a card) and a statement that says what to do are worth more.
+            declared = 0.08 if ev.passage.facet is not None else 0.0
+            actionable = 0.05 if c.grade is not None or _RECOMMENDS.search(c.text) else 0.0
+            c.score = (c.relevance + grade_bonus + intent + declared + actionable
+                       + _DOC_PRIOR.get(ev.passage.doc_type, 0.0))
 
-    def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float) -> _Candidate | None:
+    def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
+                     form: QuestionForm) -> _Candidate | None:
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
             value = c.relevance + 2 * _DOC_PRIOR.get(passage.doc_type, 0.0)
-            value += 0.6 if passage.facet == "bottom_line" else 0.0
+            if c.card_bottom_line:
+                value += 0.6 if form.broad or form.intent is None else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
+            value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
+            if passage.doc_type not in (DocType.guideline, DocType.consumer) and _CONCLUDES.search(c.text):
+                value += 0.1  # a study's own conclusion is its bottom line
             return value
-        eligible = [c for c in pool if c.relevance >= 0.7 * best and c.facet != "red_flags"] or pool[:1]
+        eligible = [c for c in pool if c.relevance >= 0.7 * best and (c.facet != "red_flags" or c.card_bottom_line)]
+        eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 
-    def _select(self, pool: list[_Candidate], bottom: _Candidate | None) -> list[_Candidate]:
-        """MMR over the pool: relevance and grade against overlap with what is already chosen."""
-        chosen: list[_Candidate] = [bottom] if bottom is not None else []
+    def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm) -> list[_Candidate]:
+        """MMR over the pool: relevance and grade against overlap with what is already shown.
+
+        A broad question first takes the best statement of every section, so the page covers red flags to
+        complications before any one section fills up; a focused one takes its few best statements. A passage
+        gives at most two statements, so one long source does not crowd out the others.
+        """
+        limit = self.max_statements if form.broad else self.focused_statements
+        per_section = self.per_section if form.broad else 2
+        rest = [c for c in pool if all(c is not s for s in shown)]
+        if form.broad:
+            rest = [c for c in rest if not _ANAPHORIC.match(c.text)]  # "Its results …" needs its sentence before
+        overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}
+        chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}
-        rest = [c for c in pool if c is not bottom]
-        while rest and len(chosen) < self.max_statements + 1:
+        per_passage: dict[int, int] = {}
+
+        def cap(facet: str) -> int:
+            return min(per_section, _BACKGROUND_CAP) if facet == "background" and form.broad else per_section
+
+        def open_for(c: _Candidate) -> bool:
+            return (per_facet.get(c.facet, 0) < cap(c.facet) and per_passage.get(c.ev, 0) < 2
+                    and overlap[id(c)] < 0.6)
+
+        def take(c: _Candidate) -> None:
+            chosen.append(c)
+            per_facet[c.facet] = per_facet.get(c.facet, 0) + 1
+            per_passage[c.ev] = per_passage.get(c.ev, 0) + 1
+            rest.remove(c)
+            for other in rest:
+                if overlap[id(other)] < 0.6:
+                    overlap[id(other)] = max(overlap[id(other)], _similarity(other, c))
+
+        if form.broad:
+            for key in FACET_ORDER:
+                if key == "background" or len(chosen) >= limit:
+                    continue
+                first = next((c for c in rest if c.facet == key and open_for(c)), None)
+                if first is not None:
+                    take(first)
+        while rest and len(chosen) < limit:
             best_c, best_v = None, -1e9
             for c in rest:
-                if per_facet.get(c.facet, 0) >= self.per_section:
+                if not open_for(c):
                     continue
-                overlap = max((_similarity(c, s) for s in chosen), default=0.0)
-                if overlap >= 0.6:
-                    continue
-                value = 0.75 * c.score - 0.25 * overlap
+                value = 0.75 * c.score - 0.25 * overlap[id(c)] - 0.15 * per_passage.get(c.ev, 0)
                 if value > best_v:
                     best_c, best_v = c, value
             if best_c is None:
                 break
-            chosen.append(best_c)
-            per_facet[best_c.facet] = per_facet.get(best_c.facet, 0) + 1
-            rest.remove(best_c)
-        return chosen[1:] if bottom is not None else chosen
+            take(best_c)
+        return chosen
 
     def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: _Candidate | None,
-                  chosen: list[_Candidate], candidates: list[_Candidate], floor: float) -> Answer:
+                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float) -> Answer:
         refs: dict[str, Reference] = {}
 
         def cite(c: _Candidate) -> list[int]:
@@ -303,13 +372,10 @@ class ExtractiveComposer:
                     numbers.append(ref.n)
             return numbers
 
-        summary, summary_citations = "", []
-        if bottom is not None:
-            summary, summary_citations = bottom.text, cite(bottom)
+        summary_citations = cite(bottom) if bottom is not None else []
         by_facet: dict[str, list[_Candidate]] = {}
         for c in chosen:
-            key = "background" if c.facet == "bottom_line" else c.facet
-            by_facet.setdefault(key, []).append(c)
+            by_facet.setdefault(c.facet, []).append(c)
         sections = []
         for key in FACET_ORDER:
             group = sorted(by_facet.get(key, []),
@@ -328,36 +394,45 @@ class ExtractiveComposer:
                       follow_ups=_follow_ups(question, covered, mentioned, evidence))
 
 
-def _trim(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple[str, Grade | None] | None:
-    """The sentence with list marks, labels and a trailing grade label trimmed, and its grade; None to skip it."""
-    grade = grades[0][2] if grades else None
-    text = sentence
-    # A grade label closing the sentence is shown as the statement's grade, not repeated in its text.
-    for s, e, _ in sorted(grades, key=lambda t: -t[0]):
-        if text[e:].strip(" .;") == "":
-            text = text[:s].rstrip() + text[e:].strip()
-    text = _LEAD_LABEL.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    text = re.sub(r"\s+([.,;:])", r"\1", text)
-    if text.endswith((":", "?")) or len(text) < 30 or len(text) > 450:
-        return None
-    words = text.split()
-    if len(words) < 6:
-        return None
-    if not text.endswith((".", "!", ")", "]", "%")) and len(words) < 10:
-        return None  # headings and list fragments: they do not stand on their own
-    if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
-        return None
-    if not _VERB.search(text) or len(_JOINED_HEADINGS.findall(text)) >= 2:
-        return None
-    unlabelled = text
-    for s, e, _ in grades:
-        unlabelled = unlabelled.replace(sentence[s:e], " ")
-    if _BOILERPLATE.search(unlabelled):
-        return None
-    if text[0].islower() and not re.match(r"[a-z]+[A-Z]", text):
-        return None  # a fragment cut from the middle of a sentence ("and in those…"), unless "eGFR", "mRNA"
-    return text, grade
+@lru_cache(maxsize=4096)
+def _quotable(text: str) -> tuple[tuple[str, Grade | None], ...]:
+    """The sentences of a passage that can stand as statements, with the grade printed in or right after them.
+
+    Cached by text: a server meets the same passages question after question."""
+    grades = find_grades(text)
+    out = []
+    for start, end in sentence_spans(text):
+        sentence = clean_sentence(text[start:end], [(s - start, e - start, g) for s, e, g in grades
+                                                    if s < end and e > start])
+        if sentence is None:
+            continue
+        cleaned, grade = sentence
+        if grade is None:
+            after = [g for s, _, g in grades if end <= s <= end + 3]
+            grade = after[0] if after else None
+        out.append((cleaned, grade))
+    return tuple(out)
+
+
+def _summary_text(bottom: _Candidate | None, candidates: list[_Candidate], evidence: list[Evidence],
+                  form: QuestionForm) -> str:
+    """The bottom line: its sentence, or for a broad question a whole bottom-line card (written to be read whole)."""
+    if bottom is None:
+        return ""
+    if bottom.card_bottom_line and form.broad:
+        whole = " ".join(c.text for c in candidates if c.ev == bottom.ev)
+        if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
+            return whole
+    return bottom.text
+
+
+def _facet(c: _Candidate, ev: Evidence) -> tuple[str, float]:
+    """The section for a candidate; a bottom-line card's sentences, shown as statements, go where they read."""
+    if not c.card_bottom_line:
+        return facet_of(c.text, ev.passage)
+    guess = classify(c.text)
+    ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
+    return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)
 
 
 def _similarity(a: _Candidate, b: _Candidate) -> float:
@@ -365,7 +440,9 @@ def _similarity(a: _Candidate, b: _Candidate) -> float:
         return float(a.vector @ b.vector)
     if not a.stems or not b.stems:
         return 0.0
-    jaccard = len(a.stems & b.stems) / len(a.stems | b.stems)
+    common = len(a.stems & b.stems)
+    # A short sentence whose words are nearly all inside a longer one says nothing new.
+    jaccard = max(common / len(a.stems | b.stems), 0.8 * common / min(len(a.stems), len(b.stems)))
     # Sentences that differ in a number (8 Gy vs 20 Gy) say different things even when the words match.
     if jaccard > 0.6 and numbers_of(a.text) != numbers_of(b.text):
         return 0.55

@@ -1,0 +1,124 @@
+"""Which sentences of a passage can stand as statements, minimally trimmed.
+
+Sources are untidy: guideline summaries glue headings to the next sentence ("Palliation of Spinal Cord Compression
+In patients with …"), flatten tables into runs of numbers, and carry notes about the guideline itself (objectives,
+target population, methods). A statement must read as a sentence of clinical content and still be the source's own
+words, so we only cut at the edges: list marks, "Recommendation 3:" labels, a glued heading, a trailing grade label.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medoracle.types import Grade
+
+__all__ = ["clean_sentence", "is_meta_section", "strip_glued_heading"]
+
+_LEAD_LABEL = re.compile(
+    r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\[(?i:new|updated?|amended|revised)[^\]]{0,20}\]\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|"
+    r"\(?[ivx]{1,4}\)\s+|"
+    r"(?i:recommendation|statement|key\s+recommendation|rec\.?|R)\s*\d+(?:\.\d+)*[a-z]?\s*[:.)\-–]\s*))+")
+_BOILERPLATE = re.compile(
+    r"original guideline|guideline clearinghouse|\bNGC\b|see the \"|\bfield\b|defined at the end|copyright|"
+    r"all rights reserved|click here|https?://|www\.|for more information|this (?:guideline|summary|document|"
+    r"section|table|page)\b|the following (?:key )?(?:recommendations|sections?)|rating scheme|levels? of evidence|"
+    r"grades? of recommendation|strength of (?:the )?(?:evidence|recommendations?) (?:is|are|was|were)|"
+    r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b|errors and omissions|proprietary products|"
+    r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)|appropriateness rating|panel members|"
+    r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|"
+    r"\bthe (?:panel|committee|working group|guideline development group|GDG|task force) "
+    r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)",
+    re.IGNORECASE)
+# A sentence states something: it has a verb. Lists of outcomes and joined headings do not.
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|could|might|will|would|shall|has|have|had|"
+                   r"do|does|did|recommend\w*|suggest\w*|offer\w*|consider\w*|use[sd]?|give[sn]?|avoid\w*|need\w*|"
+                   r"improv\w+|reduc\w+|increas\w+|decreas\w+|caus\w+|includ\w+|occur\w*|help\w*|requir\w+|"
+                   r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
+                   r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
+                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+)\b", re.IGNORECASE)
+_JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
+# A number standing alone (not a dose, a percentage, a range or a date part): tables flattened into text.
+_BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?:mg|g|mcg|Gy|h|hours?|days?|weeks?|months?|"
+                          r"years?|mmHg|mmol|ml|mL|kg|%|times|fractions?)\b)")
+# Fields of a guideline summary that describe the guideline, not the patient.
+_META_SECTION = re.compile(
+    r"^(?:guideline objective|target population|(?:major )?outcomes considered|interventions and practices|"
+    r"disease/condition|other disease|qualifying statement|fda warning|regulatory alert|methods?\b|description of|"
+    r"rating scheme|cost analysis|funding|financial disclosure|guideline (?:availability|status|developer|endorser|"
+    r"committee)|copyright|implementation|abbreviations|references?\b|bibliographic|companion document|"
+    r"patient resources|identifying information|date released|intended users|clinical specialty|"
+    r"number of source|evidence supporting|type of evidence|institute of medicine|adaptation|disclaimer)",
+    re.IGNORECASE)
+# Words that open an ordinary sentence: what follows a glued heading.
+_OPENERS = frozenset("""
+In For The A An When If Among After Before During Once Although Because Where While Unless Following Given Based
+Patients Adults Children People Women Men Infants Adolescents Individuals Persons Those Clinicians Physicians
+Pregnant Older All Most Any Each Every There This These It We Routine
+Consider Offer Do Use Give Avoid Refer Start Stop Assess Evaluate Obtain Perform Measure Check Treat Prescribe
+""".split())
+_CONNECTORS = frozenset("of and or the in for with to a an on by vs versus at from & / -".split())
+
+
+def is_meta_section(section_path: str) -> bool:
+    """True for a passage under a heading that describes the guideline (objectives, population, methods …)."""
+    return bool(section_path) and bool(_META_SECTION.match(section_path.strip()))
+
+
+def strip_glued_heading(text: str) -> str:
+    """The sentence without a Title Case heading run into its start ("Palliation of Spinal Cord Compression In …")."""
+    words = text.split(" ")
+    if len(words) < 6 or not words[0][:1].isupper():
+        return text
+    for i, word in enumerate(words[:12]):
+        bare = word.strip(",;:()")
+        if not bare:
+            return text
+        if bare[0].islower() and bare.lower() not in _CONNECTORS:
+            # words[i - 1] would open the real sentence; everything before it must be a heading of 2+ words.
+            opener = i - 1
+            if opener >= 2 and words[opener] in _OPENERS and words[opener - 1][:1].isupper() \
+                    and words[opener - 1].lower() not in _CONNECTORS:
+                return " ".join(words[opener:])
+            return text
+        if not (bare[0].isupper() or bare[0].isdigit() or bare.lower() in _CONNECTORS):
+            return text
+    return text
+
+
+def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple[str, Grade | None] | None:
+    """The sentence with list marks, labels, a glued heading and a trailing grade label trimmed, and its grade;
+    None when it cannot stand as a statement (heading, fragment, table row, boilerplate)."""
+    grade = grades[0][2] if grades else None
+    text = sentence
+    # A grade label closing the sentence is shown as the statement's grade, not repeated in its text.
+    for s, e, _ in sorted(grades, key=lambda t: -t[0]):
+        if text[e:].strip(" .;") == "":
+            text = text[:s].rstrip() + text[e:].strip()
+    text = _LEAD_LABEL.sub("", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+([.,;:])", r"\1", text)
+    text = re.sub(r"\(\s*\)", "", text).strip()
+    text = strip_glued_heading(text)
+    if text.endswith((":", "?")) or len(text) < 30 or len(text) > 450:
+        return None
+    words = text.split()
+    if len(words) < 6:
+        return None
+    if not text.endswith((".", "!", ")", "]", "%")) and len(words) < 10:
+        return None  # headings and list fragments: they do not stand on their own
+    if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
+        return None
+    if not _VERB.search(text) or len(_JOINED_HEADINGS.findall(text)) >= 2:
+        return None
+    if len(_BARE_NUMBER.findall(text)) >= 4:
+        return None  # a table row: "EBRT alone 5 Steroid therapy alone 3 …"
+    unlabelled = text
+    for s, e, _ in grades:
+        unlabelled = unlabelled.replace(sentence[s:e], " ")
+    if _BOILERPLATE.search(unlabelled):
+        return None
+    if text[0].islower() and not re.match(r"[a-z]+[A-Z]", text):
+        return None  # a fragment cut from the middle of a sentence ("and in those…"), unless "eGFR", "mRNA"
+    if text.count("(") != text.count(")"):
+        return None  # cut inside a parenthesis: the rest of the thought is in another sentence
+    return text, grade
