@@ -119,7 +119,9 @@ def content_stems(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _stems(text: str) -> tuple[str, ...]:
     # The same passages are read by the composer and the verifier for every question: stem each text once.
-    return tuple(_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOP and (len(t) > 1 or t.isdigit()))
+    # Hyphenated words count by their parts: "cancer-associated" must meet "associated with cancer".
+    words = (w for t in _TOKEN.findall(text.lower()) for w in t.split("-"))
+    return tuple(_stem(w) for w in words if w and w not in _STOP and (len(w) > 1 or w.isdigit()))
 
 
 def _normal(text: str) -> str:

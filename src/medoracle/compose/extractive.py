@@ -44,7 +44,8 @@ _FRAME = frozenset(content_stems(
     "what which how recommended recommendation recommendations management manage managed options option best "
     "approach approaches current guideline guidelines evidence role treatment treatments treat treated therapy "
     "therapies patients patient people adults adult indications indicated first line effective effect effects "
-    "should done given need needed know tell explain difference differences does mean causes cause"))
+    "should done given need needed know tell explain difference differences does mean causes cause first-line "
+    "second-line third-line used use recommended associated related induced based dependent"))
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
@@ -90,6 +91,7 @@ class _Candidate:
     facet: str = "background"
     facet_confidence: float = 0.0
     card_bottom_line: bool = False
+    lead: bool = False           # the first sentence of its passage
     vector: Any = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
 
@@ -162,7 +164,7 @@ class ExtractiveComposer:
                            f"needed {self.min_relevance:.2f}).")
         floor = max(self.min_relevance, 0.4 * best)
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
-        on_topic = 0.65 * max(c.topic for c in candidates)
+        on_topic = 0.7 * max(c.topic for c in candidates)
         pool = sorted((c for c in candidates if c.relevance >= floor and c.topic >= on_topic), key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form)
         summary = _summary_text(bottom, candidates, evidence, form)
@@ -176,7 +178,7 @@ class ExtractiveComposer:
         for i, ev in enumerate(evidence):
             if is_meta_section(ev.passage.section):
                 continue
-            for cleaned, grade in _quotable(ev.passage.text):
+            for n, (cleaned, grade) in enumerate(_quotable(ev.passage.text)):
                 grade = grade or ev.passage.grade
                 key = cleaned.lower()
                 if key in seen:  # the same sentence in two sources: one statement citing both
@@ -184,7 +186,7 @@ class ExtractiveComposer:
                         seen[key].also.append(i)
                     continue
                 cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
-                                  card_bottom_line=ev.passage.facet == "bottom_line")
+                                  card_bottom_line=ev.passage.facet == "bottom_line", lead=n == 0)
                 seen[key] = cand
                 found.append(cand)
         return found
@@ -222,7 +224,6 @@ class ExtractiveComposer:
     def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[_Candidate],
                evidence: list[Evidence]) -> None:
         total = sum(weights.values()) or 1.0
-        subject_total = sum(w for t, w in weights.items() if t not in _FRAME)
         top = max((e.score for e in evidence), default=0.0)
         aliases = _acronym_aliases(question, weights, evidence)
 
@@ -238,16 +239,20 @@ class ExtractiveComposer:
         def share(hit: set[str]) -> float:
             return sum(weights[t] for t in hit) / total
 
-        def subject_share(hit: set[str]) -> float:
-            if not subject_total:
-                return 1.0
-            return sum(weights[t] for t in hit if t not in _FRAME) / subject_total
-
         # A passage's context: its words, its heading path (a card's topic) and its document's title.
         context: list[set[str]] = []
         for ev in evidence:
             around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
             context.append(hits(set(content_stems(around)), around))
+        # The topic: the subject words that most of the best-ranked passages share ("febrile", "neutropenia"),
+        # not the particulars asked about them ("how soon"). Each counts the same: a condition's own words are
+        # common in its evidence (low weight by rarity), yet a passage without them is about something else.
+        subject = [t for t in weights if t not in _FRAME]
+        head = context[:5]
+        topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
+
+        def topic_share(hit: set[str]) -> float:
+            return sum(t in hit for t in topic) / len(topic) if topic else 1.0
         own_weight, context_weight = (0.3, 0.5) if form.broad else (0.5, 0.3)
         for c in candidates:
             ev = evidence[c.ev]
@@ -258,7 +263,7 @@ class ExtractiveComposer:
                 closeness = max(0.0, min(1.0, ev.score / top)) if top > 0 else 1.0 / (1 + c.ev)
             own_hits = hits(c.stems, c.text)
             c.own = own = share(own_hits)
-            c.topic = subject_share(own_hits | context[c.ev])
+            c.topic = topic_share(own_hits | context[c.ev])
             c.relevance = own_weight * own + context_weight * share(context[c.ev]) + 0.2 * closeness
             if own < 0.3 and ev.passage.facet is None:
                 # In a relevant passage, but says little about what was asked.
@@ -285,16 +290,24 @@ class ExtractiveComposer:
                      form: QuestionForm) -> _Candidate | None:
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
-            value = c.relevance + 2 * _DOC_PRIOR.get(passage.doc_type, 0.0)
+            # A specific question is answered by the sentence closest to it, whatever else is strong.
+            value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _DOC_PRIOR.get(passage.doc_type, 0.0)
             if c.card_bottom_line:
                 value += 0.6 if form.broad or form.intent is None else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
-            value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
+            if not c.card_bottom_line:
+                # What was asked about; for "how is X managed", what to do first.
+                value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
+                value += 0.15 if form.broad and c.facet == "first_line" else 0.0
+            if passage.facet is not None and c.lead:
+                value += 0.1  # a card states its point first; what follows qualifies it
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and _CONCLUDES.search(c.text):
                 value += 0.1  # a study's own conclusion is its bottom line
             return value
-        eligible = [c for c in pool if c.relevance >= 0.7 * best and (c.facet != "red_flags" or c.card_bottom_line)]
+        near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
+        eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
+                    or (c.card_bottom_line and c.relevance >= 0.7 * best)]
         eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 

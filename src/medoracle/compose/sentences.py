@@ -25,7 +25,7 @@ _BOILERPLATE = re.compile(
     r"grades? of recommendation|strength of (?:the )?(?:evidence|recommendations?) (?:is|are|was|were)|"
     r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b|errors and omissions|proprietary products|"
     r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)|appropriateness rating|panel members|"
-    r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|"
+    r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|^also known as\b|"
     r"\bthe (?:panel|committee|working group|guideline development group|GDG|task force) "
     r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)",
     re.IGNORECASE)
