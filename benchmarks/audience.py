@@ -6,6 +6,13 @@ and long-sentence share (> 25 words) per audience, and check that every patient 
 and every number/unit of the original, and that the clinician answer is unchanged by `tailor`.
 Target: patient median grade ≤ 8.
 
+What is measured is everything the reader is shown as prose (`answer_text`): the bottom line, every statement
+(with the patient page's word explanations, which follow the statement as short sentences), and the notes
+(including the care-team reminder). Citation markers are not words and are left out. The patient page may leave
+out whole statements that are too technical (trial statistics, evidence talk, licensing, a guideline's aims), never
+a section's lead statement; how many it leaves out is reported, and each kept statement is matched to its
+original (same cited passages and citations, in order) to check its citations and numbers.
+
     python benchmarks/audience.py [--dense] [--show N]
 """
 
@@ -67,6 +74,17 @@ QUESTIONS = [
 ]
 
 
+def kept_pairs(original, tailored) -> list:
+    """Each patient statement with the clinician statement it came from (some may be left out, none reordered)."""
+    pairs, rest = [], iter(original.statements())
+    for new in tailored.statements():
+        orig = next((o for o in rest if o.passage_ids == new.passage_ids and o.citations == new.citations), None)
+        if orig is None:
+            raise SystemExit(f"patient statement without its original: {new.text!r}")
+        pairs.append((orig, new))
+    return pairs
+
+
 def main() -> None:
     dense = "--dense" in sys.argv
     show = int(sys.argv[sys.argv.index("--show") + 1]) if "--show" in sys.argv else 0
@@ -75,7 +93,7 @@ def main() -> None:
     embed = {} if dense else {"embedder": None}
     grades: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     longs: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
-    statements = cites_kept = numbers_kept = 0
+    statements = cites_kept = numbers_kept = originals = sections_kept = pipes = 0
     unchanged = abstained = 0
     tailor_ms: list[float] = []
     answered = 0
@@ -94,7 +112,11 @@ def main() -> None:
             grades[aud].append(r.fk_grade)
             longs[aud].append(r.long_sentence_share)
             if aud == "patient":
-                for orig, new in zip(a.statements(), t.statements()):
+                pairs = kept_pairs(a, t)
+                originals += len(a.statements())
+                sections_kept += sum(bool(sec.statements) for sec in t.sections) == len(a.sections)
+                pipes += "|" in answer_text(t)
+                for orig, new in pairs:
                     statements += 1
                     cites_kept += new.citations == orig.citations and bool(new.citations)
                     numbers_kept += all(n in new.text for n in numbers_in(orig.text))
@@ -108,6 +130,9 @@ def main() -> None:
         [aud, f"{median(grades[aud]):.1f}", f"{median(longs[aud]):.0%}"] for aud in grades]))
     print()
     print(table(["patient-mode check", "result"], [
+        ["statements shown (of the clinician answer's)", f"{statements}/{originals}"],
+        ["answers keeping every section", f"{sections_kept}/{answered}"],
+        ["answers with a '|' in the text", f"{pipes}/{answered}"],
         ["statements keeping their citations", f"{cites_kept}/{statements}"],
         ["statements keeping every number and unit", f"{numbers_kept}/{statements}"],
         ["clinician answers unchanged by tailor", f"{unchanged}/{answered}"],

@@ -13,6 +13,13 @@ from medoracle.types import Answer, Audience, Reference, Section, Statement
 
 def clinical_answer() -> Answer:
     """A realistic clinician answer about spinal metastases (wording ours, facts as the cited bodies state them)."""
+    answer = _clinical_answer()
+    for i, st in enumerate(answer.statements()):
+        st.passage_ids = [f"doc-{st.citations[0]}#{i}"]
+    return answer
+
+
+def _clinical_answer() -> Answer:
     return Answer(
         question="What are the management options for spinal metastasis?",
         summary=("External beam radiotherapy is the first-line treatment for painful spinal metastases, and "
@@ -52,6 +59,15 @@ def clinical_answer() -> Answer:
         ],
         references=[Reference(n=i, doc_id=f"doc-{i}", title=f"Source {i}") for i in range(1, 5)],
     )
+
+
+def kept_pairs(original: Answer, tailored: Answer) -> list[tuple[Statement, Statement]]:
+    """Each tailored statement with the original it came from (the patient page may leave some out)."""
+    pairs, rest = [], iter(original.statements())
+    for new in tailored.statements():
+        orig = next(o for o in rest if o.passage_ids == new.passage_ids and o.citations == new.citations)
+        pairs.append((orig, new))
+    return pairs
 
 
 def test_glossary_has_hundreds_of_terms_each_explained():
@@ -145,7 +161,7 @@ def test_patient_mode_is_easier_to_read_and_keeps_citations_and_numbers():
     before, after = readability(answer_text(a)), readability(answer_text(p))
     assert after.fk_grade < before.fk_grade
     assert after.long_sentence_share < before.long_sentence_share
-    for orig, new in zip(a.statements(), p.statements()):
+    for orig, new in kept_pairs(a, p):
         assert new.citations == orig.citations and new.citations
         assert all(n in new.text for n in numbers_in(orig.text))
     assert p.summary_citations == a.summary_citations

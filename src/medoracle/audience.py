@@ -21,11 +21,11 @@ __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "lo
 
 LONG_SENTENCE_WORDS = 25
 # Patient text is split at safe joints from this length on: plain-language guidance aims at 15–20 words.
-PATIENT_SPLIT_WORDS = 18
+PATIENT_SPLIT_WORDS = 15
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-CARE_TEAM_NOTE = ("This page explains what the cited sources say in general. It is not advice about your own "
-                  "care. Talk about any decision with your doctor, nurse or care team.")
+CARE_TEAM_NOTE = ("This page tells you what the cited sources say. It is not advice about your own care. "
+                  "Talk to your doctor, nurse or care team before you make a choice.")
 
 # Plain titles for the patient; keys are the composer's facet keys.
 PATIENT_TITLES = {
@@ -69,7 +69,7 @@ class GlossEntry:
     """One glossary row: a word, what kind it is, a safe plain replacement (or ''), and a short definition."""
 
     term: str
-    kind: str  # term | abbr | unit | plain
+    kind: str  # term | abbr | unit | plain | org (an organisation's acronym: plain = its name)
     level: int  # 1 = everyday clinical word, 2 = technical (also defined for students)
     plain: str
     definition: str
@@ -84,7 +84,7 @@ class Glossary:
         self.terms: dict[str, GlossEntry] = {}
         self.abbrs: dict[str, GlossEntry] = {}
         for e in entries:
-            if e.kind in ("abbr", "unit"):
+            if e.kind in ("abbr", "unit", "org"):
                 self.abbrs.setdefault(e.term, e)
             else:
                 self.terms.setdefault(e.term.lower(), e)
@@ -94,7 +94,8 @@ class Glossary:
         term_alt = "|".join(re.escape(w) for w in words)
         abbr_alt = "|".join(re.escape(a) for a in abbrs)
         self.pattern = re.compile(
-            r"(?:\b(?P<art>[Aa]n?)\s+)?(?:(?P<term>\b(?i:" + term_alt + r")\b)|(?P<abbr>(?<![\w-])(?:"
+            # A hyphen is part of the word: "decision" must not match inside "decision-making".
+            r"(?:\b(?P<art>[Aa]n?)\s+)?(?:(?P<term>(?<![\w-])(?i:" + term_alt + r")(?![\w-]))|(?P<abbr>(?<![\w-])(?:"
             + abbr_alt + r")(?![\w-])))")
 
         self.bracketed_abbr = re.compile(r"\s*\((?:" + abbr_alt + r")\)")
@@ -115,7 +116,9 @@ def _read_glossary_rows(text: str) -> list[GlossEntry]:
         if f[0] == "term" and len(f) > 1 and f[1] == "kind":
             continue  # header
         f += [""] * (5 - len(f))
-        rows.append(GlossEntry(f[0].strip(), f[1].strip() or "term", int(f[2] or 2), f[3].strip(), f[4].strip()))
+        # "a|b" lists alternatives for matching elsewhere; a reader sees the first one only.
+        plain, definition = (x.split("|")[0].strip() for x in (f[3], f[4]))
+        rows.append(GlossEntry(f[0].strip(), f[1].strip() or "term", int(f[2] or 2), plain, definition))
     return rows
 
 
@@ -135,8 +138,28 @@ def _extra_abbreviations() -> list[GlossEntry]:
         senses.setdefault(f[0].strip(), set()).add(f[1].split("|")[0].strip())
     # An abbreviation with two senses cannot be spelled out without knowing which one is meant; even one listed
     # sense may not be the one a document means ("TLS" is also the thoracolumbar spine), hence needs_context.
-    return [GlossEntry(a, "abbr", 2, next(iter(s)), "", needs_context=True) for a, s in senses.items()
-            if len(s) == 1 and len(a) >= 2 and a.upper() == a]
+    out = []
+    for a, s in senses.items():
+        if len(s) != 1 or len(a) < 2 or a.upper() != a:
+            continue
+        long_form = next(iter(s))
+        if _ORG_WORDS.search(long_form):
+            # The table is lower case for matching; an organisation's name is printed as a name.
+            out.append(GlossEntry(a, "org", 2, _title_case(long_form), "", needs_context=False))
+        else:
+            out.append(GlossEntry(a, "abbr", 2, long_form, "", needs_context=True))
+    return out
+
+
+_ORG_WORDS = re.compile(r"\b(?:society|association|institute|organi[sz]ation|college|academy|foundation|agency|"
+                        r"federation|network|council|alliance|task force|centers?|centres?|board|panel)\b", re.I)
+_SMALL_WORDS = {"of", "for", "and", "the", "in", "on", "to", "a", "an"}
+
+
+def _title_case(name: str) -> str:
+    words = name.split()
+    return " ".join(w if (i and w in _SMALL_WORDS) or not w.islower() else w[:1].upper() + w[1:]
+                    for i, w in enumerate(words))
 
 
 @lru_cache(maxsize=4)
@@ -178,6 +201,14 @@ def _cap_like(src: str, out: str) -> str:
     return out[:1].upper() + out[1:] if src[:1].isupper() and out else out
 
 
+# Words that can follow a noun without being modified by it: "MSCC is …", "MSCC in …" (not "MSCC team").
+_FUNCTION_WORDS = set("""is are was were be been being has have had can could may might should must will would shall
+does do did and or but nor in on at of for to with without by from as than that which who whom whose if when while
+after before because alone only also not so then there their its it this these those such into onto over under
+within between among during unless until since where whereas although though via per vs versus either neither
+both each any all more less most least very too even""".split())
+
+
 class _Reworder:
     """Rewords the statements of one answer, remembering which words were already explained."""
 
@@ -198,11 +229,11 @@ class _Reworder:
             return ""
         return f" ({definition})"
 
-    def _render(self, matched: str, entry: GlossEntry) -> str:
-        """What replaces `matched` (the word as it appears)."""
+    def _render(self, matched: str, entry: GlossEntry, attributive: bool = False) -> str:
+        """What replaces `matched` (the word as it appears); `attributive`: it names the next noun ("MSCC team")."""
         key = entry.term.lower()
         if self.audience is Audience.student:
-            if entry.kind == "abbr":
+            if entry.kind in ("abbr", "org"):
                 if key in self.explained:
                     return matched
                 self.explained.add(key)
@@ -217,8 +248,18 @@ class _Reworder:
             return _cap_like(matched, entry.plain)
         if entry.kind == "unit":
             return matched + self._explain_once(key, f"{entry.plain}, {entry.definition}", matched)
+        if entry.kind == "org":
+            # A name the reader will meet again on the source's own pages: kept, and said what it is.
+            return matched + self._explain_once(key, entry.definition or f"the {entry.plain}", matched)
         if entry.kind == "abbr":
             inner = self.g.terms.get(entry.plain.lower())
+            if inner is not None and inner.plain and not attributive:
+                return self._render(entry.plain, inner)
+            if attributive or entry.definition:
+                # "MSCC coordinator" spelled out reads as nonsense ("cancer pressing on the spinal cord
+                # coordinator"), and a short known abbreviation (COPD) reads easier than its long form.
+                meaning = entry.definition or (inner.plain if inner is not None and inner.plain else entry.plain)
+                return matched + self._explain_once(key, meaning, matched)
             if inner is not None:
                 return self._render(entry.plain, inner)
             return entry.plain + self._explain_once(key, entry.definition, entry.plain)
@@ -248,7 +289,9 @@ class _Reworder:
                 return m.group(0)
             if entry.needs_context and not self._sense_in_context(entry):
                 return m.group(0)
-            out = self._render(word, entry)
+            nxt = re.match(r"\s+([a-z][a-z-]*)", text[m.end():])
+            attributive = bool(m.group("abbr") and nxt and nxt.group(1) not in _FUNCTION_WORDS)
+            out = self._render(word, entry, attributive)
             art = m.group("art")
             if art is None:
                 at_start = not text[:m.start()].strip() or text[:m.start()].rstrip().endswith((".", "!", "?"))
@@ -263,17 +306,43 @@ class _Reworder:
 
 # ---------------------------------------------------------------- sentence splitting
 
+# (joint, how the second sentence starts). "and" carries no meaning a full stop does not; a conditional joint
+# becomes "This applies when …" so the condition still visibly governs the sentence before it.
 _SPLITTERS = [
     (re.compile(r";\s+"), ""),
     (re.compile(r":\s+(?=[a-z])"), ""),
     (re.compile(r",\s+but\s+"), "But "),
+    (re.compile(r",\s+which\s+(?=(?:are|were|have)\b)"), "These "),
     (re.compile(r",\s+which\s+"), "This "),
     (re.compile(r",\s+and\s+"), "and"),
     (re.compile(r",\s+whereas\s+"), "But "),
     (re.compile(r",\s+although\s+"), "But "),
-    (re.compile(r",\s+so\s+"), "So "),
-    (re.compile(r"\s+because\s+"), "This is because "),
+    (re.compile(r",\s+so\s+(?!that\b)"), "So "),
+    (re.compile(r",?\s+so that\s+"), "This is so that "),
+    (re.compile(r",\s+then\s+"), "Then "),
+    (re.compile(r"\s+because\s+(?!of\b)"), "This is because "),
+    (re.compile(r",\s+(?:such as|including)\s+"), "These include "),
+    (re.compile(r",?\s+unless\s+"), "This does not apply if "),
+    (re.compile(r",?\s+only (?:if|when)\s+"), "This applies only if "),
+    (re.compile(r",?\s+when\s+(?!to\b)"), "This applies when "),
+    (re.compile(r",?\s+if\s+(?!not\b|so\b|any\b)"), "This applies if "),
+    (re.compile(r",\s+to\s+(?=[a-z]{3,}\s)"), "This is to "),
 ]
+# A clause cannot end on one of these: "even if", "how and when", "as if", "not only when" are one unit.
+_NO_END = set("and or but nor of the a an to how even only especially particularly except as that than not with "
+              "in for by from at on whether both either".split())
+# The second part must have its own subject: ", and should be used …" shares the first part's subject.
+_NO_START = set("should can may must will would could might is are was were has have had does do did be being "
+                "shall also".split())
+# After an opening phrase, these start more of the phrase, not the main clause.
+_NOT_MAIN = _NO_START | set("which who whom whose where and or but including such especially particularly "
+                            "that whether not".split())
+_CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
+# The main clause after an opening phrase has a verb before its next comma ("For A, B or C, offer …" is a list).
+_FINITE = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|are|was|were|has|have|do|does|need|needs|"
+                     r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
+                     r"think)\b")
+_POPULATION_OPENER = re.compile(r"^(?P<prep>In|For|Among)\s+(?P<who>[^,()]{12,}?),\s+(?=[a-z])")
 
 
 _OPENER = re.compile(r"^(?:In|For|If|When|Where|Although|Though|After|Before|Among|During|Unless|Because|While|"
@@ -292,17 +361,23 @@ def _depth_at(text: str, i: int) -> int:
     return text[:i].count("(") - text[:i].count(")")
 
 
-def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list[str]:
-    """Split a sentence of more than `limit` words at a safe joint (';', ', but', ', which', ', and <clause>')."""
-    if _words(sentence) <= limit:
-        return [sentence]
-    # Both halves must be sentences of their own: at least 6 words each.
-    best: tuple[float, int, int, str] | None = None
-    mid = len(sentence) / 2
+def _cap_first(text: str) -> str:
+    # "eGFR" and "pH" keep their case; an ordinary lower-case word is capitalised.
+    w = re.match(r"[a-z]+\b", text)
+    return text[:1].upper() + text[1:] if w else text
+
+
+def _joints(sentence: str) -> list[tuple[int, int, str]]:
+    """Safe places to end a sentence: (start, end, lead of the next sentence)."""
+    found = []
     for rx, lead in _SPLITTERS:
         for m in rx.finditer(sentence):
             left, right = sentence[:m.start()], sentence[m.end():]
-            if _depth_at(sentence, m.start()) or _words(left) < 6 or _words(right) < 6:
+            if _depth_at(sentence, m.start()) or _words(left) < 6 or _words(right) < 5:
+                continue
+            last = re.findall(r"[A-Za-z]+", left)[-1].lower()
+            first = right.split(None, 1)[0].lower()
+            if last in _NO_END or (lead in ("", "and") and first in _NO_START):
                 continue
             # "In people with X, which …, give Y": the opening phrase has not reached its main clause yet.
             if _OPENER.match(left) and "," not in _outside_brackets(left):
@@ -310,16 +385,41 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
             # ", and" after a list ("A, B, and C") joins list items, not clauses: not safe to split.
             if lead == "and" and "," in _outside_brackets(left):
                 continue
-            dist = abs(m.start() - mid)
-            if best is None or dist < best[0]:
-                best = (dist, m.start(), m.end(), lead)
-    if best is None:
+            # "Offer A first, B if X, and C if Y": a condition of one list item, not of the whole sentence.
+            if lead.startswith(("This applies", "This does not")) and (
+                    not _FINITE.search(re.split(r"[,:]\s", _outside_brackets(left))[-1])
+                    or re.search(r",\s+(?:or|and)\b.*\b(?:if|when|unless)\b", right)):
+                continue
+            # "People with signs, such as fever or rigors, should be referred": the list sits inside the subject.
+            if lead == "These include " and (re.search(r"\b(?:and|or)\s*$", left) or _CLAUSE_AFTER_LIST.search(right)):
+                continue
+            found.append((m.start(), m.end(), lead))
+    return found
+
+
+def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list[str]:
+    """Split a sentence of more than `limit` words at safe joints ('; ', ', but', ', which', ' when' …).
+
+    Every word is kept in order; only joining words change ("when" → "This applies when"), and a long opening
+    population ("For adults over 80 with …, offer …") becomes its own sentence ("This is for adults …").
+    """
+    if _words(sentence) <= limit:
         return [sentence]
-    _, a, b, lead = best
-    left = sentence[:a].rstrip(" ,;") + "."
+    found = _joints(sentence)
+    if not found:
+        m = _POPULATION_OPENER.match(sentence)
+        rest = sentence[m.end():] if m else ""
+        if (m and _words(m.group("who")) >= 4 and _words(rest) >= 6 and rest.split(None, 1)[0] not in _NOT_MAIN
+                and not re.search(r"\b(?:who|whom|which|that)\b", m.group("who"))
+                and _FINITE.search(rest.split(",", 1)[0])):
+            about = "This is for" if m.group("prep") == "For" else "This is about"
+            return [f"{about} {m.group('who')}."] + split_long_sentence(_cap_first(rest), limit)
+        return [sentence]
+    mid = len(sentence) / 2
+    a, b, lead = min(found, key=lambda j: abs(j[0] - mid))
+    left = sentence[:a].rstrip(" ,;:") + "."
     rest = sentence[b:]
-    # "and" carries no meaning a full stop does not: the second clause simply starts a new sentence.
-    right = lead + rest if lead and lead != "and" else rest[:1].upper() + rest[1:]
+    right = lead + rest if lead and lead != "and" else _cap_first(rest)
     return split_long_sentence(left, limit) + split_long_sentence(right, limit)
 
 
@@ -362,20 +462,69 @@ def _urgent(text: str, *, first_in_section: bool) -> str | None:
 # ---------------------------------------------------------------- tailoring
 
 
+# Statements a patient page leaves out (the clinician view keeps them): trial statistics, evidence talk,
+# licensing and cost, a guideline's aims ("To improve …") and pointers to other guidelines.
+_TECHNICAL = re.compile(
+    r"(?i:\b(?:p\s?[<=>≤]\s?0|confidence intervals?|hazard ratios?|odds ratios?|relative risks?|numbers? needed to|"
+    r"statistical(?:ly)?|randomi[sz]ed|placebo|meta-analys[ie]s|cohorts?|trials?|stud(?:y|ies)|participants|"
+    r"versus|sensitivity|specificity|predictive value|marketing authori[sz]ation|manufacturer|access scheme|"
+    r"cost[- ]effective(?:ness)?|QALYs?|quality of (?:the )?evidence|level of evidence|evidence (?:is|was)|"
+    r"(?:low|moderate|high)[- ]quality evidence|(?:see|in line with) (?:the )?(?:NICE )?guideline|"
+    r"this guideline|literature)\b)|\b(?:CI|HR|OR|RR|NNT|vs\.?)(?![\w-])|^\s*To\s")
+# A kept statement harder than this (FK grade, after rewording) is left out too, unless it is its section's lead.
+PATIENT_MAX_STATEMENT_GRADE = 14.0
+OMITTED_NOTE = ("Some details for doctors, such as study results, are left out to keep this page easy to read. "
+                "You can see them in the clinician view.")
+
+# Labels that help a clinician scan a guideline but mean nothing to a patient: "[IIB]", "Remark:",
+# "(Strong recommendation, low-quality evidence)". Only removed when they hold no number.
+_GRADE_LABEL = re.compile(r"\s*\[[^\]\d]{1,40}\]|\s*\(\s*[^()\d]*\b(?:recommendation|evidence|consensus|"
+                          r"advice|good practice)\b[^()\d]*\)", re.I)
+_LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good practice point|Key point|Summary|√|"
+                         r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
+
+
+def _patient_clean(text: str) -> str:
+    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", text)).strip()
+
+
 def _tailor_text(rw: _Reworder, text: str, *, patient: bool) -> str:
     seen = set(rw.explained)
-    new = rw.reword(text)
+    new = rw.reword(_patient_clean(text) if patient else text)
     glosses = rw.take_glosses()
     if patient:
         new = _split_text(new)
+    # Text from documents may hold table pipes ("a|b"); a reader sees words, not markup.
+    new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     if not _numbers_kept(text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
     return f"{new} {glosses}" if glosses else new
 
 
+def _too_technical(st: Statement, g: Glossary) -> bool:
+    if _TECHNICAL.search(st.text):
+        return True
+    trial = _tailor_text(_Reworder(g, Audience.patient), st.text, patient=True)
+    return readability(trial).fk_grade > PATIENT_MAX_STATEMENT_GRADE
+
+
+def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
+    """The section's statements a patient page shows: its lead and every one that is not too technical.
+
+    The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
+    first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
+    """
+    technical = [_too_technical(st, g) for st in sec.statements]
+    lead = technical.index(False) if False in technical else 0
+    return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
+
+
 def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None = None) -> Answer:
-    """A copy of `answer` worded for `audience`; the clinician answer is returned unchanged."""
+    """A copy of `answer` worded for `audience`; the clinician answer is returned unchanged.
+
+    The patient page may leave out technical statements (see `_patient_statements`) and says so in `notes`.
+    """
     try:
         audience = Audience(audience)
     except ValueError:
@@ -393,9 +542,13 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
     out.audience = audience
     if out.summary:
         out.summary = _tailor_text(rw, out.summary, patient=patient)
+    omitted = 0
     for sec in out.sections:
         if patient:
             sec.title = PATIENT_TITLES.get(sec.key) or _Reworder(g, audience).reword(sec.title)
+            kept = _patient_statements(sec, g)
+            omitted += len(sec.statements) - len(kept)
+            sec.statements = kept
         prefixed = False
         for st in sec.statements:
             original = st.text
@@ -407,7 +560,7 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
                     text = urgent
             st.text = text
     if patient:
-        out.notes = [*out.notes, CARE_TEAM_NOTE]
+        out.notes = [*out.notes, *([OMITTED_NOTE] if omitted else []), CARE_TEAM_NOTE]
     return out
 
 
