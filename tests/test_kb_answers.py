@@ -1,0 +1,97 @@
+"""The bundled knowledge base answers real clinical questions out of the box (issue 5's "done when").
+
+The knowledge base is built once per test session into a temporary data directory, exactly as on first use.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from medoracle.service import Clinic
+from medoracle.settings import Settings
+
+QUICK_START = "What are the management options for spinal metastasis?"
+
+# Questions across the knowledge base's topics, each with the condition words its bottom line must mention
+# (any one of them, case-insensitive).
+QUESTIONS: list[tuple[str, list[str]]] = [
+    ("How is hypercalcaemia of malignancy treated?", ["hypercalcaemia"]),
+    ("How soon should antibiotics be given in febrile neutropenia?", ["neutropeni", "febrile", "fever"]),
+    ("How can tumour lysis syndrome be prevented?", ["tumour lysis", "TLS"]),
+    ("What is the management of superior vena cava obstruction?", ["superior vena cava"]),
+    ("When is stereotactic radiosurgery used for brain metastases?", ["brain metastas"]),
+    ("Which opioids are used for cancer pain?", ["pain"]),
+    ("What is the prophylaxis for chemotherapy-induced nausea and vomiting?", ["nausea", "vomiting", "antiemetic"]),
+    ("Which anticoagulant is recommended for cancer-associated venous thromboembolism?",
+     ["thromboembolism", "VTE", "thrombosis"]),
+    ("How is a malignant pleural effusion managed?", ["pleural effusion"]),
+    ("How is immune checkpoint inhibitor colitis treated?", ["immune", "checkpoint", "colitis"]),
+    ("What is the first-line treatment for hypertension?", ["hypertension", "blood pressure"]),
+    ("Which drug should be added to metformin in type 2 diabetes?", ["diabetes"]),
+    ("Which score is used to decide anticoagulation in atrial fibrillation?", ["atrial fibrillation"]),
+    ("Which antibiotics are recommended for community-acquired pneumonia?", ["pneumonia"]),
+    ("What is the step-up treatment for uncontrolled asthma?", ["asthma"]),
+    ("How is an exacerbation of COPD treated?", ["COPD"]),
+    ("What is the first-line treatment for depression?", ["depressi"]),
+    ("How is a urinary tract infection in women treated?", ["urinary tract infection", "UTI"]),
+    ("Which drugs are recommended for heart failure with reduced ejection fraction?", ["heart failure"]),
+    ("Should statins be used for primary prevention of cardiovascular disease?", ["statin"]),
+]
+
+
+@pytest.fixture(scope="session")
+def kb_clinic(tmp_path_factory) -> Clinic:
+    data_dir = tmp_path_factory.mktemp("medoracle-home")
+    return Clinic.build(Settings(data_dir=str(data_dir)))
+
+
+def _cited_throughout(answer) -> None:
+    numbers = {r.n for r in answer.references}
+    assert answer.summary and answer.summary_citations
+    assert set(answer.summary_citations) <= numbers
+    for st in answer.statements():
+        assert st.citations and set(st.citations) <= numbers, st
+
+
+def test_quick_start_question_gets_the_full_page(kb_clinic):
+    answer = kb_clinic.answer(QUICK_START)
+    assert not answer.abstained, answer.abstain_reason
+    _cited_throughout(answer)
+    assert len(answer.references) >= 5
+    sections = {s.key: s for s in answer.sections}
+    assert len(sections) >= 5
+    # Several statements per section, not one each.
+    assert sum(len(s.statements) >= 2 for s in answer.sections) >= 5
+    # The facts the page must reach, each in its own section.
+    assert {"red_flags", "assessment", "first_line", "adjunct", "procedures"} <= set(sections)
+    text = {key: " ".join(st.text for st in s.statements).lower() for key, s in sections.items()}
+    assert "mri" in text["assessment"]
+    assert "8 gy" in text["first_line"] and "stereotactic" in (text["first_line"] + answer.summary.lower())
+    assert re.search(r"zoledron|denosumab|bisphosphonate", text["adjunct"])
+    assert re.search(r"kyphoplasty|vertebral augmentation", text["procedures"])
+    assert "separation surgery" in " ".join(text.values())
+    # Cards file their own statements: background is context only, never the urgent MSCC message.
+    background = sections.get("background")
+    assert background is None or (len(background.statements) <= 2 and
+                                  not any("emergency" in st.text for st in background.statements))
+    # Graded where the guideline grades it.
+    assert sum(st.grade is not None for st in answer.statements()) >= 5
+    # The bottom line comes from a bottom-line card or a graded guideline recommendation.
+    assert "radiotherapy" in answer.summary.lower()
+
+
+@pytest.mark.parametrize("question,condition", QUESTIONS, ids=[q for q, _ in QUESTIONS])
+def test_topic_questions_get_cited_answers_on_the_question(kb_clinic, question, condition):
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    _cited_throughout(answer)
+    assert answer.statements(), "a bottom line alone is not an answer"
+    assert any(word.lower() in answer.summary.lower() for word in condition), answer.summary
+
+
+def test_questions_outside_medicine_abstain(kb_clinic):
+    for question in ("What is the capital of France?", "Write me a poem about autumn."):
+        answer = kb_clinic.answer(question)
+        assert answer.abstained and answer.abstain_reason and not answer.statements()
