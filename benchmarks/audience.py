@@ -75,13 +75,19 @@ QUESTIONS = [
 
 
 def kept_pairs(original, tailored) -> list:
-    """Each patient statement with the clinician statement it came from (some may be left out, none reordered)."""
-    pairs, rest = [], iter(original.statements())
+    """Each patient statement with the clinician statement it came from (some may be left out, none reordered).
+
+    Several statements can quote the same passage with the same citations, so among the next statements with the
+    same passages and citations the first whose numbers all survive is taken; if none, the first (a failure).
+    """
+    pairs, todo = [], list(original.statements())
     for new in tailored.statements():
-        orig = next((o for o in rest if o.passage_ids == new.passage_ids and o.citations == new.citations), None)
-        if orig is None:
+        same = [i for i, o in enumerate(todo) if o.passage_ids == new.passage_ids and o.citations == new.citations]
+        if not same:
             raise SystemExit(f"patient statement without its original: {new.text!r}")
-        pairs.append((orig, new))
+        pick = next((i for i in same if all(n in new.text for n in numbers_in(todo[i].text))), same[0])
+        pairs.append((todo[pick], new))
+        todo = todo[pick + 1:]
     return pairs
 
 

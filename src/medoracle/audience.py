@@ -321,12 +321,13 @@ _SPLITTERS = [
     (re.compile(r",?\s+so that\s+"), "This is so that "),
     (re.compile(r",\s+then\s+"), "Then "),
     (re.compile(r"\s+because\s+(?!of\b)"), "This is because "),
-    (re.compile(r",\s+(?:such as|including)\s+"), "These include "),
+    (re.compile(r",?\s+(?:such as|including)\s+"), "These include "),
     (re.compile(r",?\s+unless\s+"), "This does not apply if "),
     (re.compile(r",?\s+only (?:if|when)\s+"), "This applies only if "),
     (re.compile(r",?\s+when\s+(?!to\b)"), "This applies when "),
     (re.compile(r",?\s+if\s+(?!not\b|so\b|any\b)"), "This applies if "),
-    (re.compile(r",\s+to\s+(?=[a-z]{3,}\s)"), "This is to "),
+    (re.compile(r",\s+to\s+(?=(?:lower|reduce|prevent|improve|help|relieve|avoid|protect|control|ease|find|stop)\b)"),
+     "This is to "),
 ]
 # A clause cannot end on one of these: "even if", "how and when", "as if", "not only when" are one unit.
 _NO_END = set("and or but nor of the a an to how even only especially particularly except as that than not with "
@@ -336,13 +337,16 @@ _NO_START = set("should can may must will would could might is are was were has 
                 "shall also".split())
 # After an opening phrase, these start more of the phrase, not the main clause.
 _NOT_MAIN = _NO_START | set("which who whom whose where and or but including such especially particularly "
-                            "that whether not".split())
+                            "that whether not in for with of on at from by to after before during".split())
+_SUBORDINATE = r"(?i:if|when|whenever|although|though|because|while|unless|where|after|before|as|once|until|since)\b"
 _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
 # The main clause after an opening phrase has a verb before its next comma ("For A, B or C, offer …" is a list).
 _FINITE = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|are|was|were|has|have|do|does|need|needs|"
                      r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
-                     r"think)\b")
-_POPULATION_OPENER = re.compile(r"^(?P<prep>In|For|Among)\s+(?P<who>[^,()]{12,}?),\s+(?=[a-z])")
+                     r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
+                     r"lowers?|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
+                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|"
+                     r"they|it|we|you|there)\b")
 
 
 _OPENER = re.compile(r"^(?:In|For|If|When|Where|Although|Though|After|Before|Among|During|Unless|Because|While|"
@@ -379,6 +383,18 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             first = right.split(None, 1)[0].lower()
             if last in _NO_END or (lead in ("", "and") and first in _NO_START):
                 continue
+            # ", and certainly within 4 hours": without a verb of its own the rest is not a sentence.
+            if lead in ("and", "So ", "Then ", "This is to ") and (
+                    not _FINITE.search(_outside_brackets(right)) or re.search(r",\s+or\s", right)):
+                continue
+            if first.endswith("ly") and lead in ("", "and", "But "):
+                continue
+            # "…, so creating a gap": a participle phrase has no subject of its own.
+            if first.endswith("ing") and lead != "These include ":
+                continue
+            # "After surgery, if X is achieved, …": the part before the joint is still a subordinate clause.
+            if re.match(_SUBORDINATE, re.split(r"[,;:]\s", _outside_brackets(left))[-1].strip()):
+                continue
             # "In people with X, which …, give Y": the opening phrase has not reached its main clause yet.
             if _OPENER.match(left) and "," not in _outside_brackets(left):
                 continue
@@ -386,15 +402,58 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             if lead == "and" and "," in _outside_brackets(left):
                 continue
             # "Offer A first, B if X, and C if Y": a condition of one list item, not of the whole sentence.
-            if lead.startswith(("This applies", "This does not")) and (
-                    not _FINITE.search(re.split(r"[,:]\s", _outside_brackets(left))[-1])
-                    or re.search(r",\s+(?:or|and)\b.*\b(?:if|when|unless)\b", right)):
-                continue
+            if lead.startswith(("This applies", "This does not")):
+                tail = re.split(r"[,:]\s", _outside_brackets(left))[-1].strip()
+                if (not _FINITE.search(tail) or tail.startswith("to ") or re.search(r",\s+or\s", right)
+                        or re.search(r"\beither\b", left)):
+                    continue
             # "People with signs, such as fever or rigors, should be referred": the list sits inside the subject.
-            if lead == "These include " and (re.search(r"\b(?:and|or)\s*$", left) or _CLAUSE_AFTER_LIST.search(right)):
+            if lead == "These include " and (re.search(r"\b(?:and|or)\s*$", left) or _CLAUSE_AFTER_LIST.search(right)
+                                             or _FINITE.search(_outside_brackets(right))):
                 continue
             found.append((m.start(), m.end(), lead))
     return found
+
+
+def _population_opener(sentence: str) -> tuple[str, str, str] | None:
+    """'For/In <who>, <main clause>' → (who, main clause, preposition); the opening phrase may hold commas."""
+    m = re.match(r"^(In|For|Among)\s+", sentence)
+    if not m:
+        return None
+    for comma in re.finditer(r",\s+", sentence):
+        if _depth_at(sentence, comma.start()):
+            continue
+        who, rest = sentence[m.end():comma.start()], sentence[comma.end():]
+        chunk = rest.split(",", 1)[0]
+        if not chunk or chunk.split(None, 1)[0] in _NOT_MAIN or not chunk[:1].islower() and not chunk[:1].isupper():
+            continue
+        if re.search(r"\b(?:who|whom|whose|which|that)\b", chunk) or not _FINITE.search(chunk):
+            continue
+        if _words(who) >= 4 and _words(rest) >= 6:
+            return who, rest, m.group(1)
+        return None
+    return None
+
+
+_INCLUDE_LIST = re.compile(r"^(?P<head>.+?\b(?P<verb>includes?))\s*:?\s+(?P<items>[^;:]+?)(?P<end>[.!?]?)$")
+
+
+def _split_list(sentence: str) -> list[str] | None:
+    """'A includes w, x, y and z.' → 'A includes w and x.', 'It also includes y and z.' (4+ items, an 'and' list)."""
+    m = _INCLUDE_LIST.match(sentence.strip())
+    if not m or _depth_at(sentence, m.start("items")):
+        return None
+    items = [i.strip() for i in re.split(r",\s+(?![^()]*\))", m.group("items"))]
+    # Short items only: a long last item may end in a phrase that qualifies the whole list ("… in people with X").
+    if (len(items) < 4 or not items[-1].startswith("and ") or any(_FINITE.search(i) for i in items)
+            or max(_words(i) for i in items[:-1]) > 6 or _words(items[-1]) > 7):
+        return None
+    items[-1] = items[-1][4:]
+    half = len(items) // 2
+    first, second = items[:half], items[half:]
+    join = lambda xs: xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+    again = "It also includes" if m.group("verb") == "includes" else "They also include"
+    return [f"{m.group('head')} {join(first)}.", f"{again} {join(second)}."]
 
 
 def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list[str]:
@@ -407,13 +466,14 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
         return [sentence]
     found = _joints(sentence)
     if not found:
-        m = _POPULATION_OPENER.match(sentence)
-        rest = sentence[m.end():] if m else ""
-        if (m and _words(m.group("who")) >= 4 and _words(rest) >= 6 and rest.split(None, 1)[0] not in _NOT_MAIN
-                and not re.search(r"\b(?:who|whom|which|that)\b", m.group("who"))
-                and _FINITE.search(rest.split(",", 1)[0])):
-            about = "This is for" if m.group("prep") == "For" else "This is about"
-            return [f"{about} {m.group('who')}."] + split_long_sentence(_cap_first(rest), limit)
+        listed = _split_list(sentence)
+        if listed:
+            return listed
+        opener = _population_opener(sentence)
+        if opener:
+            who, rest, prep = opener
+            about = "This is for" if prep == "For" else "This is about"
+            return [f"{about} {who}."] + split_long_sentence(_cap_first(rest), limit)
         return [sentence]
     mid = len(sentence) / 2
     a, b, lead = min(found, key=lambda j: abs(j[0] - mid))
@@ -470,11 +530,12 @@ _TECHNICAL = re.compile(
     r"versus|sensitivity|specificity|predictive value|marketing authori[sz]ation|manufacturer|access scheme|"
     r"cost[- ]effective(?:ness)?|QALYs?|quality of (?:the )?evidence|level of evidence|evidence (?:is|was)|"
     r"(?:low|moderate|high)[- ]quality evidence|(?:see|in line with) (?:the )?(?:NICE )?guideline|"
-    r"this guideline|literature)\b)|\b(?:CI|HR|OR|RR|NNT|vs\.?)(?![\w-])|^\s*To\s")
+    r"this guideline|literature|et al|showed|ha(?:s|ve) been shown|concluded|reviews?|series|data|evidence)\b)"
+    r"|\b(?:CI|HR|OR|RR|NNT|vs\.?)(?![\w-])|^\s*To\s|\b\d+ of \d+\b|\bn\s?=\s?\d")
 # A kept statement harder than this (FK grade, after rewording) is left out too, unless it is its section's lead.
-PATIENT_MAX_STATEMENT_GRADE = 14.0
+PATIENT_MAX_STATEMENT_GRADE = 12.0
 OMITTED_NOTE = ("Some details for doctors, such as study results, are left out to keep this page easy to read. "
-                "You can see them in the clinician view.")
+                "The version for doctors shows them.")
 
 # Labels that help a clinician scan a guideline but mean nothing to a patient: "[IIB]", "Remark:",
 # "(Strong recommendation, low-quality evidence)". Only removed when they hold no number.
@@ -488,14 +549,35 @@ def _patient_clean(text: str) -> str:
     return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", text)).strip()
 
 
+# "NICE advises offering X" → "NICE says to offer X": the same instruction in shorter words.
+_GERUNDS = {"offering": "offer", "starting": "start", "adding": "add", "using": "use", "giving": "give",
+            "taking": "take", "considering": "consider", "thinking": "think", "screening": "screen",
+            "checking": "check", "treating": "treat", "continuing": "continue", "stopping": "stop",
+            "measuring": "measure", "discussing": "discuss", "referring": "refer", "avoiding": "avoid",
+            "confirming": "confirm", "having": "have", "making": "make", "testing": "test", "trying": "try",
+            "prescribing": "prescribe", "keeping": "keep", "repeating": "repeat", "switching": "switch",
+            "reducing": "reduce", "lowering": "lower", "increasing": "increase", "monitoring": "monitor"}
+_ADVISES_GERUND = re.compile(r"\b(?P<verb>advises|advise|recommends|recommend|suggests|suggest)\s+(?P<neg>against\s+)?"
+                             r"(?P<ger>" + "|".join(_GERUNDS) + r")\b")
+
+
+def _says_to(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        says = "says" if m.group("verb").endswith("s") else "say"
+        return f"{says} {'not ' if m.group('neg') else ''}to {_GERUNDS[m.group('ger')]}"
+    return _ADVISES_GERUND.sub(sub, text)
+
+
 def _tailor_text(rw: _Reworder, text: str, *, patient: bool) -> str:
     seen = set(rw.explained)
-    new = rw.reword(_patient_clean(text) if patient else text)
+    new = rw.reword(_says_to(_patient_clean(text)) if patient else text)
     glosses = rw.take_glosses()
     if patient:
         new = _split_text(new)
     # Text from documents may hold table pipes ("a|b"); a reader sees words, not markup.
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
+    # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
+    new = re.sub(r"\b(\w{4,}) \1\b", lambda m: m.group(0) if m.group(0) in text else m.group(1), new)
     if not _numbers_kept(text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
