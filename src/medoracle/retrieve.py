@@ -17,8 +17,11 @@ from medoracle.vocab import QueryTerms, understand
 
 MAX_QUESTION_CHARS = 2000
 POOL = 100          # candidates taken from each retriever before fusion
-RRF_K = 60          # the usual reciprocal-rank-fusion constant; flattens the head so neither list dominates
-PRIOR_WEIGHT = 0.25  # priors reorder close calls only: at most +25% of a fused score
+RRF_K = 60          # reported in --explain for comparison with reciprocal-rank fusion
+LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
+COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
+BIGRAMS = False
+PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
 DOC_TYPE_PRIOR = {"guideline": 1.0, "systematic_review": 0.85, "trial": 0.6, "review": 0.55,
@@ -52,10 +55,12 @@ def check_question(question: str) -> str:
     return q
 
 
-def fts_query(query: QueryTerms) -> str:
+def fts_query(query: QueryTerms, store=None) -> str:
     """An FTS5 query OR-ing the content terms, adjacent-term phrases and vocabulary expansions.
 
     Every token is double-quoted, so FTS5 operators typed by a user (NEAR, AND(, *, quotes) are plain text.
+    With a store, terms found in more than COMMON_SHARE of passages are left out (when rarer terms remain):
+    scoring their long posting lists takes most of a query's time and their IDF adds almost nothing.
     """
     clauses: list[str] = []
     seen: set[str] = set()
@@ -65,18 +70,33 @@ def fts_query(query: QueryTerms) -> str:
         key = " ".join(words)
         if words and key not in seen:
             seen.add(key)
-            clauses.append(" ".join(f'"{w}"' for w in words) if len(words) == 1 else
-                           '"' + " ".join(words) + '"')
+            clauses.append('"' + key + '"')
 
     terms = [t for t in query.terms if t not in query.negated]
+    common = _common_terms(terms, store) if store is not None else set()
     for t in terms:
-        add(_WORD.findall(t.lower()))
-    for a, b in zip(terms, terms[1:]):
-        add(_WORD.findall(f"{a} {b}".lower()))
+        if t not in common:
+            add(_WORD.findall(t.lower()))
+        else:  # still counts where it names what a passage is about: its title or section heading
+            words = _WORD.findall(t.lower())
+            if words and " ".join(words) not in seen:
+                seen.add(" ".join(words))
+                clauses.append('{title section} : "' + " ".join(words) + '"')
+    for a, b in zip(terms, terms[1:]) if BIGRAMS else ():
+        if not (a in common and b in common):
+            add(_WORD.findall(f"{a} {b}".lower()))
     for alternatives in query.expansions.values():
         for alt in alternatives:
             add(_WORD.findall(alt.lower()))
     return " OR ".join(clauses)
+
+
+def _common_terms(terms: list[str], store) -> set[str]:
+    total = store.passage_count()
+    if not total or not hasattr(store, "document_frequency"):
+        return set()
+    common = {t for t in terms if store.document_frequency(t) > COMMON_SHARE * total}
+    return common if len(set(terms) - common) >= 2 else set()
 
 
 def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: SearchFilters | None = None,
@@ -91,7 +111,7 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     t0 = time.perf_counter()
     out.timings["understand"] = (t0 - started) * 1000
 
-    lexical = store.lexical(fts_query(query), POOL, filters)
+    lexical = store.lexical(fts_query(query, store), POOL, filters)
     t1 = time.perf_counter()
     out.timings["lexical"] = (t1 - t0) * 1000
 
@@ -131,20 +151,33 @@ def _dense_text(query: QueryTerms) -> str:
 
 def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
           per_document: int) -> list[Evidence]:
+    """Convex combination of min-max-normalised scores, then priors.
+
+    Score fusion rather than reciprocal-rank fusion: RRF flattens a decisive lexical match (BM25 99 vs 39)
+    into a 6% rank difference that any prior then overturns. Normalised scores keep the size of the gap, so
+    priors only decide genuinely close calls. Ranks and RRF are still reported for --explain.
+    """
     explain: dict[str, dict] = {}
-    for rank, (pid, score) in enumerate(lexical, 1):
-        explain.setdefault(pid, {})
-        explain[pid].update(lexical_rank=rank, lexical_score=round(score, 3))
-    for rank, (pid, score) in enumerate(dense, 1):
-        explain.setdefault(pid, {})
-        explain[pid].update(dense_rank=rank, dense_score=round(score, 4))
+    for key, hits in (("lexical", lexical), ("dense", dense)):
+        if not hits:
+            continue
+        scores = [s for _, s in hits]
+        top, bottom = max(scores), min(scores)
+        span = (top - bottom) or 1.0
+        for rank, (pid, score) in enumerate(hits, 1):
+            info = explain.setdefault(pid, {})
+            info[f"{key}_rank"] = rank
+            info[f"{key}_score"] = round(score, 4)
+            info[f"{key}_norm"] = (score - bottom) / span if top != bottom else 1.0
     if not explain:
         return []
+    weights = {"lexical": LEXICAL_WEIGHT if dense else 1.0, "dense": 1.0 - LEXICAL_WEIGHT if lexical else 1.0}
     for info in explain.values():
-        rrf = sum(1.0 / (RRF_K + info[key]) for key in ("lexical_rank", "dense_rank") if key in info)
-        info["rrf"] = round(rrf, 5)
+        info["rrf"] = round(sum(1.0 / (RRF_K + info[f"{key}_rank"]) for key in ("lexical", "dense")
+                                if f"{key}_rank" in info), 5)
+        info["fused"] = round(sum(weights[key] * info.pop(f"{key}_norm", 0.0) for key in ("lexical", "dense")), 4)
     # take generously before priors and dedupe, then cut to k
-    shortlist = sorted(explain, key=lambda p: -explain[p]["rrf"])[: max(k * 4, 40)]
+    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, 40)]
     passages = {p.id: p for p in store.passages(shortlist)}
     docs = store.documents([p.doc_id for p in passages.values()])
     scored: list[Evidence] = []
@@ -158,7 +191,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         meta = docs.get(p.doc_id)
         scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
                                source=meta.source if meta else None,
-                               score=info["rrf"] * (1 + PRIOR_WEIGHT * prior), explain=info))
+                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
     return _dedupe(scored, k, per_document)
 

@@ -56,6 +56,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._df_cache: dict[str, int] = {}
         try:
             migrations.apply(self.connect())
         except sqlite3.DatabaseError as exc:
@@ -91,6 +92,7 @@ class SQLiteStore:
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
         conn = self.connect()
+        self._df_cache.clear()
         added = unchanged = 0
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with conn:  # one transaction: a killed ingest leaves the batch either absent or complete
@@ -180,11 +182,15 @@ class SQLiteStore:
         if not fts_query.strip():
             return []
         where, params = _filter_sql(filters, alias="p")
-        sql = ("SELECT p.id, -bm25(passages_fts, 3.0, 2.0, 1.0) AS score FROM passages_fts "
-               "JOIN passages p ON p.rowid = passages_fts.rowid "
-               f"WHERE passages_fts MATCH ? {where} ORDER BY bm25(passages_fts, 3.0, 2.0, 1.0) LIMIT ?")
+        # rank inside FTS5 first and join only the winners: joining every matching row (tens of thousands
+        # for a common word) before sorting costs more than the full-text search itself
+        inner = ("SELECT rowid, bm25(passages_fts, 3.0, 2.0, 1.0) AS rank_ FROM passages_fts "
+                 "WHERE passages_fts MATCH ? ORDER BY rank_ LIMIT ?")
+        sql = (f"SELECT p.id, -hits.rank_ FROM ({inner}) AS hits JOIN passages p ON p.rowid = hits.rowid "
+               f"WHERE 1 {where} ORDER BY hits.rank_ LIMIT ?")
+        limit = k if not where else k * 20  # filtered: rank deeper, since many winners will be filtered out
         try:
-            rows = self.connect().execute(sql, (fts_query, *params, k)).fetchall()
+            rows = self.connect().execute(sql, (fts_query, limit, *params, k)).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"full-text query failed ({exc}); query was {fts_query!r}") from exc
         return [(r[0], float(r[1])) for r in rows]
@@ -213,6 +219,24 @@ class SQLiteStore:
         marks = ",".join("?" * len(wanted))
         ids = dict(self.connect().execute(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted).fetchall())
         return [(ids[int(rowids[i])], float(scores[i])) for i in top if int(rowids[i]) in ids]
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages contain `term` (as FTS5 tokenises it), cached: the retriever drops terms so common
+        that they cost most of a query's time and add almost nothing to its ranking."""
+        cache = self._df_cache
+        if term not in cache:
+            if len(cache) > 50_000:
+                cache.clear()
+            phrase = '"' + term.replace('"', '""') + '"'
+            try:
+                cache[term] = self.connect().execute(
+                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)).fetchone()[0]
+            except sqlite3.OperationalError:
+                cache[term] = 0
+        return cache[term]
+
+    def passage_count(self) -> int:
+        return self.connect().execute("SELECT max(rowid) FROM passages").fetchone()[0] or 0
 
     # -- reading -----------------------------------------------------------------------------------
     def passages(self, ids: Sequence[str]) -> list[Passage]:
