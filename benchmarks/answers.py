@@ -102,7 +102,8 @@ def main() -> None:
             latency.append((time.perf_counter() - t0) * 1000)
             # Re-verify against what retrieval returned, to count what the verifier lets through.
             from medoracle.retrieve import retrieve
-            evidence = retrieve(question, store, k=settings.evidence_k, embedder=clinic.embedder).evidence
+            k = max(settings.evidence_k, getattr(clinic.composer, "wants_passages", 0))  # as the service does
+            evidence = retrieve(question, store, k=k, embedder=clinic.embedder).evidence
             draft = clinic.composer.compose(question, evidence)
             checked = verify(draft, evidence, clinic.embedder)
             statements += len(draft.statements())

@@ -92,6 +92,7 @@ class _Candidate:
     facet_confidence: float = 0.0
     card_bottom_line: bool = False
     lead: bool = False           # the first sentence of its passage
+    last: bool = False           # the last sentence of its passage
     vector: Any = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
 
@@ -122,6 +123,7 @@ class ExtractiveComposer:
         self.max_statements = max_statements
         self.per_section = per_section
         self.focused_statements = focused_statements
+        self.focused_closeness = 0.9
         self.embed_top = embed_top
 
     # -- public ---------------------------------------------------------------------------------------------
@@ -162,10 +164,12 @@ class ExtractiveComposer:
         if best < self.min_relevance:
             return abstain(f"No passage is relevant enough to this question (best relevance {best:.2f}, "
                            f"needed {self.min_relevance:.2f}).")
-        floor = max(self.min_relevance, 0.4 * best)
+        # A broad page takes everything on the subject; a focused reply only what is close to the best sentence.
+        floor = max(self.min_relevance, (0.4 if form.broad else 0.6) * best)
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
-        on_topic = 0.7 * max(c.topic for c in candidates)
-        pool = sorted((c for c in candidates if c.relevance >= floor and c.topic >= on_topic), key=lambda c: -c.score)
+        relevant = [c for c in candidates if c.relevance >= floor]
+        on_topic = 0.7 * max(c.topic for c in relevant)
+        pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
@@ -178,7 +182,8 @@ class ExtractiveComposer:
         for i, ev in enumerate(evidence):
             if is_meta_section(ev.passage.section):
                 continue
-            for n, (cleaned, grade) in enumerate(_quotable(ev.passage.text)):
+            quotable = _quotable(ev.passage.text)
+            for n, (cleaned, grade) in enumerate(quotable):
                 grade = grade or ev.passage.grade
                 key = cleaned.lower()
                 if key in seen:  # the same sentence in two sources: one statement citing both
@@ -186,7 +191,8 @@ class ExtractiveComposer:
                         seen[key].also.append(i)
                     continue
                 cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
-                                  card_bottom_line=ev.passage.facet == "bottom_line", lead=n == 0)
+                                  card_bottom_line=ev.passage.facet == "bottom_line", lead=n == 0,
+                                  last=n == len(quotable) - 1)
                 seen[key] = cand
                 found.append(cand)
         return found
@@ -302,8 +308,10 @@ class ExtractiveComposer:
                 value += 0.15 if form.broad and c.facet == "first_line" else 0.0
             if passage.facet is not None and c.lead:
                 value += 0.1  # a card states its point first; what follows qualifies it
-            if passage.doc_type not in (DocType.guideline, DocType.consumer) and _CONCLUDES.search(c.text):
-                value += 0.1  # a study's own conclusion is its bottom line
+            if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
+                # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
+                value += 0.1 if _CONCLUDES.search(c.text) else 0.0
+                value += 0.1 if c.last and len(_quotable(passage.text)) > 1 else 0.0
             return value
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
@@ -321,6 +329,10 @@ class ExtractiveComposer:
         limit = self.max_statements if form.broad else self.focused_statements
         per_section = self.per_section if form.broad else 2
         rest = [c for c in pool if all(c is not s for s in shown)]
+        if not form.broad and rest:
+            # A focused reply grows only by statements nearly as close to the question as its best one.
+            best = max(c.relevance for c in pool)
+            rest = [c for c in rest if c.relevance >= self.focused_closeness * best]
         if form.broad:
             rest = [c for c in rest if not _ANAPHORIC.match(c.text)]  # "Its results …" needs its sentence before
         overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}
@@ -501,10 +513,11 @@ def _acronym_aliases(question: str, weights: dict[str, float],
             seen.add(acronym)
             rx = _long_form(acronym)
             m = rx.search(question) if rx is not None else None
-            if m:
+            own = content_stems(acronym)
+            if m and own:  # "NO" or "AS" are stop words, not aliases
                 stems = {t for t in content_stems(m.group(0)) if t in weights}
                 if stems:
-                    aliases[content_stems(acronym)[0]] = (stems, None)
+                    aliases[own[0]] = (stems, None)
     for acronym in _ACRONYM.findall(question):
         stem = content_stems(acronym)
         rx = _long_form(acronym)

@@ -108,8 +108,11 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
         return None  # headings and list fragments: they do not stand on their own
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
         return None
-    if not _VERB.search(text) or len(_JOINED_HEADINGS.findall(text)) >= 2:
+    if not _VERB.search(text):
         return None
+    capitals = sum(w[:1].isupper() for w in words) / len(words)
+    if len(_JOINED_HEADINGS.findall(text)) >= 2 and capitals > 0.4:
+        return None  # headings run into the text; a named thing ("Consumer Health Vocabulary") alone is fine
     if len(_BARE_NUMBER.findall(text)) >= 4:
         return None  # a table row: "EBRT alone 5 Steroid therapy alone 3 …"
     unlabelled = text
