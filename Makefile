@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: test install browser bench
+.PHONY: test install browser pgvector bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -15,7 +15,10 @@ install: $(BIN)/python
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: install browser
+pgvector:
+	@bash scripts/install-pgvector.sh
+
+test: install browser pgvector
 	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600
 
 bench: install
