@@ -231,3 +231,126 @@ def test_abstention_and_bad_audience():
     assert tailor(a, "patient").abstained and tailor(a, "patient").abstain_reason == "not medical"
     with pytest.raises(BadInput, match="unknown audience 'doctor'"):
         tailor(clinical_answer(), "doctor")
+
+
+def one_statement(text: str, question: str = "q", key: str = "first_line") -> Answer:
+    return Answer(question=question, sections=[Section(key=key, title="t", statements=[
+        Statement(text=text, citations=[1], passage_ids=["d#0"])])], references=[Reference(n=1, doc_id="d")])
+
+
+@pytest.mark.parametrize("sentence,parts", [
+    # a condition becomes its own sentence that still names itself a condition
+    ("In adults under 80 with stage 1 hypertension, drug treatment should be discussed when they have organ "
+     "damage, kidney disease or diabetes.",
+     ["In adults under 80 with stage 1 hypertension, drug treatment should be discussed.",
+      "This applies when they have organ damage, kidney disease or diabetes."]),
+    # "unless" keeps its sense
+    ("Dexamethasone should be given to every adult with suspected spinal cord compression and neurological signs, "
+     "unless steroids are not advised for them.",
+     ["Dexamethasone should be given to every adult with suspected spinal cord compression and neurological signs.",
+      "This does not apply if steroids are not advised for them."]),
+    # a long opening population becomes a sentence of its own
+    ("For adults with acute leukaemia, stem cell transplants or solid tumours in whom neutropenia is expected, NICE "
+     "advises fluoroquinolone prophylaxis during the expected period.",
+     ["This is for adults with acute leukaemia, stem cell transplants or solid tumours in whom neutropenia is "
+      "expected.", "NICE advises fluoroquinolone prophylaxis during the expected period."]),
+    # an 'include' list of short items is shared over two sentences
+    ("Risks of long-term transfusion in people with cancer include febrile reactions, allergic reactions, "
+     "haemolytic reactions, and volume overload.",
+     ["Risks of long-term transfusion in people with cancer include febrile reactions and allergic reactions.",
+      "They also include haemolytic reactions and volume overload."]),
+])
+def test_new_joints_keep_every_word_and_the_sense(sentence, parts):
+    assert split_long_sentence(sentence, 12) == parts
+
+
+@pytest.mark.parametrize("sentence", [
+    # a condition of one list item must not become a condition of the whole sentence
+    "NICE advises labetalol first, nifedipine if labetalol is unsuitable, and methyldopa if neither is suitable.",
+    # "to use if …, or …": the alternative belongs to the first part
+    "NICE advises either a back-up antibiotic prescription, to use if symptoms do not improve within 48 hours, or "
+    "an immediate prescription.",
+    # a subordinate clause is not a sentence
+    "After surgery, if enough tumour is removed next to the spinal cord, so creating a gap, radiotherapy may be "
+    "considered for the remaining disease.",
+    # ", and certainly within 4 hours" has no verb of its own
+    "Offer antibiotic treatment as soon as possible after diagnosis, and certainly within 4 hours to all people "
+    "admitted to hospital.",
+])
+def test_unsafe_joints_are_left_alone(sentence):
+    for part in split_long_sentence(sentence, 10):
+        assert not part.startswith(("This applies", "So ", "Certainly"))
+
+
+def test_patient_page_leaves_out_technical_statements_but_keeps_each_section_lead():
+    a = clinical_answer()
+    p = tailor(a, "patient")
+    texts = " ".join(s.text for s in p.statements())
+    # the trial result ("35% vs 14%") is a detail for clinicians; the section's lead stays
+    assert "35%" not in texts and "8 Gy" in texts
+    assert [bool(s.statements) for s in p.sections] == [True] * len(a.sections)
+    assert any("left out" in n and "version for doctors" in n for n in p.notes)
+    # a section whose every statement is technical keeps its first one
+    only = one_statement("A randomised trial showed 35% vs 14% complete response.")
+    kept = tailor(only, "patient").statements()
+    assert len(kept) == 1 and "35%" in kept[0].text and "14%" in kept[0].text
+
+
+def test_no_omission_note_when_nothing_is_left_out():
+    p = tailor(one_statement("Radiotherapy relieves pain from bone metastases."), "patient")
+    assert not any("left out" in n for n in p.notes)
+
+
+def test_abbreviation_naming_a_noun_is_kept_and_explained():
+    out = tailor(one_statement("Refer urgently to the MSCC coordinator the same day.",
+                               "metastatic spinal cord compression"), "patient").statements()[0].text
+    assert "MSCC coordinator" in out and "cancer pressing on the spinal cord coordinator" not in out
+    assert "(MSCC: cancer pressing on the spinal cord.)" in out
+
+
+def test_organisation_names_keep_their_capitals():
+    student = tailor(one_statement("ASCO advises an oral fluoroquinolone for low-risk adults."), "student")
+    assert "ASCO (American Society of Clinical Oncology)" in student.statements()[0].text
+    patient = tailor(one_statement("NICE advises offering antibiotics within 1 hour."), "patient")
+    text = patient.statements()[0].text
+    assert text.startswith("NICE says to offer antibiotics within 1 hour.")
+    assert "national institute" not in text.lower() or "National Institute" in text
+
+
+def test_meaning_changing_swaps_do_not_happen():
+    def patient(text: str) -> str:
+        return tailor(one_statement(text), "patient").statements()[0].text
+    assert "multiple sclerosis" in patient("Alemtuzumab is an option for active multiple sclerosis.")
+    assert "cystic fibrosis" in patient("People with cystic fibrosis need a suitable antibiotic.")
+    assert "Frequent handwashing" in patient("Frequent handwashing reduces the risk of infection.")
+    assert "decision-making" in patient("Shared decision-making is advised before dialysis starts.")
+    assert "strong strong" not in patient("Switch to an alternative strong opioid when pain is uncontrolled.")
+    assert "treatment treatment" not in patient("A contraindication to anticoagulation therapy rules out a filter.")
+
+
+@pytest.mark.parametrize("audience", ["clinician", "student", "patient"])
+def test_no_pipe_ever_reaches_the_reader(audience, tmp_path):
+    # a glossary row listing alternatives ("a|b") must show one of them, never the pipe
+    path = tmp_path / "g.tsv"
+    path.write_text("SBRT\tabbr\t2\tstereotactic body radiotherapy|stereotactic body radiation therapy\t"
+                    "very precise radiotherapy|precise radiation\n", encoding="utf-8")
+    g = load_glossary(str(path))
+    a = one_statement("SBRT delivering 24 Gy in 2 fractions relieves pain.")
+    assert "|" not in answer_text(tailor(a, audience, glossary=g))
+    for aud in ("student", "patient"):
+        assert "|" not in answer_text(tailor(clinical_answer(), aud))
+
+
+def test_patient_wording_keeps_numbers_and_citations_through_every_new_rule():
+    texts = [
+        "For adults with atrial fibrillation and a CHA2DS2-VASc score of 2 or more, NICE advises offering "
+        "apixaban 5 mg twice daily unless the eGFR is below 15 ml/min.",
+        "The fourth drug is chosen by potassium: spironolactone if potassium is 4.5 mmol/l or less, or a "
+        "beta-blocker if it is above 4.5 mmol/l.",
+        "Risks include fever, rash, low platelets, and bleeding within 24 hours of the 2 doses.",
+    ]
+    for text in texts:
+        a = one_statement(text)
+        out = tailor(a, "patient").statements()
+        assert out and out[0].citations == [1]
+        assert all(n in out[0].text for n in numbers_in(text)), out[0].text

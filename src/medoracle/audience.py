@@ -91,8 +91,9 @@ class Glossary:
         words = sorted(self.terms, key=len, reverse=True)
         abbrs = sorted(self.abbrs, key=len, reverse=True)
         # Terms are case-insensitive; abbreviations must match their case (ACE is not "ace").
-        term_alt = "|".join(re.escape(w) for w in words)
-        abbr_alt = "|".join(re.escape(a) for a in abbrs)
+        # "(?!)" never matches: a glossary with no terms (or no abbreviations) must not match empty strings.
+        term_alt = "|".join(re.escape(w) for w in words) or "(?!)"
+        abbr_alt = "|".join(re.escape(a) for a in abbrs) or "(?!)"
         self.pattern = re.compile(
             # A hyphen is part of the word: "decision" must not match inside "decision-making".
             r"(?:\b(?P<art>[Aa]n?)\s+)?(?:(?P<term>(?<![\w-])(?i:" + term_alt + r")(?![\w-]))|(?P<abbr>(?<![\w-])(?:"
@@ -533,7 +534,7 @@ _TECHNICAL = re.compile(
     r"this guideline|literature|et al|showed|ha(?:s|ve) been shown|concluded|reviews?|series|data|evidence)\b)"
     r"|\b(?:CI|HR|OR|RR|NNT|vs\.?)(?![\w-])|^\s*To\s|\b\d+ of \d+\b|\bn\s?=\s?\d")
 # A kept statement harder than this (FK grade, after rewording) is left out too, unless it is its section's lead.
-PATIENT_MAX_STATEMENT_GRADE = 12.0
+PATIENT_MAX_STATEMENT_GRADE = 13.0
 OMITTED_NOTE = ("Some details for doctors, such as study results, are left out to keep this page easy to read. "
                 "The version for doctors shows them.")
 
@@ -587,8 +588,14 @@ def _tailor_text(rw: _Reworder, text: str, *, patient: bool) -> str:
 def _too_technical(st: Statement, g: Glossary) -> bool:
     if _TECHNICAL.search(st.text):
         return True
+    # A heading-like fragment with no verb ("Selection of suitable treatments for …") is a guideline's aim.
+    if not _FINITE.search(_outside_brackets(st.text)) and not re.search(r"\b\w+(?:ed|es)\b", st.text):
+        return True
     trial = _tailor_text(_Reworder(g, Audience.patient), st.text, patient=True)
-    return readability(trial).fk_grade > PATIENT_MAX_STATEMENT_GRADE
+    # Judged on the statement's own sentences: the short word explanations after it must not average it down.
+    own = re.sub(r"\s*\([^():]{1,60}: [^()]*\.\)", "", trial)
+    # A grade formula says little about a five-word sentence ("Radiotherapy can be repeated." scores 15).
+    return _words(own) >= 15 and readability(own).fk_grade > PATIENT_MAX_STATEMENT_GRADE
 
 
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
