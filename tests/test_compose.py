@@ -42,7 +42,8 @@ def evidence() -> list[Evidence]:
            doc_type="consumer"),
         ev("pt#1", "Surgical decompression followed by radiotherapy helped more patients with spinal cord "
                    "compression walk than radiotherapy alone. Patients were randomised in 7 centres.", 0.6,
-           title="Direct decompressive surgery", url=None, source="Lancet", doc_type="trial"),
+           title="Direct decompressive surgical resection in the treatment of spinal cord compression caused by "
+                 "metastatic cancer", url=None, source="Lancet", doc_type="trial"),
         # The same recommendation printed again in another passage of the same guideline.
         ev("ng#3", "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms "
                    "(Grade 1B). Review the dose of dexamethasone regularly in spinal cord compression.", 0.4,

@@ -104,10 +104,15 @@ def split_sentences(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
+    # British and American spellings meet: "haemorrhage"/"hemorrhage", "oedema"/"edema", "tumour"/"tumor".
+    if len(word) > 4:
+        word = word.replace("ae", "e").replace("oe", "e").replace("our", "or")
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
             break
+    if word.endswith("e") and len(word) > 4:
+        word = word[:-1]  # "spine" meets "spinal", "dose" meets "doses"
     return word[:7]
 
 

@@ -168,7 +168,7 @@ class ExtractiveComposer:
         floor = max(self.min_relevance, (0.4 if form.broad else 0.6) * best)
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
         relevant = [c for c in candidates if c.relevance >= floor]
-        on_topic = 0.7 * max(c.topic for c in relevant)
+        on_topic = 0.62 * max(c.topic for c in relevant)
         pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form)
         summary = _summary_text(bottom, candidates, evidence, form)
@@ -247,18 +247,25 @@ class ExtractiveComposer:
 
         # A passage's context: its words, its heading path (a card's topic) and its document's title.
         context: list[set[str]] = []
+        framing: list[set[str]] = []  # heading path and title only
+        titled: list[set[str]] = []
         for ev in evidence:
             around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
             context.append(hits(set(content_stems(around)), around))
+            frame = f"{ev.passage.section} {ev.title or ''}"
+            framing.append(hits(set(content_stems(frame)), frame))
+            titled.append(hits(set(content_stems(ev.title or "")), ev.title or ""))
         # The topic: the subject words that most of the best-ranked passages share ("febrile", "neutropenia"),
-        # not the particulars asked about them ("how soon"). Each counts the same: a condition's own words are
-        # common in its evidence (low weight by rarity), yet a passage without them is about something else.
+        # not the particulars asked about them ("how soon").
         subject = [t for t in weights if t not in _FRAME]
         head = context[:5]
         topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
 
+        topic_total = sum(weights[t] for t in topic)
+
         def topic_share(hit: set[str]) -> float:
-            return sum(t in hit for t in topic) / len(topic) if topic else 1.0
+            # Within the topic, the rarer word decides: "metastatic" tells spinal metastases from spinal TB.
+            return sum(weights[t] for t in topic if t in hit) / topic_total if topic_total else 1.0
         own_weight, context_weight = (0.3, 0.5) if form.broad else (0.5, 0.3)
         for c in candidates:
             ev = evidence[c.ev]
@@ -269,7 +276,14 @@ class ExtractiveComposer:
                 closeness = max(0.0, min(1.0, ev.score / top)) if top > 0 else 1.0 / (1 + c.ev)
             own_hits = hits(c.stems, c.text)
             c.own = own = share(own_hits)
-            c.topic = topic_share(own_hits | context[c.ev])
+            if ev.passage.facet is not None:
+                c.topic = topic_share(own_hits | context[c.ev])  # a card is one fact: all of it is in context
+            else:
+                # A guideline passage strings several recommendations together: judge the sentence in its
+                # heading and title, not by its neighbours ("5 or more brain metastases" beside a spinal one).
+                c.topic = topic_share(own_hits | framing[c.ev])
+                if ev.title and topic_share(titled[c.ev]) < 0.5:
+                    c.topic *= 0.9  # a document about something else mentions the subject in passing
             c.relevance = own_weight * own + context_weight * share(context[c.ev]) + 0.2 * closeness
             if own < 0.3 and ev.passage.facet is None:
                 # In a relevant passage, but says little about what was asked.
@@ -330,9 +344,11 @@ class ExtractiveComposer:
         per_section = self.per_section if form.broad else 2
         rest = [c for c in pool if all(c is not s for s in shown)]
         if not form.broad and rest:
-            # A focused reply grows only by statements nearly as close to the question as its best one.
+            # A focused reply: one supporting statement, then only statements nearly as close to the question
+            # as its best one.
             best = max(c.relevance for c in pool)
-            rest = [c for c in rest if c.relevance >= self.focused_closeness * best]
+            first = max(rest, key=lambda c: c.score)
+            rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best]
         if form.broad:
             rest = [c for c in rest if not _ANAPHORIC.match(c.text)]  # "Its results …" needs its sentence before
         overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}

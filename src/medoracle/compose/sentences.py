@@ -25,7 +25,7 @@ _BOILERPLATE = re.compile(
     r"grades? of recommendation|strength of (?:the )?(?:evidence|recommendations?) (?:is|are|was|were)|"
     r"^(?:note|notes|table|figure|source|references?|abbreviations?)\b|errors and omissions|proprietary products|"
     r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)|appropriateness rating|panel members|"
-    r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|^also known as\b|"
+    r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|^also known as\b|\bsee also\b|"
     r"\bthe (?:panel|committee|working group|guideline development group|GDG|task force) "
     r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)",
     re.IGNORECASE)
@@ -42,7 +42,7 @@ _BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?:mg|g|mc
                           r"years?|mmHg|mmol|ml|mL|kg|%|times|fractions?)\b)")
 # Fields of a guideline summary that describe the guideline, not the patient.
 _META_SECTION = re.compile(
-    r"^(?:guideline objective|target population|(?:major )?outcomes considered|interventions and practices|"
+    r"^(?:guideline objective|target population|potential benefits|(?:major )?outcomes considered|interventions and practices|"
     r"disease/condition|other disease|qualifying statement|fda warning|regulatory alert|methods?\b|description of|"
     r"rating scheme|cost analysis|funding|financial disclosure|guideline (?:availability|status|developer|endorser|"
     r"committee)|copyright|implementation|abbreviations|references?\b|bibliographic|companion document|"
