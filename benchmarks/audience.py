@@ -19,6 +19,7 @@ original (same cited passages and citations, in order) to check its citations an
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -99,6 +100,7 @@ def main() -> None:
     embed = {} if dense else {"embedder": None}
     grades: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     longs: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
+    own: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     statements = cites_kept = numbers_kept = originals = sections_kept = pipes = 0
     unchanged = abstained = 0
     tailor_ms: list[float] = []
@@ -116,6 +118,9 @@ def main() -> None:
             tailor_ms.append((time.perf_counter() - t0) * 1000)
             r = readability(answer_text(t))
             grades[aud].append(r.fk_grade)
+            # The same without the notes and word explanations: the statements and bottom line alone.
+            bare = re.sub(r"\s*\([^():]{1,60}: [^()]*\.\)", "", " ".join([t.summary, *(st.text for st in t.statements())]))
+            own[aud].append(readability(bare).fk_grade)
             longs[aud].append(r.long_sentence_share)
             if aud == "patient":
                 pairs = kept_pairs(a, t)
@@ -132,8 +137,9 @@ def main() -> None:
           f"guidelines, {'hybrid' if dense else 'lexical'} retrieval, extractive composer")
     print(machine())
     print()
-    print(table(["audience", "median FK grade", "median long-sentence share (>25 words)"], [
-        [aud, f"{median(grades[aud]):.1f}", f"{median(longs[aud]):.0%}"] for aud in grades]))
+    print(table(["audience", "median FK grade", "median long-sentence share (>25 words)",
+                 "median FK grade, statements + bottom line only"], [
+        [aud, f"{median(grades[aud]):.1f}", f"{median(longs[aud]):.0%}", f"{median(own[aud]):.1f}"] for aud in grades]))
     print()
     print(table(["patient-mode check", "result"], [
         ["statements shown (of the clinician answer's)", f"{statements}/{originals}"],
