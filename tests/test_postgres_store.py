@@ -105,10 +105,31 @@ def test_query_syntax_typed_by_a_user_is_plain_text(pg_store, clinical_jsonl, ho
 
 
 def test_fts_clauses():
-    assert fts_clauses('"spinal" OR "spinal cord" OR "mscc"') == ["spinal", "spinal cord", "mscc"]
-    assert fts_clauses('"a&b" OR "c:*"') == ["a b", "c"]
-    assert fts_clauses("back pain OR NEAR(x)") == ["back", "pain", "x"]
+    assert fts_clauses('"spinal" OR "spinal cord" OR "mscc"') == [("spinal", ""), ("spinal cord", ""), ("mscc", "")]
+    assert fts_clauses('"a&b" OR "c:*"') == [("a b", ""), ("c", "")]
+    assert fts_clauses('"pain" OR {title section} : "cancer" OR {text}: "x"') == [("pain", ""), ("cancer", "AB"),
+                                                                                 ("x", "C")]
+    assert fts_clauses("back pain OR NEAR(x)") == [("back", ""), ("pain", ""), ("x", "")]
     assert fts_clauses("") == []
+
+
+def test_column_filters_keep_to_their_columns(pg_store, clinical_jsonl):
+    ingest([clinical_jsonl], pg_store)
+    # "spine" is in the text of g1 and c1 and in no title or section heading
+    assert set(_docs(pg_store.lexical('"spine"', 10))) == {"g1", "c1"}
+    assert pg_store.lexical('{title section} : "spine"', 10) == []
+    # "radiotherapy" is in t1's title and g1's text: restricted to titles only t1 is left
+    assert _docs(pg_store.lexical('{title section} : "radiotherapy"', 10)) == ["t1"]
+    assert set(_docs(pg_store.lexical('{text} : "radiotherapy"', 10))) == {"t1", "g1"}
+    assert set(_docs(pg_store.lexical('"neutropenia" OR {title} : "back pain"', 10))) == {"c1", "g2"}
+
+
+def test_common_terms_are_counted(pg_store, clinical_jsonl):
+    ingest([clinical_jsonl], pg_store)
+    assert pg_store.passage_count() == 5
+    assert pg_store.document_frequency("patients") == 4  # g1, g2, t1, o1 ("patients" stems with "patient")
+    assert pg_store.document_frequency("spinal cord") == 1
+    assert pg_store.document_frequency("zzz") == 0
 
 
 def test_dense_search_matches_exact_order_and_filters(pg_store, clinical_jsonl, hashing_embedder):

@@ -67,7 +67,8 @@ MIGRATIONS: list[tuple[str, str]] = [
 RANK_WEIGHTS = [0.1, 0.333, 0.667, 1.0]
 RANK_NORMALISATION = 1  # divide by 1 + log(length): long passages should not win by size alone
 
-_QUOTED = re.compile(r'"([^"]*)"')
+_CLAUSE = re.compile(r'(?:\{([^}]*)\}\s*:\s*)?"([^"]*)"')  # optional FTS5 column filter, then a phrase
+_COLUMN_WEIGHT = {"title": "A", "section": "B", "text": "C"}
 _WORD = re.compile(r"\w+", re.UNICODE)
 _FTS_OPERATORS = {"OR", "AND", "NOT", "NEAR"}
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -91,6 +92,7 @@ class PostgresStore:
         self._all_lock = threading.Lock()
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._df_cache: dict[str, int] = {}
         conn = self._pg()
         try:
             if schema:
@@ -190,6 +192,7 @@ class PostgresStore:
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
         conn = self._pg()
+        self._df_cache.clear()
         added = unchanged = 0
         try:
             with conn.transaction(), conn.cursor() as cur:  # a killed ingest leaves the batch absent or complete
@@ -289,15 +292,37 @@ class PostgresStore:
         clauses = fts_clauses(fts_query)
         if not clauses:
             return []
-        tsquery = sql.SQL(" || ").join([sql.SQL("phraseto_tsquery('english', %s)")] * len(clauses))
+        parts, values = [], []
+        for phrase, weights in clauses:
+            if weights:  # `{title section} : "…"`: the words must be in those columns (tsquery 'word':AB)
+                parts.append(sql.SQL("to_tsquery('english', %s)"))
+                # safe to splice: fts_clauses keeps only \w+ words, which hold no quote or operator
+                values.append(" <-> ".join(f"'{w}':{weights}" for w in phrase.split()))
+            else:
+                parts.append(sql.SQL("phraseto_tsquery('english', %s)"))
+                values.append(phrase)
         where, params = _filter_sql(filters)
         query = sql.SQL(
             "SELECT p.id, ts_rank_cd(%s::float4[], p.tsv, q.query, %s) AS score "
             "FROM passages p, (SELECT {tsquery} AS query) q "
             "WHERE p.tsv @@ q.query {where} ORDER BY score DESC, p.rowid LIMIT %s"
-        ).format(tsquery=tsquery, where=sql.SQL(where))
-        rows = self._run(query, (RANK_WEIGHTS, RANK_NORMALISATION, *clauses, *params, k), "full-text search")
+        ).format(tsquery=sql.SQL(" || ").join(parts), where=sql.SQL(where))
+        rows = self._run(query, (RANK_WEIGHTS, RANK_NORMALISATION, *values, *params, k), "full-text search")
         return [(r["id"], float(r["score"])) for r in rows]
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages contain `term` (cached): the retriever leaves out terms too common to help."""
+        if term not in self._df_cache:
+            if len(self._df_cache) > 50_000:
+                self._df_cache.clear()
+            rows = self._run("SELECT count(*) AS n FROM passages WHERE tsv @@ phraseto_tsquery('english', %s)",
+                             (term,), "full-text count")
+            self._df_cache[term] = int(rows[0]["n"])
+        return self._df_cache[term]
+
+    def passage_count(self) -> int:
+        # max(rowid) reads one index entry; count(*) would scan the table (deletions make it an overestimate)
+        return int(self._run("SELECT coalesce(max(rowid), 0) AS n FROM passages")[0]["n"])
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         vector = np.asarray(vector, dtype=np.float32).reshape(-1)
@@ -406,17 +431,23 @@ class PostgresStore:
 _PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
 
 
-def fts_clauses(fts_query: str) -> list[str]:
-    """The clauses of an FTS5 query as `retrieve.fts_query` writes it: `"a" OR "b c"` → ["a", "b c"].
+def fts_clauses(fts_query: str) -> list[tuple[str, str]]:
+    """The clauses of an FTS5 query as `retrieve.fts_query` writes it, as (words, tsquery weights).
 
-    Text that is not in that form is read as plain words, each its own clause, FTS5 operators dropped.
+    `"a" OR "b c" OR {title section} : "d"` → [("a", ""), ("b c", ""), ("d", "AB")]: weights "" mean any
+    column. Text not in that form is read as plain words, each its own clause, FTS5 operators dropped.
     """
-    quoted = _QUOTED.findall(fts_query or "")
-    if quoted:
-        clauses = [" ".join(_WORD.findall(c)) for c in quoted]
+    found = _CLAUSE.findall(fts_query or "")
+    if found:
+        clauses = [(" ".join(_WORD.findall(words)), _weights(columns)) for columns, words in found]
     else:
-        clauses = [w for w in _WORD.findall(fts_query or "") if w not in _FTS_OPERATORS]
-    return list(dict.fromkeys(c for c in clauses if c))
+        clauses = [(w, "") for w in _WORD.findall(fts_query or "") if w not in _FTS_OPERATORS]
+    return list(dict.fromkeys(c for c in clauses if c[0]))
+
+
+def _weights(columns: str) -> str:
+    letters = {_COLUMN_WEIGHT[c] for c in columns.split() if c in _COLUMN_WEIGHT}
+    return "".join(sorted(letters)) if len(letters) < len(_COLUMN_WEIGHT) else ""
 
 
 def _enable_pgvector(conn) -> bool:
