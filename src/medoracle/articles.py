@@ -256,21 +256,13 @@ class ArticleDesk:
     """The editorial desk: every publish, review and edit goes through here."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection], settings: Settings | None = None) -> None:
-        self._connect = connect
+        self._conn = migrations.connector(connect)
         self.settings = settings or Settings.load()
         self.audit = AuditLog(self._conn)
-        self._ready = False
 
     @property
     def approvals_required(self) -> int:
         return int(self.settings.approvals_required)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = self._connect()
-        if not self._ready:
-            migrations.apply(conn)
-            self._ready = True
-        return conn
 
     # -- reading ----------------------------------------------------------------------------------
     def get(self, key: str | int) -> Article:

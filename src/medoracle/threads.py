@@ -68,15 +68,7 @@ class ThreadStore:
     """Threads in the SQLite database reached through `connect` (pass `store.connect`)."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-        self._ready = False
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = self._connect()
-        if not self._ready:
-            migrations.apply(conn)
-            self._ready = True
-        return conn
+        self._conn = migrations.connector(connect)
 
     def create(self, title: str = "") -> str:
         """A new empty thread; returns its id."""

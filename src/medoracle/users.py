@@ -86,16 +86,8 @@ class Accounts:
     """The users table. `connect` returns a connection for the current thread (pass `store.connect`)."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
+        self._conn = migrations.connector(connect)
         self._hasher = PasswordHasher()
-        self._ready = False
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = self._connect()
-        if not self._ready:
-            migrations.apply(conn)
-            self._ready = True
-        return conn
 
     # -- accounts ---------------------------------------------------------------------------------
     def add(self, username: str, password: str, role: str, *, display_name: str = "", credentials: str = "",

@@ -23,6 +23,20 @@ class Migrations:
         self._steps.append((fn.__name__, fn))
         return fn
 
+    def connector(self, connect: Callable[[], sqlite3.Connection]) -> Callable[[], sqlite3.Connection]:
+        """Wrap a connection factory so this namespace's tables are brought up to date on first use."""
+        ready = False
+
+        def conn() -> sqlite3.Connection:
+            nonlocal ready
+            c = connect()
+            if not ready:
+                self.apply(c)
+                ready = True
+            return c
+
+        return conn
+
     def apply(self, conn: sqlite3.Connection) -> list[str]:
         conn.execute("CREATE TABLE IF NOT EXISTS _migrations (namespace TEXT NOT NULL, name TEXT NOT NULL, "
                      "applied_at TEXT NOT NULL, PRIMARY KEY (namespace, name))")
