@@ -121,7 +121,10 @@ def main() -> None:
                          f"{abstained / n:.0%}" if is_ours else "-",
                          percentile(latency, 50) if is_ours else "-", percentile(latency, 95) if is_ours else "-"])
     off = [clinic.answer(q).abstained for q in OFF_TOPIC]
+    stats = store.stats()
     print(machine())
+    print(f"database: {stats.documents:,} documents, {stats.passages:,} passages; retrieval: "
+          + ("lexical only (--no-embed)" if args.no_embed else f"hybrid ({stats.embedded:,} passages embedded)"))
     print(table(["set", "system", "ROUGE-2 F1", "ROUGE-L F1", "citations valid", "statements verified",
                  "abstained", "p50 ms", "p95 ms"], rows))
     print(f"\noff-topic questions abstained: {sum(off)}/{len(off)}")
