@@ -66,6 +66,7 @@ def test_answer_has_sections_bottom_line_and_graded_statements(evidence):
     # The strongest graded guideline recommendation is the bottom line, not the consumer page.
     assert answer.summary.startswith("External beam radiotherapy is recommended as first-line treatment")
     assert answer.summary_citations == [1] and answer.references[0].source == "ASTRO"
+    assert answer.summary_grade == "Grade 1A"
     keys = [s.key for s in answer.sections]
     assert {"red_flags", "assessment", "adjunct", "procedures"} <= set(keys)
     assert keys == sorted(keys, key=["red_flags", "assessment", "first_line", "adjunct", "procedures", "special",
@@ -247,3 +248,46 @@ def test_llama_cpp_composer_explains_the_missing_extra():
             get_composer("llama-cpp")
     else:
         pytest.skip("xllamacpp is installed")
+
+
+@pytest.mark.parametrize("question,broad,intent", [
+    ("What are the management options for spinal metastasis?", True, None),
+    ("How is hypercalcaemia of malignancy treated?", True, None),
+    ("What is the first-line treatment for hypertension?", False, "first_line"),
+    ("Does metformin reduce cardiovascular mortality?", False, None),
+    ("Which imaging test diagnoses metastatic spinal cord compression?", False, "assessment"),
+])
+def test_question_form_decides_page_or_focused_reply(question, broad, intent):
+    from medoracle.compose.question import read_question
+    form = read_question(question)
+    assert (form.broad, form.intent) == (broad, intent)
+
+
+def test_specific_question_gets_a_focused_reply(evidence):
+    page = ExtractiveComposer().compose(QUESTION, evidence)
+    focused = ExtractiveComposer().compose("What dose of dexamethasone should people with suspected MSCC be offered?",
+                                           evidence)
+    assert not focused.abstained and focused.summary.startswith("Offer dexamethasone 16 mg")
+    assert 1 <= len(focused.statements()) < len(page.statements())
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ("Palliation of Spinal Cord Compression In patients with lung cancer, an MRI of the entire spine is recommended.",
+     "In patients with lung cancer, an MRI of the entire spine is recommended."),
+    ("Recommendation 3: Offer dexamethasone 16 mg daily to people with suspected MSCC.",
+     "Offer dexamethasone 16 mg daily to people with suspected MSCC."),
+    ("The Spinal Instability Neoplastic Score is reliable among radiation oncologists in practice.",
+     "The Spinal Instability Neoplastic Score is reliable among radiation oncologists in practice."),
+    ("Steroid therapy and EBRT 6 Steroid therapy alone 3 EBRT alone 5 Observation 1 are rated here.", None),
+    ("See also the NICE guideline on spinal injury for the assessment of trauma patients.", None),
+])
+def test_sentences_are_trimmed_at_the_edges_or_left_out(raw, expected):
+    from medoracle.compose.sentences import clean_sentence
+    cleaned = clean_sentence(raw, [])
+    assert (cleaned[0] if cleaned else None) == expected
+
+
+def test_guideline_fields_about_the_guideline_are_not_quoted():
+    from medoracle.compose.sentences import is_meta_section
+    assert is_meta_section("Target Population") and is_meta_section("Interventions and Practices Considered")
+    assert not is_meta_section("Major Recommendations › Treatment") and not is_meta_section("")

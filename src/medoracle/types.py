@@ -191,6 +191,7 @@ class Answer(BaseModel):
     question: str
     summary: str = Field("", description="The bottom line.")
     summary_citations: list[int] = Field(default_factory=list)
+    summary_grade: str | None = Field(None, description="Grade of the bottom line as its source prints it.")
     sections: list[Section] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     follow_ups: list[str] = Field(default_factory=list, description="Suggested next questions.")

@@ -252,13 +252,13 @@ def verify(answer: Answer, evidence: Iterable[Evidence], embedder: Any = None) -
     refs = {r.n: r for r in answer.references}
     cache: dict[Any, Any] = {}
     dropped = list(answer.dropped)
-    summary, summary_citations = answer.summary, list(answer.summary_citations)
+    summary, summary_citations, summary_grade = answer.summary, list(answer.summary_citations), answer.summary_grade
     if summary:
         # The bottom line is carried if any passage of its cited references carries it.
         kept, why = _verify_one(Statement(text=summary, citations=summary_citations), refs, texts, embedder, cache)
         if kept is None:
             dropped.append(DroppedStatement(text=summary, reason=f"bottom line: {why}"))
-            summary, summary_citations = "", []
+            summary, summary_citations, summary_grade = "", [], None
         else:
             summary_citations = kept.citations
     sections: list[Section] = []
@@ -275,10 +275,11 @@ def verify(answer: Answer, evidence: Iterable[Evidence], embedder: Any = None) -
     if not summary and sections:
         # The bottom line did not survive: the strongest remaining statement takes its place.
         first = sections[0].statements[0]
-        summary, summary_citations = first.text, list(first.citations)
+        summary, summary_citations, summary_grade = first.text, list(first.citations), first.grade
         rest = sections[0].statements[1:]
         sections = ([sections[0].model_copy(update={"statements": rest})] if rest else []) + sections[1:]
     checked = answer.model_copy(update={"summary": summary, "summary_citations": summary_citations,
+                                        "summary_grade": summary_grade,
                                         "sections": sections, "dropped": dropped})
     checked = _renumber(checked)
     if not checked.summary and not checked.statements():

@@ -431,7 +431,9 @@ class ExtractiveComposer:
             sections.append(Section(key=key, title=title_of(key), statements=statements))
         covered = {s.key for s in sections}
         mentioned = {c.facet for c in candidates if c.relevance >= 0.8 * floor}
-        return Answer(question=question, summary=summary, summary_citations=summary_citations, sections=sections,
+        summary_grade = bottom.grade.printed if bottom is not None and bottom.grade is not None else None
+        return Answer(question=question, summary=summary, summary_citations=summary_citations,
+                      summary_grade=summary_grade, sections=sections,
                       references=sorted(refs.values(), key=lambda r: r.n), audience=audience,
                       follow_ups=_follow_ups(question, covered, mentioned, evidence))
 

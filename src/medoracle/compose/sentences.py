@@ -111,7 +111,7 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
     if not _VERB.search(text):
         return None
     capitals = sum(w[:1].isupper() for w in words) / len(words)
-    if len(_JOINED_HEADINGS.findall(text)) >= 2 and capitals > 0.4:
+    if len(_JOINED_HEADINGS.findall(text)) >= 2 and capitals > 0.5:
         return None  # headings run into the text; a named thing ("Consumer Health Vocabulary") alone is fine
     if len(_BARE_NUMBER.findall(text)) >= 4:
         return None  # a table row: "EBRT alone 5 Steroid therapy alone 3 …"
