@@ -124,6 +124,12 @@ def test_column_filters_keep_to_their_columns(pg_store, clinical_jsonl):
     assert set(_docs(pg_store.lexical('"neutropenia" OR {title} : "back pain"', 10))) == {"c1", "g2"}
 
 
+def test_a_rare_word_outweighs_a_common_one(pg_store, clinical_jsonl):
+    ingest([clinical_jsonl], pg_store)
+    # "patients" is in four of the five passages (twice in g2), "numbness" only in c1
+    assert _docs(pg_store.lexical('"patients" OR "numbness"', 10))[0] == "c1"
+
+
 def test_common_terms_are_counted(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
     assert pg_store.passage_count() == 5
