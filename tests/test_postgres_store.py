@@ -228,6 +228,23 @@ def test_reingest_adds_nothing_and_a_changed_document_replaces_the_old(pg_store,
     assert len(pg_store.unembedded(10)) == 1
 
 
+def test_one_batch_with_repeats_and_new_versions(pg_store):
+    from medoracle.ingest.chunking import chunk
+    from medoracle.ingest.pipeline import content_hash
+    from medoracle.types import Document
+
+    def item(text: str):
+        doc = Document(id="v1", title="Versions", text=text, doc_type="guideline")
+        return doc, chunk(doc), content_hash(doc)
+
+    old, new = item("Aspirin is given after an ischaemic stroke."), item("Clopidogrel is an alternative to aspirin.")
+    assert pg_store.add_many([old, old]) == (1, 1)
+    assert pg_store.add_many([old, new, new]) == (1, 2)  # old is stored already; new replaces it, once
+    assert [p.text for p in pg_store.document_passages("v1")] == ["Clopidogrel is an alternative to aspirin."]
+    assert pg_store.add_many([]) == (0, 0)
+    assert pg_store.count_passages(["v1", "nothing"]) == 1
+
+
 def test_reading_passages_and_documents(pg_store, tmp_path):
     path = tmp_path / "meta.jsonl"
     path.write_text(json.dumps({"id": "m1", "doc_type": "guideline", "title": "Sepsis", "url": "https://example.org/s",

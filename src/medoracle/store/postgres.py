@@ -196,39 +196,52 @@ class PostgresStore:
         return added == 1
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
-        conn = self._pg()
+        items = list(items)
         self._df_cache.clear()
-        added = unchanged = 0
+        # one round trip per step, not per document: on a laptop the round trips cost more than the writes
+        fresh: dict[str, tuple[Document, Sequence[Passage], str]] = {}
+        conn = self._pg()
         try:
             with conn.transaction(), conn.cursor() as cur:  # a killed ingest leaves the batch absent or complete
+                stored = {r["content_hash"] for r in cur.execute(
+                    "SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", ([h for *_, h in items],))}
                 for doc, passages, content_hash in items:
-                    if cur.execute("SELECT 1 FROM documents WHERE content_hash = %s", (content_hash,)).fetchone():
-                        unchanged += 1
+                    if content_hash in stored:
                         continue
-                    # same id, new content: the new version replaces it (passages and vectors cascade)
-                    cur.execute("DELETE FROM documents WHERE id = %s", (doc.id,))
-                    year = year_of(doc.published)
-                    cur.execute(
-                        "INSERT INTO documents (id, title, url, source, doc_type, published, year, grade, metadata, "
-                        "content_hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s) "
-                        "ON CONFLICT (content_hash) DO NOTHING RETURNING id",
-                        (_text(doc.id), _text(doc.title), _text(doc.url), _text(doc.source), doc.doc_type.value,
-                         _text(doc.published), year, _text(doc.grade),
-                         json.dumps(_scrub(doc.metadata), default=str), content_hash))
-                    if cur.fetchone() is None:  # another writer stored the same content a moment ago
-                        unchanged += 1
-                        continue
-                    cur.executemany(
-                        "INSERT INTO passages (id, doc_id, position, section, page, title, text, doc_type, "
-                        "published, year, grade, facet) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                        [(_text(p.id), _text(doc.id), p.position, _text(p.section), p.page, _text(doc.title),
-                          _text(p.text), p.doc_type.value, _text(p.published), year,
-                          p.grade.model_dump_json() if p.grade else None, p.facet) for p in passages])
-                    added += 1
+                    stored.add(content_hash)
+                    fresh.pop(_text(doc.id), None)  # a later version of the same id in the batch wins
+                    fresh[_text(doc.id)] = (doc, passages, content_hash)
+                if not fresh:
+                    return 0, len(items)
+                # same id, new content: the new version replaces it (passages and vectors cascade)
+                cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(fresh),))
+                cur.executemany(
+                    "INSERT INTO documents (id, title, url, source, doc_type, published, year, grade, metadata, "
+                    "content_hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s) "
+                    "ON CONFLICT (content_hash) DO NOTHING RETURNING id",
+                    [(doc_id, _text(doc.title), _text(doc.url), _text(doc.source), doc.doc_type.value,
+                      _text(doc.published), year_of(doc.published), _text(doc.grade),
+                      json.dumps(_scrub(doc.metadata), default=str), content_hash)
+                     for doc_id, (doc, _, content_hash) in fresh.items()], returning=True)
+                inserted = set()
+                while True:  # one result per row; empty where another writer stored that content first
+                    inserted.update(r["id"] for r in cur.fetchall())
+                    if not cur.nextset():
+                        break
+                with cur.copy("COPY passages (id, doc_id, position, section, page, title, text, doc_type, "
+                              "published, year, grade, facet) FROM STDIN") as copy:
+                    for doc_id, (doc, passages, _) in fresh.items():
+                        if doc_id not in inserted:
+                            continue
+                        year = year_of(doc.published)
+                        for p in passages:
+                            copy.write_row((_text(p.id), doc_id, p.position, _text(p.section), p.page,
+                                            _text(doc.title), _text(p.text), p.doc_type.value, _text(p.published),
+                                            year, p.grade.model_dump_json() if p.grade else None, p.facet))
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL could not store the batch (nothing of it was written): "
                              f"{str(exc).strip()}") from exc
-        return added, unchanged
+        return len(inserted), len(items) - len(inserted)
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:
         """Passages stored for these documents (what a batch really added)."""
