@@ -40,6 +40,7 @@ def to_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "question": answer.question,
         "summary": answer.summary,
+        "summary_grade": answer.summary_grade,
         "sections": [
             {"title": sec.title,
              "key": sec.key,
@@ -115,7 +116,8 @@ def to_markdown(answer: Answer) -> str:
         return "\n".join(out).rstrip() + "\n"
     if answer.summary:
         marks = _markers(answer.summary_citations)
-        out += [f"**{summary_label(answer)}:** {escape_md(answer.summary)}{(' ' + marks) if marks else ''}", ""]
+        grade = f" *({escape_md(answer.summary_grade)})*" if answer.summary_grade else ""
+        out += [f"**{summary_label(answer)}:** {escape_md(answer.summary)}{(' ' + marks) if marks else ''}{grade}", ""]
     for sec in answer.sections:
         out += [f"## {escape_md(sec.title)}", ""]
         for st in sec.statements:
@@ -160,7 +162,8 @@ def to_terminal(answer: Answer, console: Any) -> None:
     if answer.summary:
         marks = _markers(answer.summary_citations)
         console.print(f"[bold green]{summary_label(answer)}:[/bold green] {escape(answer.summary)}"
-                      f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}")
+                      f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}"
+                      f"{(' [bold magenta](' + escape(answer.summary_grade) + ')[/bold magenta]') if answer.summary_grade else ''}")
         console.print()
     for sec in answer.sections:
         console.print(f"[bold underline]{escape(sec.title)}[/bold underline]")
@@ -232,6 +235,7 @@ def template_context(answer: Answer) -> dict[str, Any]:
         "resolved_question": answer.resolved_question,
         "summary": answer.summary,
         "summary_label": summary_label(answer),
+        "summary_grade": answer.summary_grade,
         "summary_citations": cites(answer.summary_citations),
         "sections": sections,
         "references": references,

@@ -35,7 +35,7 @@ class Settings:
     llm_model: str = field(default="", metadata={"help": "Model name sent to the server, or a GGUF path."})
     llm_api_key: str = field(default="", metadata={"help": "API key for the server, if it needs one."})
     top_k: int = field(default=10, metadata={"help": "Passages returned by search."})
-    evidence_k: int = field(default=24, metadata={"help": "Passages the composer reads for one answer."})
+    evidence_k: int = field(default=48, metadata={"help": "Passages the composer reads for one answer."})
     min_relevance: float = field(default=0.3, metadata={
         "help": "Abstain when no passage's relevance to the question reaches this (0..1)."})
     approvals_required: int = field(default=1, metadata={
