@@ -51,6 +51,18 @@ def pg_store(schema, tmp_path):
     s.close()
 
 
+@pytest.fixture(params=["pgvector", "exact"])
+def vec_store(request, schema, tmp_path):
+    """The store once with pgvector (HNSW) where the server has it, once with exact numpy search."""
+    s = PostgresStore(PG_URL, schema=schema, editorial_db=tmp_path / "editorial.db",
+                      use_pgvector=request.param == "pgvector")
+    if request.param == "pgvector" and not s.uses_pgvector:
+        s.close()
+        pytest.skip("the server has no pgvector extension (scripts/install-pgvector.sh); the exact variant runs")
+    yield s
+    s.close()
+
+
 def _docs(hits):
     return [h[0].split("#")[0] for h in hits]
 
@@ -138,33 +150,33 @@ def test_common_terms_are_counted(pg_store, clinical_jsonl):
     assert pg_store.document_frequency("zzz") == 0
 
 
-def test_dense_search_matches_exact_order_and_filters(pg_store, clinical_jsonl, hashing_embedder):
-    ingest([clinical_jsonl], pg_store)
-    assert embed_pending(pg_store, hashing_embedder) == 5
+def test_dense_search_matches_exact_order_and_filters(vec_store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], vec_store)
+    assert embed_pending(vec_store, hashing_embedder) == 5
     q = hashing_embedder.embed(["empirical antibiotics for febrile neutropenia"])[0]
-    hits = pg_store.dense(q, 3)
+    hits = vec_store.dense(q, 3)
     assert hits[0][0].startswith("g2#")
     assert hits == sorted(hits, key=lambda h: -h[1])
-    filtered = pg_store.dense(q, 3, SearchFilters(doc_types=("consumer",)))
+    filtered = vec_store.dense(q, 3, SearchFilters(doc_types=("consumer",)))
     assert [h[0] for h in filtered] == ["c1#0"]
-    recent = pg_store.dense(q, 5, SearchFilters(since_year=2021))
+    recent = vec_store.dense(q, 5, SearchFilters(since_year=2021))
     assert set(_docs(recent)) == {"g1", "t1"}
     with pytest.raises(StoreError, match="dimensions"):
-        pg_store.dense(np.zeros(7, dtype=np.float32), 3)
+        vec_store.dense(np.zeros(7, dtype=np.float32), 3)
 
 
-def test_dense_scores_are_cosines(pg_store, tmp_path, hashing_embedder):
+def test_dense_scores_are_cosines(vec_store, tmp_path, hashing_embedder):
     docs = [{"id": f"d{i}", "title": "", "doc_type": "other", "text": text} for i, text in enumerate(
         ["heart failure with reduced ejection fraction", "acute kidney injury after contrast",
          "heart failure treatment with diuretics", "asthma inhaler technique"])]
     path = tmp_path / "d.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in docs) + "\n", encoding="utf-8")
-    ingest([path], pg_store)
-    embed_pending(pg_store, hashing_embedder)
+    ingest([path], vec_store)
+    embed_pending(vec_store, hashing_embedder)
     q = hashing_embedder.embed(["heart failure"])[0]
-    stored = hashing_embedder.embed([t for _, t in _embedded_texts(pg_store)])
-    expected = sorted(zip([i for i, _ in _embedded_texts(pg_store)], stored @ q), key=lambda x: -x[1])
-    got = pg_store.dense(q, 4)
+    stored = hashing_embedder.embed([t for _, t in _embedded_texts(vec_store)])
+    expected = sorted(zip([i for i, _ in _embedded_texts(vec_store)], stored @ q), key=lambda x: -x[1])
+    got = vec_store.dense(q, 4)
     assert [pid for pid, _ in got][:2] == [pid for pid, _ in expected][:2]
     # float16 storage (exact path) or float32 (pgvector) agree with numpy to a few thousandths
     assert np.allclose([s for _, s in got], [s for _, s in expected], atol=5e-3)
@@ -184,48 +196,54 @@ def test_hnsw_index_is_used_when_pgvector_is_installed(pg_store, clinical_jsonl,
     embed_pending(pg_store, hashing_embedder)
     index = pg_store._run("SELECT indexdef FROM pg_indexes WHERE indexname = 'embeddings_hnsw' "
                           "AND schemaname = current_schema()")
-    assert "hnsw" in index[0]["indexdef"]
+    assert "hnsw" in index[0]["indexdef"] and "vector(256)" in index[0]["indexdef"]
     q = hashing_embedder.embed(["empirical antibiotics for febrile neutropenia"])[0]
     assert pg_store.dense(q, 1)[0][0] == "g2#0"
+    conn = pg_store._pg()
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")  # five rows: only this makes the planner pick the index
+        plan = conn.execute("EXPLAIN SELECT passage_rowid FROM embeddings ORDER BY embedding::vector(256) "
+                            "<=> %s::vector(256) LIMIT 3", (str(q.tolist()),)).fetchall()
+    assert "embeddings_hnsw" in " ".join(r["QUERY PLAN"] for r in plan)
 
 
-def test_embeddings_from_another_model_are_refused(pg_store, clinical_jsonl, hashing_embedder):
+def test_embeddings_from_another_model_are_refused(vec_store, clinical_jsonl, hashing_embedder):
     from medoracle.embed import HashingEmbedder
 
-    ingest([clinical_jsonl], pg_store)
-    embed_pending(pg_store, hashing_embedder)
-    pg_store._run("DELETE FROM embeddings WHERE passage_rowid = (SELECT min(passage_rowid) FROM embeddings)")
+    ingest([clinical_jsonl], vec_store)
+    embed_pending(vec_store, hashing_embedder)
+    vec_store._run("DELETE FROM embeddings WHERE passage_rowid = (SELECT min(passage_rowid) FROM embeddings)")
     with pytest.raises(StoreError, match="re-embed"):
-        embed_pending(pg_store, HashingEmbedder(dim=64))
-    pg_store.reset_embeddings()
-    assert pg_store.embedder_name() is None and pg_store.stats().embedded == 0
-    assert embed_pending(pg_store, HashingEmbedder(dim=64)) == 5
-    assert pg_store.embedder_name() == "hashing-64"
+        embed_pending(vec_store, HashingEmbedder(dim=64))
+    vec_store.reset_embeddings()
+    assert vec_store.embedder_name() is None and vec_store.stats().embedded == 0
+    assert embed_pending(vec_store, HashingEmbedder(dim=64)) == 5
+    assert vec_store.embedder_name() == "hashing-64"
 
 
-def test_reingest_adds_nothing_and_a_changed_document_replaces_the_old(pg_store, clinical_jsonl, tmp_path,
+def test_reingest_adds_nothing_and_a_changed_document_replaces_the_old(vec_store, clinical_jsonl, tmp_path,
                                                                         hashing_embedder):
-    first = ingest([clinical_jsonl], pg_store)
+    first = ingest([clinical_jsonl], vec_store)
     assert (first.added, first.unchanged) == (5, 0)
-    embed_pending(pg_store, hashing_embedder)
-    again = ingest([clinical_jsonl], pg_store)
+    embed_pending(vec_store, hashing_embedder)
+    again = ingest([clinical_jsonl], vec_store)
     assert (again.added, again.unchanged) == (0, 5)
-    assert pg_store.stats().passages == 5
+    assert vec_store.stats().passages == 5
 
     changed = tmp_path / "changed.jsonl"
     changed.write_text(json.dumps({"id": "g2", "doc_type": "guideline", "published": "2024",
                                    "title": "Febrile neutropenia: initial management (updated)",
                                    "text": "Give empirical antibiotics within one hour. Cefepime is an option."})
                        + "\n", encoding="utf-8")
-    summary = ingest([changed], pg_store)
+    summary = ingest([changed], vec_store)
     assert summary.added == 1
-    stats = pg_store.stats()
+    stats = vec_store.stats()
     assert (stats.documents, stats.passages, stats.embedded) == (5, 5, 4)  # the old g2 vector went with it
-    assert _docs(pg_store.lexical('"piperacillin"', 10)) == []
-    assert _docs(pg_store.lexical('"cefepime"', 10)) == ["g2"]
-    meta = pg_store.documents(["g2"])["g2"]
+    assert _docs(vec_store.lexical('"piperacillin"', 10)) == []
+    assert _docs(vec_store.lexical('"cefepime"', 10)) == ["g2"]
+    meta = vec_store.documents(["g2"])["g2"]
     assert meta.title.endswith("(updated)") and meta.published == "2024"
-    assert len(pg_store.unembedded(10)) == 1
+    assert len(vec_store.unembedded(10)) == 1
 
 
 def test_one_batch_with_repeats_and_new_versions(pg_store):
@@ -263,17 +281,17 @@ def test_reading_passages_and_documents(pg_store, tmp_path):
     assert pg_store.passages([]) == [] and pg_store.documents([]) == {}
 
 
-def test_retrieve_end_to_end(pg_store, clinical_jsonl, hashing_embedder):
-    ingest([clinical_jsonl], pg_store)
-    lexical_only = retrieve("antibiotics for febrile neutropenia", pg_store)
+def test_retrieve_end_to_end(vec_store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], vec_store)
+    lexical_only = retrieve("antibiotics for febrile neutropenia", vec_store)
     assert lexical_only.mode == "lexical" and lexical_only.evidence[0].doc_id == "g2"
-    embed_pending(pg_store, hashing_embedder)
-    found = retrieve("antibiotics for febrile neutropenia", pg_store, embedder=hashing_embedder)
+    embed_pending(vec_store, hashing_embedder)
+    found = retrieve("antibiotics for febrile neutropenia", vec_store, embedder=hashing_embedder)
     assert found.mode == "hybrid"
     assert found.evidence[0].doc_id == "g2"
     assert found.evidence[0].title == "Febrile neutropenia: initial management"
     assert "lexical_rank" in found.evidence[0].explain and "dense_rank" in found.evidence[0].explain
-    guidelines = retrieve("spinal cord compression", pg_store, embedder=hashing_embedder,
+    guidelines = retrieve("spinal cord compression", vec_store, embedder=hashing_embedder,
                           filters=SearchFilters(doc_types=("guideline",)))
     assert {e.doc_id for e in guidelines.evidence} <= {"g1", "g2"} and guidelines.evidence[0].doc_id == "g1"
 

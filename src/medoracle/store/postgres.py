@@ -83,7 +83,9 @@ _PASSWORD = re.compile(r"(://[^:/@]+):[^@]*@")
 class PostgresStore:
     """Documents, passages, the full-text index and embeddings in one PostgreSQL database (or schema)."""
 
-    def __init__(self, url: str, *, schema: str | None = None, editorial_db: str | Path | None = None) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, editorial_db: str | Path | None = None,
+                 use_pgvector: bool = True) -> None:
+        """`use_pgvector=False` keeps vectors in BYTEA searched exactly even where pgvector is installed."""
         if psycopg is None:
             raise StoreError("the PostgreSQL store needs psycopg: pip install 'medoracle[pg]'")
         if schema is not None and not _SCHEMA_NAME.match(schema):
@@ -92,6 +94,8 @@ class PostgresStore:
         self.schema = schema
         self.path = _PASSWORD.sub(r"\1:***@", url) + (f" (schema {schema})" if schema else "")
         self.editorial_db = str(editorial_db) if editorial_db is not None else None
+        self.use_pgvector = use_pgvector
+        self._vs = "public"  # the schema holding pgvector's type and operators
         self._local = threading.local()
         self._all: list[Any] = []
         self._all_lock = threading.Lock()
@@ -102,7 +106,7 @@ class PostgresStore:
         try:
             if schema:
                 conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-            self.pgvector = _enable_pgvector(conn)
+            self.pgvector = self._enable_pgvector(conn)
             self._migrate(conn)
             self._ensure_embeddings_table(conn)
             self.uses_pgvector = self._embedding_column_type(conn) == "vector"
@@ -118,7 +122,7 @@ class PostgresStore:
             except psycopg.Error as exc:
                 raise StoreError(f"cannot reach PostgreSQL at {self.path}: {str(exc).strip()}") from exc
             if self.schema:
-                # public stays on the path: that is where the `vector` type lives
+                # public stays on the path: where pgvector and other extensions usually live
                 conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(self.schema)))
             self._local.pg = conn
             with self._all_lock:
@@ -178,9 +182,29 @@ class PostgresStore:
     def _ensure_embeddings_table(self, conn) -> None:
         # Derived data, not a migration: its column type depends on what the server offers today.
         # `reset_embeddings` rebuilds it, which is how a store moves to pgvector once it is installed.
-        column = "embedding public.vector" if self.pgvector else "embedding BYTEA"
+        column = f"embedding {self._vs}.vector" if self.pgvector else "embedding BYTEA"
         conn.execute(f"CREATE TABLE IF NOT EXISTS embeddings (passage_rowid BIGINT PRIMARY KEY "
                      f"REFERENCES passages(rowid) ON DELETE CASCADE, {column} NOT NULL)")
+
+    def _enable_pgvector(self, conn) -> bool:
+        """True when the `vector` extension is installed (installing it when the server offers it)."""
+        if not self.use_pgvector:
+            return False
+        if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
+            return False
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+        except psycopg.errors.InsufficientPrivilege:
+            return False  # a DBA must run CREATE EXTENSION; meanwhile vectors are searched exactly
+        except psycopg.errors.UniqueViolation:
+            pass  # another worker created it at the same moment
+        row = conn.execute("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+                           "WHERE e.extname = 'vector'").fetchone()
+        if row is None:
+            return False
+        self._vs = '"' + row["nspname"].replace('"', '""') + '"'  # an existing install may live elsewhere
+        return True
 
     def _embedding_column_type(self, conn) -> str:
         row = conn.execute("SELECT format_type(a.atttypid, NULL) AS kind FROM pg_attribute a "
@@ -275,9 +299,9 @@ class PostgresStore:
                                      "re-embed with `medoracle embed --reset`")
                 if self.uses_pgvector:
                     cur.execute(f"CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw "
-                                f"((embedding::public.vector({dims})) public.vector_cosine_ops)")
+                                f"((embedding::{self._vs}.vector({dims})) {self._vs}.vector_cosine_ops)")
                     rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors)]
-                    cur.executemany("INSERT INTO embeddings VALUES (%s, %s::public.vector) ON CONFLICT "
+                    cur.executemany(f"INSERT INTO embeddings VALUES (%s, %s::{self._vs}.vector) ON CONFLICT "
                                     "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
                 else:
                     rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)]
@@ -292,7 +316,7 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("DROP TABLE IF EXISTS embeddings")
             conn.execute("DELETE FROM meta WHERE key IN ('embedder', 'dimensions')")
-            self.pgvector = _enable_pgvector(conn)
+            self.pgvector = self._enable_pgvector(conn)
             self._ensure_embeddings_table(conn)
         self.uses_pgvector = self._embedding_column_type(conn) == "vector"
         self._matrix = None
@@ -364,7 +388,8 @@ class PostgresStore:
         if dims != vector.shape[0]:
             raise StoreError(f"stored embeddings have {dims} dimensions, the query has {vector.shape[0]}")
         where, params = _filter_sql(filters)
-        distance = f"(e.embedding::public.vector({dims})) OPERATOR(public.<=>) %s::public.vector({dims})"
+        vtype = f"{self._vs}.vector({dims})"
+        distance = f"(e.embedding::{vtype}) OPERATOR({self._vs}.<=>) %s::{vtype}"
         query = (f"SELECT p.id, 1 - ({distance}) AS score FROM embeddings e "
                  f"JOIN passages p ON p.rowid = e.passage_rowid WHERE true {where} "
                  f"ORDER BY {distance} LIMIT %s")
@@ -475,22 +500,6 @@ def fts_clauses(fts_query: str) -> list[tuple[str, str]]:
 def _weights(columns: str) -> str:
     letters = {_COLUMN_WEIGHT[c] for c in columns.split() if c in _COLUMN_WEIGHT}
     return "".join(sorted(letters)) if len(letters) < len(_COLUMN_WEIGHT) else ""
-
-
-def _enable_pgvector(conn) -> bool:
-    """True when the `vector` extension is installed (installing it when the server offers it)."""
-    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone():
-        return True
-    if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
-        return False
-    try:
-        with conn.transaction():
-            conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-    except psycopg.errors.InsufficientPrivilege:
-        return False  # a DBA must run CREATE EXTENSION; meanwhile vectors are searched exactly
-    except psycopg.errors.UniqueViolation:
-        pass  # another worker created it at the same moment
-    return True
 
 
 def _version(conn) -> tuple[int, ...]:
