@@ -137,3 +137,27 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
     assert final.documents == n
     assert store.connect().execute("SELECT count(DISTINCT doc_id) FROM passages").fetchone()[0] == n
     assert store.connect().execute("SELECT count(*) FROM passages_fts").fetchone()[0] == final.passages
+
+
+def test_printed_grades_of_a_guideline_survive_into_its_passages(store, tmp_path):
+    record = {
+        "id": "ngc-test-1",
+        "Guideline Title": "Management of metastatic spinal cord compression.",
+        "Guideline Developer(s)": "Example Oncology Society - Medical Specialty Society",
+        "Date Released": "2014 Mar",
+        "Major Recommendations": (
+            "Radiotherapy\n Patients with metastatic spinal cord compression who are not surgical candidates "
+            "should receive radiotherapy (Grade 1B).\n Corticosteroids\n Dexamethasone should be started at "
+            "diagnosis unless contraindicated (Level A)."),
+        "Rating Scheme for the Strength of the Evidence": "Level A: consistent randomised evidence.",
+    }
+    path = tmp_path / "ngc.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    summary = ingest([path], store, fmt="ngc")
+    assert summary.added == 1 and summary.skipped == 0
+    passages = store.document_passages("ngc-test-1")
+    printed = {p.grade.printed for p in passages if p.grade}
+    assert {"Grade 1B", "Level A"} & printed, printed
+    graded = next(p for p in passages if p.grade)
+    assert graded.grade.printed in graded.text
+    assert graded.grade.strength in ("strong", "conditional", None)
