@@ -77,6 +77,28 @@ def test_migrations_are_recorded_once(schema, tmp_path):
     again.close()
 
 
+def test_workers_starting_together_migrate_once(schema):
+    import threading
+
+    opened, failed = [], []
+
+    def start() -> None:
+        try:
+            opened.append(PostgresStore(PG_URL, schema=schema))
+        except StoreError as exc:
+            failed.append(exc)
+
+    workers = [threading.Thread(target=start) for _ in range(5)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failed == [] and len(opened) == 5
+    assert opened[0]._run("SELECT count(*) AS n FROM _migrations")[0]["n"] == 1
+    for s in opened:
+        s.close()
+
+
 def test_lexical_search_and_filters(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
     assert _docs(pg_store.lexical('"neutropenia"', 10)) == ["g2"]

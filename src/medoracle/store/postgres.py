@@ -105,10 +105,11 @@ class PostgresStore:
         conn = self._pg()
         try:
             if schema:
-                conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+                with conn.transaction():  # IF NOT EXISTS alone still collides when workers start together
+                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('medoracle.schema'))")
+                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
             self.pgvector = self._enable_pgvector(conn)
             self._migrate(conn)
-            self._ensure_embeddings_table(conn)
             self.uses_pgvector = self._embedding_column_type(conn) == "vector"
         except psycopg.Error as exc:
             raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
@@ -177,6 +178,7 @@ class PostgresStore:
                     conn.execute(statement)
                     conn.execute("INSERT INTO _migrations (namespace, name) VALUES (%s, %s)", (NAMESPACE, name))
                     applied.append(name)
+            self._ensure_embeddings_table(conn)  # under the same lock: concurrent CREATEs can collide
         return applied
 
     def _ensure_embeddings_table(self, conn) -> None:
