@@ -64,3 +64,15 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not a usable medoracle database"):
         SQLiteStore(bad)
+
+
+def test_dense_sees_vectors_added_after_the_first_search(store, clinical_jsonl, hashing_embedder):
+    ingest([clinical_jsonl], store)
+    rows = store.unembedded(1)
+    store.put_embeddings([r for r, _ in rows], hashing_embedder.embed([t for _, t in rows]), hashing_embedder.name)
+    q = hashing_embedder.embed(["empirical antibiotics for febrile neutropenia"])[0]
+    assert len(store.dense(q, 10)) == 1
+    embed_pending(store, hashing_embedder)
+    hits = store.dense(q, 10)
+    assert len(hits) == store.stats().passages
+    assert hits[0][0].startswith("g2#")

@@ -124,16 +124,10 @@ def _flush(batch: list, store, summary: IngestSummary) -> None:
     added, unchanged = store.add_many(batch)
     summary.added += added
     summary.unchanged += unchanged
-    summary.passages += sum(len(p) for d, p, h in batch) if unchanged == 0 else _count_added(batch, store)
-    batch.clear()
-
-
-def _count_added(batch: list, store) -> int:
     # a document may be unchanged inside a batch when a file repeats itself; count only what went in
-    conn = store.connect()
-    ids = [d.id for d, _, _ in batch]
-    marks = ",".join("?" * len(ids))
-    return conn.execute(f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", ids).fetchone()[0]
+    summary.passages += (sum(len(p) for d, p, h in batch) if unchanged == 0
+                         else store.count_passages([d.id for d, _, _ in batch]))
+    batch.clear()
 
 
 def embed_pending(store, embedder, *, batch: int = 64, progress: Callable[[int, int], None] | None = None) -> int:

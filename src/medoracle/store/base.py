@@ -80,6 +80,21 @@ class Store(Protocol):
 
     def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None: ...
 
+    def reset_embeddings(self) -> None: ...
+
+    def embedder_name(self) -> str | None:
+        """The embedder the stored vectors came from, or None when there are none."""
+
+    def document_passages(self, doc_id: str) -> list[Passage]: ...
+
+    def count_passages(self, doc_ids: Sequence[str]) -> int: ...
+
+    def passage_count(self) -> int:
+        """An upper bound on the number of passages, cheap to compute (for term-frequency shares)."""
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages contain the term."""
+
     def stats(self) -> StoreStats: ...
 
     def close(self) -> None: ...

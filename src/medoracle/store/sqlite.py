@@ -126,6 +126,8 @@ class SQLiteStore:
             conn.execute("DELETE FROM embeddings WHERE passage_rowid = ?", (r["rowid"],))
         conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        if rows:
+            _bump_vectors_version(conn)
 
     # -- embeddings --------------------------------------------------------------------------------
     def unembedded(self, limit: int) -> list[tuple[int, str]]:
@@ -143,6 +145,7 @@ class SQLiteStore:
                 raise StoreError(f"{self.path} holds embeddings from {current[0]!r}, not {embedder!r}; "
                                  "re-embed with `medoracle embed --reset`")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder,))
+            _bump_vectors_version(conn)
             conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
                              [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)])
 
@@ -151,6 +154,7 @@ class SQLiteStore:
         with conn:
             conn.execute("DELETE FROM embeddings")
             conn.execute("DELETE FROM meta WHERE key = 'embedder'")
+            _bump_vectors_version(conn)
         self._matrix = None
 
     def embedder_name(self) -> str | None:
@@ -159,7 +163,10 @@ class SQLiteStore:
 
     def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         conn = self.connect()
-        count = conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+        # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
+        # is stale without counting the table on every query
+        row = conn.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()
+        count = int(row[0]) if row else 0
         with self._matrix_lock:
             if self._matrix is None or self._matrix[0] != count:
                 rows = conn.execute(
@@ -235,6 +242,12 @@ class SQLiteStore:
                 cache[term] = 0
         return cache[term]
 
+    def count_passages(self, doc_ids: Sequence[str]) -> int:
+        """Passages stored for these documents (what a batch really added)."""
+        marks = ",".join("?" * len(doc_ids))
+        return self.connect().execute(f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})",
+                                      list(doc_ids)).fetchone()[0]
+
     def passage_count(self) -> int:
         return self.connect().execute("SELECT max(rowid) FROM passages").fetchone()[0] or 0
 
@@ -270,6 +283,11 @@ class SQLiteStore:
             passages=conn.execute("SELECT count(*) FROM passages").fetchone()[0],
             embedded=conn.execute("SELECT count(*) FROM embeddings").fetchone()[0],
             embedder=self.embedder_name(), by_doc_type=by_type)
+
+
+def _bump_vectors_version(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO meta VALUES ('vectors_version', '1') ON CONFLICT(key) DO UPDATE SET "
+                 "value = CAST(value AS INTEGER) + 1")
 
 
 def embedding_text(title: str, section: str, text: str) -> str:
