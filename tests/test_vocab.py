@@ -1,13 +1,20 @@
-"""Query understanding: terms, abbreviations both ways, synonyms, spellings, drugs, negation, odd input."""
+"""Query understanding: terms, abbreviations both ways, synonyms, spellings, drugs, negation, odd input;
+the cached drug name index (same answers as the package, rebuilt when stale or damaged)."""
 
 from __future__ import annotations
 
+import bz2
+import pickle
+import re
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
-from medoracle.vocab import (NEGATION_WORDS, STOP_WORDS, QueryTerms, expand_abbreviation, spelling_variants,
-                            understand, warm_up)
+from medoracle.vocab import (_MAX_DRUG_SYNONYMS, NEGATION_WORDS, STOP_WORDS, DrugIndex, QueryTerms, _generic_name,
+                            drug_cache_dir, expand_abbreviation, load_drug_index, spelling_variants, understand,
+                            warm_up)
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "medoracle" / "data"
 
@@ -186,3 +193,181 @@ def test_data_files_are_well_formed() -> None:
                 if cols[0].lower() in STOP_WORDS:
                     assert "cs" in flags, f"{name}:{number}: {cols[0]} needs the cs flag"
     assert len(seen) >= 200
+
+
+# ------------------------------------------------------------------------------------ drug name index
+
+_TOKEN = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def _package_drugs(tokens: list[str]) -> list[tuple[str, str, list[str]]]:
+    """What vocab made of `find_drugs` before the index: the reference the index must reproduce."""
+    find_drugs = pytest.importorskip("drug_named_entity_recognition").find_drugs
+    out = []
+    for entry, _start, _end in sorted(find_drugs(tokens, is_ignore_case=True), key=lambda m: m[1]):
+        matched = str(entry.get("matching_string", "")).lower()
+        if len(matched) < 3 or matched in STOP_WORDS or not entry.get("name"):
+            continue
+        if not any(entry.get(k) for k in ("drugbank_id", "medline_plus_id", "nhs_url")):
+            continue
+        generic = _generic_name(str(entry["name"]))
+        alternatives = [generic] if generic != matched else []
+        for synonym in entry.get("synonyms") or []:
+            if len(alternatives) >= _MAX_DRUG_SYNONYMS + 1:
+                break
+            if (synonym.isascii() and synonym.isalpha() and 4 <= len(synonym) <= 14 and synonym != matched
+                    and not synonym.startswith(generic[:5]) and synonym not in alternatives
+                    and synonym not in STOP_WORDS):
+                alternatives.append(synonym)
+        out.append((matched, generic, alternatives))
+    return out
+
+
+def _ours(index: DrugIndex, tokens: list[str]) -> list[tuple[str, str, list[str]]]:
+    return [(m.matched, m.generic, m.alternatives) for m in index.find(tokens)]
+
+
+@pytest.fixture(scope="module")
+def package_index(tmp_path_factory: pytest.TempPathFactory) -> DrugIndex:
+    pytest.importorskip("drug_named_entity_recognition")
+    index = load_drug_index(cache_dir=tmp_path_factory.mktemp("drug-cache"))
+    assert index is not None and index.path is not None
+    return index
+
+
+_NAMES = ["Eliquis", "apixaban", "Xarelto", "Pradaxa", "Coumadin", "warfarin", "Lipitor", "atorvastatin",
+          "Zometa", "zoledronic acid", "Xgeva", "Prolia", "Keytruda", "Herceptin", "tamoxifen", "Tylenol",
+          "paracetamol", "acetaminophen", "Lasix", "metformin", "Glucophage", "Januvia", "Ozempic", "Humira",
+          "Augmentin", "amoxicillin", "Zoloft", "sertraline", "Ventolin", "salbutamol", "Nexium", "Synthroid",
+          "vitamin D", "low molecular weight heparin", "insulin glargine", "folic acid", "co-trimoxazole",
+          "DEXAMETHASONE", "aspirin", "Aspirin’s"]
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_drug_index_gives_what_the_package_gives(package_index: DrugIndex, name: str) -> None:
+    question = f"Is {name} safe with aspirin in CKD or after Eliquis?"
+    tokens = [t.replace("’", "'") for t in _TOKEN.findall(question)]
+    expected = _package_drugs(tokens)
+    assert _ours(package_index, tokens) == expected
+    assert any(generic for _, generic, _ in expected)  # the name itself is a drug the package knows
+
+
+def test_drug_index_matches_the_package_over_its_whole_dictionary(package_index: DrugIndex) -> None:
+    finder = pytest.importorskip("drug_named_entity_recognition.drugs_finder")
+    names = sorted(v for v in finder.drug_variant_to_canonical if v.count(" ") <= 1 and v == v.strip())
+    sample = names[::25]  # ~2,600 one- and two-word names, brands and generics, drugs and MeSH classes
+    assert len(sample) > 2000
+    for first, second in zip(sample, sample[1:]):
+        # Written in capitals, next to another name (overlapping two-word candidates) and to plain words.
+        tokens = ["Dose", "of", *first.title().split(" "), *second.split(" "), "in", "renal", "failure"]
+        assert _ours(package_index, tokens) == _package_drugs(tokens), tokens
+
+
+def _write_dictionary(path: Path, drugs: dict[str, dict[str, str]], names: dict[str, str]) -> Path:
+    """A small dictionary in the package's format: canonical → data, and name written → canonical."""
+    raw = {"drug_variant_to_canonical": {n: [c] for n, c in names.items()},
+           "drug_canonical_to_data": drugs, "drug_variant_to_variant_data": {}}
+    with bz2.open(path, "wb") as fh:
+        pickle.dump(raw, fh)
+    return path
+
+
+_APIXABAN = {"apixaban": {"name": "Apixaban", "drugbank_id": "DB06605"}}
+_APIXABAN_NAMES = {"apixaban": "apixaban", "eliquis": "apixaban"}
+
+
+def test_drug_index_is_built_once_then_reused(tmp_path: Path) -> None:
+    dictionary = _write_dictionary(tmp_path / "drugs.pkl.bz2", _APIXABAN, _APIXABAN_NAMES)
+    cache = tmp_path / "cache"
+    first = load_drug_index(dictionary, cache)
+    assert first is not None and first.path is not None and first.path.parent == cache
+    assert _ours(first, ["Eliquis", "dose"]) == [("eliquis", "apixaban", ["apixaban"])]
+    before = first.path.stat()
+    second = load_drug_index(dictionary, cache)
+    assert second is not None and second.path == first.path
+    after = first.path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not rewritten
+    assert [p.name for p in cache.iterdir()] == [first.path.name]  # no temporary files left behind
+
+
+def test_drug_index_is_rebuilt_when_the_dictionary_changes(tmp_path: Path) -> None:
+    dictionary = tmp_path / "drugs.pkl.bz2"
+    cache = tmp_path / "cache"
+    _write_dictionary(dictionary, _APIXABAN, _APIXABAN_NAMES)
+    old = load_drug_index(dictionary, cache)
+    assert old is not None and old.find(["Xarelto"]) == []
+    # An upgrade: another file (size and mtime change), with one more drug.
+    _write_dictionary(dictionary, {**_APIXABAN, "rivaroxaban": {"name": "Rivaroxaban", "drugbank_id": "DB06228"}},
+                      {**_APIXABAN_NAMES, "xarelto": "rivaroxaban", "rivaroxaban": "rivaroxaban"})
+    new = load_drug_index(dictionary, cache)
+    assert new is not None and new.path != old.path
+    assert _ours(new, ["Xarelto"]) == [("xarelto", "rivaroxaban", ["rivaroxaban"])]
+
+
+def test_unwritable_cache_dir_builds_the_index_in_memory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    dictionary = _write_dictionary(tmp_path / "drugs.pkl.bz2", _APIXABAN, _APIXABAN_NAMES)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")  # works even as root, unlike chmod
+    with caplog.at_level("WARNING", logger="medoracle.vocab"):
+        index = load_drug_index(dictionary, blocker / "cache")
+    assert index is not None and index.path is None
+    assert _ours(index, ["eliquis"]) == [("eliquis", "apixaban", ["apixaban"])]
+    assert "cannot write the drug index" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty database", "other key"])
+def test_corrupt_cache_file_is_rebuilt(tmp_path: Path, damage: str) -> None:
+    dictionary = _write_dictionary(tmp_path / "drugs.pkl.bz2", _APIXABAN, _APIXABAN_NAMES)
+    cache = tmp_path / "cache"
+    built = load_drug_index(dictionary, cache)
+    assert built is not None and built.path is not None
+    path = built.path
+    built.close()
+    whole = path.read_bytes()
+    path.unlink()
+    if damage == "garbage":
+        path.write_bytes(b"this is not a database" * 100)
+    elif damage == "truncated":
+        path.write_bytes(whole[:len(whole) // 3])
+    else:
+        with sqlite3.connect(path) as db:
+            if damage == "other key":
+                db.execute("CREATE TABLE meta(key TEXT NOT NULL)")
+                db.execute("INSERT INTO meta VALUES ('an older dictionary')")
+        db.close()
+    rebuilt = load_drug_index(dictionary, cache)
+    assert rebuilt is not None and rebuilt.path == path
+    assert _ours(rebuilt, ["Eliquis"]) == [("eliquis", "apixaban", ["apixaban"])]
+    kept = path.stat()
+    again = load_drug_index(dictionary, cache)  # the rebuilt file is a good cache: opened, not rebuilt
+    assert again is not None and again.path == path and path.stat().st_ino == kept.st_ino
+
+
+def test_concurrent_first_builds_do_not_clash(tmp_path: Path) -> None:
+    dictionary = _write_dictionary(tmp_path / "drugs.pkl.bz2", _APIXABAN, _APIXABAN_NAMES)
+    cache = tmp_path / "cache"
+    results: list[object] = []
+
+    def build() -> None:
+        index = load_drug_index(dictionary, cache)
+        results.append(_ours(index, ["eliquis"]) if index else None)
+
+    threads = [threading.Thread(target=build) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [[("eliquis", "apixaban", ["apixaban"])]] * 4
+    assert len([p for p in cache.iterdir()]) == 1 and next(cache.iterdir()).suffix == ".sqlite3"
+
+
+def test_drug_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDORACLE_CACHE_DIR", str(tmp_path / "mine"))
+    assert drug_cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("MEDORACLE_CACHE_DIR")
+    assert drug_cache_dir().name.lower() == "medoracle"
+
+
+def test_missing_dictionary_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nowhere.pkl.bz2"):
+        load_drug_index(tmp_path / "nowhere.pkl.bz2", tmp_path / "cache")

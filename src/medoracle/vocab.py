@@ -319,8 +319,9 @@ def _plain_synonyms(synonyms: Iterable[Any], generic: str) -> list[str]:
         if (isinstance(synonym, str) and synonym.isascii() and synonym.isalpha() and 4 <= len(synonym) <= 14
                 and not synonym.startswith(stem) and synonym not in STOP_WORDS and synonym not in out):
             out.append(synonym)
-            # One more than can be used: one of them may be the name written.
-            if len(out) > _MAX_DRUG_SYNONYMS + 1:
+            # One more than follow a generic name: one of them may be the brand written. When the generic
+            # is written, it is none of them (it starts with its own stem).
+            if len(out) > _MAX_DRUG_SYNONYMS:
                 break
     return out
 
