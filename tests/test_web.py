@@ -341,7 +341,7 @@ def test_audience_choice_is_remembered_and_used(site: dict) -> None:
     assert 'name="audience" value="patient"' in answer["html"]
     slug = publish(site)
     html = c.get(f"/articles/{slug}").text
-    assert "Worded for a patient or caregiver" in html and 'value="patient" checked' in html
+    assert "Reworded automatically for a patient or caregiver" in html and 'value="patient" checked' in html
 
 
 def test_followup_from_an_article_continues_its_thread(site: dict) -> None:
@@ -385,8 +385,10 @@ def test_pages_work_without_javascript(site: dict) -> None:
     assert site["desk"].get(slug).answer.audience.value == "student"
     r = c.post(f"/articles/{slug}/followup", data={"q": "and the dose?", "csrf_token": csrf(c)})
     assert r.status_code == 200 and "Have a follow-up question?" in r.text
+    # A refused question comes back on the ask form, kept, with the reason beside it.
     r = c.post("/ask", data={"q": "", "csrf_token": csrf(c)})
-    assert r.status_code == 422 and "That question could not be used" in r.text
+    assert r.status_code == 422 and 'id="ask-error"' in r.text and "The question is empty." in r.text
+    assert 'id="ask-form"' in r.text
 
 
 def test_editors_re_answer_and_edit_through_the_api(site: dict) -> None:
@@ -408,3 +410,77 @@ def test_editors_re_answer_and_edit_through_the_api(site: dict) -> None:
     assert [v["version"] for v in public["versions"]] == [1, 2, 3] and public["events"] == []
     editor_view = client(site).get(f"/api/articles/{slug}/history", headers={"Authorization": f"Bearer {token}"})
     assert [e["action"] for e in editor_view.json()["events"]][:1] == ["submit"]
+
+
+# -- found by walking through the README as a new user ------------------------------------------------
+
+
+def test_an_overlong_question_is_explained_not_dropped(site: dict) -> None:
+    c = client(site)
+    long_question = "What is first-line treatment for hypertension? " * 110  # about 5,000 characters
+    events = stream(c, q=long_question)  # was a bare 422, which EventSource shows as a lost connection
+    assert events[0][0] == "problem" and "the limit is 2,000" in events[0][1]["error"]
+    assert events[0][1]["error"][0].isupper() and events[-1][0] == "done"
+    r = c.post("/ask", data={"q": long_question, "csrf_token": csrf(c)})
+    assert r.status_code == 422 and "the limit is 2,000" in r.text
+    assert long_question.strip()[:200] in r.text  # the reader's text is still in the box to shorten
+
+
+def test_a_blank_follow_up_on_an_article_is_answered_on_the_article(site: dict) -> None:
+    slug = publish(site)
+    c = client(site)
+    r = c.post(f"/articles/{slug}/followup", data={"q": "   ", "csrf_token": csrf(c, f"/articles/{slug}")})
+    assert r.status_code == 422 and 'id="followup-error"' in r.text and "The question is empty." in r.text
+    assert f"<h1>{QUESTION}</h1>" in r.text
+
+
+def test_patient_page_calls_the_bottom_line_what_it_means_for_you(site: dict) -> None:
+    slug = publish(site)
+    html = client(site).get(f"/articles/{slug}?audience=patient").text
+    assert "<h2>What this means for you</h2>" in html and "<h2>Bottom line</h2>" not in html
+    assert f'href="/articles/{slug}?audience=clinician#personalize"' in html  # back to the reviewed text
+    assert 'action="/articles/' + slug + '#personalize"' in html
+
+
+def test_approved_article_names_its_reviewers_at_the_top(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    c.post(f"/articles/{slug}/review", data={"action": "approve", "csrf_token": csrf(c, f"/articles/{slug}/review")})
+    html = client(site).get(f"/articles/{slug}").text
+    top = html[:html.index('class="personalize"')]
+    assert 'class="approved-by"' in top and "Rita Reviewer" in top and 'href="#reviewers"' in top
+    assert 'id="reviewers"' in html
+
+
+def test_published_follow_up_is_titled_by_its_resolved_question_and_numbered_from_one(site: dict) -> None:
+    c = client(site)
+    first = dict(stream(c, q=QUESTION))["answer"]
+    follow = dict(stream(c, q="what about monitoring?", thread=first["thread_id"]))["answer"]
+    answer = site["app"].state.web.asker.answers.get(follow["key"])
+    assert answer is not None and not answer.abstained and answer.resolved_question
+    r = c.post("/articles", data={"answer_key": follow["key"], "csrf_token": csrf(c)})
+    article = site["desk"].get(r.headers["location"].rsplit("/", 1)[1])
+    assert article.question == answer.resolved_question
+    assert [ref.n for ref in article.answer.references] == list(range(1, len(article.answer.references) + 1))
+
+
+def test_standalone_renumbers_references_and_their_citations() -> None:
+    from medoracle.types import Answer, Reference, Section, Statement
+    from medoracle.web.answering import standalone
+
+    answer = Answer(question="and the dose?", summary="Dose.", summary_citations=[15],
+                    sections=[Section(key="dose", title="Dose", statements=[Statement(text="A.", citations=[16, 15])])],
+                    references=[Reference(n=16, doc_id="b", title="B"), Reference(n=15, doc_id="a", title="A")])
+    out = standalone(answer)
+    assert [(r.n, r.doc_id) for r in out.references] == [(1, "a"), (2, "b")]
+    assert out.summary_citations == [1] and out.sections[0].statements[0].citations == [2, 1]
+    assert answer.summary_citations == [15]  # the cached answer is left as it was
+
+
+def test_failed_login_keeps_the_username_and_every_error_reads_as_a_sentence(site: dict) -> None:
+    c = client(site)
+    r = c.post("/login", data={"username": "rita", "password": "nope", "csrf_token": csrf(c, "/login")})
+    assert r.status_code == 401 and 'value="rita"' in r.text
+    r = c.get("/articles/no-such-article")
+    assert r.status_code == 404 and re.search(r'class="error-message">[A-Z][^<]*no-such-article[^<]*\.</p>', r.text)
+    assert c.get("/static/favicon.svg").status_code == 200

@@ -85,12 +85,12 @@ class Asker:
 
     def stream(self, question: str, *, audience: Audience, thread_id: str | None) -> Iterator[tuple[str, Any]]:
         """("status", str) / ("section", Section) events, then ("answer", Answer)."""
+        from medoracle.retrieve import check_question
+        check_question(question)  # refused before the (slow, first-time) clinic build and before any thread
         clinic = self.clinic()
         if thread_id:
             self.check_thread(thread_id)
         else:
-            from medoracle.retrieve import check_question
-            check_question(question)  # no thread for a question we will refuse
             thread_id = self.new_thread(question)
         yield from clinic.answer_stream(question, audience=audience, thread_id=thread_id)
 
@@ -115,3 +115,27 @@ class Asker:
         thread_id = threads.create(answer.question[:300])
         threads.append(thread_id, answer)
         return thread_id
+
+
+def standalone(answer: Answer) -> Answer:
+    """A copy numbered 1, 2, 3 … for publishing on its own.
+
+    In a thread a follow-up's references continue the thread's numbers (15, 16 …); an article read on its
+    own page starts at 1. Citations follow their references.
+    """
+    order = sorted(answer.references, key=lambda r: r.n)
+    mapping = {r.n: i for i, r in enumerate(order, start=1)}
+    if all(old == new for old, new in mapping.items()):
+        return answer
+    out = answer.model_copy(deep=True)
+    for ref in out.references:
+        ref.n = mapping[ref.n]
+    out.references.sort(key=lambda r: r.n)
+
+    def remap(ns: list[int]) -> list[int]:
+        return [mapping[n] for n in ns if n in mapping]
+
+    out.summary_citations = remap(out.summary_citations)
+    for st in out.statements():
+        st.citations = remap(st.citations)
+    return out

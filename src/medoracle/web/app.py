@@ -29,7 +29,7 @@ from medoracle.users import Accounts
 from medoracle.web.answering import Asker, AnswersQuestions
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
 from medoracle.web.security import CSRFMiddleware, secret_key
-from medoracle.web.view import long_date
+from medoracle.web.view import long_date, sentence
 
 log = logging.getLogger("medoracle.web")
 STATIC = Path(__file__).parent / "static"
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, store: Any = None, *,
                              autoescape=jinja2.select_autoescape(("html", "htm", "xml"), default=True),
                              undefined=jinja2.StrictUndefined if _strict() else jinja2.Undefined)
     env.filters["long_date"] = long_date
+    env.filters["sentence"] = sentence
     templates = Jinja2Templates(env=env)
     app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(store.connect, settings),
                         accounts=Accounts(store.connect), asker=Asker(settings, store, clinic, build_kb),

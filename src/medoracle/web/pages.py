@@ -11,12 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from medoracle.errors import BadInput, MedoracleError
+from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
+from medoracle.web.answering import standalone
 from medoracle.web.deps import audience_of, current_user, page, require_asker, require_reader, web_of
 from medoracle.web.security import csrf_token, login_session, safe_next
 from medoracle.web.view import (STATUS_LABELS, DISCLAIMERS, answer_view, article_json, medical_webpage_jsonld,
-                                parse_audience, reviewer_view, status_steps)
+                                parse_audience, reviewer_view, sentence, status_steps)
 
 router = APIRouter(include_in_schema=False)
 MAX_QUESTION = 2000
@@ -47,8 +48,12 @@ async def ask_form(request: Request, q: str = Form(""), audience: str = Form("cl
     """Without JavaScript: answer in one go and show it on the ask page."""
     require_asker(request)
     chosen = parse_audience(audience).value
-    answer = await run_in_threadpool(web_of(request).asker.answer, q, audience=Audience(chosen),
-                                     thread_id=thread.strip() or None)
+    try:
+        answer = await run_in_threadpool(web_of(request).asker.answer, q, audience=Audience(chosen),
+                                         thread_id=thread.strip() or None)
+    except BadQuestion as exc:  # back to the form, with the question kept, rather than a bare error page
+        return page(request, "ask.html", http_status=422, question=q, thread=thread, answer=None, recent=[],
+                    chosen=chosen, error=sentence(str(exc)))
     key = web_of(request).asker.answers.put(answer)
     response = page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
                     answer_key=key, recent=[], chosen=chosen)
@@ -60,8 +65,10 @@ def _sse(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
+# No max_length here: an overlong question must get the same clear message in the stream as anywhere else,
+# not a 422 that EventSource can only report as a lost connection.
 @router.get("/ask/stream")
-def ask_stream(request: Request, q: str = Query("", max_length=MAX_QUESTION * 2),
+def ask_stream(request: Request, q: str = Query(""),
                audience: str | None = None, thread: str = "", article: str = "") -> Response:
     """The answer as Server-Sent Events: status lines, one rendered section at a time, then the whole answer."""
     require_asker(request)
@@ -89,7 +96,7 @@ def ask_stream(request: Request, q: str = Query("", max_length=MAX_QUESTION * 2)
                     yield _sse("answer", {"html": html, "key": key, "thread_id": value.thread_id,
                                           "abstained": value.abstained})
         except MedoracleError as exc:
-            yield _sse("problem", {"error": str(exc)})
+            yield _sse("problem", {"error": sentence(str(exc))})
         except Exception:  # noqa: BLE001 - the stream has started: report in-band, never hang the page
             import logging
             logging.getLogger("medoracle.web").exception("error while streaming an answer")
@@ -119,7 +126,10 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
             raise BadInput("nothing to publish: ask a question first")
         answer = await run_in_threadpool(web.asker.answer, q, audience=parse_audience(audience),
                                          thread_id=thread.strip() or None)
-    article = await run_in_threadpool(web.desk.publish, answer, current_user(request))
+    # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
+    # numbered from 1 like any article rather than continuing its thread's numbers.
+    article = await run_in_threadpool(web.desk.publish, standalone(answer), current_user(request),
+                                      question=answer.resolved_question or answer.question)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 
@@ -154,6 +164,11 @@ def article_json_view(request: Request, slug: str) -> Response:
 @router.get("/articles/{slug}", name="article_page")
 def article_page(request: Request, slug: str, audience: str | None = None) -> Response:
     require_reader(request)
+    return _article_response(request, slug, audience)
+
+
+def _article_response(request: Request, slug: str, audience: str | None, *, http_status: int = 200,
+                      followup_q: str = "", followup_error: str | None = None) -> Response:
     web = web_of(request)
     article = web.desk.get(slug)
     ctx = article_context(request, article)
@@ -169,7 +184,8 @@ def article_page(request: Request, slug: str, audience: str | None = None) -> Re
                     chosen=chosen, steps=status_steps(article.status), labels=STATUS_LABELS,
                     disclaimer=DISCLAIMERS[shown.audience.value], jsonld=jsonld,
                     can_review=bool(current_user(request) and current_user(request).can_review),  # type: ignore[union-attr]
-                    approvals_required=web.desk.approvals_required, **ctx)
+                    approvals_required=web.desk.approvals_required, followup_q=followup_q,
+                    followup_error=followup_error, http_status=http_status, **ctx)
     if audience:
         _remember_audience(response, chosen)
     return response
@@ -181,8 +197,14 @@ async def article_followup(request: Request, slug: str, q: str = Form(""), audie
     require_asker(request)
     web = web_of(request)
     article = web.desk.get(slug)
-    thread = await run_in_threadpool(web.asker.thread_for_article, article.answer)
     chosen = parse_audience(audience or audience_of(request)).value
+    try:
+        from medoracle.retrieve import check_question
+        check_question(q)  # before a thread is made for the article
+    except BadQuestion as exc:  # the article again, with the message by its follow-up box
+        return _article_response(request, article.slug, chosen, http_status=422, followup_q=q,
+                                 followup_error=sentence(str(exc)))
+    thread = await run_in_threadpool(web.asker.thread_for_article, article.answer)
     answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread)
     key = web.asker.answers.put(answer)
     return page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
@@ -208,7 +230,7 @@ def healthz() -> dict[str, str]:
 # -- login ----------------------------------------------------------------------------------------
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
-    return page(request, "login.html", next=safe_next(next), error=None)
+    return page(request, "login.html", next=safe_next(next), error=None, username="")
 
 
 @router.post("/login")
@@ -217,7 +239,7 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     web = web_of(request)
     user = await run_in_threadpool(web.accounts.authenticate, username, password)
     if user is None:
-        return page(request, "login.html", http_status=401, next=safe_next(next),
+        return page(request, "login.html", http_status=401, next=safe_next(next), username=username,
                     error="Wrong username or password, or the account is disabled.")
     login_session(request, user)
     request.state.user = user

@@ -53,6 +53,15 @@ def parse_audience(value: str | None, default: str = "clinician") -> Audience:
         return Audience(default)
 
 
+def sentence(message: str) -> str:
+    """'the question is empty' → 'The question is empty.': the core's messages are lower-case clauses."""
+    message = str(message).strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message[-1] in ".!?" else message + "."
+
+
 def long_date(iso: str | None) -> str:
     """'2025-09-13T…' → 'September 13, 2025' (as on the example page)."""
     if not iso:

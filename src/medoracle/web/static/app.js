@@ -28,6 +28,32 @@
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
 
+  var MAX_QUESTION = 2000;  // retrieve.MAX_QUESTION_CHARS: the server says the same, later
+
+  // A problem with what was typed is said next to the box, and the box keeps its text and the focus.
+  function formProblem(form, message) {
+    var box = form.elements.q;
+    var note = form.querySelector(".form-error");
+    if (!message) {
+      if (note) note.remove();
+      if (box) box.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "banner error form-error";
+      note.id = (form.id || "form") + "-problem";
+      note.setAttribute("role", "alert");
+      if (box) box.insertAdjacentElement("beforebegin", note); else form.prepend(note);
+    }
+    note.textContent = message;
+    if (box) {
+      box.setAttribute("aria-invalid", "true");
+      box.setAttribute("aria-describedby", note.id);
+      box.focus();
+    }
+  }
+
   function valueOf(form, name) {
     var el = form.elements[name];
     if (!el) return "";
@@ -39,8 +65,19 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.hasAttribute("data-stream") || !window.EventSource) return;
-    var question = valueOf(form, "q").trim();
-    if (!question) return;
+    var question = valueOf(form, "q").replace(/\s+/g, " ").trim();
+    if (!question) {
+      event.preventDefault();
+      formProblem(form, "Please type a question first.");
+      return;
+    }
+    if (question.length > MAX_QUESTION) {
+      event.preventDefault();
+      formProblem(form, "The question is " + question.length.toLocaleString("en") + " characters long; the limit is " +
+        MAX_QUESTION.toLocaleString("en") + ". Ask one focused clinical question.");
+      return;
+    }
+    formProblem(form, "");
     event.preventDefault();
     var target = document.querySelector(form.getAttribute("data-target") || "#answer-live");
     var status = document.getElementById("status");
@@ -97,4 +134,22 @@
       if (!finished) finish("The connection was lost before the answer was complete. Please ask again.");
     };
   });
+  // Printed pages carry the quoted passages, which on screen sit behind "Quoted passage" toggles.
+  var closedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    closedForPrint = Array.prototype.filter.call(document.querySelectorAll("details.quote"), function (d) {
+      return !d.open;
+    });
+    closedForPrint.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closedForPrint.forEach(function (d) { d.open = false; });
+    closedForPrint = [];
+  });
+
+  // Back from choosing a reader on an article: keep the keyboard where it was.
+  if (location.hash === "#personalize") {
+    var chosen = document.querySelector("#personalize input[name=audience]:checked");
+    if (chosen) chosen.focus({ preventScroll: true });
+  }
 })();
