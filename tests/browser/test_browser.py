@@ -166,3 +166,50 @@ def test_review_pages_need_a_reviewer(server: str, browser) -> None:  # noqa: AN
     page.goto(server + "/review")
     assert "/login" in page.url
     context.close()
+
+
+def test_blank_and_overlong_questions_are_explained_beside_the_box(server: str, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(server + "/")
+    page.fill("#q", "   ")
+    page.click("#ask-form button[type=submit]")
+    assert page.locator("#ask-form .form-error").inner_text() == "Please type a question first."
+    assert page.url == server + "/" and page.evaluate("document.activeElement.id") == "q"
+    # maxlength stops typing, not a paste or a script: the limit is still explained, not sent.
+    page.evaluate("document.getElementById('q').value = 'What is the dose? '.repeat(280)")
+    page.click("#ask-form button[type=submit]")
+    assert "the limit is 2,000" in page.locator("#ask-form .form-error").inner_text()
+    _shot(page, "6-blank-question")
+    context.close()
+
+
+def test_article_prints_its_quotes_and_fits_a_phone(server: str, browser) -> None:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server + "/")
+    page.fill("#q", QUESTION)
+    page.click("#ask-form button[type=submit]")
+    page.click("text=Publish as article")
+    page.wait_for_url("**/articles/*")
+    article_url = page.url
+    assert not page.locator("details.quote blockquote").first.is_visible()
+    page.emulate_media(media="print")
+    assert page.locator("details.quote blockquote").first.is_visible()
+    assert not page.locator("form.personalize").is_visible() and not page.locator("form.followup").is_visible()
+    _shot(page, "7-article-print")
+    page.emulate_media(media="screen")
+    # Choosing a reader reloads the article at the chooser, with the keyboard still on it.
+    page.check("input[name=audience][value=patient]")
+    page.wait_for_url("**audience=patient#personalize")
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.activeElement && document.activeElement.value === 'patient'")
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(article_url)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _shot(page, "8-article-phone")
+    phone.close()

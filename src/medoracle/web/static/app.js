@@ -148,8 +148,10 @@
   });
 
   // Back from choosing a reader on an article: keep the keyboard where it was.
-  if (location.hash === "#personalize") {
+  // After load: the browser's own jump to #personalize would otherwise take the focus back.
+  window.addEventListener("load", function () {
+    if (location.hash !== "#personalize") return;
     var chosen = document.querySelector("#personalize input[name=audience]:checked");
     if (chosen) chosen.focus({ preventScroll: true });
-  }
+  });
 })();
