@@ -32,6 +32,7 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
+from medoracle.threads import extract_topic
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
 
@@ -53,12 +54,6 @@ _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|co
                         r"data)|our (?:results|findings|data)|we conclude|this study (?:shows|suggests|demonstrates))"
                         r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
-_CONDITION = [
-    re.compile(r"\b(?:management|treatment|therapy|diagnosis|assessment|prognosis|causes?|symptoms?|signs?|"
-               r"complications?|options?|approach|care|workup|work-up|imaging|screening|prevention|dose|dosing)"
-               r"\s+(?:options\s+)?(?:of|for|in)\s+(?:an?\s+|the\s+)?(.+?)[?.!]*$", re.IGNORECASE),
-    re.compile(r"\b(?:with|for|of|in|about)\s+(?:an?\s+|the\s+)?(.+?)[?.!]*$", re.IGNORECASE),
-]
 _FOLLOW_UP = {
     "red_flags": "Which warning signs in {c} need urgent care?",
     "assessment": "How is {c} assessed and diagnosed?",
@@ -73,6 +68,10 @@ _FOLLOW_UP = {
 # Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
 _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
                         r"the underlying|the same)\b", re.IGNORECASE)
+# Headings that name a part of a document, not a topic one could ask about.
+_GENERIC_HEADING = re.compile(r"^(?:major recommendations?|recommendations?|abstract|background|methods?|results?|"
+                              r"conclusions?|summary|introduction|discussion|objectives?|key points?|overview|"
+                              r"definitions?|also known as|references?|notes?)$", re.IGNORECASE)
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -435,7 +434,9 @@ class ExtractiveComposer:
         return Answer(question=question, summary=summary, summary_citations=summary_citations,
                       summary_grade=summary_grade, sections=sections,
                       references=sorted(refs.values(), key=lambda r: r.n), audience=audience,
-                      follow_ups=_follow_ups(question, covered, mentioned, evidence))
+                      follow_ups=_follow_ups(question, covered, mentioned, evidence,
+                                             {pid for sec in sections for st in sec.statements
+                                              for pid in st.passage_ids}))
 
 
 @lru_cache(maxsize=4096)
@@ -546,20 +547,33 @@ def _acronym_aliases(question: str, weights: dict[str, float],
 
 
 def _condition(question: str) -> str:
-    q = question.strip()
-    for rx in _CONDITION:
-        m = rx.search(q)
-        if m and 2 <= len(m.group(1)) <= 80:
-            return m.group(1).strip()
-    return "this condition"
+    return extract_topic(question) or "this condition"
 
 
-def _follow_ups(question: str, covered: set[str], mentioned: set[str], evidence: list[Evidence]) -> list[str]:
+def _follow_ups(question: str, covered: set[str], mentioned: set[str], evidence: list[Evidence],
+                cited: set[str]) -> list[str]:
+    """Three next questions: the sections the evidence touches but the answer left out, then the topics of
+    retrieved passages the answer did not cite (their headings), and only then generic section questions."""
     condition = _condition(question)
     order = [k for k in FACET_ORDER if k in _FOLLOW_UP]
     first = [k for k in order if k in mentioned and k not in covered]
-    then = [k for k in order if k not in covered and k not in first]
-    picks = (first + then)[:3]
-    if len(picks) < 3:
-        picks += [k for k in order if k not in picks][: 3 - len(picks)]
-    return [_FOLLOW_UP[k].format(c=condition) for k in picks]
+    out = [_FOLLOW_UP[k].format(c=condition) for k in first[:3]]
+    asked = question.lower()
+    asked_stems = set(content_stems(question)) | _FRAME
+    for ev in evidence:
+        if len(out) >= 3:
+            break
+        heading = ev.passage.section.split(" › ")[-1].strip() if ev.passage.section else ""
+        if (ev.passage.id in cited or not heading or _GENERIC_HEADING.match(heading) or heading.lower() in asked
+                or len(heading.split()) > 10 or not set(content_stems(heading)) - asked_stems
+                or ev.passage.doc_id.startswith("kb:topic:")):
+            continue  # a heading that adds nothing to what was asked is no new question
+        suggestion = f"What does the evidence say about {heading[0].lower() + heading[1:]}?"
+        if not heading[:2].isupper() and suggestion not in out:  # keep acronyms such as "MRI" as written
+            out.append(suggestion)
+        elif heading[:2].isupper() and f"What does the evidence say about {heading}?" not in out:
+            out.append(f"What does the evidence say about {heading}?")
+    # last resort: sections the answer left out even if this evidence is silent on them, then any section
+    picks = sorted((k for k in order if _FOLLOW_UP[k].format(c=condition) not in out), key=lambda k: k in covered)
+    out += [_FOLLOW_UP[k].format(c=condition) for k in picks][: max(0, 3 - len(out))]
+    return out[:3]
