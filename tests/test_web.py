@@ -484,3 +484,18 @@ def test_failed_login_keeps_the_username_and_every_error_reads_as_a_sentence(sit
     r = c.get("/articles/no-such-article")
     assert r.status_code == 404 and re.search(r'class="error-message">[A-Z][^<]*no-such-article[^<]*\.</p>', r.text)
     assert c.get("/static/favicon.svg").status_code == 200
+
+
+def test_review_page_shows_the_requested_change_and_who_acts_next(site: dict) -> None:
+    slug = publish(site)
+    c = login(client(site), "rita")
+    section = site["desk"].get(slug).answer.sections[0]
+    r = c.post(f"/articles/{slug}/review", data={"action": "request_changes", "section": section.key,
+                                                 "comment": "Add the blood pressure target.",
+                                                 "csrf_token": csrf(c, f"/articles/{slug}/review")})
+    assert r.status_code == 303
+    html = c.get(f"/articles/{slug}/review").text
+    banner = re.search(r'<div class="banner pending changes-asked".*?</div>', html, re.S).group(0)
+    assert "Add the blood pressure target." in banner and f'href="#sec-{section.key}"' in banner
+    assert section.title in banner and f'id="sec-{section.key}"' in html
+    assert "Waiting for the author or an editor" in html  # a reviewer has nothing to do until it is resubmitted

@@ -36,6 +36,8 @@ def _review_page(request: Request, slug: str, *, error: str | None = None, statu
                 steps=status_steps(article.status), labels=STATUS_LABELS, error=error,
                 allowed=web.desk.allowed_actions(article, user), history=web.desk.history(slug),
                 action_labels=ACTION_LABELS, approvals_required=web.desk.approvals_required,
+                section_titles={"summary": "Bottom line", "references": "References",
+                                **{s.key: s.title for s in article.answer.sections}},
                 **article_context(request, article))
 
 
