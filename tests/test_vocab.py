@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from medoracle.vocab import (_MAX_DRUG_SYNONYMS, NEGATION_WORDS, STOP_WORDS, DrugIndex, QueryTerms, _generic_name,
-                            drug_cache_dir, expand_abbreviation, load_drug_index, spelling_variants, understand,
-                            warm_up)
+from medoracle.drugnames import _MAX_DRUG_SYNONYMS, DrugIndex, _generic_name, drug_cache_dir, load_drug_index
+from medoracle.vocab import (NEGATION_WORDS, STOP_WORDS, QueryTerms, expand_abbreviation, spelling_variants,
+                             understand, warm_up)
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "medoracle" / "data"
 

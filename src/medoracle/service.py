@@ -35,7 +35,7 @@ class Clinic:
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
 
-        vocab.warm_up(background=True)  # the drug dictionary takes ~1 s to load: overlap it with the rest
+        vocab.warm_up(background=True)  # tables and the drug index load while the store and models do
         settings = settings or Settings.load()
         if store is None:
             store = open_store(settings)
