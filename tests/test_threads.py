@@ -165,3 +165,15 @@ def test_renumbering_in_an_empty_thread_changes_nothing_but_the_thread_id():
     a = answer(FIRST, ["a", "b"])
     out = renumber_with_thread(a, Thread(id="t", created_at="x"))
     assert [r.n for r in out.references] == [1, 2] and out.thread_id == "t"
+
+
+def test_another_card_of_the_same_guideline_keeps_the_guidelines_number(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    tid = store.create()
+    first = answer(FIRST, ["kb:astro-sbrt", "kb:nice-mri"])
+    first.references[0].url = "https://doi.org/10.1016/j.prro.2024.04.018"
+    store.append(tid, first)
+    follow = answer("and if it was irradiated before?", ["kb:astro-reirradiation"])
+    follow.references[0].url = "https://doi.org/10.1016/j.prro.2024.04.018/"
+    out = renumber_with_thread(follow, store.get(tid))
+    assert [r.n for r in out.references] == [1]  # ASTRO 2024 is [1] in the whole thread, whichever card is cited

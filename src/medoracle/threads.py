@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from medoracle.errors import BadInput
 from medoracle.store.migrations import Migrations
-from medoracle.types import Answer
+from medoracle.types import Answer, citation_key
 
 __all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
            "extract_topic", "names_condition", "migrations"]
@@ -285,18 +285,21 @@ def resolve_followup(question: str, thread: Thread) -> str:
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
     """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
     continue after the highest number the thread has used. Statement and summary citations follow."""
+    def key(ref) -> str:  # the same source keeps its number even when another card of it was cited
+        return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
+
     known: dict[str, int] = {}
     for turn in thread.turns:
         for ref in turn.answer.references:
-            known.setdefault(ref.doc_id, ref.n)
+            known.setdefault(key(ref), ref.n)
     next_n = max(known.values(), default=0)
     mapping: dict[int, int] = {}
     for ref in sorted(answer.references, key=lambda r: r.n):
-        if ref.doc_id in known:
-            mapping[ref.n] = known[ref.doc_id]
+        if key(ref) in known:
+            mapping[ref.n] = known[key(ref)]
         else:
             next_n += 1
-            known[ref.doc_id] = next_n
+            known[key(ref)] = next_n
             mapping[ref.n] = next_n
     out = answer.model_copy(deep=True)
     out.thread_id = thread.id

@@ -245,6 +245,16 @@ class ReviewEvent(BaseModel):
     at: str | None = None
 
 
+def citation_key(url: str | None, title: str | None, source: str | None, doc_id: str) -> str:
+    """Which source a citation points to: two documents are one reference when they share a URL, or a title and
+    an organisation (knowledge-base cards drawn from one guideline are one reference, not five)."""
+    if url:
+        return "url:" + url.strip().rstrip("/").lower()
+    if title and source:
+        return f"title:{title.strip().lower()}|{source.strip().lower()}"
+    return "doc:" + doc_id
+
+
 def year_of(published: str | None) -> int | None:
     """The year of an ISO date or year string, or None."""
     if not published:

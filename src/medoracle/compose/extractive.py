@@ -33,7 +33,8 @@ from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
 from medoracle.threads import extract_topic
-from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement
+from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement,
+                             citation_key)
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
 
 __all__ = ["ExtractiveComposer"]
@@ -495,12 +496,7 @@ def _similarity(a: _Candidate, b: _Candidate) -> float:
 
 
 def _document_key(ev: Evidence) -> str:
-    """Two passages are one reference when they share a URL, or a title and an organisation."""
-    if ev.url:
-        return "url:" + ev.url.strip().rstrip("/").lower()
-    if ev.title and ev.source:
-        return f"title:{ev.title.strip().lower()}|{ev.source.strip().lower()}"
-    return "doc:" + ev.doc_id
+    return citation_key(ev.url, ev.title, ev.source, ev.doc_id)
 
 
 def _long_form(acronym: str) -> re.Pattern[str] | None:
