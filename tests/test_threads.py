@@ -177,3 +177,7 @@ def test_another_card_of_the_same_guideline_keeps_the_guidelines_number(tmp_path
     follow.references[0].url = "https://doi.org/10.1016/j.prro.2024.04.018/"
     out = renumber_with_thread(follow, store.get(tid))
     assert [r.n for r in out.references] == [1]  # ASTRO 2024 is [1] in the whole thread, whichever card is cited
+
+
+def test_a_resolved_follow_up_names_its_topic_first():
+    assert extract_topic("Spinal metastasis: what about if it has already been irradiated?") == "spinal metastasis"

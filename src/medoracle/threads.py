@@ -206,6 +206,9 @@ def extract_topic(question: str) -> str:
     """The main condition phrase of a question, e.g. 'spinal metastasis' from 'What are the management
     options for spinal metastasis?'."""
     q = re.sub(r"[?!.]+\s*$", "", question.strip())
+    head, colon, _ = q.partition(": ")
+    if colon and 0 < len(head.split()) <= 6 and _content_words(head):
+        return head.strip().lower()  # a resolved follow-up, "Spinal metastasis: and the dose", names it first
     m = _TOPIC_AFTER.search(q)
     if m:
         phrase = _LEADING_FILLER.sub("", m.group(1).strip())
