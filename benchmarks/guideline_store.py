@@ -30,11 +30,35 @@ def guideline_store(*, dense: bool = False) -> SQLiteStore:
     if conn.execute("SELECT COUNT(*) FROM documents WHERE id LIKE 'ngc%'").fetchone()[0] == 0:
         print("ingesting NGC guidelines …", file=sys.stderr)
         ingest([NGC], store)
+    if dense:
+        _borrow_vectors(store, CACHE / "all.db")
     stats = store.stats()
     if dense and stats.embedded < stats.passages:
         print(f"embedding {stats.passages - stats.embedded:,} passages (resumable) …", file=sys.stderr)
         embed_pending(store, get_embedder("minilm-int8"), batch=128)
     return store
+
+
+def _borrow_vectors(store: SQLiteStore, donor: Path) -> None:
+    """Copy vectors of identical passages (same id, same text, same model) from the retrieval benchmark's
+    database, so the NGC passages are not embedded twice."""
+    if not donor.exists():
+        return
+    conn = store.connect()
+    conn.execute("ATTACH DATABASE ? AS donor", (str(donor),))
+    try:
+        row = conn.execute("SELECT value FROM donor.meta WHERE key = 'embedder'").fetchone()
+        if not row or row[0] != "minilm-int8":
+            return
+        with conn:
+            conn.execute("INSERT OR IGNORE INTO embeddings SELECT p.rowid, e.vector FROM passages p "
+                         "JOIN donor.passages d ON d.id = p.id AND d.text = p.text "
+                         "JOIN donor.embeddings e ON e.passage_rowid = d.rowid")
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', 'minilm-int8')")
+            conn.execute("INSERT INTO meta VALUES ('vectors_version', '1') ON CONFLICT(key) DO UPDATE SET "
+                         "value = CAST(value AS INTEGER) + 1")
+    finally:
+        conn.execute("DETACH DATABASE donor")
 
 
 if __name__ == "__main__":
