@@ -167,6 +167,22 @@ def _cap_like(src: str, out: str) -> str:
     return out[:1].upper() + out[1:] if src[:1].isupper() and out else out
 
 
+def _label(word: str) -> str:
+    """A word as the head of its explanation: 'Radiotherapy', but 'eGFR' stays eGFR (EGFR is another thing)."""
+    return word if any(c.isupper() for c in word[1:]) else word[:1].upper() + word[1:]
+
+
+def _stem(word: str) -> str:
+    w = word.lower()
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+
+_REPEAT_IGNORED = {"the", "and", "of", "to", "in", "a", "an", "or", "with", "for", "on", "by", "at", "from"}
+# Spine regions and similar words that name a part only together with the noun after them: "thoracic or cervical
+# spine" is two parts of the backbone, though "spine" stands after the second word only.
+_COORDINATED_HEAD = re.compile(r"((?:\s*,\s*|\s+(?:or|and|and/or|to)\s+)[a-z]+)+\s+(?P<head>[a-z]+)", re.I)
+
+
 # Words that can follow a noun without being modified by it: "MSCC is …", "MSCC in …" (not "MSCC team").
 _FUNCTION_WORDS = set("""is are was were be been being has have had can could may might should must will would shall
 does do did and or but nor in on at of for to with without by from as than that which who whom whose if when while
@@ -191,14 +207,22 @@ class Reworder:
         self.explained.add(key)
         if self.audience is Audience.patient and word:
             # A short gloss sentence after the statement reads easier than a long bracket inside it.
-            self.glosses.append(f"({_cap_like('X', word)}: {definition}.)")
+            self.glosses.append(f"({_label(word)}: {definition}.)")
             return ""
         return f" ({definition})"
 
-    def _render(self, matched: str, entry: GlossEntry, attributive: bool = False) -> str:
-        """What replaces `matched` (the word as it appears); `attributive`: it names the next noun ("MSCC team")."""
+    def _render(self, matched: str, entry: GlossEntry, attributive: bool = False, keep: bool = False,
+                label: str = "") -> str:
+        """What replaces `matched` (the word as it appears); `attributive`: it names the next noun ("MSCC team").
+
+        `keep`: the word stays (a swap would repeat a word next to it, or it is a name) and is explained instead;
+        `label`: what the explanation names, when it is more than the matched word ("Thoracic spine").
+        """
         key = entry.term.lower()
+        label = label or matched
         if self.audience is Audience.student:
+            if keep:
+                return matched  # inside or right before a bracket: a second bracket would nest or stack
             if entry.kind in ("abbr", "org"):
                 if key in self.explained:
                     return matched
@@ -210,6 +234,13 @@ class Reworder:
                 return matched + self._explain_once(key, entry.definition)
             return matched
         # patient
+        if keep:
+            if entry.kind == "plain":
+                return matched
+            inner = self.g.terms.get(entry.plain.lower()) if entry.kind == "abbr" else None
+            meaning = entry.definition or (inner.definition if inner is not None else "") or (
+                entry.plain if entry.kind == "abbr" else "")
+            return matched + self._explain_once(key, meaning, label)
         if entry.kind == "plain":
             return _cap_like(matched, entry.plain)
         if entry.kind == "unit":
@@ -231,7 +262,44 @@ class Reworder:
             return entry.plain + self._explain_once(key, entry.definition, entry.plain)
         if entry.plain:
             return _cap_like(matched, entry.plain)
-        return matched + self._explain_once(key, entry.definition, matched)
+        return matched + self._explain_once(key, entry.definition, label)
+
+    def _swap(self, entry: GlossEntry, attributive: bool) -> str:
+        """The everyday words a patient would see instead of the matched word, or '' when it is kept."""
+        if self.audience is not Audience.patient or entry.kind in ("unit", "org"):
+            return ""
+        if entry.kind == "abbr":
+            inner = self.g.terms.get(entry.plain.lower())
+            if attributive or entry.definition:
+                return ""
+            return inner.plain if inner is not None and inner.plain else entry.plain
+        return entry.plain
+
+    def _neighbour_words(self, word: str) -> set[str]:
+        """A neighbouring word and the words its own swap would bring ("fracture" → "broken bone")."""
+        out = {_stem(word)}
+        entry = self.g.terms.get(word.lower())
+        if entry is not None and entry.plain and self.audience is Audience.patient:
+            out |= {_stem(w) for w in re.findall(r"[A-Za-z]+", entry.plain)}
+        return out
+
+    def _repeats(self, swap: str, matched: str, before: str, after: str) -> bool:
+        """The swap would say a word twice: "multidisciplinary team" → "team-based team"."""
+        new = {_stem(w) for w in re.findall(r"[A-Za-z]+", swap)} - _REPEAT_IGNORED - {
+            _stem(w) for w in re.findall(r"[A-Za-z]+", matched)}
+        # Only words that run on into the swap: "echocardiography; heart failure …" repeats nothing.
+        prev = re.findall(r"([A-Za-z]+)[\s-]*$", before)
+        nxt = re.findall(r"^[\s-]*([A-Za-z]+)", after)
+        near = set().union(*(self._neighbour_words(w) for w in prev + nxt)) if prev + nxt else set()
+        return bool(new & near)
+
+    def _part_of_whole(self, word: str, text: str, end: int) -> tuple[GlossEntry, str] | None:
+        """'thoracic' in 'thoracic or cervical spine' → the 'thoracic spine' entry and its label."""
+        m = _COORDINATED_HEAD.match(text, end)
+        if not m:
+            return None
+        whole = self.g.terms.get(f"{word} {m.group('head')}".lower())
+        return (whole, f"{word} {m.group('head')}") if whole is not None else None
 
     def _sense_in_context(self, entry: GlossEntry) -> bool:
         """The answer mentions the spelled-out sense somewhere (a word of 5+ letters of it)."""
@@ -257,10 +325,29 @@ class Reworder:
                 return m.group(0)
             nxt = re.match(r"\s+([a-z][a-z-]*)", text[m.end():])
             attributive = bool(m.group("abbr") and nxt and nxt.group(1) not in _FUNCTION_WORDS)
-            out = self._render(word, entry, attributive)
+            start = m.start("term") if m.group("term") else m.start("abbr")
+            at_start = not text[:m.start()].strip() or text[:m.start()].rstrip().endswith((".", "!", "?"))
+            keep, label = False, ""
+            if entry.kind in ("term", "plain"):
+                whole = self._part_of_whole(word, text, m.end())
+                if whole is not None:
+                    entry, label = whole
+                # "the Endocrine Society", "Pulmonary Embolism Severity Index": a name is never reworded.
+                if word[:1].isupper() and (not at_start or re.match(r"\s+[A-Z][a-z]", text[m.end():])):
+                    return m.group(0)
+            if self.audience is Audience.student:
+                if entry.kind in ("abbr", "org") and entry.plain.lower() in text.lower():
+                    self.explained.add(entry.term.lower())  # the source spells it out already
+                    return m.group(0)
+                # Never a bracket inside a bracket, or right before one ("neutropenia (neutropenic sepsis)"),
+                # or between a name and its "'s".
+                keep = bool(_depth_at(text, start)) or bool(re.match(r"\s*\(|['’]s\b", text[m.end():]))
+            else:
+                swap = self._swap(entry, attributive)
+                keep = bool(swap) and self._repeats(swap, word, text[:start], text[m.end():])
+            out = self._render(word, entry, attributive, keep=keep, label=label)
             art = m.group("art")
             if art is None:
-                at_start = not text[:m.start()].strip() or text[:m.start()].rstrip().endswith((".", "!", "?"))
                 return out[:1].upper() + out[1:] if at_start else out
             if out is word or out.startswith(word):
                 return f"{art} {out}"
@@ -304,15 +391,43 @@ _NO_START = set("should can may must will would could might is are was were has 
 # After an opening phrase, these start more of the phrase, not the main clause.
 _NOT_MAIN = _NO_START | set("which who whom whose where and or but including such especially particularly "
                             "that whether not in for with of on at from by to after before during".split())
+_PRONOUNS = {"they", "it", "we", "you", "there"}
+_NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|against|versus|vs|compared|with|without|in|for|to|from|"
+                              r"at|by|on|then)\b")
 _SUBORDINATE = r"(?i:if|when|whenever|although|though|because|while|unless|where|after|before|as|once|until|since)\b"
 _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
 # The main clause after an opening phrase has a verb before its next comma ("For A, B or C, offer …" is a list).
 FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|are|was|were|has|have|do|does|need|needs|"
                      r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
                      r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
-                     r"lowers?|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
-                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|"
+                     r"lowers|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
+                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|provides?|allows?|"
+                     r"affects?|signals?|guides?|requires?|controls?|found|showed|gave|did|reported|reached|"
                      r"they|it|we|you|there)\b")
+
+# A verb form right after these is a noun ("the need for"), an infinitive ("to lower") or inside a relative
+# clause ("cancers that have spread"): it does not make the words around it a sentence.
+_NOT_BEFORE_VERB = set("""the a an this these those its their his her our your my no any some each every of for to
+with by from in on at as than that which who whom whose""".split())
+# A closing attribution ("…, as NICE advises") names a source; its verb is not the sentence's own.
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.I)
+_ATTRIBUTION = re.compile(r",\s+(?:as|according to|based on)\s+[^,]*$")
+
+
+def has_finite_verb(text: str) -> bool:
+    """Whether `text` reads as a clause: it has a finite verb (or a subject pronoun) of its own."""
+    text = _ATTRIBUTION.sub("", outside_brackets(text))
+    consumed = 0  # where the last relative clause's verb ended
+    for m in FINITE_VERB.finditer(text):
+        before = re.findall(r"[A-Za-z]+", text[:m.start()])
+        if before and before[-1].lower() in _NOT_BEFORE_VERB:
+            continue
+        # "in whom neutropenia is expected": the first verb after a relative word is the relative clause's.
+        if _RELATIVE.search(text, consumed, m.start()):
+            consumed = m.end()
+            continue
+        return True
+    return False
 
 
 _OPENER = re.compile(r"^(?:In|For|If|When|Where|Although|Though|After|Before|Among|During|Unless|Because|While|"
@@ -349,8 +464,17 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             first = right.split(None, 1)[0].lower()
             if last in _NO_END or (lead in ("", "and") and first in _NO_START):
                 continue
+            # Each part must be a sentence of its own: "… 6 months, and longer for people at higher risk" or
+            # "…: peak flow below 33%, oxygen below 92%" leaves a fragment with no verb.
+            # (The first part starts the sentence; opening phrases and subordinate clauses are checked below.)
+            if lead not in ("These include ", "This is to ") and not has_finite_verb(right):
+                continue
+            # ", and says not to add …": a verb that agrees with the first part's subject has no subject here.
+            if (lead in ("", "and", "But ", "So ", "Then ") and first.endswith("s")
+                    and first not in _PRONOUNS and FINITE_VERB.fullmatch(first)):
+                continue
             # ", and certainly within 4 hours": without a verb of its own the rest is not a sentence.
-            if lead in ("and", "So ", "Then ", "This is to ") and (
+            if lead in ("and", "So ", "Then ") and (
                     not FINITE_VERB.search(outside_brackets(right)) or re.search(r",\s+or\s", right)):
                 continue
             if first.endswith("ly") and lead in ("", "and", "But "):
@@ -370,12 +494,17 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # "Offer A first, B if X, and C if Y": a condition of one list item, not of the whole sentence.
             if lead.startswith(("This applies", "This does not")):
                 tail = re.split(r"[,:]\s", outside_brackets(left))[-1].strip()
-                if (not FINITE_VERB.search(tail) or tail.startswith("to ") or re.search(r",\s+or\s", right)
+                # "start X unless contraindicated, and get Y": the condition belongs to one item of a list.
+                if (not FINITE_VERB.search(tail) or tail.startswith("to ")
+                        or re.search(r",\s+(?:and|or|with|without|then|plus)\b", outside_brackets(right))
                         or re.search(r"\beither\b", left)):
                     continue
             # "People with signs, such as fever or rigors, should be referred": the list sits inside the subject.
+            # "…, including spinal lesions, against standard care, and reported …": the inclusion is an aside and
+            # the sentence goes on after it.
             if lead == "These include " and (re.search(r"\b(?:and|or)\s*$", left) or _CLAUSE_AFTER_LIST.search(right)
-                                             or FINITE_VERB.search(outside_brackets(right))):
+                                             or FINITE_VERB.search(outside_brackets(right))
+                                             or _NOT_A_LIST_TAIL.search(outside_brackets(right))):
                 continue
             found.append((m.start(), m.end(), lead))
     return found
@@ -393,7 +522,9 @@ def _population_opener(sentence: str) -> tuple[str, str, str] | None:
         chunk = rest.split(",", 1)[0]
         if not chunk or chunk.split(None, 1)[0] in _NOT_MAIN or not chunk[:1].islower() and not chunk[:1].isupper():
             continue
-        if re.search(r"\b(?:who|whom|whose|which|that)\b", chunk) or not FINITE_VERB.search(chunk):
+        # "spinal pain that should raise suspicion … includes …" is the main clause (its verb is outside the
+        # relative clause); "a drug that lowers blood pressure" is more of the opening phrase.
+        if not has_finite_verb(chunk):
             continue
         if word_count(who) >= 4 and word_count(rest) >= 6:
             return who, rest, m.group(1)
