@@ -371,3 +371,10 @@ def test_drug_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pyt
 def test_missing_dictionary_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nowhere.pkl.bz2"):
         load_drug_index(tmp_path / "nowhere.pkl.bz2", tmp_path / "cache")
+
+
+def test_brand_names_are_replaced_by_generic_names_for_the_composer():
+    terms = understand("Should Xgeva or Zometa be used for bone metastases?")
+    assert terms.brands == {"xgeva": "denosumab", "zometa": "zoledronic acid"}
+    assert terms.with_generic_names() == "Should denosumab or zoledronic acid be used for bone metastases?"
+    assert understand("Is apixaban safe?").with_generic_names() == "Is apixaban safe?"

@@ -74,7 +74,7 @@ class Clinic:
         k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
         found = retrieve(resolved, self.store, k=k, embedder=self.embedder, filters=filters)
         yield "status", f"Reading {len(found.evidence)} passages…"
-        draft = self.composer.compose(resolved, found.evidence, audience=audience)
+        draft = self.composer.compose(found.query.with_generic_names(), found.evidence, audience=audience)
         checked = verify(draft, found.evidence, self.embedder)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None

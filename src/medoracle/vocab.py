@@ -64,6 +64,15 @@ class QueryTerms:
     expansions: dict[str, list[str]] = field(default_factory=dict)  # word/phrase (lower) → alternatives
     negated: list[str] = field(default_factory=list)  # content words under a negation cue
     drugs: list[str] = field(default_factory=list)    # generic names of the drugs named
+    brands: dict[str, str] = field(default_factory=dict)  # a brand name as written (lower) → its generic name
+
+    def with_generic_names(self) -> str:
+        """The question with brand names replaced by generic ones: guidelines name drugs generically, so a
+        composer matching the question's words against them should see "apixaban", not "Eliquis"."""
+        text = self.text
+        for brand, generic in self.brands.items():
+            text = re.sub(rf"(?i)\b{re.escape(brand)}\b", generic, text)
+        return text
 
     def alternatives(self) -> list[str]:
         """Every alternative phrasing once, in order of appearance."""
@@ -423,4 +432,6 @@ def _find_drugs(tokens: list[str], result: QueryTerms, expand: Any) -> None:
     for match in found:
         if match.generic not in result.drugs:
             result.drugs.append(match.generic)
+        if match.matched != match.generic.lower():
+            result.brands[match.matched] = match.generic
         expand(match.matched, match.alternatives)
