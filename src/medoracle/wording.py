@@ -392,7 +392,7 @@ _NO_START = set("should can may must will would could might is are was were has 
 _NOT_MAIN = _NO_START | set("which who whom whose where and or but including such especially particularly "
                             "that whether not in for with of on at from by to after before during".split())
 _PRONOUNS = {"they", "it", "we", "you", "there"}
-_NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|against|versus|vs|compared|with|without|in|for|to|from|"
+_NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|[a-z]+ly|against|versus|vs|compared|with|without|in|for|to|from|"
                               r"at|by|on|then)\b")
 _SUBORDINATE = r"(?i:if|when|whenever|although|though|because|while|unless|where|after|before|as|once|until|since)\b"
 _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
@@ -402,7 +402,8 @@ FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|ar
                      r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
                      r"lowers|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
                      r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|provides?|allows?|"
-                     r"affects?|signals?|guides?|requires?|controls?|found|showed|gave|did|reported|reached|"
+                     r"affects?|signals?|guides?|requires?|controls?|found|showed|gave|did|reported|reached|starts?|gives?|"
+                     r"rests?|combines?|occurred|appeared|added|enrolled|regained|"
                      r"they|it|we|you|there)\b")
 
 # A verb form right after these is a noun ("the need for"), an infinitive ("to lower") or inside a relative
@@ -410,6 +411,7 @@ FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|ar
 _NOT_BEFORE_VERB = set("""the a an this these those its their his her our your my no any some each every of for to
 with by from in on at as than that which who whom whose""".split())
 # A closing attribution ("…, as NICE advises") names a source; its verb is not the sentence's own.
+_AUXILIARIES = set("is are was were has have had should can may must will would could might does do did shall".split())
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.I)
 _ATTRIBUTION = re.compile(r",\s+(?:as|according to|based on)\s+[^,]*$")
 
@@ -419,13 +421,17 @@ def has_finite_verb(text: str) -> bool:
     text = _ATTRIBUTION.sub("", outside_brackets(text))
     consumed = 0  # where the last relative clause's verb ended
     for m in FINITE_VERB.finditer(text):
+        verb = m.group(0).lower()
         before = re.findall(r"[A-Za-z]+", text[:m.start()])
-        if before and before[-1].lower() in _NOT_BEFORE_VERB:
-            continue
-        # "in whom neutropenia is expected": the first verb after a relative word is the relative clause's.
-        if _RELATIVE.search(text, consumed, m.start()):
+        prev = before[-1].lower() if before else ""
+        # "cancers that have spread", "in whom neutropenia is expected": the relative clause's own verb.
+        if prev in ("that", "which", "who", "whom", "whose") or _RELATIVE.search(text, consumed, m.start()):
             consumed = m.end()
             continue
+        pronoun_subject = (prev in ("this", "that") and verb[-1] == "s") or (prev in ("these", "those")
+                                                                              and verb[-1] != "s")
+        if prev in _NOT_BEFORE_VERB and verb not in _AUXILIARIES and not pronoun_subject:
+            continue  # "the need for", "to lower"; but "this is", "this needs", "these include" are verbs
         return True
     return False
 
@@ -469,9 +475,11 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # (The first part starts the sentence; opening phrases and subordinate clauses are checked below.)
             if lead not in ("These include ", "This is to ") and not has_finite_verb(right):
                 continue
-            # ", and says not to add …": a verb that agrees with the first part's subject has no subject here.
-            if (lead in ("", "and", "But ", "So ", "Then ") and first.endswith("s")
-                    and first not in _PRONOUNS and FINITE_VERB.fullmatch(first)):
+            # ", and says not to add …", ", and added …": a verb that goes with the first part's subject has no
+            # subject here (after "; " or ": " a plain verb is an instruction: "…: refer immediately").
+            if first not in _PRONOUNS and lead in ("", "and", "But ", "So ", "Then ") and (
+                    (FINITE_VERB.fullmatch(first) and (first.endswith("s") or lead in ("and", "But ", "So ")))
+                    or (first.endswith("ed") and lead != "")):
                 continue
             # ", and certainly within 4 hours": without a verb of its own the rest is not a sentence.
             if lead in ("and", "So ", "Then ") and (
