@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from medoracle.audience import (CARE_TEAM_NOTE, answer_text, load_glossary, numbers_in, readability,
@@ -9,6 +11,7 @@ from medoracle.audience import (CARE_TEAM_NOTE, answer_text, load_glossary, numb
 from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.types import Answer, Audience, Reference, Section, Statement
+from medoracle.wording import FINITE_VERB, has_finite_verb
 
 
 def clinical_answer() -> Answer:
@@ -354,3 +357,194 @@ def test_patient_wording_keeps_numbers_and_citations_through_every_new_rule():
         out = tailor(a, "patient").statements()
         assert out and out[0].citations == [1]
         assert all(n in out[0].text for n in numbers_in(text)), out[0].text
+
+
+# ---------------------------------------------------------------- walkthrough regressions (spinal metastasis answer)
+
+
+def patient_text(text: str) -> str:
+    return tailor(one_statement(text), "patient").statements()[0].text
+
+
+def without_glosses(text: str) -> str:
+    return re.sub(r"\s*\([^()]*: [^()]*\.\)", "", text)
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()) if s]
+
+
+def bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for c in text:
+        depth += (c == "(") - (c == ")")
+        deepest = max(deepest, depth)
+    return deepest
+
+
+REPEAT = re.compile(r"\b(\w{3,})[ -](?:\w+ )?\1\b", re.I)  # "team team", "team-based team"
+
+
+def test_a_swap_never_says_a_word_twice(tmp_path):
+    t = patient_text("Spinal metastases are best managed by a multidisciplinary team that weighs prognosis.")
+    assert "by a team of different specialists that weighs" in t and not REPEAT.search(t)
+    # Whatever the glossary: a swap that would repeat the next word keeps the word and explains it.
+    path = tmp_path / "g.tsv"
+    path.write_text("multidisciplinary\tterm\t1\tteam-based\tinvolving professionals from different specialties\n",
+                    encoding="utf-8")
+    g = load_glossary(str(path))
+    t = tailor(one_statement("A multidisciplinary team reviews every scan."), "patient", glossary=g).statements()[0].text
+    assert t.startswith("A multidisciplinary team reviews every scan.")
+    assert "(Multidisciplinary: involving professionals" in t and not REPEAT.search(t)
+    # ... but the same swap is used where it repeats nothing.
+    t = tailor(one_statement("Care is multidisciplinary."), "patient", glossary=g).statements()[0].text
+    assert t == "Care is team-based."
+
+
+def test_spine_regions_keep_their_anatomy_and_are_explained():
+    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes pain "
+                     "in the thoracic or cervical spine.")
+    assert "in the thoracic or cervical spine" in t and "chest" not in without_glosses(t)
+    assert "(Thoracic spine: the middle part of the backbone" in t
+    assert "(Cervical spine: the neck part of the backbone" in t
+    t = patient_text("Cervical cancer screening is offered every 3 years.")
+    assert "neck" not in without_glosses(t) and "Cervical cancer" in t and "(Cervical cancer: cancer of the cervix" in t
+    # The lower urinary tract is the bladder; "lower" + "bladder or kidney infection" named the wrong organ.
+    t = patient_text("For non-pregnant women with lower urinary tract infection, NICE advises nitrofurantoin.")
+    assert "with bladder infection" in t and "kidney" not in without_glosses(t)
+    assert "with high blood pressure in the lungs" in patient_text("People with pulmonary hypertension need review.")
+
+
+def test_glossary_swaps_name_the_same_part_of_the_body():
+    g = load_glossary()
+    # A region named only together with the next noun ("thoracic spine" is the mid-back, "thoracic surgery" the
+    # chest; "cervical" is the neck or the cervix) is explained, never swapped.
+    for word in ("thoracic", "cervical", "sacral", "intracranial", "thoracic spine", "cervical spine", "lumbar spine"):
+        assert g.terms[word].plain == "", word
+    for word, organ in {"renal": "kidney", "hepatic": "liver", "cardiac": "heart", "pulmonary": "lung",
+                        "gastric": "stomach", "cerebral": "brain", "lumbar": "lower back"}.items():
+        assert g.terms[word].plain == organ
+    # Where the word-by-word swap would be wrong ("lung high blood pressure", "heart arrest", "cancerous high
+    # blood pressure", "whole-body embolism"), the phrase has a row of its own.
+    for phrase in ("pulmonary hypertension", "cardiac arrest", "cerebral palsy", "malignant hypertension",
+                   "systemic embolism", "cervical cancer", "lower urinary tract infection",
+                   "lower respiratory tract infection", "multidisciplinary team"):
+        assert phrase in g.terms, phrase
+
+
+@pytest.mark.parametrize("sentence", [
+    # a colon before a list of findings: the list has no verb of its own
+    "In an adult with acute severe asthma, any of the following marks a life-threatening attack needing emergency "
+    "hospital care: peak flow below 33% of best or predicted, oxygen saturation below 92%, silent chest, cyanosis.",
+    "Bone metastases cause pain and skeletal-related events: pathological fracture, spinal cord compression, the need "
+    "for radiotherapy or surgery to bone, and hypercalcaemia.",
+    # ", and longer for …, as NICE advises": the attribution's verb is not the fragment's
+    "Adults whose depression has gone into remission on an antidepressant are usually advised to continue it for at "
+    "least 6 months after remission to reduce the risk of relapse, and longer for people at higher risk of relapse, "
+    "as NICE advises.",
+    # a verb that shares the first part's subject
+    "ASCO added the option of a 5 mg dose of olanzapine for adults having chemotherapy, and added olanzapine as an "
+    "option around haematopoietic stem cell transplantation.",
+    # an aside ("including spinal lesions,") after which the sentence goes on
+    "A randomised phase II trial tested radiotherapy given before symptoms to high-risk asymptomatic bone metastases, "
+    "including spinal lesions, against standard care, and reported fewer skeletal-related events.",
+    # conditions of one item of a list
+    "Patients with multiple myeloma receiving thalidomide-based regimens should be offered thromboprophylaxis with "
+    "aspirin or low-molecular-weight heparin if at lower risk, and low-molecular-weight heparin if at higher risk.",
+])
+def test_a_split_never_leaves_a_fragment(sentence):
+    assert split_long_sentence(sentence, 15) == [sentence]
+
+
+def test_a_split_leaves_two_sentences_each_with_its_own_verb():
+    # The walkthrough's red flag: "This is about people with cancer, spinal pain … includes pain in the chest or
+    # cervical spine. Worsening or severe unremitting lower back pain, …" ("lower" was taken for a verb).
+    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes pain "
+                     "in the thoracic or cervical spine, progressive or severe unremitting lumbar pain, pain made worse "
+                     "by straining (coughing, sneezing, passing stool), localised spinal tenderness, and night pain "
+                     "that prevents sleep.")
+    assert not re.search(r"\. Worsening", t) and "lower back pain" in t
+    assert all(has_finite_verb(s) for s in sentences(without_glosses(t)))
+    # "…, and advises against adding …" became "Says not to add …" with no subject.
+    t = patient_text("For suspected neutropenic sepsis, NICE recommends piperacillin with tazobactam as initial "
+                     "empirical therapy, and advises against adding an aminoglycoside to initial empirical treatment.")
+    assert "Says" not in t and all(has_finite_verb(s) for s in sentences(without_glosses(t)))
+    assert has_finite_verb("This is for adults with cancer.") and has_finite_verb("These include fever and chills.")
+    for fragment in ("Worsening or severe unremitting lower back pain, localised spinal tenderness.",
+                     "Longer for people at higher risk of relapse, as NICE advises.",
+                     "Drugs such as those that lower blood pressure in people who have diabetes.",
+                     "The need for radiotherapy or surgery to bone."):
+        assert not has_finite_verb(fragment), fragment
+
+
+def test_unless_contraindicated_keeps_its_meaning():
+    t = patient_text("Suspected metastatic spinal cord compression is an oncological emergency: refer immediately, start "
+                     "dexamethasone unless contraindicated, and obtain whole-spine MRI within 24 hours when "
+                     "neurological symptoms or signs are present.")
+    assert "start dexamethasone unless there is a medical reason not to, and get whole-spine MRI" in t
+    assert "not advised" not in t and "This does not apply" not in t and "This applies" not in t
+    assert "within 24 hours" in t
+    t = patient_text("NICE advises oral corticosteroids, normally prednisolone 30 mg daily for 5 days, unless "
+                     "contraindicated.")
+    assert t.startswith("NICE advises oral steroids, normally prednisolone 30 mg daily for 5 days, unless there is a "
+                        "medical reason not to.")
+
+
+def test_student_brackets_never_nest_or_stack():
+    texts = ["Spinal metastases can cause compression of the spinal cord (MSCC), an emergency.",
+             "People with cancer and these pain features need urgent specialist (MSCC team) discussion.",
+             "Suspected metastatic spinal cord compression (MSCC) needs referral the same day.",
+             "Febrile neutropenia (neutropenic sepsis) is a medical emergency.",
+             "GOLD advises a bronchodilator for group A (few symptoms and no exacerbations).",
+             "Radiotherapy (often a single 8 Gy fraction) relieves pain."]
+    a = Answer(question="q", sections=[Section(key="x", title="t", statements=[
+        Statement(text=t, citations=[1], passage_ids=[f"d#{i}"]) for i, t in enumerate(texts)])],
+        references=[Reference(n=1, doc_id="d")])
+    out = [s.text for s in tailor(a, "student").statements()]
+    assert all(bracket_depth(t) == 1 and ") (" not in t for t in out), out
+    assert "(MSCC (" not in " ".join(out)
+    # The source spells MSCC out: it is not spelled out a second time.
+    assert out[2].count("metastatic spinal cord compression") == 1
+    # Outside brackets the usual explanations still come.
+    assert out[4].startswith("GOLD (Global Initiative") and "bronchodilator (a medicine that opens" in out[4]
+    assert "8 Gy" in out[5]
+
+
+def test_names_and_mixed_case_abbreviations_are_kept_as_written():
+    t = patient_text("In severe hypercalcaemia of malignancy, the Endocrine Society suggests starting calcitonin.")
+    assert "the Endocrine Society says to start calcitonin" in t and "Hormone" not in t
+    t = patient_text("Nitrofurantoin is advised when eGFR is 45 ml/minute or more.")
+    assert "(eGFR: " in t and "(EGFR" not in t
+
+
+def kb_sentences() -> list[str]:
+    from medoracle.kb import card_paths, read_front_matter
+
+    out = []
+    for path in card_paths():
+        for para in re.split(r"\n\s*\n", read_front_matter(path)[1]):
+            if para.strip() and not para.startswith("#"):
+                out += sentences(" ".join(line.strip("-* ") for line in para.splitlines()))
+    return out
+
+
+def test_whole_knowledge_base_tailors_without_the_walkthrough_errors():
+    """Every sentence of the bundled knowledge base, as a patient and a student would read it."""
+    found = kb_sentences()
+    assert len(found) > 300
+    problems = []
+    for s in found:
+        patient = tailor(one_statement(s), "patient").statements()
+        student = tailor(one_statement(s), "student").statements()[0].text
+        if patient:
+            t = without_glosses(patient[0].text)
+            repeats = [w for w in REPEAT.findall(t) if w.lower() != "and" and not re.search(
+                rf"\b{w}[ -](?:\w+ )?{w}\b", s, re.I)]
+            lost = [w for w in ("thoracic", "cervical", "sacral") if w in s.lower() and w not in t.lower()]
+            orphan = [p for p in sentences(t)[1:] if p not in s and re.match(r"(?:[A-Z][a-z]+(?:s|ed))\b", p)
+                      and FINITE_VERB.fullmatch(p.split()[0].lower())]
+            if repeats or lost or orphan or "if not advised" in t or not all(n in t for n in numbers_in(s)):
+                problems.append((s, patient[0].text))
+        if bracket_depth(student) > max(1, bracket_depth(s)) or student.count(") (") > s.count(") ("):
+            problems.append((s, student))
+    assert not problems, problems[:5]

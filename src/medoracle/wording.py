@@ -502,8 +502,9 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # "Offer A first, B if X, and C if Y": a condition of one list item, not of the whole sentence.
             if lead.startswith(("This applies", "This does not")):
                 tail = re.split(r"[,:]\s", outside_brackets(left))[-1].strip()
-                # "start X unless contraindicated, and get Y": the condition belongs to one item of a list.
-                if (not FINITE_VERB.search(tail) or tail.startswith("to ")
+                # "start X unless contraindicated, and get Y", "…, and get an MRI within 24 hours when …": the
+                # condition belongs to one item of a list.
+                if (not FINITE_VERB.search(tail) or tail.startswith(("to ", "and ", "or "))
                         or re.search(r",\s+(?:and|or|with|without|then|plus)\b", outside_brackets(right))
                         or re.search(r"\beither\b", left)):
                     continue
