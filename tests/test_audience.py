@@ -436,8 +436,9 @@ def test_glossary_swaps_name_the_same_part_of_the_body():
     # a colon before a list of findings: the list has no verb of its own
     "In an adult with acute severe asthma, any of the following marks a life-threatening attack needing emergency "
     "hospital care: peak flow below 33% of best or predicted, oxygen saturation below 92%, silent chest, cyanosis.",
-    "Bone metastases cause pain and skeletal-related events: pathological fracture, spinal cord compression, the need "
-    "for radiotherapy or surgery to bone, and hypercalcaemia.",
+    # an example of one item of a list after a colon
+    "Nausea is prevented by matching prophylaxis to the emetic risk of the regimen: four drugs for high-risk regimens "
+    "such as cisplatin, three for carboplatin AUC 4 or more.",
     # ", and longer for …, as NICE advises": the attribution's verb is not the fragment's
     "Adults whose depression has gone into remission on an antidepressant are usually advised to continue it for at "
     "least 6 months after remission to reduce the risk of relapse, and longer for people at higher risk of relapse, "
@@ -454,6 +455,15 @@ def test_glossary_swaps_name_the_same_part_of_the_body():
 ])
 def test_a_split_never_leaves_a_fragment(sentence):
     assert split_long_sentence(sentence, 15) == [sentence]
+
+
+def test_a_list_after_a_colon_becomes_a_sentence_with_a_verb():
+    s = ("Bone metastases cause pain and skeletal-related events: pathological fracture, spinal cord compression, the "
+         "need for radiotherapy or surgery to bone, and hypercalcaemia.")
+    assert split_long_sentence(s, 15) == [
+        "Bone metastases cause pain and skeletal-related events.",
+        "These are pathological fracture, spinal cord compression, the need for radiotherapy or surgery to bone, and "
+        "hypercalcaemia."]
 
 
 def test_a_split_leaves_two_sentences_each_with_its_own_verb():
@@ -496,18 +506,21 @@ def test_student_brackets_never_nest_or_stack():
              "Suspected metastatic spinal cord compression (MSCC) needs referral the same day.",
              "Febrile neutropenia (neutropenic sepsis) is a medical emergency.",
              "GOLD advises a bronchodilator for group A (few symptoms and no exacerbations).",
-             "Radiotherapy (often a single 8 Gy fraction) relieves pain."]
+             "Radiotherapy (often a single 8 Gy fraction) relieves pain.",
+             "The ATS/IDSA guideline and BTS/NICE/SIGN advise this."]
     a = Answer(question="q", sections=[Section(key="x", title="t", statements=[
         Statement(text=t, citations=[1], passage_ids=[f"d#{i}"]) for i, t in enumerate(texts)])],
         references=[Reference(n=1, doc_id="d")])
     out = [s.text for s in tailor(a, "student").statements()]
-    assert all(bracket_depth(t) == 1 and ") (" not in t for t in out), out
+    assert all(bracket_depth(t) <= 1 and ") (" not in t for t in out), out
     assert "(MSCC (" not in " ".join(out)
     # The source spells MSCC out: it is not spelled out a second time.
     assert out[2].count("metastatic spinal cord compression") == 1
     # Outside brackets the usual explanations still come.
     assert out[4].startswith("GOLD (Global Initiative") and "bronchodilator (a medicine that opens" in out[4]
     assert "8 Gy" in out[5]
+    # A bracket after "ATS/IDSA" would name one body as if it were both.
+    assert out[6] == texts[6]
 
 
 def test_names_and_mixed_case_abbreviations_are_kept_as_written():

@@ -340,8 +340,9 @@ class Reworder:
                     self.explained.add(entry.term.lower())  # the source spells it out already
                     return m.group(0)
                 # Never a bracket inside a bracket, or right before one ("neutropenia (neutropenic sepsis)"),
-                # or between a name and its "'s".
-                keep = bool(_depth_at(text, start)) or bool(re.match(r"\s*\(|['’]s\b", text[m.end():]))
+                # between a name and its "'s", or inside a joint name ("ATS/IDSA (…) guideline" names one of two).
+                keep = (bool(_depth_at(text, start)) or bool(re.match(r"\s*\(|['’]s\b|/", text[m.end():]))
+                        or text[:start].endswith("/"))
             else:
                 swap = self._swap(entry, attributive)
                 keep = bool(swap) and self._repeats(swap, word, text[:start], text[m.end():])
@@ -400,7 +401,7 @@ _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|wer
 FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|are|was|were|has|have|do|does|need|needs|"
                      r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
                      r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
-                     r"lowers|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
+                     r"lowers?|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
                      r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|provides?|allows?|"
                      r"affects?|signals?|guides?|requires?|controls?|found|showed|gave|did|reported|reached|starts?|gives?|"
                      r"rests?|combines?|occurred|appeared|added|enrolled|regained|"
@@ -411,6 +412,9 @@ FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|ar
 _NOT_BEFORE_VERB = set("""the a an this these those its their his her our your my no any some each every of for to
 with by from in on at as than that which who whom whose""".split())
 # A closing attribution ("…, as NICE advises") names a source; its verb is not the sentence's own.
+_LOWER_NOUNS = ("back|limbs?|legs?|risk|doses?|urinary|respiratory|abdominal|abdomen|parts?|end|levels?|than|"
+                "thresholds?|targets?|grades?|bound|half|body|jaw|lip|tract|intensity|rates?|values?|numbers?")
+_CLAUSE_STARTERS = set("unless if when because and but so as while since although though whether".split())
 _AUXILIARIES = set("is are was were has have had should can may must will would could might does do did shall".split())
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.I)
 _ATTRIBUTION = re.compile(r",\s+(?:as|according to|based on)\s+[^,]*$")
@@ -424,14 +428,18 @@ def has_finite_verb(text: str) -> bool:
         verb = m.group(0).lower()
         before = re.findall(r"[A-Za-z]+", text[:m.start()])
         prev = before[-1].lower() if before else ""
-        # "cancers that have spread", "in whom neutropenia is expected": the relative clause's own verb.
-        if prev in ("that", "which", "who", "whom", "whose") or _RELATIVE.search(text, consumed, m.start()):
+        # "cancers that have spread", "in whom neutropenia is expected": the relative clause's own verb (but in
+        # "unless that is their preference" that is the subject).
+        relative_that = prev == "that" and len(before) > 1 and before[-2].lower() not in _CLAUSE_STARTERS
+        if relative_that or prev in ("which", "who", "whom", "whose") or _RELATIVE.search(text, consumed, m.start()):
             consumed = m.end()
             continue
         pronoun_subject = (prev in ("this", "that") and verb[-1] == "s") or (prev in ("these", "those")
                                                                               and verb[-1] != "s")
         if prev in _NOT_BEFORE_VERB and verb not in _AUXILIARIES and not pronoun_subject:
             continue  # "the need for", "to lower"; but "this is", "this needs", "these include" are verbs
+        if verb == "lower" and re.match(r"[\s-]+(?:" + _LOWER_NOUNS + r")\b", text[m.end():], re.I):
+            continue  # "severe unremitting lower back pain" has no verb
         return True
     return False
 
@@ -461,11 +469,16 @@ def _cap_first(text: str) -> str:
 def _joints(sentence: str) -> list[tuple[int, int, str]]:
     """Safe places to end a sentence: (start, end, lead of the next sentence)."""
     found = []
-    for rx, lead in _SPLITTERS:
+    for rx, joint_lead in _SPLITTERS:
         for m in rx.finditer(sentence):
-            left, right = sentence[:m.start()], sentence[m.end():]
+            left, right, lead = sentence[:m.start()], sentence[m.end():], joint_lead
             if _depth_at(sentence, m.start()) or word_count(left) < 6 or word_count(right) < 5:
                 continue
+            # "… skeletal-related events: fracture, cord compression, …" names the things just mentioned; the list
+            # becomes a sentence of its own only with a verb: "These are fracture, …".
+            if (m.group(0).startswith(":") and not has_finite_verb(right)
+                    and re.search(r"\b(?:[a-z]{2,}[^su\W]s|following)\b(?:\W+\w+){0,3}\W*$", left)):
+                lead = "These are "
             last = re.findall(r"[A-Za-z]+", left)[-1].lower()
             first = right.split(None, 1)[0].lower()
             if last in _NO_END or (lead in ("", "and") and first in _NO_START):
@@ -473,7 +486,7 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # Each part must be a sentence of its own: "… 6 months, and longer for people at higher risk" or
             # "…: peak flow below 33%, oxygen below 92%" leaves a fragment with no verb.
             # (The first part starts the sentence; opening phrases and subordinate clauses are checked below.)
-            if lead not in ("These include ", "This is to ") and not has_finite_verb(right):
+            if lead not in ("These include ", "These are ", "This is to ") and not has_finite_verb(right):
                 continue
             # ", and says not to add …", ", and added …": a verb that goes with the first part's subject has no
             # subject here (after "; " or ": " a plain verb is an instruction: "…: refer immediately").
@@ -513,7 +526,8 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # the sentence goes on after it.
             if lead == "These include " and (re.search(r"\b(?:and|or)\s*$", left) or _CLAUSE_AFTER_LIST.search(right)
                                              or FINITE_VERB.search(outside_brackets(right))
-                                             or _NOT_A_LIST_TAIL.search(outside_brackets(right))):
+                                             or _NOT_A_LIST_TAIL.search(outside_brackets(right))
+                                             or ":" in outside_brackets(left)):  # an example within a list item
                 continue
             found.append((m.start(), m.end(), lead))
     return found
