@@ -275,23 +275,18 @@ class Reworder:
             return inner.plain if inner is not None and inner.plain else entry.plain
         return entry.plain
 
-    def _neighbour_words(self, word: str) -> set[str]:
-        """A neighbouring word and the words its own swap would bring ("fracture" → "broken bone")."""
-        out = {_stem(word)}
-        entry = self.g.terms.get(word.lower())
-        if entry is not None and entry.plain and self.audience is Audience.patient:
-            out |= {_stem(w) for w in re.findall(r"[A-Za-z]+", entry.plain)}
-        return out
-
     def _repeats(self, swap: str, matched: str, before: str, after: str) -> bool:
-        """The swap would say a word twice: "multidisciplinary team" → "team-based team"."""
-        new = {_stem(w) for w in re.findall(r"[A-Za-z]+", swap)} - _REPEAT_IGNORED - {
-            _stem(w) for w in re.findall(r"[A-Za-z]+", matched)}
-        # Only words that run on into the swap: "echocardiography; heart failure …" repeats nothing.
-        prev = re.findall(r"([A-Za-z]+)[\s-]*$", before)
-        nxt = re.findall(r"^[\s-]*([A-Za-z]+)", after)
-        near = set().union(*(self._neighbour_words(w) for w in prev + nxt)) if prev + nxt else set()
-        return bool(new & near)
+        """The swap would say a word twice: "multidisciplinary team" → "team-based team".
+
+        Compared with the words right next to it (and what their own swaps bring: "fracture" → "broken bone"),
+        only where they run on into it: "echocardiography; heart failure …" repeats nothing.
+        """
+        words = lambda text: {_stem(w) for w in re.findall(r"[A-Za-z]+", text)}  # noqa: E731
+        near: set[str] = set()
+        for w in re.findall(r"([A-Za-z]+)[\s-]*$", before) + re.findall(r"^[\s-]*([A-Za-z]+)", after):
+            entry = self.g.terms.get(w.lower())
+            near |= words(w) | (words(entry.plain) if entry is not None else set())
+        return bool((words(swap) - _REPEAT_IGNORED - words(matched)) & near)
 
     def _part_of_whole(self, word: str, text: str, end: int) -> tuple[GlossEntry, str] | None:
         """'thoracic' in 'thoracic or cervical spine' → the 'thoracic spine' entry and its label."""
@@ -393,8 +388,8 @@ _NO_START = set("should can may must will would could might is are was were has 
 _NOT_MAIN = _NO_START | set("which who whom whose where and or but including such especially particularly "
                             "that whether not in for with of on at from by to after before during".split())
 _PRONOUNS = {"they", "it", "we", "you", "there"}
-_NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|[a-z]+ly|against|versus|vs|compared|with|without|in|for|to|from|"
-                              r"at|by|on|then)\b")
+_NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|[a-z]+ly|against|versus|vs|compared|with|without|in|for|"
+                              r"to|from|at|by|on|then)\b")
 _SUBORDINATE = r"(?i:if|when|whenever|although|though|because|while|unless|where|after|before|as|once|until|since)\b"
 _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
 # The main clause after an opening phrase has a verb before its next comma ("For A, B or C, offer …" is a list).
@@ -402,21 +397,21 @@ FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|ar
                      r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
                      r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
                      r"lowers?|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
-                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|provides?|allows?|"
-                     r"affects?|signals?|guides?|requires?|controls?|found|showed|gave|did|reported|reached|starts?|gives?|"
-                     r"rests?|combines?|occurred|appeared|added|enrolled|regained|"
+                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|"
+                     r"provides?|allows?|affects?|signals?|guides?|requires?|controls?|starts?|gives?|rests?|"
+                     r"combines?|showed|gave|did|reached|occurred|appeared|added|enrolled|regained|"
                      r"they|it|we|you|there)\b")
 
 # A verb form right after these is a noun ("the need for"), an infinitive ("to lower") or inside a relative
 # clause ("cancers that have spread"): it does not make the words around it a sentence.
 _NOT_BEFORE_VERB = set("""the a an this these those its their his her our your my no any some each every of for to
 with by from in on at as than that which who whom whose""".split())
-# A closing attribution ("…, as NICE advises") names a source; its verb is not the sentence's own.
 _LOWER_NOUNS = ("back|limbs?|legs?|risk|doses?|urinary|respiratory|abdominal|abdomen|parts?|end|levels?|than|"
                 "thresholds?|targets?|grades?|bound|half|body|jaw|lip|tract|intensity|rates?|values?|numbers?")
 _CLAUSE_STARTERS = set("unless if when because and but so as while since although though whether".split())
 _AUXILIARIES = set("is are was were has have had should can may must will would could might does do did shall".split())
 _RELATIVE = re.compile(r"\b(?:who|whom|whose|which|where)\b", re.I)
+# A closing attribution ("…, as NICE advises") names a source; its verb is not the sentence's own.
 _ATTRIBUTION = re.compile(r",\s+(?:as|according to|based on)\s+[^,]*$")
 
 
@@ -486,7 +481,9 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # Each part must be a sentence of its own: "… 6 months, and longer for people at higher risk" or
             # "…: peak flow below 33%, oxygen below 92%" leaves a fragment with no verb.
             # (The first part starts the sentence; opening phrases and subordinate clauses are checked below.)
-            if lead not in ("These include ", "These are ", "This is to ") and not has_finite_verb(right):
+            # (", which represents …" always goes on with a verb, though not always one this module knows.)
+            if lead not in ("These include ", "These are ", "This is to ", "This ", "These ") and not has_finite_verb(
+                    right):
                 continue
             # ", and says not to add …", ", and added …": a verb that goes with the first part's subject has no
             # subject here (after "; " or ": " a plain verb is an instruction: "…: refer immediately").
