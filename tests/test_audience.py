@@ -466,6 +466,35 @@ def test_a_list_after_a_colon_becomes_a_sentence_with_a_verb():
         "hypercalcaemia."]
 
 
+def test_a_colon_after_including_or_a_pointer_is_not_a_sentence_joint():
+    s = ("Monitor for other common complications of chronic kidney disease including: anaemia, electrolyte "
+         "abnormalities, abnormal fluid balance, mineral bone disease and malnutrition.")
+    assert split_long_sentence(s, 15) == [s]
+    s = ("For more information about side effects of treatment, refer to the full version of the guideline on "
+         "pharmacological treatment.")
+    assert not split_long_sentence(s, 12)[0].startswith("This is for more information")
+
+
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    # "progressive exercise" builds up; it does not get worse
+    ("Mobilisation combined with an individualised, progressive submaximal exercise programme is advised.",
+     "a personalised, progressive submaximal exercise programme", "worsening"),
+    ("Progressive neurological symptoms need an MRI within 24 hours.", "Worsening nerve and brain symptoms", ""),
+    # a phrase swap used before a noun
+    ("Avoid nephrotoxic medicines to prevent worsening kidney function.", "Avoid kidney-damaging medicines", ""),
+    ("The tool is meant for previously untreated postmenopausal women.", "for untreated postmenopausal women", ""),
+    ("Temporomandibular disorder has been the commonest contraindication for oral appliances.",
+     "the most common contraindication for oral appliances", "reason not to use it for"),
+    # "advises checking X and estimating Y": both gerunds keep their form
+    ("NICE advises checking for target organ damage and estimating 10-year cardiovascular risk with QRISK.",
+     "advises checking for organ damage from high blood pressure and estimating 10-year", "says to check"),
+])
+def test_swaps_that_read_wrongly_in_a_phrase_are_not_made(text, wanted, unwanted):
+    t = patient_text(text)
+    assert wanted in t, t
+    assert not unwanted or unwanted not in t
+
+
 def test_a_split_leaves_two_sentences_each_with_its_own_verb():
     # The walkthrough's red flag: "This is about people with cancer, spinal pain … includes pain in the chest or
     # cervical spine. Worsening or severe unremitting lower back pain, …" ("lower" was taken for a verb).

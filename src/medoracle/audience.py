@@ -125,6 +125,9 @@ _ADVISES_GERUND = re.compile(r"\b(?P<verb>advises|advise|recommends|recommend|su
 
 def _says_to(text: str) -> str:
     def sub(m: re.Match[str]) -> str:
+        # "advises checking X and estimating Y": a second gerund would be left without its "to".
+        if re.match(r"[^.;]*\band\b[^.;]{0,30}?\b[a-z]{3,}ing\b", text[m.end():]):
+            return m.group(0)
         says = "says" if m.group("verb").endswith("s") else "say"
         return f"{says} {'not ' if m.group('neg') else ''}to {_GERUNDS[m.group('ger')]}"
     return _ADVISES_GERUND.sub(sub, text)

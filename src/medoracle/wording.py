@@ -472,6 +472,7 @@ def _joints(sentence: str) -> list[tuple[int, int, str]]:
             # "… skeletal-related events: fracture, cord compression, …" names the things just mentioned; the list
             # becomes a sentence of its own only with a verb: "These are fracture, …".
             if (m.group(0).startswith(":") and not has_finite_verb(right)
+                    and not re.search(r"\b(?:including|include|includes|such as|are|is|of|with)\s*$", left)
                     and re.search(r"\b(?:[a-z]{2,}[^su\W]s|following)\b(?:\W+\w+){0,3}\W*$", left)):
                 lead = "These are "
             last = re.findall(r"[A-Za-z]+", left)[-1].lower()
@@ -539,6 +540,8 @@ def _population_opener(sentence: str) -> tuple[str, str, str] | None:
         if _depth_at(sentence, comma.start()):
             continue
         who, rest = sentence[m.end():comma.start()], sentence[comma.end():]
+        if re.match(r"(?:more|further)\b|(?:information|details)\b", who):
+            return None  # "For more information, see …" names no one
         chunk = rest.split(",", 1)[0]
         if not chunk or chunk.split(None, 1)[0] in _NOT_MAIN or not chunk[:1].islower() and not chunk[:1].isupper():
             continue
