@@ -21,7 +21,6 @@ POOL = 100          # candidates taken from each retriever before fusion
 RRF_K = 60          # reported in --explain for comparison with reciprocal-rank fusion
 LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
 COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
-BIGRAMS = False
 PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
@@ -58,7 +57,8 @@ def check_question(question: str) -> str:
 
 
 def fts_query(query: QueryTerms, store=None) -> str:
-    """An FTS5 query OR-ing the content terms, adjacent-term phrases and vocabulary expansions.
+    """An FTS5 query OR-ing the content terms and vocabulary expansions (adjacent-word phrases were measured:
+    slower and no better on the dev sets).
 
     Every token is double-quoted, so FTS5 operators typed by a user (NEAR, AND(, *, quotes) are plain text.
     With a store, terms found in more than COMMON_SHARE of passages are left out (when rarer terms remain):
@@ -68,9 +68,8 @@ def fts_query(query: QueryTerms, store=None) -> str:
     seen: set[str] = set()
 
     def add(words: list[str]) -> None:
-        words = [w for w in words if w]
-        key = " ".join(words)
-        if words and key not in seen:
+        key = " ".join(w for w in words if w)
+        if key and key not in seen:
             seen.add(key)
             clauses.append('"' + key + '"')
 
@@ -80,13 +79,10 @@ def fts_query(query: QueryTerms, store=None) -> str:
         if t not in common:
             add(_WORD.findall(t.lower()))
         else:  # still counts where it names what a passage is about: its title or section heading
-            words = _WORD.findall(t.lower())
-            if words and " ".join(words) not in seen:
-                seen.add(" ".join(words))
-                clauses.append('{title section} : "' + " ".join(words) + '"')
-    for a, b in zip(terms, terms[1:]) if BIGRAMS else ():
-        if not (a in common and b in common):
-            add(_WORD.findall(f"{a} {b}".lower()))
+            key = " ".join(_WORD.findall(t.lower()))
+            if key and key not in seen:
+                seen.add(key)
+                clauses.append('{title section} : "' + key + '"')
     for alternatives in query.expansions.values():
         for alt in alternatives:
             add(_WORD.findall(alt.lower()))
