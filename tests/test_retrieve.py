@@ -95,3 +95,19 @@ def test_query_syntax_characters_are_plain_text(loaded, question):
     found = retrieve(question, loaded, k=3)  # must not raise: FTS operators are quoted away
     assert isinstance(found.evidence, list)
     assert loaded.stats().passages > 0
+
+
+def test_very_common_terms_count_only_in_titles_and_headings(store, tmp_path):
+    import json
+
+    path = tmp_path / "many.jsonl"
+    rows = [{"id": f"d{i}", "title": f"Note {i}", "text": f"Patients in clinic {i} were seen for follow-up."}
+            for i in range(60)]
+    rows.append({"id": "fn", "title": "Febrile neutropenia", "text": "Patients with febrile neutropenia need "
+                 "antibiotics within one hour."})
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ingest([path], store)
+    query = fts_query(understand("antibiotics for patients with febrile neutropenia"), store)
+    assert '{title section} : "patients"' in query
+    assert '"neutropenia"' in query and '"antibiotics"' in query
+    assert retrieve("antibiotics for patients with febrile neutropenia", store, k=3).evidence[0].doc_id == "fn"
