@@ -107,8 +107,7 @@ def to_markdown(answer: Answer) -> str:
     """Markdown with a bottom line, sections of bullet statements ending in [n] markers, and references."""
     out: list[str] = [f"# {escape_md(answer.question)}", ""]
     if answer.abstained:
-        out += ["> **No answer.** The sources available do not answer this question well enough to say "
-                "anything with citations.", ""]
+        out += ["> **No answer.** Nothing could be said that the sources support with citations.", ""]
         if answer.abstain_reason:
             out += [f"Reason: {escape_md(answer.abstain_reason)}", ""]
         for note in answer.notes:
@@ -152,8 +151,7 @@ def to_terminal(answer: Answer, console: Any) -> None:
     console.print(f"[bold]{escape(answer.question)}[/bold]")
     console.print()
     if answer.abstained:
-        console.print("[bold yellow]No answer:[/bold yellow] the sources available do not answer this "
-                      "question well enough.")
+        console.print("[bold yellow]No answer:[/bold yellow] nothing could be said that the sources support.")
         if answer.abstain_reason:
             console.print(f"[dim]{escape(answer.abstain_reason)}[/dim]")
         for note in answer.notes:
