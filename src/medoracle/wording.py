@@ -202,9 +202,12 @@ class Reworder:
         self.glosses: list[str] = []  # patient: word explanations waiting to follow the current sentence
 
     def _explain_once(self, key: str, definition: str, word: str = "") -> str:
-        if not definition or key in self.explained:
+        # Spelling variants and synonyms share an explanation ("radiotherapy", "radiation therapy"; "apnea",
+        # "apnoea"): a reader is told it once.
+        same = "=" + definition.lower()
+        if not definition or key in self.explained or same in self.explained:
             return ""
-        self.explained.add(key)
+        self.explained |= {key, same}
         if self.audience is Audience.patient and word:
             # A short gloss sentence after the statement reads easier than a long bracket inside it.
             self.glosses.append(f"({_label(word)}: {definition}.)")
