@@ -20,20 +20,31 @@ def _with_encoding(metadata: dict[str, Any], encoding: str) -> dict[str, Any]:
     return metadata
 
 
-def read_documents_jsonl(path: Path) -> Iterator[Record]:
-    """The stable documents format: `id` and `text` required, other known fields typed, the rest metadata."""
-    seen: dict[str, int] = {}
+def _records(path: Path, id_field: str, text_field: str,
+             what: str) -> Iterator[ReadError | tuple[int, dict[str, Any], str, str, str]]:
+    """Each JSON line whose id and text are present, as (line, object, encoding, id, text); otherwise a
+    ReadError naming the line and the missing field."""
     for n, obj, encoding in json_lines(path):
         if isinstance(obj, ReadError):
             yield obj
             continue
-        doc_id, text = as_str(obj.get("id")), obj.get("text")
-        if doc_id is None:
-            yield ReadError(path, n, "missing required field 'id'")
+        key, text = as_str(obj.get(id_field)), obj.get(text_field)
+        if key is None:
+            yield ReadError(path, n, f"missing required field {id_field!r}")
+        elif not isinstance(text, str) or not text.strip():
+            yield ReadError(path, n, f"{what} {key!r}: missing or empty required field {text_field!r}")
+        else:
+            yield n, obj, encoding, key, text
+
+
+def read_documents_jsonl(path: Path) -> Iterator[Record]:
+    """The stable documents format: `id` and `text` required, other known fields typed, the rest metadata."""
+    seen: dict[str, int] = {}
+    for record in _records(path, "id", "text", "document"):
+        if isinstance(record, ReadError):
+            yield record
             continue
-        if not isinstance(text, str) or not text.strip():
-            yield ReadError(path, n, f"document {doc_id!r}: missing or empty required field 'text'")
-            continue
+        n, obj, encoding, doc_id, text = record
         if doc_id in seen:
             yield ReadError(path, n, f"duplicate id {doc_id!r} (first on line {seen[doc_id]})")
             continue
@@ -55,17 +66,11 @@ def read_medquad(path: Path) -> Iterator[Record]:
     ids), so the second and later records with an id get `<qa_id>~<n>`; `metadata["qa_id"]` keeps the original.
     """
     counts: dict[str, int] = {}
-    for n, obj, encoding in json_lines(path):
-        if isinstance(obj, ReadError):
-            yield obj
+    for record in _records(path, "qa_id", "answer", "record"):
+        if isinstance(record, ReadError):
+            yield record
             continue
-        qa_id, answer = as_str(obj.get("qa_id")), obj.get("answer")
-        if qa_id is None:
-            yield ReadError(path, n, "missing required field 'qa_id'")
-            continue
-        if not isinstance(answer, str) or not answer.strip():
-            yield ReadError(path, n, f"record {qa_id!r}: missing or empty 'answer'")
-            continue
+        n, obj, encoding, qa_id, answer = record
         counts[qa_id] = counts.get(qa_id, 0) + 1
         doc_id = qa_id if counts[qa_id] == 1 else f"{qa_id}~{counts[qa_id]}"
         metadata = {k: obj[k] for k in ("focus", "qtype", "collection", "doc_id", "pid") if obj.get(k) is not None}
@@ -83,17 +88,11 @@ def read_pubmedqa(path: Path) -> Iterator[Record]:
     gold labels, not part of the article as a reader would find it.
     """
     seen: set[str] = set()
-    for n, obj, encoding in json_lines(path):
-        if isinstance(obj, ReadError):
-            yield obj
+    for record in _records(path, "pmid", "text", "PMID"):
+        if isinstance(record, ReadError):
+            yield record
             continue
-        pmid, text = as_str(obj.get("pmid")), obj.get("text")
-        if pmid is None:
-            yield ReadError(path, n, "missing required field 'pmid'")
-            continue
-        if not isinstance(text, str) or not text.strip():
-            yield ReadError(path, n, f"PMID {pmid}: missing or empty 'text'")
-            continue
+        n, obj, encoding, pmid, text = record
         if pmid in seen:
             yield ReadError(path, n, f"duplicate PMID {pmid}")
             continue
