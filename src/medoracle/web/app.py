@@ -106,6 +106,12 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
 
+def _status_handler(status: int):
+    async def handler(request: Request, exc: Exception) -> Response:
+        return _error(request, status, str(exc))
+    return handler
+
+
 def _error(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
@@ -124,25 +130,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         from urllib.parse import quote
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
-    @app.exception_handler(ArticleNotFound)
-    async def not_found(request: Request, exc: ArticleNotFound) -> Response:
-        return _error(request, 404, str(exc))
-
-    @app.exception_handler(PermissionDenied)
-    async def denied(request: Request, exc: PermissionDenied) -> Response:
-        return _error(request, 403, str(exc))
-
-    @app.exception_handler(WorkflowError)
-    async def workflow(request: Request, exc: WorkflowError) -> Response:
-        return _error(request, 409, str(exc))
-
-    @app.exception_handler(BadQuestion)
-    async def bad_question(request: Request, exc: BadQuestion) -> Response:
-        return _error(request, 422, str(exc))
-
-    @app.exception_handler(BadInput)
-    async def bad_input(request: Request, exc: BadInput) -> Response:
-        return _error(request, 400, str(exc))
+    # the most specific class wins (Starlette walks the exception's MRO), so BadQuestion is 422, other BadInput 400
+    for error, status in ((ArticleNotFound, 404), (PermissionDenied, 403), (WorkflowError, 409),
+                          (BadQuestion, 422), (BadInput, 400)):
+        app.add_exception_handler(error, _status_handler(status))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
