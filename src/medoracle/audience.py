@@ -102,7 +102,7 @@ OMITTED_NOTE = ("Some details for doctors, such as study results, are left out t
 # Labels that help a clinician scan a guideline but mean nothing to a patient: "[IIB]", "Remark:",
 # "(Strong recommendation, low-quality evidence)". Only removed when they hold no number.
 _GRADE_LABEL = re.compile(r"\s*\[[^\]\d]{1,40}\]|\s*\(\s*[^()\d]*\b(?:recommendation|evidence|consensus|"
-                          r"advice|good practice)\b[^()\d]*\)", re.I)
+                          r"advice|good practice)\b[^()\d]*\)|\s*\(\s*(?:study )?design\s*:[^()\d]*\)", re.I)
 _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good practice point|Key point|Summary|√|"
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
