@@ -590,3 +590,38 @@ def test_whole_knowledge_base_tailors_without_the_walkthrough_errors():
         if bracket_depth(student) > max(1, bracket_depth(s)) or student.count(") (") > s.count(") ("):
             problems.append((s, student))
     assert not problems, problems[:5]
+
+
+def test_two_words_with_one_meaning_are_explained_once():
+    a = Answer(question="q", sections=[Section(key="first_line", title="t", statements=[
+        Statement(text="Radiotherapy relieves bone pain.", citations=[1]),
+        Statement(text="Radiation therapy can be repeated.", citations=[1])])], references=[Reference(n=1, doc_id="d")])
+    texts = [s.text for s in tailor(a, "patient").statements()]
+    assert "(Radiotherapy: treatment with" in texts[0]
+    assert texts[1] == "Radiation therapy can be repeated."
+
+
+def test_study_design_label_is_left_out_for_the_patient_only():
+    text = "Pregabalin relieves nerve pain in more people than a dummy pill (Design: Meta-analysis of randomized trials)."
+    assert "Design:" not in patient_text(text) and "randomized" not in patient_text(text)
+    assert tailor(one_statement(text), "clinician").statements()[0].text == text
+    # a label holding a number is kept: the number must survive
+    assert "2 Class II studies" in patient_text("TENS should be considered for painful neuropathy (Level B, 2 Class II "
+                                                "studies).")
+
+
+@pytest.mark.parametrize("text,wanted,unwanted", [
+    ("Prompt radiotherapy is advised for lung cancer patients who are not symptomatic.",
+     "for people with lung cancer who have no symptoms", "lung people"),
+    ("Do not offer cryotherapy other than in the context of controlled clinical trials.", "except in controlled", ""),
+    ("Offer planned techniques that improve the dose to the tumour while minimising the risks of tissue damage.",
+     "while lowering the risks", "minimising"),
+    ("Oral appliances are an option for obstructive sleep apnoea.",
+     "(Oral appliances: devices worn in the mouth during sleep.)", "taken by mouth"),
+    ("Offer pulmonary rehabilitation when breathlessness interferes with daily activities.",
+     "gets in the way of daily activities", ""),
+])
+def test_phrase_swaps_read_as_plain_english(text, wanted, unwanted):
+    t = patient_text(text)
+    assert wanted in t, t
+    assert not unwanted or unwanted not in t
