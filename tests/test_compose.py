@@ -291,3 +291,19 @@ def test_guideline_fields_about_the_guideline_are_not_quoted():
     from medoracle.compose.sentences import is_meta_section
     assert is_meta_section("Target Population") and is_meta_section("Interventions and Practices Considered")
     assert not is_meta_section("Major Recommendations › Treatment") and not is_meta_section("")
+
+
+def test_a_broad_page_leaves_out_study_narrative_and_sentences_that_lean_on_the_one_before(evidence):
+    evidence = evidence + [
+        ev("ma#1", "We performed a matched-pair analysis of surgery followed by radiotherapy in metastatic spinal "
+                   "cord compression. However, there is controversy as to the best radiotherapy schedule for "
+                   "metastatic spinal cord compression. In the surgery group, most lesions were cervical in "
+                   "metastatic spinal cord compression. We conclude that surgery plus radiotherapy helps selected "
+                   "patients with metastatic spinal cord compression.", 0.84,
+           title="Surgery for metastatic spinal cord compression", url="https://example.org/ma", source="Journal",
+           doc_type="trial"),
+    ]
+    answer = ExtractiveComposer().compose(QUESTION, evidence)
+    texts = " ".join(s.text for s in answer.statements()) + " " + answer.summary
+    assert "We performed" not in texts and "However," not in texts and "In the surgery group" not in texts
+    assert answer.sections  # still a full page

@@ -81,7 +81,8 @@ def _markers(citations: list[int]) -> str:
 
 
 def _reference_line(ref: Reference) -> str:
-    parts = [f"**{escape_md(ref.title or ref.doc_id)}**"]
+    title = (ref.title or ref.doc_id).rstrip(". ")  # the line adds its own full stops
+    parts = [f"**{escape_md(title)}**"]
     if ref.source:
         parts.append(escape_md(ref.source))
     year = year_of(ref.published)

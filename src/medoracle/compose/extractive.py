@@ -68,7 +68,13 @@ _FOLLOW_UP = {
 }
 # Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
 _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
-                        r"the underlying|the same)\b", re.IGNORECASE)
+                        r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
+                        r"furthermore|nevertheless|nonetheless|in contrast|conversely|similarly|likewise|"
+                        r"consequently|accordingly|again|also)\b", re.IGNORECASE)
+# A study's own narrative ("we performed …", "in the surgery group …") is not advice: a broad answer page quotes
+# recommendations and findings, and keeps a study sentence only when it states the conclusion.
+_STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
+                              r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 # Headings that name a part of a document, not a topic one could ask about.
 _GENERIC_HEADING = re.compile(r"^(?:major recommendations?|recommendations?|abstract|background|methods?|results?|"
                               r"conclusions?|summary|introduction|discussion|objectives?|key points?|overview|"
@@ -351,7 +357,8 @@ class ExtractiveComposer:
             first = max(rest, key=lambda c: c.score)
             rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best]
         if form.broad:
-            rest = [c for c in rest if not _ANAPHORIC.match(c.text)]  # "Its results …" needs its sentence before
+            rest = [c for c in rest if not _ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
+                    and (not _STUDY_NARRATIVE.search(c.text) or _CONCLUDES.search(c.text))]
         overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}
         chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}

@@ -32,7 +32,8 @@ FACET_ORDER: tuple[str, ...] = tuple(FACETS)
 
 _CUES: dict[str, list[tuple[str, float]]] = {
     "red_flags": [
-        (r"\burgent(?:ly)?\b|\bimmediate(?:ly)?\b|\bemergenc(?:y|ies)\b|\bsame[- ]day\b", 2.0),
+        # urgency alone is weaker: "surgery should be performed immediately" is a procedure, not a warning sign
+        (r"\burgent(?:ly)?\b|\bimmediate(?:ly)?\b|\bemergenc(?:y|ies)\b|\bsame[- ]day\b", 1.2),
         (r"\bwarning (?:signs?|symptoms?)\b|\bred[- ]flags?\b|\balarm (?:signs?|symptoms?|features?)\b", 3.0),
         (r"\bseek (?:medical )?(?:help|care|advice|attention)\b|\bcall (?:911|999|112|an ambulance)\b", 3.0),
         (r"\bsudden(?:ly)?\b|\bsevere\b|\bworsening\b|\bnew or (?:worsening|increasing)\b", 0.8),
