@@ -147,8 +147,6 @@ def to_markdown(answer: Answer) -> str:
 def to_terminal(answer: Answer, console: Any) -> None:
     """Print the answer with rich: numbered citations, highlighted grades, a references table."""
     from rich.markup import escape
-    from rich.table import Table
-
     console.print(f"[bold]{escape(answer.question)}[/bold]")
     console.print()
     if answer.abstained:
@@ -177,17 +175,16 @@ def to_terminal(answer: Answer, console: Any) -> None:
     for note in answer.notes:
         console.print(f"[italic]{escape(note)}[/italic]")
     if answer.references:
-        table = Table(title="References", show_lines=False, expand=False)
-        table.add_column("#", justify="right", style="cyan")
-        table.add_column("Title")
-        table.add_column("Source")
-        table.add_column("Year", justify="right")
-        table.add_column("Link", overflow="fold")
+        # a numbered list, not a table: long guideline titles wrap into unreadable columns in a terminal
+        console.print("[bold underline]References[/bold underline]")
         for r in answer.references:
             year = year_of(r.published)
-            table.add_row(str(r.n), escape(r.title or r.doc_id), escape(r.source or ""),
-                          str(year) if year else "", escape(r.url or ""))
-        console.print(table)
+            bits = [f"[bold]{escape((r.title or r.doc_id).rstrip('. '))}[/bold]", escape(r.source or ""),
+                    str(year) if year else ""]
+            line = ". ".join(b for b in bits if b) + "."
+            link = f" [link={r.url}]{escape(r.url)}[/link]" if r.url and _safe_url(r.url) else ""
+            console.print(f"  [cyan][{r.n}][/cyan] {line}{link}")
+        console.print()
     if answer.follow_ups:
         console.print("[bold]Follow-up questions[/bold]")
         for q in answer.follow_ups:
