@@ -147,6 +147,7 @@ def to_markdown(answer: Answer) -> str:
 def to_terminal(answer: Answer, console: Any) -> None:
     """Print the answer with rich: numbered citations, highlighted grades, a numbered reference list."""
     from rich.markup import escape
+
     console.print(f"[bold]{escape(answer.question)}[/bold]")
     console.print()
     if answer.abstained:
