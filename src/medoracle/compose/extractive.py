@@ -180,7 +180,7 @@ class ExtractiveComposer:
         bottom = self._bottom_line(pool, evidence, best, form)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = self._select(pool, shown, form)
+        chosen = self._select(pool, shown, form, evidence)
         return self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor)
 
     def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
@@ -340,7 +340,8 @@ class ExtractiveComposer:
         eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 
-    def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm) -> list[_Candidate]:
+    def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
+                evidence: list[Evidence]) -> list[_Candidate]:
         """MMR over the pool: relevance and grade against overlap with what is already shown.
 
         A broad question first takes the best statement of every section, so the page covers red flags to
@@ -363,6 +364,10 @@ class ExtractiveComposer:
         chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}
         per_passage: dict[int, int] = {}
+        per_source: dict[tuple[str, str], int] = {}  # (reference, section): a page quotes many sources, not one
+
+        def source(c: _Candidate) -> tuple[str, str]:
+            return _document_key(evidence[c.ev]), c.facet
 
         def cap(facet: str) -> int:
             return min(per_section, _BACKGROUND_CAP) if facet == "background" and form.broad else per_section
@@ -375,6 +380,7 @@ class ExtractiveComposer:
             chosen.append(c)
             per_facet[c.facet] = per_facet.get(c.facet, 0) + 1
             per_passage[c.ev] = per_passage.get(c.ev, 0) + 1
+            per_source[source(c)] = per_source.get(source(c), 0) + 1
             rest.remove(c)
             for other in rest:
                 if overlap[id(other)] < 0.6:
@@ -392,7 +398,8 @@ class ExtractiveComposer:
             for c in rest:
                 if not open_for(c):
                     continue
-                value = 0.75 * c.score - 0.25 * overlap[id(c)] - 0.15 * per_passage.get(c.ev, 0)
+                value = (0.75 * c.score - 0.25 * overlap[id(c)] - 0.15 * per_passage.get(c.ev, 0)
+                         - 0.1 * per_source.get(source(c), 0))
                 if value > best_v:
                     best_c, best_v = c, value
             if best_c is None:

@@ -35,7 +35,9 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|coul
                    r"improv\w+|reduc\w+|increas\w+|decreas\w+|caus\w+|includ\w+|occur\w*|help\w*|requir\w+|"
                    r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
                    r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
-                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+)\b", re.IGNORECASE)
+                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+|"
+                   r"gave|got|made|fell|rose|achiev\w+|produc\w+|prolong\w+|extend\w+)\b",
+                   re.IGNORECASE)
 _JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
 # A number standing alone (not a dose, a percentage, a range or a date part): tables flattened into text.
 _BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?:mg|g|mcg|Gy|h|hours?|days?|weeks?|months?|"
