@@ -100,3 +100,12 @@ def test_number_and_negation_readers():
     assert numbers_of("8 Gy in 1 fraction, 16 mg, 1,000 units, 24 hours, 50%") >= {
         ("8", "gy"), ("16", "mg"), ("1000", "unit"), ("24", "h"), ("50", "%")}
     assert has_negation("Do not offer") and has_negation("Don't offer") and not has_negation("Offer now")
+
+
+def test_word_forms_meet_and_filler_words_do_not_count():
+    from medoracle.verify import content_stems
+
+    assert content_stems("irradiated")[0] == content_stems("irradiation")[0]
+    assert content_stems("metastatic")[0] == content_stems("metastases")[0]
+    assert content_stems("hypertension")[0] != content_stems("hypertrophy")[0]
+    assert content_stems("has it already been treated") == content_stems("treated")

@@ -48,6 +48,7 @@ our out over own same she should so some such than that the their them then ther
 to too under until up very was we were what when where which while who whom why will with would you your yours
 may might must shall also well whether within without per via among upon based using used use include includes
 including one two three several many much however therefore thus although though yet still either etc eg ie
+already ever even really actually quite rather
 """.split())
 # Suffixes folded so "metastasis", "metastases" and "metastatic" meet; longest first.
 _SUFFIXES = ("ations", "ation", "ically", "ities", "ical", "ity", "ies", "ing", "es", "ic", "al", "ed", "ly", "s")
@@ -104,6 +105,8 @@ def split_sentences(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
+    # "-ate" verbs meet their "-ation" nouns: "irradiated" and "irradiation", "indicated" and "indication"
+    ate_verb = word.endswith(("ated", "ate", "ating", "ates")) and len(word) >= 8
     # British and American spellings meet: "haemorrhage"/"hemorrhage", "oedema"/"edema", "tumour"/"tumor".
     if len(word) > 4:
         word = word.replace("ae", "e").replace("oe", "e").replace("our", "or")
@@ -113,6 +116,8 @@ def _stem(word: str) -> str:
             break
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]  # "spine" meets "spinal", "dose" meets "doses"
+    if ate_verb and word.endswith("at"):
+        word = word[:-2]
     return word[:7]
 
 
