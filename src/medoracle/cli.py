@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="restrict evidence, e.g. doc_type=guideline (repeatable)")
         s.add_argument("--since", type=int, metavar="YEAR", help="only evidence published in or after YEAR")
         if name == "search":
-            s.add_argument("--k", type=int, default=10)
+            s.add_argument("--k", type=int, help="results per question (default: the top_k setting, 10)")
             s.add_argument("--explain", action="store_true", help="show why each result ranked")
             s.set_defaults(run=_search)
         else:
@@ -198,7 +198,8 @@ def _search(args) -> int:
     out = Console()
     for qid, question in _questions(args):
         try:
-            found = retrieve(question, clinic.store, k=args.k, embedder=clinic.embedder, filters=filters)
+            found = retrieve(question, clinic.store, k=args.k or clinic.settings.top_k, embedder=clinic.embedder,
+                             filters=filters)
         except BadInput as exc:
             if not args.questions:
                 raise
