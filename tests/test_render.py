@@ -135,3 +135,12 @@ def test_template_context_drops_citations_to_unknown_references(bad):
     a = spinal_answer()
     a.sections[0].statements[0].citations = bad
     assert template_context(a)["sections"][0]["statements"][0]["citations"] == []
+
+
+def test_a_follow_up_says_how_it_was_read():
+    from medoracle.render import to_markdown
+    from medoracle.types import Answer
+
+    a = Answer(question="and the dose?", resolved_question="Spinal metastasis: and the dose?", abstained=True,
+               abstain_reason="nothing found")
+    assert "*Answered as: Spinal metastasis: and the dose?*" in to_markdown(a)

@@ -107,6 +107,8 @@ def summary_label(answer: Answer) -> str:
 def to_markdown(answer: Answer) -> str:
     """Markdown with a bottom line, sections of bullet statements ending in [n] markers, and references."""
     out: list[str] = [f"# {escape_md(answer.question)}", ""]
+    if answer.resolved_question:  # a follow-up, read in the light of its thread
+        out += [f"*Answered as: {escape_md(answer.resolved_question)}*", ""]
     if answer.abstained:
         out += ["> **No answer.** Nothing could be said that the sources support with citations.", ""]
         if answer.abstain_reason:
@@ -149,6 +151,8 @@ def to_terminal(answer: Answer, console: Any) -> None:
     from rich.markup import escape
 
     console.print(f"[bold]{escape(answer.question)}[/bold]")
+    if answer.resolved_question:
+        console.print(f"[dim]Answered as: {escape(answer.resolved_question)}[/dim]")
     console.print()
     if answer.abstained:
         console.print("[bold yellow]No answer:[/bold yellow] nothing could be said that the sources support.")
