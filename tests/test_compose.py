@@ -307,3 +307,18 @@ def test_a_broad_page_leaves_out_study_narrative_and_sentences_that_lean_on_the_
     texts = " ".join(s.text for s in answer.statements()) + " " + answer.summary
     assert "We performed" not in texts and "However," not in texts and "In the surgery group" not in texts
     assert answer.sections  # still a full page
+
+
+def test_a_question_about_the_dose_gets_the_dose_as_its_bottom_line():
+    evidence = [
+        ev("astro#1", "For spinal cord compression, radiotherapy combined with dexamethasone is recommended over "
+                      "radiotherapy alone (Grade 1A).", 0.9,
+           title="Palliative radiotherapy", url="https://example.org/astro", source="ASTRO",
+           grade=Grade(printed="Grade 1A", strength="strong", certainty="high")),
+        ev("path#1", "In suspected spinal cord compression, dexamethasone 16 mg daily is started unless "
+                     "contraindicated.", 0.8,
+           title="MSCC pathway", url="https://example.org/path", source="Cancer Network"),
+    ]
+    answer = ExtractiveComposer().compose("Spinal cord compression: what about the dose of dexamethasone?",
+                                          evidence)
+    assert "16 mg" in answer.summary

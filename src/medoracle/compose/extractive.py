@@ -54,6 +54,9 @@ _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b
 _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|collectively|these (?:results|findings|"
                         r"data)|our (?:results|findings|data)|we conclude|this study (?:shows|suggests|demonstrates))"
                         r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
+_ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
+                        re.IGNORECASE)
+_DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol)\b")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _FOLLOW_UP = {
     "red_flags": "Which warning signs in {c} need urgent care?",
@@ -177,7 +180,7 @@ class ExtractiveComposer:
         relevant = [c for c in candidates if c.relevance >= floor]
         on_topic = 0.62 * max(c.topic for c in relevant)
         pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best, form)
+        bottom = self._bottom_line(pool, evidence, best, form, question)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence)
@@ -314,7 +317,9 @@ class ExtractiveComposer:
                        + _DOC_PRIOR.get(ev.passage.doc_type, 0.0))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm) -> _Candidate | None:
+                     form: QuestionForm, question: str = "") -> _Candidate | None:
+        asks_dose = bool(_ASKS_DOSE.search(question))
+
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
             # A specific question is answered by the sentence closest to it, whatever else is strong.
@@ -323,6 +328,7 @@ class ExtractiveComposer:
                 value += 0.6 if form.broad or form.intent is None else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
+            value += 1.0 if asks_dose and _DOSE.search(c.text) else 0.0  # "and the dose?" wants the number
             if not c.card_bottom_line:
                 # What was asked about; for "how is X managed", what to do first.
                 value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
@@ -336,7 +342,8 @@ class ExtractiveComposer:
             return value
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
-                    or (c.card_bottom_line and c.relevance >= 0.7 * best)]
+                    or (c.card_bottom_line and c.relevance >= 0.7 * best)
+                    or (asks_dose and _DOSE.search(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 
