@@ -11,7 +11,7 @@ from medoracle.audience import (CARE_TEAM_NOTE, answer_text, load_glossary, numb
 from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.types import Answer, Audience, Reference, Section, Statement
-from medoracle.wording import FINITE_VERB, has_finite_verb
+from medoracle.splitting import FINITE_VERB, has_finite_verb
 
 
 def clinical_answer() -> Answer:

@@ -14,9 +14,9 @@ from functools import lru_cache
 
 from medoracle.errors import BadInput
 from medoracle.types import Answer, Audience, Section, Statement
-from medoracle.wording import (FINITE_VERB, LONG_SENTENCE_WORDS, Glossary, GlossEntry, Reworder, load_glossary,
-                               numbers_in, numbers_kept, outside_brackets, split_long_sentence, split_text,
-                               word_count)
+from medoracle.splitting import (FINITE_VERB, LONG_SENTENCE_WORDS, outside_brackets, split_long_sentence,
+                                 split_text, word_count)
+from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
 __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",
            "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
