@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats
+from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats, exact_top
 from medoracle.store.sqlite import embedding_text
 from medoracle.types import DocType, Document, Grade, Passage, year_of
 
@@ -411,27 +411,13 @@ class PostgresStore:
 
     def _dense_exact(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[str, float]]:
         rowids, kinds, years, matrix = self._load_matrix()
-        if matrix.shape[0] == 0:
-            return []
-        if matrix.shape[1] != vector.shape[0]:
-            raise StoreError(f"stored embeddings have {matrix.shape[1]} dimensions, the query has {vector.shape[0]}")
-        scores = matrix @ vector
-        if filters and not filters.empty:
-            mask = np.ones(len(scores), dtype=bool)
-            if filters.doc_types:
-                mask &= np.isin(kinds, list(filters.doc_types))
-            if filters.since_year is not None:
-                mask &= years >= filters.since_year
-            scores = np.where(mask, scores, -np.inf)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = [int(i) for i in top[np.argsort(-scores[top])] if np.isfinite(scores[i])]
+        top = exact_top(matrix, kinds, years, vector, k, filters)
         if not top:
             return []
-        wanted = [int(rowids[i]) for i in top]
+        wanted = [int(rowids[i]) for i, _ in top]
         ids = {r["rowid"]: r["id"] for r in self._run("SELECT rowid, id FROM passages WHERE rowid = ANY(%s)",
                                                        (wanted,))}
-        return [(ids[int(rowids[i])], float(scores[i])) for i in top if int(rowids[i]) in ids]
+        return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
     def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         row = self._run("SELECT count(*) AS n, coalesce(max(passage_rowid), 0) AS last FROM embeddings")[0]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats
+from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats, exact_top
 from medoracle.store.migrations import Migrations
 from medoracle.types import DocType, Document, Grade, Passage, year_of
 
@@ -204,28 +204,13 @@ class SQLiteStore:
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         rowids, kinds, years, matrix = self._load_matrix()
-        if matrix.shape[0] == 0:
-            return []
-        if matrix.shape[1] != vector.shape[-1]:
-            raise StoreError(f"stored embeddings have {matrix.shape[1]} dimensions, the query has {vector.shape[-1]}")
-        scores = matrix @ vector.astype(np.float32)
-        if filters and not filters.empty:
-            mask = np.ones(len(scores), dtype=bool)
-            if filters.doc_types:
-                mask &= np.isin(kinds, list(filters.doc_types))
-            if filters.since_year is not None:
-                mask &= years >= filters.since_year
-            scores = np.where(mask, scores, -np.inf)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        top = [i for i in top if np.isfinite(scores[i])]
+        top = exact_top(matrix, kinds, years, vector, k, filters)
         if not top:
             return []
-        wanted = [int(rowids[i]) for i in top]
+        wanted = [int(rowids[i]) for i, _ in top]
         marks = ",".join("?" * len(wanted))
         ids = dict(self.connect().execute(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted).fetchall())
-        return [(ids[int(rowids[i])], float(scores[i])) for i in top if int(rowids[i]) in ids]
+        return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term` (as FTS5 tokenises it), cached: the retriever drops terms so common
