@@ -230,14 +230,13 @@ def _search(args) -> int:
 def _ask(args) -> int:
     from medoracle.render import to_json, to_markdown, to_terminal
     from medoracle.service import clinic_for
-    from medoracle.threads import ThreadStore
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(f"[dim]{msg}[/]"))
     audience = args.audience or settings.audience
     thread_id = args.thread
     if thread_id == "new":
-        thread_id = ThreadStore(clinic.store.connect).create()
+        thread_id = clinic.threads.create()
         err.print(f"thread: {thread_id}  (continue with --thread {thread_id})")
     out = Console()
     filters = _filters(args)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, open_store
+from medoracle.threads import ThreadStore
 from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
@@ -27,6 +28,7 @@ class Clinic:
     store: object
     embedder: object | None
     composer: object
+    threads: ThreadStore
 
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
@@ -46,7 +48,8 @@ class Clinic:
             embedder = get_embedder(settings.embedder)
         if composer is None:
             composer = get_composer(settings.composer, embedder=embedder, settings=settings)
-        return cls(settings=settings, store=store, embedder=embedder, composer=composer)
+        return cls(settings=settings, store=store, embedder=embedder, composer=composer,
+                   threads=ThreadStore(store.connect))
 
     def answer(self, question: str, *, audience: Audience | str = Audience.clinician, thread_id: str | None = None,
                filters: SearchFilters | None = None) -> Answer:
@@ -59,14 +62,13 @@ class Clinic:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
         from medoracle.retrieve import check_question, retrieve
-        from medoracle.threads import ThreadStore, renumber_with_thread, resolve_followup
+        from medoracle.threads import renumber_with_thread, resolve_followup
         from medoracle.verify import verify
 
         started = time.perf_counter()
         audience = Audience(audience)
         asked = check_question(question)
-        threads = ThreadStore(self.store.connect)
-        thread = threads.get(thread_id) if thread_id else None
+        thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         yield "status", "Searching the evidence…"
         # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
@@ -84,7 +86,7 @@ class Clinic:
         final = tailor(checked, audience)
         final.audience = audience
         if thread_id:
-            threads.append(thread_id, final)
+            self.threads.append(thread_id, final)
             final.thread_id = thread_id
         final.timings = {**found.timings, **checked.timings, "total": (time.perf_counter() - started) * 1000}
         for section in final.sections:

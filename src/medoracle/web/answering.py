@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol
 
 from medoracle.settings import Settings
+from medoracle.threads import ThreadStore
 from medoracle.types import Answer, Audience
 
 
@@ -61,6 +62,7 @@ class Asker:
         self._build_kb = build_knowledge_base
         self._lock = threading.Lock()
         self.answers = AnswerCache()
+        self.threads = ThreadStore(store.connect)
 
     def clinic(self) -> AnswersQuestions:
         # Built on first question, not at start-up: loading the embedder takes seconds and reading pages
@@ -75,13 +77,11 @@ class Asker:
             return self._clinic
 
     def new_thread(self, title: str) -> str:
-        from medoracle.threads import ThreadStore
-        return ThreadStore(self.store.connect).create(title[:300])
+        return self.threads.create(title[:300])
 
     def check_thread(self, thread_id: str) -> str:
         """The id if such a thread exists; UnknownThread (a BadInput) otherwise."""
-        from medoracle.threads import ThreadStore
-        return ThreadStore(self.store.connect).get(thread_id).id
+        return self.threads.get(thread_id).id
 
     def stream(self, question: str, *, audience: Audience, thread_id: str | None) -> Iterator[tuple[str, Any]]:
         """("status", str) / ("section", Section) events, then ("answer", Answer)."""
@@ -110,10 +110,8 @@ class Asker:
                 return self.check_thread(answer.thread_id)
             except Exception:  # noqa: BLE001 - a thread deleted since publishing: start a fresh one
                 pass
-        from medoracle.threads import ThreadStore
-        threads = ThreadStore(self.store.connect)
-        thread_id = threads.create(answer.question[:300])
-        threads.append(thread_id, answer)
+        thread_id = self.threads.create(answer.question[:300])
+        self.threads.append(thread_id, answer)
         return thread_id
 
 
