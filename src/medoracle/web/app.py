@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from medoracle.articles import ArticleDesk, ArticleNotFound
 from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
+from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.settings import Settings
 from medoracle.users import Accounts
 from medoracle.web.answering import Asker, AnswersQuestions
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, store: Any = None, *,
                              undefined=jinja2.StrictUndefined if _strict() else jinja2.Undefined)
     env.filters["long_date"] = long_date
     env.filters["sentence"] = sentence
+    env.globals["max_question"] = MAX_QUESTION_CHARS  # the one limit the retriever enforces
     templates = Jinja2Templates(env=env)
     app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(store.connect, settings),
                         accounts=Accounts(store.connect), asker=Asker(settings, store, clinic, build_kb),

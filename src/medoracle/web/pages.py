@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
+from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
 from medoracle.web.answering import standalone
 from medoracle.web.deps import audience_of, current_user, page, require_asker, require_reader, web_of
@@ -20,7 +21,6 @@ from medoracle.web.view import (STATUS_LABELS, DISCLAIMERS, answer_view, article
                                 parse_audience, reviewer_view, sentence, status_steps)
 
 router = APIRouter(include_in_schema=False)
-MAX_QUESTION = 2000
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
 
 
@@ -35,7 +35,7 @@ def ask_page(request: Request, q: str = "", thread: str = "", audience: str | No
     require_asker(request)
     desk = web_of(request).desk
     recent = desk.list(status=ArticleStatus.approved, limit=8) if web_of(request).settings.public_read else []
-    response = page(request, "ask.html", question=q[:MAX_QUESTION], thread=thread, answer=None, recent=recent,
+    response = page(request, "ask.html", question=q[:MAX_QUESTION_CHARS], thread=thread, answer=None, recent=recent,
                     chosen=audience_of(request, audience))
     if audience:
         _remember_audience(response, parse_audience(audience).value)

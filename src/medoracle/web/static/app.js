@@ -28,7 +28,6 @@
     if (form.requestSubmit) form.requestSubmit(); else form.submit();
   });
 
-  var MAX_QUESTION = 2000;  // retrieve.MAX_QUESTION_CHARS: the server says the same, later
 
   // A problem with what was typed is said next to the box, and the box keeps its text and the focus.
   function formProblem(form, message) {
@@ -71,10 +70,12 @@
       formProblem(form, "Please type a question first.");
       return;
     }
-    if (question.length > MAX_QUESTION) {
+    var box = form.elements["q"];
+    var limit = box && box.maxLength > 0 ? box.maxLength : Infinity;  // the server renders its own limit here
+    if (question.length > limit) {
       event.preventDefault();
       formProblem(form, "The question is " + question.length.toLocaleString("en") + " characters long; the limit is " +
-        MAX_QUESTION.toLocaleString("en") + ". Ask one focused clinical question.");
+        limit.toLocaleString("en") + ". Ask one focused clinical question.");
       return;
     }
     formProblem(form, "");
