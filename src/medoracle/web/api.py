@@ -61,8 +61,7 @@ async def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     web = web_of(request)
     answer = await run_in_threadpool(web.asker.answer, body.question, audience=parse_audience(body.audience),
                                      thread_id=(body.thread_id or "").strip() or None)
-    out = to_json(answer)
-    out["thread_id"] = answer.thread_id
+    out = to_json(answer)  # carries thread_id, for a follow-up
     out["answer_key"] = web.asker.answers.put(answer)
     return out
 
