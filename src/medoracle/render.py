@@ -11,7 +11,7 @@ from typing import Any
 
 from medoracle.types import Answer, Audience, Reference, Statement, year_of
 
-__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md", "summary_label"]
+__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md", "summary_label", "web_url"]
 
 # Shown instead of sources in a patient's closing note and abstentions: never given citations.
 _NO_SOURCE_SECTION_KEYS = {"care_team", "note"}
@@ -89,14 +89,17 @@ def _reference_line(ref: Reference) -> str:
     if year:
         parts.append(str(year))
     line = f"{ref.n}. " + ". ".join(parts) + "."
-    if ref.url and _safe_url(ref.url):
-        line += f" <{ref.url}>"
+    if web_url(ref.url):
+        line += f" <{web_url(ref.url)}>"
     return line
 
 
-def _safe_url(url: str) -> bool:
-    # Only web links: a `javascript:` URL in a document's metadata must never become a link.
-    return bool(re.match(r"^https?://[^\s<>\"']+$", url.strip()))
+def web_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) link; document metadata may hold `javascript:` or worse, which must
+    never become a link."""
+    if url and re.match(r"^https?://[^\s<>\"']+$", url.strip()):
+        return url.strip()
+    return None
 
 
 def summary_label(answer: Answer) -> str:
@@ -187,7 +190,8 @@ def to_terminal(answer: Answer, console: Any) -> None:
             bits = [f"[bold]{escape((r.title or r.doc_id).rstrip('. '))}[/bold]", escape(r.source or ""),
                     str(year) if year else ""]
             line = ". ".join(b for b in bits if b) + "."
-            link = f" [link={r.url}]{escape(r.url)}[/link]" if r.url and _safe_url(r.url) else ""
+            url = web_url(r.url)
+            link = f" [link={url}]{escape(url)}[/link]" if url else ""
             console.print(f"  [cyan][{r.n}][/cyan] {line}{link}")
         console.print()
     if answer.follow_ups:
@@ -228,7 +232,7 @@ def template_context(answer: Answer) -> dict[str, Any]:
         references.append({
             "n": r.n, "anchor": _ref_anchor(r.n), "doc_id": r.doc_id, "title": r.title or r.doc_id,
             "source": r.source or "", "year": year, "published": r.published,
-            "url": r.url if r.url and _safe_url(r.url) else None, "doc_type": r.doc_type.value,
+            "url": web_url(r.url), "doc_type": r.doc_type.value,
             "quotes": list(r.quotes),
         })
     return {

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
-from medoracle.render import template_context, to_json
+from medoracle.render import template_context, to_json, web_url
 from medoracle.types import Answer, Article, ArticleStatus, Audience
 from medoracle.users import User
 
@@ -37,13 +36,6 @@ DISCLAIMERS = {
                 "Talk to your doctor, nurse or pharmacist before you change any treatment, and get urgent help "
                 "if you feel very unwell."),
 }
-
-
-def web_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) link; document metadata may hold `javascript:` or worse."""
-    if url and re.match(r"^https?://[^\s<>\"']+$", url.strip()):
-        return url.strip()
-    return None
 
 
 def parse_audience(value: str | None, default: str = "clinician") -> Audience:
