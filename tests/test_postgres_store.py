@@ -319,7 +319,7 @@ def test_retrieve_end_to_end(vec_store, clinical_jsonl, hashing_embedder):
 
 
 def test_editorial_tables_stay_in_sqlite(pg_store, tmp_path):
-    from medoracle.threads import ThreadStore
+    from medoracle.editorial.threads import ThreadStore
 
     threads = ThreadStore(pg_store.connect)
     tid = threads.create("Spinal cord compression")
