@@ -9,9 +9,9 @@ Target: full ingest ≥ 2,000 passages/s on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
-import sqlite3
 import time
 from pathlib import Path
 
