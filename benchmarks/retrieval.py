@@ -89,7 +89,12 @@ class BM25Baseline:
     def __init__(self, store: SQLiteStore) -> None:
         import bm25s
 
-        rows = store.connect().execute("SELECT id, title, text FROM passages ORDER BY rowid").fetchall()
+        titles = {}
+        rows = []
+        for p in store.iter_passages():
+            if p.doc_id not in titles:
+                titles[p.doc_id] = store.documents([p.doc_id])[p.doc_id].title
+            rows.append((p.id, titles[p.doc_id], p.text))
         self.ids = [r[0] for r in rows]
         corpus = [f"{r[1]} {r[2]}" for r in rows]
         self.bm25s = bm25s
