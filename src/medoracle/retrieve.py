@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from medoracle.embed import check_embedder
 from medoracle.errors import BadQuestion
 from medoracle.store.base import SearchFilters
 from medoracle.types import Evidence, year_of
@@ -120,11 +121,9 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
             out.mode = "lexical"
             out.notes.append("This database has no embeddings yet, so search was lexical only "
                              "(run `medoracle embed` to add them).")
-        elif stored != embedder.name:
-            out.mode = "lexical"
-            out.notes.append(f"The database was embedded with {stored!r}, not {embedder.name!r}: lexical search only.")
         else:
-            vector = embedder.embed([_dense_text(query)])[0]
+            check_embedder(stored, embedder)
+            vector = embedder.embed_query(_dense_text(query))
             dense = store.dense(np.asarray(vector), POOL, filters)
     out.timings["dense"] = (time.perf_counter() - t1) * 1000
     lexical, out.timings["lexical"] = lexical_job.result()

@@ -45,7 +45,7 @@ class Clinic:
                 from medoracle.kb.build import ensure_knowledge_base
                 ensure_knowledge_base(store, settings, on_progress=on_progress)
         if embedder is DEFAULT:
-            embedder = get_embedder(settings.embedder)
+            embedder = get_embedder(settings.embedder, threads=settings.threads)
         if composer is None:
             composer = get_composer(settings.composer, embedder=embedder, settings=settings)
         return cls(settings=settings, store=store, embedder=embedder, composer=composer,

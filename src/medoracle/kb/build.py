@@ -36,7 +36,7 @@ def ensure_knowledge_base(store, settings: Settings, *, on_progress: Callable[[s
     summary = ingest(card_paths(), store, fmt="markdown")
     if summary.errors:
         raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
-    embedder = get_embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
     if embedder is not None:
         embed_pending(store, embedder)
     with conn:
