@@ -62,3 +62,13 @@ def clinical_jsonl(tmp_path) -> Path:
     path = tmp_path / "clinical.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in CLINICAL_DOCS) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def kb_clinic(tmp_path_factory):
+    """A clinic on the bundled knowledge base, built once per test session into a fresh data directory."""
+    from medoracle.service import Clinic
+    from medoracle.settings import Settings
+
+    data_dir = tmp_path_factory.mktemp("medoracle-home")
+    return Clinic.build(Settings(data_dir=str(data_dir)))

@@ -152,6 +152,7 @@ def test_checker_accepts_a_good_card(tmp_path: Path) -> None:
     (("reviewed: false", "superseded_by: [not an id]\nreviewed: false"), "superseded_by entry"),
     (("reviewed: false", "plain: '  '\nreviewed: false"), "plain is empty"),
     (("facet: first_line", "facet: special"), "missing population"),
+    (("this is a test statement.", "this is " + "a very long clause, " * 25 + "a test."), "sentence cannot be quoted"),
 ])
 def test_checker_names_each_problem(tmp_path: Path, change: tuple[str, str], problem: str) -> None:
     old, new = change

@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
+from medoracle.compose.sentences import clean_sentence
 from medoracle.errors import ReadError
-from medoracle.verify import numbers_of
+from medoracle.verify import numbers_of, sentence_spans
 
 TOPIC_PAGE = "_topic.md"
 
@@ -143,6 +144,13 @@ def validate_card(path: Path) -> list[str]:
         problems.append("empty body")
     elif len(body) > MAX_BODY_CHARS:
         problems.append(f"body is {len(body)} characters; keep a card under {MAX_BODY_CHARS}")
+    # The extractive composer quotes whole sentences and drops those it cannot stand alone (too long, a
+    # fragment, a table-like run of bare numbers): such a sentence in a card never reaches an answer.
+    flat = " ".join(body.split())  # the Markdown reader joins hard-wrapped lines the same way
+    unquotable = [flat[s:e] for s, e in sentence_spans(flat) if clean_sentence(flat[s:e], []) is None]
+    if unquotable:
+        problems.append(f"sentence cannot be quoted in an answer (too long, a fragment or a run of bare "
+                        f"numbers); rewrite it: {unquotable[0][:80]!r}")
     problems += _checked_at_problems(meta)
     problems += _currency_link_problems(meta)
     problems += _plain_problems(meta.get("plain"), body)
