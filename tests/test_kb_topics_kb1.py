@@ -21,6 +21,18 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("How is acute hyperkalaemia treated?", r"hyperkal|potassium",
      [r"calcium gluconate", r"10 units", r"25 g", r"salbutamol", r"zirconium|patiromer"]),
     ("hyperK treatment", r"hyperkal|hyperK", [r"calcium", r"insulin"]),
+    ("How should severe symptomatic hyponatraemia be treated?", r"hyponatr",
+     [r"hypertonic saline", r"5 mmol/L", r"seizure|coma"]),
+    ("hyponatremia management", r"hyponatr", [r"hypertonic saline", r"10 mmol/L", r"osmotic demyelination"]),
+    ("How is diabetic ketoacidosis managed in adults?", r"ketoacidosis|DKA",
+     [r"0\.1 units/kg", r"0\.9% sodium chloride", r"14 mmol/L", r"potassium", r"euglycaemic"]),
+    ("DKA insulin rate", r"DKA|ketoacidosis", [r"0\.1 units/kg", r"0\.05 units/kg"]),
+    ("How should hypoglycaemia be treated in a patient with diabetes?", r"hypoglyc",
+     [r"4\.0 mmol/L", r"15 to 20 g", r"glucagon 1 mg", r"long-acting carbohydrate"]),
+    ("hypo treatment", r"hypo", [r"4\.0 mmol/L"]),
+    ("What is the emergency treatment of anaphylaxis?", r"anaphyla",
+     [r"intramuscular adrenaline", r"5 minutes", r"lying flat|lie flat"]),
+    ("anaphylaxis IM adrenaline dose", r"anaphyla|adrenaline", [r"500 mcg", r"300 mcg"]),
 ]
 
 
