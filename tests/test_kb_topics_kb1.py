@@ -33,6 +33,9 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("What is the emergency treatment of anaphylaxis?", r"anaphyla",
      [r"intramuscular adrenaline", r"5 minutes", r"lying flat|lie flat"]),
     ("anaphylaxis IM adrenaline dose", r"anaphyla|adrenaline", [r"500 mcg", r"300 mcg"]),
+    ("How should suspected bacterial meningitis be managed?", r"meningi",
+     [r"within 1 hour", r"senior", r"ceftriaxone", r"neck stiffness"]),
+    ("meningitis red flags", r"meningi", [r"fever", r"neck stiffness", r"headache"]),
 ]
 
 
