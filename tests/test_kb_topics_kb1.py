@@ -36,6 +36,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("How should suspected bacterial meningitis be managed?", r"meningi",
      [r"within 1 hour", r"senior", r"ceftriaxone", r"neck stiffness"]),
     ("meningitis red flags", r"meningi", [r"fever", r"neck stiffness", r"headache"]),
+    ("How is obesity assessed in adults?", r"obesity|overweight", [r"BMI", r"waist-to-height ratio", r"35 kg/m2"]),
+    ("obesity BMI classes", r"BMI|obesity", [r"30\.0", r"40\.0"]),
 ]
 
 
