@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from medoracle.embed import HashingEmbedder
+from medoracle.service import Clinic
+from medoracle.settings import Settings
 from medoracle.store import SQLiteStore
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -65,10 +67,8 @@ def clinical_jsonl(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def kb_clinic(tmp_path_factory):
+def kb_clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     """A clinic on the bundled knowledge base, built once per test session into a fresh data directory."""
-    from medoracle.service import Clinic
-    from medoracle.settings import Settings
 
     data_dir = tmp_path_factory.mktemp("medoracle-home")
     return Clinic.build(Settings(data_dir=str(data_dir)))
