@@ -1,77 +1,45 @@
-"""Publishing and the editorial workflow: states, reviewers, versions and a hash-chained audit log.
+"""Publishing and the editorial workflow: articles, their versions, reviews and the audit trail.
 
 An answer is published as an `Article` in state *submitted*. Reviewers take it under review and approve it,
 request changes (with a comment on a section) or reject it; an editor can retract any article. An article
-needs `settings.approvals_required` approvals from distinct reviewers, none of them its author, before it is
-*approved*; editing an approved article makes a new version and sends it back to review.
+needs `settings.approvals_required` approvals from distinct reviewers, none of whom wrote any of its text
+(the four-eyes rule, `medoracle.workflow`), before it is *approved*; editing makes a new version, sends an
+approved article back to review and starts the approvals again. Edited sentences are checked against their
+cited passages (`medoracle.revision`).
 
-Every allowed move is one row of `TRANSITIONS`, and every path (web, API, CLI) goes through `ArticleDesk`,
-so the rules cannot differ between them. Every action is also written to an append-only audit log in which
-each entry carries the SHA-256 of the previous entry's hash and its own canonical JSON.
+Every path (web, API, CLI) goes through `ArticleDesk`, so the rules cannot differ between them. Every action
+is also written to the hash-chained audit log (`medoracle.audit`).
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
+from medoracle.audit import GENESIS, AuditEntry, AuditLog, canonical_json, entry_hash
+from medoracle.audit import now as _now
+from medoracle.audit import transaction as _transaction
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
+from medoracle.revision import PassageSource, mark_revision
 from medoracle.settings import Settings
 from medoracle.store.migrations import Migrations
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
+from medoracle.workflow import (AUTHOR, EDITORS, RESETS_APPROVALS, REVIEW_ACTIONS, REVIEWERS, TRANSITIONS, Actor,
+                                Transition, allowed, anonymous_writer, check)
+
+__all__ = ["ArticleDesk", "ArticleNotFound", "Version", "AuditLog", "AuditEntry", "TRANSITIONS", "Transition",
+           "REVIEWERS", "EDITORS", "AUTHOR", "GENESIS", "canonical_json", "entry_hash", "slugify", "answer_text"]
 
 S = ArticleStatus
-REVIEWERS = frozenset({"reviewer", "editor", "admin"})
-EDITORS = frozenset({"editor", "admin"})
-AUTHOR = "author"  # pseudo-role: whoever submitted the article
-GENESIS = "0" * 64
 _ARTICLE_COLUMNS = ("id", "slug", "question", "status", "version", "author", "answer_json", "created_at",
                     "updated_at")
 _COLS = ", ".join(_ARTICLE_COLUMNS)
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: ArticleStatus
-    target: ArticleStatus
-    roles: frozenset[str]
-
-
-# The whole workflow. `approve` reaches its target only once enough distinct reviewers have approved the
-# current version; until then the article stays under review.
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("start_review", S.submitted, S.under_review, REVIEWERS),
-    Transition("approve", S.under_review, S.approved, REVIEWERS),
-    Transition("request_changes", S.under_review, S.changes_requested, REVIEWERS),
-    Transition("reject", S.under_review, S.rejected, REVIEWERS),
-    Transition("resubmit", S.changes_requested, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.submitted, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.under_review, S.under_review, EDITORS | {AUTHOR}),
-    Transition("edit", S.changes_requested, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.approved, S.under_review, EDITORS | {AUTHOR}),
-    *(Transition("retract", s, S.retracted, EDITORS) for s in S if s is not S.retracted),
-)
-_TABLE = {(t.action, t.source): t for t in TRANSITIONS}
-REVIEW_ACTIONS = ("approve", "request_changes", "reject")
-_RESETS_APPROVALS = ("request_changes", "reject", "resubmit", "edit", "retract")
-
-
-class Actor(Protocol):
-    """Who acts: a `medoracle.users.User` (anything with these attributes)."""
-
-    username: str
-    role: str
-    disabled: bool
 
 
 class ArticleNotFound(BadInput, LookupError):
@@ -88,18 +56,6 @@ class Version:
     actor: str | None
     note: str | None
     created_at: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: str
-    actor: str | None
-    action: str
-    subject: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
 
 
 migrations = Migrations("articles")
@@ -132,87 +88,18 @@ def create_articles(conn: sqlite3.Connection) -> None:
     """)
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+# -- storage for the workflow rules (kept small and separate so they port to the editorial repository) ----
+@migrations.register
+def add_answer_key(conn: sqlite3.Connection) -> None:
+    """One article per answer: a second publish of the same answer key returns the first article."""
+    conn.execute("ALTER TABLE articles ADD COLUMN answer_key TEXT")
+    conn.execute("CREATE UNIQUE INDEX articles_answer_key ON articles(answer_key)")
 
 
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE so read-check-write sequences (state checks, the audit chain head) are serialised."""
-    if conn.in_transaction:
-        conn.commit()  # never extend someone else's implicit transaction; ours must be atomic on its own
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    else:
-        conn.commit()
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    """sha256(previous hash + canonical JSON of the entry without its hashes)."""
-    return hashlib.sha256((prev_hash + canonical_json(entry)).encode("utf-8")).hexdigest()
-
-
-class AuditLog:
-    """The append-only, hash-chained log of everything the editorial side does."""
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-
-    def append(self, conn: sqlite3.Connection, *, actor: str | None, action: str, subject: str,
-               details: dict[str, Any] | None = None) -> AuditEntry:
-        """Add an entry inside the caller's transaction (which must hold the write lock)."""
-        head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        new_id, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        body = {"id": new_id, "at": _now(), "actor": actor, "action": action, "subject": subject,
-                "details": details or {}}
-        digest = entry_hash(prev, body)
-        conn.execute("INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (new_id, body["at"], actor, action, subject, canonical_json(body["details"]), prev, digest))
-        return AuditEntry(new_id, body["at"], actor, action, subject, body["details"], prev, digest)
-
-    def record(self, *, actor: str | None, action: str, subject: str,
-               details: dict[str, Any] | None = None) -> AuditEntry:
-        """Add an entry in a transaction of its own (e.g. account changes)."""
-        with _transaction(self._connect()) as conn:
-            return self.append(conn, actor=actor, action=action, subject=subject, details=details)
-
-    def entries(self, subject: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        sql = "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
-        args: tuple = ()
-        if subject is not None:
-            sql, args = sql + " WHERE subject = ?", (subject,)
-        rows = self._connect().execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
-
-    def head(self) -> str:
-        """The latest hash: keep a copy elsewhere to also detect truncation of the newest entries."""
-        row = self._connect().execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row else GENESIS
-
-    def verify_chain(self) -> tuple[bool, int | None]:
-        """(True, None) if every entry's hash and link hold; else (False, id of the first bad entry)."""
-        prev = GENESIS
-        rows = self._connect().execute(
-            "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log ORDER BY id")
-        for r in rows:
-            try:
-                details = json.loads(r[5])
-            except (TypeError, ValueError):
-                return False, r[0]
-            body = {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "subject": r[4], "details": details}
-            if r[6] != prev or entry_hash(prev, body) != r[7]:
-                return False, r[0]
-            prev = r[7]
-        return True, None
+@migrations.register
+def index_audit_by_action(conn: sqlite3.Connection) -> None:
+    """Login throttling counts recent `login_failed` entries: an index keeps that a range read."""
+    conn.execute("CREATE INDEX audit_log_action_at ON audit_log(action, at)")
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -243,22 +130,19 @@ def _search_text(answer: Answer) -> str:
     return " ".join(parts).lower()
 
 
-def _roles_of(actor: Actor | None, author: str | None) -> set[str]:
-    if actor is None:
-        return set()
-    roles = {actor.role}
-    if author and actor.username == author:
-        roles.add(AUTHOR)
-    return roles
-
-
 class ArticleDesk:
-    """The editorial desk: every publish, review and edit goes through here."""
+    """The editorial desk: every publish, review and edit goes through here.
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], settings: Settings | None = None) -> None:
+    `passages` (the evidence store) is where edited sentences' cited passages are read from; without it they
+    are checked against the quotes stored with each reference.
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], settings: Settings | None = None,
+                 passages: PassageSource | None = None) -> None:
         self._conn = migrations.connector(connect)
         self.settings = settings or Settings.load()
         self.audit = AuditLog(self._conn)
+        self.passages = passages
 
     @property
     def approvals_required(self) -> int:
@@ -290,6 +174,8 @@ class ArticleDesk:
             args.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         sql = f"SELECT {_COLS} FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
+        # SQLite integers are 64-bit: a larger offset is past every article anyway.
+        offset = max(0, min(int(offset), 2**62))
         return [self._article(r) for r in self._conn().execute(sql, (*args, max(1, min(limit, 500)), offset))]
 
     def queue(self) -> list[Article]:
@@ -328,30 +214,57 @@ class ArticleDesk:
         art = self.get(key)
         return self._approvals(self._conn(), art.id, art.version)
 
+    def writers(self, key: str | int) -> list[str]:
+        """Everyone who saved a version of the article's text (usernames, or `anon:` session hashes)."""
+        art = self.get(key)
+        return self._writers(self._conn(), art.id)
+
+    def approved_versions(self, key: str | int) -> list[int]:
+        """Versions that reached *approved*, oldest first (from the audit trail, which records every move)."""
+        art = self.get(key)
+        return sorted({int(e.details.get("version", 0)) for e in self.audit.entries(subject=f"article:{art.slug}",
+                                                                                     limit=10**6)
+                       if e.action == "approve" and e.details.get("to") == S.approved.value})
+
     def allowed_actions(self, article: Article, actor: Actor | None) -> list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
-        out = []
-        for action in ("start_review", *REVIEW_ACTIONS, "resubmit", "edit", "retract"):
-            try:
-                self._check(article, action, actor, auto_start=action in REVIEW_ACTIONS)
-            except WorkflowError:
-                continue
-            out.append(action)
-        return out
+        return allowed(article, actor, self._writers(self._conn(), article.id))
 
     # -- acting -----------------------------------------------------------------------------------
-    def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None) -> Article:
-        """Submit an answer as a new article (anonymous when actor is None)."""
+    def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None,
+                submitter: str | None = None, answer_key: str | None = None) -> Article:
+        """Submit an answer as a new article; the same `answer_key` twice gives back the first article.
+
+        Without an account (`actor` None) only when `settings.anonymous_submissions` allows it, and then
+        `submitter` names the browser session, so that no reviewer acting from it can review the article.
+        """
         if actor is not None and actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
+        if actor is None:
+            if not self.settings.anonymous_submissions:
+                raise PermissionDenied("log in to publish: every article needs an accountable author")
+            if not submitter:
+                raise PermissionDenied("an anonymous submission must come from a browser session")
         question = (question or answer.question or "").strip()
         if not question:
             raise BadInput("an article needs a question")
         if answer.abstained:
             raise BadInput("an abstention cannot be published: there is no sourced answer to review")
         author = actor.username if actor else None
+        writer = author or anonymous_writer(submitter or "")
+        # Marks are the desk's to set: a published answer is as composed, whatever a client sent.
+        answer = answer.model_copy(update={
+            "summary_written_by": None, "summary_unsupported": None,
+            "sections": [sec.model_copy(update={"statements": [
+                st.model_copy(update={"written_by": None, "unsupported": None}) for st in sec.statements]})
+                for sec in answer.sections]})
         now = _now()
         with _transaction(self._conn()) as conn:
+            if answer_key:
+                row = conn.execute("SELECT id FROM articles WHERE answer_key = ?", (answer_key,)).fetchone()
+                if row is not None:
+                    existing = self._row(conn, int(row[0]))
+                    return self._article(existing)
             base, slug, n = slugify(question), slugify(question), 1
             while conn.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)).fetchone():
                 n += 1
@@ -359,15 +272,17 @@ class ArticleDesk:
             payload = answer.model_dump_json()
             cur = conn.execute(
                 "INSERT INTO articles (slug, question, status, version, author, answer_json, search_text,"
-                " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                (slug, question, S.submitted.value, author, payload, _search_text(answer), now, now))
-            article_id = int(cur.lastrowid)
+                " created_at, updated_at, answer_key) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+                (slug, question, S.submitted.value, author, payload, _search_text(answer), now, now,
+                 answer_key or None))
+            article_id = int(cur.lastrowid or 0)
             conn.execute("INSERT INTO article_versions VALUES (?, 1, ?, ?, ?, ?, ?)",
-                         (article_id, payload, answer_text(answer), author, "first version", now))
+                         (article_id, payload, answer_text(answer), writer, "first version", now))
             self._event(conn, article_id, 1, author, "submit", None, None, now)
             self.audit.append(conn, actor=author, action="submit", subject=f"article:{slug}",
                               details={"version": 1, "status": S.submitted.value,
-                                       "sha256": hashlib.sha256(payload.encode()).hexdigest()})
+                                       "sha256": hashlib.sha256(payload.encode()).hexdigest(),
+                                       **({} if author else {"writer": writer})})
         return self.get(slug)
 
     def start_review(self, key: str | int, actor: Actor) -> Article:
@@ -396,9 +311,18 @@ class ArticleDesk:
         return self._move(key, "retract", actor, comment=reason)
 
     def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None) -> Article:
-        """Save a new version; an approved article goes back under review, approvals start again."""
+        """Save a new version; an approved article goes back under review, approvals start again.
+
+        New and changed sentences are checked against their cited passages and marked with who wrote them.
+        """
         if answer.abstained:
             raise BadInput("an abstention cannot replace an article's answer")
+        if not answer.summary.strip() and not answer.statements():
+            raise BadInput("an article needs a bottom line or at least one statement")
+        cited = set(answer.summary_citations).union(*(st.citations for st in answer.statements()))
+        unknown = sorted(cited - {r.n for r in answer.references})
+        if unknown:
+            raise BadInput(f"citation(s) {', '.join(map(str, unknown))} name no reference of the article")
         return self._move(key, "edit", actor, comment=note, new_answer=answer)
 
     def act(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
@@ -412,46 +336,52 @@ class ArticleDesk:
             return self._move(key, action, actor, comment=comment)
         raise BadInput(f"unknown action {action!r}")
 
-    # -- internals --------------------------------------------------------------------------------
-    def _check(self, article: Article, action: str, actor: Actor | None,
-               auto_start: bool = False) -> list[Transition]:
-        """The transitions this action takes from the article's state, or WorkflowError/PermissionDenied."""
-        if actor is None:
-            raise PermissionDenied("log in to act on articles")
-        if actor.disabled:
-            raise PermissionDenied(f"account {actor.username!r} is disabled")
-        steps: list[Transition] = []
-        state = article.status
-        if auto_start and state is S.submitted and (action, state) not in _TABLE:
-            steps.append(_TABLE[("start_review", state)])
-            state = S.under_review
-        step = _TABLE.get((action, state))
-        if step is None:
-            raise WorkflowError(f"cannot {action.replace('_', ' ')} an article that is "
-                                f"{article.status.value.replace('_', ' ')}")
-        steps.append(step)
-        roles = _roles_of(actor, article.author)
-        for s in steps:
-            if not roles & s.roles:
-                raise PermissionDenied(f"{actor.username} ({actor.role}) may not {s.action.replace('_', ' ')}"
-                                       " this article")
-        if action == "approve":
-            if article.author and actor.username == article.author:
-                raise PermissionDenied("a reviewer cannot approve their own article")
-        return steps
+    def respond(self, key: str | int, actor: Actor, comment: str, *, section: str | None = None) -> None:
+        """An editor's or author's answer to a reviewer's comment (on `section`), kept in the review history."""
+        comment = (comment or "").strip()
+        if not comment:
+            raise BadInput("a response needs some text")
+        with _transaction(self._conn()) as conn:
+            row = self._row(conn, key)
+            if row is None:
+                raise ArticleNotFound(f"no article {key!r}")
+            article = self._article(row)
+            check(article, "edit", actor, ())  # whoever may revise the article may answer its reviewers
+            self._event(conn, int(article.id or 0), article.version, actor.username, "respond", comment,
+                        (section or "").strip() or None, _now())
+            self.audit.append(conn, actor=actor.username, action="respond", subject=f"article:{article.slug}",
+                              details={"version": article.version, "comment": comment,
+                                       **({"section": section} if section else {})})
 
+    def by_answer_key(self, answer_key: str | None) -> Article | None:
+        """The article already published from this answer, if any."""
+        if not answer_key:
+            return None
+        row = self._conn().execute(f"SELECT {_COLS} FROM articles WHERE answer_key = ?", (answer_key,)).fetchone()
+        return self._article(row) if row else None
+
+    # -- internals --------------------------------------------------------------------------------
     def _move(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
               section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False) -> Article:
         comment = (comment or "").strip() or None
         section = (section or "").strip() or None
         if action in ("request_changes", "reject", "retract") and not comment:
             raise BadInput(f"{action.replace('_', ' ')} needs a comment saying why")
+        if actor is not None and action == "edit" and new_answer is not None:
+            # Checked outside the write lock: reading passages and verifying take a while.
+            current = self.get(key)
+            new_answer = mark_revision(current.answer, new_answer, actor.username, self.passages)
+            expected_version: int | None = current.version
+        else:
+            expected_version = None
         with _transaction(self._conn()) as conn:
             row = self._row(conn, key)
             if row is None:
                 raise ArticleNotFound(f"no article {key!r}")
             article = self._article(row)
-            steps = self._check(article, action, actor, auto_start=auto_start)
+            if expected_version is not None and article.version != expected_version:
+                raise WorkflowError(f"version {article.version} was saved meanwhile: reload and edit again")
+            steps = check(article, action, actor, self._writers(conn, article.id), auto_start=auto_start)
             assert actor is not None
             if section is not None:
                 keys = {s.key for s in article.answer.sections} | {"summary", "references"}
@@ -471,6 +401,10 @@ class ArticleDesk:
                     conn.execute("UPDATE articles SET answer_json = ?, search_text = ?, version = ? WHERE id = ?",
                                  (payload, _search_text(new_answer), version, article.id))
                     details["sha256"] = hashlib.sha256(payload.encode()).hexdigest()
+                    own = [st.text for st in new_answer.statements() if st.unsupported]
+                    if new_answer.summary_unsupported:
+                        own.insert(0, new_answer.summary)
+                    details["unsupported"] = len(own)
                 if step.action == "approve":
                     done = self._approvals(conn, article.id, version)
                     if actor.username in done:
@@ -491,12 +425,18 @@ class ArticleDesk:
         return self.get(article.id)  # type: ignore[arg-type]
 
     @staticmethod
+    def _writers(conn: sqlite3.Connection, article_id: int | None) -> list[str]:
+        rows = conn.execute("SELECT DISTINCT actor FROM article_versions WHERE article_id = ? AND actor IS NOT NULL",
+                            (article_id,)).fetchall()
+        return sorted(r[0] for r in rows)
+
+    @staticmethod
     def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> list[str]:
         rows = conn.execute(
             "SELECT actor FROM review_events WHERE article_id = ? AND version = ? AND action = 'approve'"
             f" AND id > COALESCE((SELECT MAX(id) FROM review_events WHERE article_id = ? AND action IN"
-            f" ({','.join('?' * len(_RESETS_APPROVALS))})), 0) ORDER BY id",
-            (article_id, version, article_id, *_RESETS_APPROVALS)).fetchall()
+            f" ({','.join('?' * len(RESETS_APPROVALS))})), 0) ORDER BY id",
+            (article_id, version, article_id, *RESETS_APPROVALS)).fetchall()
         seen: list[str] = []
         for r in rows:
             if r[0] not in seen:
@@ -512,10 +452,17 @@ class ArticleDesk:
 
     @staticmethod
     def _row(conn: sqlite3.Connection, key: str | int) -> Any:
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            row = conn.execute(f"SELECT {_COLS} FROM articles WHERE id = ?", (int(key),)).fetchone()
-            if row is not None or isinstance(key, int):
+        # Ids are SQLite's 64-bit integers: a longer run of digits (or '²', which str.isdigit accepts) can only
+        # be a slug, never an id.
+        if isinstance(key, str) and re.fullmatch(r"[0-9]{1,18}", key):
+            key = int(key)
+        if isinstance(key, int):
+            if not 0 < key < 2**63:
+                return None
+            row = conn.execute(f"SELECT {_COLS} FROM articles WHERE id = ?", (key,)).fetchone()
+            if row is not None:
                 return row
+            key = str(key)
         return conn.execute(f"SELECT {_COLS} FROM articles WHERE slug = ?", (str(key),)).fetchone()
 
     @staticmethod

@@ -38,6 +38,12 @@ def create_users(conn: sqlite3.Connection) -> None:
             token_hash TEXT UNIQUE, created_at TEXT NOT NULL)""")
 
 
+@migrations.register
+def add_session_version(conn: sqlite3.Connection) -> None:
+    """Signed session cookies carry this number; bumping it ends every session of the account at once."""
+    conn.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
+
+
 @dataclass(frozen=True)
 class User:
     """An editorial account as the rest of the system sees it (never carries the password hash)."""
@@ -49,6 +55,10 @@ class User:
     disclosures: str = ""
     disabled: bool = False
     created_at: str = ""
+    session_version: int = 0
+    # Anonymous-submitter ids of the browser session this person acts from (set by the web layer), so the
+    # four-eyes rule also knows the articles they submitted before logging in.
+    sessions: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -75,11 +85,12 @@ def _token_hash(token: str) -> str:
 
 
 def _row_user(r: sqlite3.Row | tuple) -> User:
-    username, role, display, creds, disclosures, disabled, created = tuple(r)
-    return User(username, role, display, creds, disclosures, bool(disabled), created)
+    username, role, display, creds, disclosures, disabled, created, session_version = tuple(r)
+    return User(username, role, display, creds, disclosures, bool(disabled), created, int(session_version))
 
 
-_COLUMNS = "username, role, display_name, credentials, disclosures, disabled, created_at"
+_COLUMNS = "username, role, display_name, credentials, disclosures, disabled, created_at, session_version"
+_ENDS_SESSIONS = "session_version = session_version + 1"
 
 
 class Accounts:
@@ -153,16 +164,21 @@ class Accounts:
     def set_password(self, username: str, password: str) -> None:
         if len(password or "") < MIN_PASSWORD:
             raise BadInput(f"password must be at least {MIN_PASSWORD} characters")
-        self._update(username, password_hash=self._hasher.hash(password))
+        self._update(username, password_hash=self._hasher.hash(password), end_sessions=True)
 
     def disable(self, username: str) -> User:
-        """Disable an account: it can no longer log in, use its token, or act on articles."""
-        self._update(username, disabled=1, token_hash=None)
+        """Disable an account: it can no longer log in, use its token, or act on articles; its sessions end."""
+        self._update(username, disabled=1, token_hash=None, end_sessions=True)
         return self.require(username)
 
     def enable(self, username: str) -> User:
-        self._update(username, disabled=0)
+        """Enable an account again; sessions from before it was disabled stay ended."""
+        self._update(username, disabled=0, end_sessions=True)
         return self.require(username)
+
+    def end_sessions(self, username: str) -> None:
+        """Log the account out everywhere: every signed cookie issued before now stops working."""
+        self._update(username, end_sessions=True)
 
     def update_profile(self, username: str, *, display_name: str | None = None, credentials: str | None = None,
                        disclosures: str | None = None, role: str | None = None) -> User:
@@ -178,7 +194,9 @@ class Accounts:
                 raise BadInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
             changes["role"] = role
         if changes:
-            self._update(username, **changes)
+            current = self.require(username)
+            # A new role must not ride on sessions opened under the old one.
+            self._update(username, end_sessions=role is not None and role != current.role, **changes)
         return self.require(username)
 
     # -- API tokens -------------------------------------------------------------------------------
@@ -199,10 +217,10 @@ class Accounts:
         user = _row_user(row) if row else None
         return user if user and not user.disabled else None
 
-    def _update(self, username: str, **values: object) -> None:
+    def _update(self, username: str, *, end_sessions: bool = False, **values: object) -> None:
         name = (username or "").strip().lower()
         conn = self._conn()
-        cols = ", ".join(f"{k} = ?" for k in values)
+        cols = ", ".join([f"{k} = ?" for k in values] + ([_ENDS_SESSIONS] if end_sessions else []))
         with conn:
             cur = conn.execute(f"UPDATE users SET {cols} WHERE username = ?", (*values.values(), name))
         if cur.rowcount == 0:
