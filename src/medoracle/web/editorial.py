@@ -19,6 +19,7 @@ from medoracle.types import Answer, Article, ReviewEvent, Section, Statement
 from medoracle.web.deps import LoginRequired, page, require_user, web_of
 from medoracle.web.published import article_context, display_name, sees_drafts
 from medoracle.web.view import STATUS_LABELS, answer_view, status_steps
+from medoracle.workflow import identities
 
 router = APIRouter(include_in_schema=False)
 
@@ -82,7 +83,7 @@ def _review_page(request: Request, slug: str, *, error: str | None = None, statu
                 action_labels=ACTION_LABELS, approvals_required=web.desk.approvals_required,
                 changed=changes(base[1], article.answer) if base else [], baseline=base[0] if base else None,
                 own_words=own_words, section_titles=_section_titles(article), requests=requests,
-                responses=responses, writers=web.desk.writers(slug),
+                responses=responses, i_wrote=bool(identities(user) & {article.author, *web.desk.writers(slug)}),
                 **article_context(request, article))
 
 
