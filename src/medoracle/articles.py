@@ -26,7 +26,7 @@ from medoracle.audit import GENESIS, AuditEntry, AuditLog, canonical_json, entry
 from medoracle.audit import now as _now
 from medoracle.audit import transaction as _transaction
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
-from medoracle.revision import PassageSource, mark_revision
+from medoracle.revision import MAX_SENTENCE, PassageSource, mark_revision
 from medoracle.settings import Settings
 from medoracle.store.migrations import Migrations
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
@@ -319,6 +319,8 @@ class ArticleDesk:
             raise BadInput("an abstention cannot replace an article's answer")
         if not answer.summary.strip() and not answer.statements():
             raise BadInput("an article needs a bottom line or at least one statement")
+        if any(len(t) > MAX_SENTENCE for t in [answer.summary, *(st.text for st in answer.statements())]):
+            raise BadInput(f"a statement or bottom line may be at most {MAX_SENTENCE:,} characters")
         cited = set(answer.summary_citations).union(*(st.citations for st in answer.statements()))
         unknown = sorted(cited - {r.n for r in answer.references})
         if unknown:

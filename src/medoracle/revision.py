@@ -21,6 +21,9 @@ from medoracle.types import Answer, Evidence, Passage, Reference, Section, State
 from medoracle.verify import verify
 
 
+MAX_SENTENCE = 2000  # characters in one statement or bottom line: a sentence, not a page
+
+
 class PassageSource(Protocol):
     """Where cited passages are read from (an evidence `Store`)."""
 

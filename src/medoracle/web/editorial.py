@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 
 from medoracle.articles import ArticleNotFound
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
-from medoracle.revision import changes
+from medoracle.revision import MAX_SENTENCE, changes
 from medoracle.types import Answer, Article, ReviewEvent, Section, Statement
 from medoracle.web.deps import LoginRequired, page, require_user, web_of
 from medoracle.web.published import article_context, display_name, sees_drafts
@@ -26,7 +26,6 @@ router = APIRouter(include_in_schema=False)
 ACTION_LABELS = {"approve": "Approve", "request_changes": "Request changes", "reject": "Reject",
                  "start_review": "Start review", "resubmit": "Resubmit", "retract": "Retract", "edit": "Edit",
                  "submit": "Submitted", "respond": "Response"}
-MAX_STATEMENT = 2000  # characters in one edited sentence: a statement is a sentence, not a page
 
 
 @router.get("/review")
@@ -157,8 +156,8 @@ def _citations(raw: str, where: str) -> list[int]:
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     text = " ".join(value.split()) if isinstance(value, str) else ""
-    if len(text) > MAX_STATEMENT:
-        raise BadInput(f"a statement may be at most {MAX_STATEMENT:,} characters")
+    if len(text) > MAX_SENTENCE:
+        raise BadInput(f"a statement may be at most {MAX_SENTENCE:,} characters")
     return text
 
 
