@@ -153,12 +153,12 @@ def test_publishing_needs_an_account_unless_allowed(world: dict) -> None:
 
 # -- the same matrix over HTTP ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def app(world: dict):  # noqa: ANN201
+def app(world: dict):
     return create_app(world["settings"], world["store"])
 
 
 @pytest.fixture()
-def api(app) -> TestClient:  # noqa: ANN001
+def api(app) -> TestClient:
     return TestClient(app, follow_redirects=False)
 
 

@@ -143,7 +143,8 @@ def test_an_editor_edits_in_the_browser_and_answers_the_requested_change(site: d
     assert 'value="approve"' not in ed.get(f"/articles/{slug}/review").text
     public = TestClient(site["app"]).get(f"/articles/{slug}")
     assert public.status_code == 404  # still a draft
-    rita.post(f"/articles/{slug}/review", data={"action": "approve", "csrf_token": csrf(rita, f"/articles/{slug}/review")})
+    rita.post(f"/articles/{slug}/review",
+              data={"action": "approve", "csrf_token": csrf(rita, f"/articles/{slug}/review")})
     html = TestClient(site["app"]).get(f"/articles/{slug}").text
     assert "Editor's own words" in html  # the mark stays on the public page
     r = ed.post(f"/articles/{slug}/edit", data={**fields, "version": "1"})

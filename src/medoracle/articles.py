@@ -13,6 +13,7 @@ is also written to the hash-chained audit log (`medoracle.audit`).
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import re
@@ -114,8 +115,8 @@ def answer_text(answer: Answer) -> str:
     try:
         from medoracle.render import to_markdown
     except ImportError:  # render is optional for the editorial side
-        to_markdown = None
-    if to_markdown is not None:
+        pass
+    else:
         return to_markdown(answer)
     lines = [answer.question, "", answer.summary, ""]
     for sec in answer.sections:
@@ -161,7 +162,7 @@ class ArticleDesk:
         return self._article(row) if row else None
 
     def list(self, *, status: ArticleStatus | str | Iterable[ArticleStatus | str] | None = None,
-             query: str | None = None, limit: int = 50, offset: int = 0) -> list[Article]:
+             query: str | None = None, limit: int = 50, offset: int = 0) -> builtins.list[Article]:
         """Newest first; `query` matches every word anywhere in the question, summary or statements."""
         where, args = [], []
         if status:
@@ -178,14 +179,14 @@ class ArticleDesk:
         offset = max(0, min(int(offset), 2**62))
         return [self._article(r) for r in self._conn().execute(sql, (*args, max(1, min(limit, 500)), offset))]
 
-    def queue(self) -> list[Article]:
+    def queue(self) -> builtins.list[Article]:
         """What reviewers have to look at, oldest first."""
         rows = self._conn().execute(
             f"SELECT {_COLS} FROM articles WHERE status IN ('submitted', 'under_review', 'changes_requested')"
             " ORDER BY updated_at, id").fetchall()
         return [self._article(r) for r in rows]
 
-    def history(self, key: str | int) -> list[ReviewEvent]:
+    def history(self, key: str | int) -> builtins.list[ReviewEvent]:
         art = self.get(key)
         rows = self._conn().execute(
             "SELECT article_id, version, actor, action, comment, section, at FROM review_events"
@@ -193,14 +194,14 @@ class ArticleDesk:
         return [ReviewEvent(article_id=r[0], version=r[1], actor=r[2], action=r[3], comment=r[4], section=r[5],
                             at=r[6]) for r in rows]
 
-    def versions(self, key: str | int) -> list[Version]:
+    def versions(self, key: str | int) -> builtins.list[Version]:
         art = self.get(key)
         rows = self._conn().execute(
             "SELECT version, answer_json, text, actor, note, created_at FROM article_versions"
             " WHERE article_id = ? ORDER BY version", (art.id,)).fetchall()
         return [Version(r[0], Answer.model_validate_json(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
-    def diff(self, key: str | int, old: int, new: int) -> list[str]:
+    def diff(self, key: str | int, old: int, new: int) -> builtins.list[str]:
         """A unified diff (lines) between two versions' rendered text."""
         by_number = {v.version: v for v in self.versions(key)}
         for n in (old, new):
@@ -209,24 +210,24 @@ class ArticleDesk:
         return list(difflib.unified_diff(by_number[old].text.splitlines(), by_number[new].text.splitlines(),
                                          f"version {old}", f"version {new}", lineterm=""))
 
-    def approvals(self, key: str | int) -> list[str]:
+    def approvals(self, key: str | int) -> builtins.list[str]:
         """Usernames who approved the current version in the current review round, in order."""
         art = self.get(key)
         return self._approvals(self._conn(), art.id, art.version)
 
-    def writers(self, key: str | int) -> list[str]:
+    def writers(self, key: str | int) -> builtins.list[str]:
         """Everyone who saved a version of the article's text (usernames, or `anon:` session hashes)."""
         art = self.get(key)
         return self._writers(self._conn(), art.id)
 
-    def approved_versions(self, key: str | int) -> list[int]:
+    def approved_versions(self, key: str | int) -> builtins.list[int]:
         """Versions that reached *approved*, oldest first (from the audit trail, which records every move)."""
         art = self.get(key)
         return sorted({int(e.details.get("version", 0)) for e in self.audit.entries(subject=f"article:{art.slug}",
                                                                                      limit=10**6)
                        if e.action == "approve" and e.details.get("to") == S.approved.value})
 
-    def allowed_actions(self, article: Article, actor: Actor | None) -> list[str]:
+    def allowed_actions(self, article: Article, actor: Actor | None) -> builtins.list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
         return allowed(article, actor, self._writers(self._conn(), article.id))
 
@@ -415,7 +416,7 @@ class ArticleDesk:
                     details["approvals"] = f"{len(done)}/{self.approvals_required}"
                     if len(done) < self.approvals_required:
                         target = status  # still under review: more reviewers must approve
-                self._event(conn, article.id, version, actor.username, step.action,
+                self._event(conn, int(article.id or 0), version, actor.username, step.action,
                             comment if step is steps[-1] else None, section if step is steps[-1] else None, now)
                 conn.execute("UPDATE articles SET status = ?, updated_at = ? WHERE id = ?",
                              (target.value, now, article.id))
@@ -427,19 +428,19 @@ class ArticleDesk:
         return self.get(article.id)  # type: ignore[arg-type]
 
     @staticmethod
-    def _writers(conn: sqlite3.Connection, article_id: int | None) -> list[str]:
+    def _writers(conn: sqlite3.Connection, article_id: int | None) -> builtins.list[str]:
         rows = conn.execute("SELECT DISTINCT actor FROM article_versions WHERE article_id = ? AND actor IS NOT NULL",
                             (article_id,)).fetchall()
         return sorted(r[0] for r in rows)
 
     @staticmethod
-    def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> list[str]:
+    def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> builtins.list[str]:
         rows = conn.execute(
             "SELECT actor FROM review_events WHERE article_id = ? AND version = ? AND action = 'approve'"
             f" AND id > COALESCE((SELECT MAX(id) FROM review_events WHERE article_id = ? AND action IN"
             f" ({','.join('?' * len(RESETS_APPROVALS))})), 0) ORDER BY id",
             (article_id, version, article_id, *RESETS_APPROVALS)).fetchall()
-        seen: list[str] = []
+        seen: builtins.list[str] = []
         for r in rows:
             if r[0] not in seen:
                 seen.append(r[0])

@@ -74,13 +74,14 @@ class AuditLog:
         """Add an entry inside the caller's transaction (which must hold the write lock)."""
         head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         new_id, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        body = {"id": new_id, "at": now(), "actor": actor, "action": action, "subject": subject,
-                "details": details or {}}
+        at, info = now(), dict(details or {})
+        body: dict[str, Any] = {"id": new_id, "at": at, "actor": actor, "action": action, "subject": subject,
+                                "details": info}
         digest = entry_hash(prev, body)
         conn.execute("INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (new_id, body["at"], actor, action, subject, canonical_json(body["details"]), prev, digest))
-        return AuditEntry(new_id, body["at"], actor, action, subject, body["details"], prev, digest)
+                     (new_id, at, actor, action, subject, canonical_json(info), prev, digest))
+        return AuditEntry(new_id, at, actor, action, subject, info, prev, digest)
 
     def record(self, *, actor: str | None, action: str, subject: str,
                details: dict[str, Any] | None = None) -> AuditEntry:
@@ -91,7 +92,8 @@ class AuditLog:
     def entries(self, subject: str | None = None, limit: int = 1000, *, newest_first: bool = False,
                 before: int | None = None) -> list[AuditEntry]:
         sql = "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if subject is not None:
             where.append("subject = ?")
             args.append(subject)
@@ -101,7 +103,8 @@ class AuditLog:
         sql += (" WHERE " + " AND ".join(where) if where else "") + (" ORDER BY id DESC" if newest_first
                                                                       else " ORDER BY id")
         rows = self._connect().execute(sql + " LIMIT ?", (*args, limit)).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
+        return [AuditEntry(int(r[0]), str(r[1]), r[2], str(r[3]), str(r[4]), json.loads(r[5]), str(r[6]), str(r[7]))
+                for r in rows]
 
     def recent(self, action: str, since: str, *, subject: str | None = None,
                detail: tuple[str, str] | None = None) -> tuple[int, str | None]:

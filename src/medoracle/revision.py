@@ -41,7 +41,7 @@ def _key(text: str, citations: Sequence[int]) -> tuple[str, tuple[int, ...]]:
     return " ".join(text.split()), tuple(citations)
 
 
-def _checker(answer: Answer, source: PassageSource | None):  # noqa: ANN202 - a local closure
+def _checker(answer: Answer, source: PassageSource | None):
     refs = {r.n: r for r in answer.references}
     texts: dict[str, str] = {}
 

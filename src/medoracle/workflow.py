@@ -29,10 +29,18 @@ ANONYMOUS_PREFIX = "anon:"  # how an anonymous submitter's browser session is re
 class Actor(Protocol):
     """Who acts: a `medoracle.users.User` (anything with these attributes)."""
 
-    username: str
-    role: str
-    disabled: bool
-    sessions: tuple[str, ...]  # anonymous-submitter ids of the browser session the person acts from
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def disabled(self) -> bool: ...
+
+    @property
+    def sessions(self) -> tuple[str, ...]:
+        """Anonymous-submitter ids of the browser session the person acts from."""
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def _login(page, server: str, username: str, next_path: str = "/") -> None:  # noqa: ANN001
+def _login(page, server: str, username: str, next_path: str = "/") -> None:
     page.goto(f"{server}/login?next={next_path}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -74,12 +74,12 @@ def _login(page, server: str, username: str, next_path: str = "/") -> None:  # n
     page.wait_for_load_state("load")
 
 
-def _shot(page, name: str) -> None:  # noqa: ANN001
+def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_editor_edits_reviewer_sees_the_diff_and_another_person_approves(server: str, browser) -> None:  # noqa: ANN001
+def test_editor_edits_reviewer_sees_the_diff_and_another_person_approves(server: str, browser) -> None:
     editor = browser.new_context(viewport={"width": 1100, "height": 900})
     page = editor.new_page()
     page.set_default_timeout(60_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +122,7 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
 
-def _crash_body(scope: dict[str, Any]) -> tuple[bytes, str]:
+def _crash_body(scope: MutableMapping[str, Any]) -> tuple[bytes, str]:
     """What a request that crashed gets: the same `{"error": …}` or error page as any other error."""
     path = str(scope.get("path", ""))
     message = "An internal error occurred; it has been logged."

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
+from medoracle.types import Answer, ArticleStatus, Audience, Section
 from medoracle.web.answering import standalone
 from medoracle.web.deps import LoginRequired, audience_of, current_user, page, require_asker, require_reader, web_of
 from medoracle.web.published import article_context, readable, sees_drafts, visible_states
@@ -162,8 +162,9 @@ def article_json_view(request: Request, slug: str) -> Response:
     web = web_of(request)
     article = readable(request, slug)
     ctx = article_context(request, article)
-    return JSONResponse(article_json(article, approvals=ctx["approvals"], approvals_required=web.desk.approvals_required,
-                                     reviewers=ctx["reviewers"], url=ctx["url"], author=ctx["author_name"]))
+    return JSONResponse(article_json(article, approvals=ctx["approvals"],
+                                     approvals_required=web.desk.approvals_required, reviewers=ctx["reviewers"],
+                                     url=ctx["url"], author=ctx["author_name"]))
 
 
 @router.get("/articles/{slug}", name="article_page")
@@ -190,7 +191,8 @@ def _article_response(request: Request, slug: str, audience: str | None, *, http
                     disclaimer=DISCLAIMERS[shown.audience.value], jsonld=jsonld,
                     can_review=bool(current_user(request) and current_user(request).can_review),  # type: ignore[union-attr]
                     approvals_required=web.desk.approvals_required, followup_q=followup_q,
-                    followup_error=followup_error, http_status=http_status, show_history=sees_drafts(request), **ctx)
+                    followup_error=followup_error, http_status=http_status, show_history=sees_drafts(request),
+                    **ctx)
     if audience:
         _remember_audience(response, chosen)
     return response

@@ -32,8 +32,8 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 # Inline scripts are never needed (JSON-LD is data, not script): a CSP is the second line of defence behind
 # autoescaping. Sent on every response, errors and refusals included.
 SECURITY_HEADERS = (
-    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                 b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"),
+    (b"content-security-policy", (b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                  b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
