@@ -248,3 +248,35 @@ def test_openapi_tells_the_truth(site: dict) -> None:
     review = schema["paths"]["/api/articles/{slug}/reviews"]["post"]
     assert {"401", "403", "404", "409"} <= set(review["responses"])
     assert {"bearer": []} in review["security"]
+
+
+def test_an_idle_or_old_session_is_refused_even_with_a_valid_signature(site: dict) -> None:
+    import base64
+    import time
+
+    import itsdangerous
+
+    signer = itsdangerous.TimestampSigner(site["settings"].secret_key)
+    now = int(time.time())
+    user = site["accounts"].get("rita")
+
+    def cookie(**session: object) -> str:
+        payload = {"user": "rita", "sv": user.session_version, "csrf": "x", **session}
+        return signer.sign(base64.b64encode(json.dumps(payload).encode())).decode()
+
+    fresh, idle, old = (cookie(since=now, seen=now), cookie(since=now, seen=now - 2 * 3600),
+                        cookie(since=now - 13 * 3600, seen=now))
+    for value, ok in ((fresh, True), (idle, False), (old, False)):
+        c = client(site)
+        c.cookies.set("medoracle_session", value)
+        assert (c.get("/review").status_code == 200) is ok
+
+
+def test_cli_logout_ends_every_session(site: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from medoracle.cli import main
+
+    c = login(site, "victim")
+    assert c.get("/review").status_code == 200
+    monkeypatch.setenv("MEDORACLE_DATA_DIR", site["settings"].data_dir)
+    assert main(["users", "logout", "victim", "--db", site["settings"].db]) == 0
+    assert c.get("/review").status_code == 303
