@@ -18,7 +18,7 @@ router = APIRouter(include_in_schema=False)
 
 # argon2 takes ~50 ms of CPU per check: run it on its own two threads, so a burst of logins (right or wrong)
 # queues here instead of filling the thread pool that serves every reader's page.
-_PASSWORDS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-check")
+_PASSWORDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-check")
 
 
 def client_address(request: Request) -> str:
