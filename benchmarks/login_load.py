@@ -34,10 +34,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _common import machine, median, percentile, table  # noqa: E402
 from test_articles import sample_answer  # noqa: E402
 
-from medoracle.articles import ArticleDesk  # noqa: E402
+from medoracle.editorial import repository_beside  # noqa: E402
+from medoracle.editorial.articles import ArticleDesk  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import open_store  # noqa: E402
-from medoracle.users import Accounts  # noqa: E402
+from medoracle.editorial.users import Accounts  # noqa: E402
 from medoracle.web.app import create_app  # noqa: E402
 
 ATTACKERS = 8
@@ -52,10 +53,11 @@ def _settings(root: Path) -> Settings:
 def prepare(root: Path) -> None:
     settings = _settings(root)
     store = open_store(settings)
-    accounts = Accounts(store.connect)
+    repository = repository_beside(store)
+    accounts = Accounts(repository)
     accounts.add("editor", PASSWORD, "editor")
     accounts.add("reviewer", PASSWORD, "reviewer")
-    desk = ArticleDesk(store.connect, settings)
+    desk = ArticleDesk(repository, settings)
     for i in range(20):
         slug = desk.publish(sample_answer(f"Benchmark question {i} about hypertension?"), accounts.get("editor")).slug
         desk.approve(slug, accounts.get("reviewer"))

@@ -11,11 +11,12 @@ from pathlib import Path
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial import repository_beside
+from medoracle.editorial.articles import ArticleDesk
 from medoracle.ingest.pipeline import ingest
 from medoracle.settings import Settings
 from medoracle.store import open_store
-from medoracle.users import Accounts
+from medoracle.editorial.users import Accounts
 from medoracle.web.app import create_app
 
 from test_articles import sample_answer
@@ -28,10 +29,10 @@ _SETTINGS = Settings(data_dir=str(_ROOT), db=str(_ROOT / "fuzz.db"), embedder="n
 _STORE = open_store(_SETTINGS)
 (_ROOT / "docs.jsonl").write_text("\n".join(json.dumps(d) for d in DOCS[:1]), encoding="utf-8")
 ingest([_ROOT / "docs.jsonl"], _STORE)
-_ACCOUNTS = Accounts(_STORE.connect)
+_ACCOUNTS = Accounts(repository_beside(_STORE))
 _ACCOUNTS.add("fuzzer", PASSWORD, "editor", display_name="Fuzz Editor")
 TOKEN = _ACCOUNTS.issue_token("fuzzer")
-_DESK = ArticleDesk(_STORE.connect, _SETTINGS)
+_DESK = ArticleDesk(repository_beside(_STORE), _SETTINGS)
 _DESK.publish(sample_answer(), _ACCOUNTS.get("fuzzer"))  # something real to find, edit and review
 APP = create_app(_SETTINGS, _STORE)
 

@@ -11,11 +11,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial import repository_beside
+from medoracle.editorial.articles import ArticleDesk
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
-from medoracle.users import Accounts
+from medoracle.editorial.users import Accounts
 from medoracle.web.app import create_app
 
 from test_web import DOCS, PASSWORD, QUESTION
@@ -34,7 +35,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                         secret_key="editorial-test-key-0123456789", base_url="https://answers.example.org")
     store = open_store(settings)
     ingest([corpus], store)
-    accounts = Accounts(store.connect)
+    accounts = Accounts(repository_beside(store))
     accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD",
                  disclosures="None.")
     accounts.add("rob", PASSWORD, "reviewer", display_name="Rob Second")
@@ -42,7 +43,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     accounts.add("victim", PASSWORD, "reviewer", display_name="Vic Tim")
     app = create_app(settings, store)
     yield {"app": app, "settings": settings, "store": store, "accounts": accounts,
-           "desk": ArticleDesk(store.connect, settings, passages=store)}
+           "desk": ArticleDesk(repository_beside(store), settings, passages=store)}
     store.close()
 
 

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial import repository_beside
+from medoracle.editorial.articles import ArticleDesk
 from medoracle.errors import PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
-from medoracle.users import Accounts, User
+from medoracle.editorial.users import Accounts, User
 from medoracle.web.app import create_app
 from medoracle.workflow import anonymous_writer
 
@@ -41,13 +42,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     corpus = tmp_path / "docs.jsonl"
     corpus.write_text("\n".join(json.dumps(d) for d in DOCS[:1]), encoding="utf-8")
     ingest([corpus], store)
-    accounts = Accounts(store.connect)
+    accounts = Accounts(repository_beside(store))
     accounts.add("chief", PASSWORD, "admin", display_name="Chief Editor")
     accounts.add("other", PASSWORD, "editor", display_name="Other Editor")
     for role in ROLES:
         accounts.add(f"a-{role}", PASSWORD, role, display_name=f"Actor {role}")
     yield {"settings": settings, "store": store, "accounts": accounts,
-           "desk": ArticleDesk(store.connect, settings, passages=store)}
+           "desk": ArticleDesk(repository_beside(store), settings, passages=store)}
     store.close()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from medoracle.revision import changes, mark_revision, word_diff
-from medoracle.users import User
+from medoracle.editorial.users import User
 
 from test_articles import make_desk, sample_answer
 from test_editorial_web import csrf, login, publish, site  # noqa: F401 - the shared module fixture

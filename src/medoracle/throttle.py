@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from medoracle.audit import AuditLog
+from medoracle.editorial.audit import AuditLog
 
 WINDOW = timedelta(minutes=15)
 MAX_WAIT = 15 * 60
@@ -52,13 +52,15 @@ class LoginThrottle:
         now = datetime.now(timezone.utc)
         since = (now - WINDOW).isoformat(timespec="seconds")
         subject = account_subject(username)
-        # A successful login starts the account's count again (the address keeps its own).
-        _, last_login = self.audit.recent("login", since, subject=subject)
-        n_account, latest_account = self.audit.recent("login_failed", max(since, last_login or since),
-                                                      subject=subject)
-        n_client, latest_client = self.audit.recent("login_failed", since, detail=("client", client))
-        return max(_wait(n_account, latest_account, self.account, now),
-                   _wait(n_client, latest_client, self.client, now))
+        # A successful login starts the account's count again (the address keeps its own). Past `free`, the
+        # wait doubles per failure and reaches MAX_WAIT within 16 more: no need to count further than that.
+        logins = self.audit.recent("login", subject=subject, since=since, limit=1)
+        start = max(since, logins[0].at) if logins else since
+        cap = max(self.account.free, self.client.free) + 17
+        by_account = self.audit.recent("login_failed", subject=subject, since=start, limit=cap)
+        by_client = self.audit.recent("login_failed", since=since, limit=cap, detail=("client", client))
+        return max(_wait(len(by_account), by_account[0].at if by_account else None, self.account, now),
+                   _wait(len(by_client), by_client[0].at if by_client else None, self.client, now))
 
     def failed(self, username: str, client: str) -> None:
         self.audit.record(actor=None, action="login_failed", subject=account_subject(username),

@@ -27,7 +27,7 @@ ANONYMOUS_PREFIX = "anon:"  # how an anonymous submitter's browser session is re
 
 
 class Actor(Protocol):
-    """Who acts: a `medoracle.users.User` (anything with these attributes)."""
+    """Who acts: a `medoracle.editorial.records.User` (anything with these attributes)."""
 
     @property
     def username(self) -> str: ...

@@ -27,10 +27,11 @@ INVENTED = "Give 10 g of intravenous calcium to every patient."
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
+    from medoracle.editorial import repository_beside
     from medoracle.ingest.pipeline import ingest
     from medoracle.settings import Settings
     from medoracle.store import open_store
-    from medoracle.users import Accounts
+    from medoracle.editorial.users import Accounts
     from medoracle.web.app import create_app
 
     root = tmp_path_factory.mktemp("browser-editing")
@@ -39,7 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none")
     store = open_store(settings)
     ingest([corpus], store)
-    accounts = Accounts(store.connect)
+    accounts = Accounts(repository_beside(store))
     accounts.add("ed", PASSWORD, "editor", display_name="Ed Itor")
     accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD")
     port = _free_port()

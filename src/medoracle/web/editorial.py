@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from medoracle.articles import ArticleNotFound
+from medoracle.editorial.articles import ArticleNotFound
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.revision import MAX_SENTENCE, changes
 from medoracle.types import Answer, Article, ReviewEvent, Section, Statement
