@@ -36,9 +36,9 @@ from test_articles import sample_answer  # noqa: E402
 
 from medoracle.editorial import repository_beside  # noqa: E402
 from medoracle.editorial.articles import ArticleDesk  # noqa: E402
+from medoracle.editorial.users import Accounts  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import open_store  # noqa: E402
-from medoracle.editorial.users import Accounts  # noqa: E402
 from medoracle.web.app import create_app  # noqa: E402
 
 ATTACKERS = 8

@@ -10,17 +10,16 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from test_articles import sample_answer
+from test_web import DOCS, PASSWORD
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import Accounts
 from medoracle.ingest.pipeline import ingest
 from medoracle.settings import Settings
 from medoracle.store import open_store
-from medoracle.editorial.users import Accounts
 from medoracle.web.app import create_app
-
-from test_articles import sample_answer
-from test_web import DOCS, PASSWORD
 
 # Built at import: schemathesis reads the schema when the module is collected.
 _ROOT = Path(tempfile.mkdtemp(prefix="medoracle-fuzz-"))

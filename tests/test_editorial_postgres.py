@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from test_articles import sample_answer
 
 from medoracle.editorial import SQLRepository
 from medoracle.editorial.articles import ArticleDesk
@@ -19,8 +20,6 @@ from medoracle.settings import Settings
 from medoracle.store.db import PostgresDatabase
 from medoracle.throttle import LoginThrottle
 from medoracle.types import ArticleStatus
-
-from test_articles import sample_answer
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'medoracle[pg]')")
 pytestmark = pytest.mark.postgres
@@ -46,8 +45,11 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-@pytest.mark.parametrize("relation,action", list(itertools.product(
-    ("stranger", "submitter", "editor", "anonymous_session"), ("start_review", "approve", "request_changes", "reject"))))
+RELATIONS = ("stranger", "submitter", "editor", "anonymous_session")
+ACTIONS = ("start_review", "approve", "request_changes", "reject")
+
+
+@pytest.mark.parametrize("relation,action", list(itertools.product(RELATIONS, ACTIONS)))
 def test_four_eyes_matrix_on_postgres(pg: dict, relation: str, action: str) -> None:
     desk, accounts = pg["desk"], pg["accounts"]
     me = accounts.get("ed")

@@ -10,16 +10,15 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from test_web import DOCS, PASSWORD, QUESTION
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
-from medoracle.editorial.users import Accounts
 from medoracle.web.app import create_app
-
-from test_web import DOCS, PASSWORD, QUESTION
 
 S = ArticleStatus
 

@@ -10,20 +10,19 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from test_articles import sample_answer
+from test_web import DOCS
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import Accounts, User
 from medoracle.errors import PermissionDenied, WorkflowError
+from medoracle.ingest.pipeline import ingest
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
-from medoracle.editorial.users import Accounts, User
 from medoracle.web.app import create_app
 from medoracle.workflow import anonymous_writer
-
-from medoracle.ingest.pipeline import ingest
-from test_articles import sample_answer
-from test_web import DOCS
 
 S = ArticleStatus
 PASSWORD = "a long test password"

@@ -20,7 +20,6 @@ from typing import Protocol
 from medoracle.types import Answer, Evidence, Passage, Reference, Section, Statement
 from medoracle.verify import verify
 
-
 MAX_SENTENCE = 2000  # characters in one statement or bottom line: a sentence, not a page
 
 

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-
 from test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DOCS, PASSWORD, QUESTION, _free_port
 
 pytestmark = [
@@ -28,10 +27,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
     from medoracle.editorial import repository_beside
+    from medoracle.editorial.users import Accounts
     from medoracle.ingest.pipeline import ingest
     from medoracle.settings import Settings
     from medoracle.store import open_store
-    from medoracle.editorial.users import Accounts
     from medoracle.web.app import create_app
 
     root = tmp_path_factory.mktemp("browser-editing")

@@ -29,8 +29,19 @@ from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.revision import MAX_SENTENCE, PassageSource, mark_revision
 from medoracle.settings import Settings
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
-from medoracle.workflow import (AUTHOR, EDITORS, RESETS_APPROVALS, REVIEW_ACTIONS, REVIEWERS, TRANSITIONS, Actor,
-                                Transition, allowed, anonymous_writer, check)
+from medoracle.workflow import (
+    AUTHOR,
+    EDITORS,
+    RESETS_APPROVALS,
+    REVIEW_ACTIONS,
+    REVIEWERS,
+    TRANSITIONS,
+    Actor,
+    Transition,
+    allowed,
+    anonymous_writer,
+    check,
+)
 
 __all__ = ["AUTHOR", "EDITORS", "GENESIS", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound",
            "AuditEntry", "AuditLog", "Transition", "Version", "answer_text", "canonical_json", "entry_hash",

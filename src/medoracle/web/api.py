@@ -20,8 +20,7 @@ from medoracle.render import to_json
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus
 from medoracle.web.deps import LoginRequired, current_user, require_asker, require_reader, require_user, web_of
-from medoracle.web.published import (article_context, canonical_url, display_name, readable, sees_drafts,
-                                     visible_states)
+from medoracle.web.published import article_context, canonical_url, display_name, readable, sees_drafts, visible_states
 from medoracle.web.security import MAX_API_BYTES, submitter_id
 from medoracle.web.view import article_json, article_summary_json, parse_audience
 

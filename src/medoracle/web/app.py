@@ -26,12 +26,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from medoracle.editorial.articles import ArticleDesk, ArticleNotFound
 from medoracle.editorial.repository import EditorialRepository
+from medoracle.editorial.users import Accounts
 from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
 from medoracle.store.base import Store
-from medoracle.web.answering import Asker, AnswersQuestions
+from medoracle.web.answering import AnswersQuestions, Asker
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
 from medoracle.web.security import CSRFMiddleware, SecurityHeaders, secret_key, secure_cookies
 from medoracle.web.view import long_date, sentence

@@ -18,8 +18,16 @@ from medoracle.web.answering import standalone
 from medoracle.web.deps import LoginRequired, audience_of, current_user, page, require_asker, require_reader, web_of
 from medoracle.web.published import article_context, readable, sees_drafts, visible_states
 from medoracle.web.security import csrf_token, submitter_id
-from medoracle.web.view import (STATUS_LABELS, DISCLAIMERS, answer_view, article_json, medical_webpage_jsonld,
-                                parse_audience, sentence, status_steps)
+from medoracle.web.view import (
+    DISCLAIMERS,
+    STATUS_LABELS,
+    answer_view,
+    article_json,
+    medical_webpage_jsonld,
+    parse_audience,
+    sentence,
+    status_steps,
+)
 
 router = APIRouter(include_in_schema=False)
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600

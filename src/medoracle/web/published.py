@@ -13,8 +13,8 @@ from typing import Any
 from starlette.requests import Request
 
 from medoracle.editorial.articles import ArticleNotFound
-from medoracle.types import Article, ArticleStatus
 from medoracle.editorial.users import User
+from medoracle.types import Article, ArticleStatus
 from medoracle.web.deps import Web, current_user, web_of
 from medoracle.web.view import reviewer_view
 from medoracle.workflow import anonymous_writer
