@@ -14,11 +14,11 @@ from test_articles import sample_answer
 
 from medoracle.editorial import SQLRepository
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.throttle import LoginThrottle
 from medoracle.editorial.users import Accounts, User
 from medoracle.errors import PermissionDenied
 from medoracle.settings import Settings
 from medoracle.store.db import PostgresDatabase
-from medoracle.throttle import LoginThrottle
 from medoracle.types import ArticleStatus
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'medoracle[pg]')")

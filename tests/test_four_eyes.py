@@ -16,13 +16,13 @@ from test_web import DOCS
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk
 from medoracle.editorial.users import Accounts, User
+from medoracle.editorial.workflow import anonymous_writer
 from medoracle.errors import PermissionDenied, WorkflowError
 from medoracle.ingest.pipeline import ingest
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
 from medoracle.web.app import create_app
-from medoracle.workflow import anonymous_writer
 
 S = ArticleStatus
 PASSWORD = "a long test password"

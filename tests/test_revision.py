@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from test_articles import make_desk, sample_answer
 from test_editorial_web import csrf, login, publish, site  # noqa: F401 - the shared module fixture
 
+from medoracle.editorial.revision import changes, mark_revision, word_diff
 from medoracle.editorial.users import User
-from medoracle.revision import changes, mark_revision, word_diff
 
 ED = User("ed", "editor")
 

@@ -3,9 +3,9 @@
 An answer is published as an `Article` in state *submitted*. Reviewers take it under review and approve it,
 request changes (with a comment on a section) or reject it; an editor can retract any article. An article
 needs `settings.approvals_required` approvals from distinct reviewers, none of whom wrote any of its text
-(the four-eyes rule, `medoracle.workflow`), before it is *approved*; editing makes a new version, sends an
-approved article back to review and starts the approvals again. Edited sentences are checked against their
-cited passages (`medoracle.revision`).
+(the four-eyes rule, `medoracle.editorial.workflow`), before it is *approved*; editing makes a new version,
+sends an approved article back to review and starts the approvals again. Edited sentences are checked
+against their cited passages (`medoracle.editorial.revision`).
 
 Every path (web, API, CLI) goes through `ArticleDesk`, so the rules cannot differ between them. Every action
 is also written to the hash-chained audit log (`medoracle.editorial.audit`); storage is the
@@ -25,11 +25,8 @@ from typing import Any
 from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
 from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
-from medoracle.errors import BadInput, PermissionDenied, WorkflowError
-from medoracle.revision import MAX_SENTENCE, PassageSource, mark_revision
-from medoracle.settings import Settings
-from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
-from medoracle.workflow import (
+from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, mark_revision
+from medoracle.editorial.workflow import (
     AUTHOR,
     EDITORS,
     RESETS_APPROVALS,
@@ -42,6 +39,9 @@ from medoracle.workflow import (
     anonymous_writer,
     check,
 )
+from medoracle.errors import BadInput, PermissionDenied, WorkflowError
+from medoracle.settings import Settings
+from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
 __all__ = ["AUTHOR", "EDITORS", "GENESIS", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound",
            "AuditEntry", "AuditLog", "Transition", "Version", "answer_text", "canonical_json", "entry_hash",

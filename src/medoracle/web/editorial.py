@@ -13,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from medoracle.editorial.articles import ArticleNotFound
+from medoracle.editorial.revision import MAX_SENTENCE, changes
+from medoracle.editorial.workflow import identities
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
-from medoracle.revision import MAX_SENTENCE, changes
 from medoracle.types import Answer, Article, ReviewEvent, Section, Statement
 from medoracle.web.deps import LoginRequired, page, require_user, web_of
 from medoracle.web.published import article_context, display_name, sees_drafts
 from medoracle.web.view import STATUS_LABELS, answer_view, status_steps
-from medoracle.workflow import identities
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,10 +14,10 @@ from starlette.requests import Request
 
 from medoracle.editorial.articles import ArticleNotFound
 from medoracle.editorial.users import User
+from medoracle.editorial.workflow import anonymous_writer
 from medoracle.types import Article, ArticleStatus
 from medoracle.web.deps import Web, current_user, web_of
 from medoracle.web.view import reviewer_view
-from medoracle.workflow import anonymous_writer
 
 S = ArticleStatus
 PUBLIC_STATES = frozenset({S.approved, S.retracted})

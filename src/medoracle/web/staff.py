@@ -9,8 +9,8 @@ from fastapi import APIRouter, Form, Query
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from medoracle.editorial.throttle import LoginThrottle
 from medoracle.editorial.users import User
-from medoracle.throttle import LoginThrottle
 from medoracle.web.deps import current_user, page, require_user, web_of
 from medoracle.web.security import end_login, login_session, safe_next
 
