@@ -280,3 +280,22 @@ def test_cli_logout_ends_every_session(site: dict, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("MEDORACLE_DATA_DIR", site["settings"].data_dir)
     assert main(["users", "logout", "victim", "--db", site["settings"].db]) == 0
     assert c.get("/review").status_code == 303
+
+
+def test_a_reader_never_continues_the_askers_thread(site: dict) -> None:
+    from medoracle.editorial import repository_beside
+    from medoracle.editorial.threads import ThreadStore
+
+    threads = ThreadStore(repository_beside(site["store"]))
+    ed = login(site, "ed")
+    token = csrf(ed)
+    asked = ed.post("/api/ask", json={"question": QUESTION}, headers={"X-CSRF-Token": token}).json()
+    private = asked["thread_id"]
+    # An article as older versions stored it: with the asker's thread id inside its answer.
+    answer = site["app"].state.web.asker.answers.get(asked["answer_key"])
+    slug = site["desk"].publish(answer, site["accounts"].get("ed")).slug
+    site["desk"].approve(slug, site["accounts"].get("rita"))
+    assert site["desk"].get(slug).answer.thread_id == private
+    r = client(site).get("/ask/stream", params={"q": "and the dose?", "article": slug})
+    assert private not in r.text
+    assert [t.question for t in threads.turns(private)] == [QUESTION]  # nobody else's turn was added
