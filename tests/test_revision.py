@@ -148,3 +148,8 @@ def test_an_editor_edits_in_the_browser_and_answers_the_requested_change(site: d
     assert "Editor's own words" in html  # the mark stays on the public page
     r = ed.post(f"/articles/{slug}/edit", data={**fields, "version": "1"})
     assert r.status_code == 409 and "saved meanwhile" in r.text  # a stale form never overwrites a newer version
+
+
+def test_a_sentence_extended_at_its_end_keeps_its_last_word() -> None:
+    ops = word_diff("Lower salt for every adult.", "Lower salt for every adult. Recheck within a month.")
+    assert ops == [("same", "Lower salt for every adult. "), ("add", "Recheck within a month.")]

@@ -127,9 +127,12 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """(same|add|del, text) runs that turn `old` into `new`, word by word (spaces kept with their words)."""
     a, b = _WORD.findall(old), _WORD.findall(new)
     out: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+    # Words are compared without their trailing space, so a sentence's last word still matches once more
+    # text follows it.
+    matcher = difflib.SequenceMatcher(a=[w.rstrip() for w in a], b=[w.rstrip() for w in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(("same", "".join(a[i1:i2])))
+            out.append(("same", "".join(b[j1:j2])))
             continue
         if i2 > i1:
             out.append(("del", "".join(a[i1:i2])))
