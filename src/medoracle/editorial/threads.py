@@ -16,15 +16,19 @@ from datetime import datetime, timedelta, timezone
 from pydantic import BaseModel, Field
 
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.errors import BadInput
-from medoracle.types import Answer, citation_key
+from medoracle.errors import BadInput, PermissionDenied
+from medoracle.types import Answer, Reference, Section, Statement, citation_key
 
-__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
-           "extract_topic", "names_condition"]
+__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "NotYourThread", "resolve_followup", "renumber_with_thread",
+           "source_numbers", "earlier_numbers", "thread_as_answer", "extract_topic", "names_condition"]
 
 
 class UnknownThread(BadInput):
     """No thread has this id."""
+
+
+class NotYourThread(PermissionDenied):
+    """The thread was started in another browser or account: only its owner reads and continues it."""
 
 
 class Turn(BaseModel):
@@ -44,6 +48,8 @@ class Thread(BaseModel):
     title: str = ""
     topic: str = Field("", description="Main condition phrase, from the first question that names one.")
     created_at: str
+    owner: str = Field("", description="Who may read and continue it: 'user:<name>', 'browser:<id>', or '' "
+                                       "for whoever holds the id (CLI, anonymous API).")
     turns: list[Turn] = Field(default_factory=list)
 
 
@@ -57,10 +63,10 @@ class ThreadStore:
     def __init__(self, repository: EditorialRepository) -> None:
         self.repository = repository
 
-    def create(self, title: str = "") -> str:
+    def create(self, title: str = "", owner: str = "") -> str:
         """A new empty thread; returns its id."""
         thread_id = str(uuid.uuid4())
-        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now())
+        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now(), owner)
         return thread_id
 
     def _row(self, thread_id: str) -> tuple[str, str, str, str]:
@@ -72,7 +78,8 @@ class ThreadStore:
     def get(self, thread_id: str) -> Thread:
         """The thread with its turns; `UnknownThread` if there is none with this id."""
         tid, title, topic, created = self._row(thread_id)
-        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid))
+        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid),
+                      owner=self.repository.thread_owner(tid) or "")
 
     def turns(self, thread_id: str) -> list[Turn]:
         self._row(thread_id)
@@ -263,44 +270,79 @@ def resolve_followup(question: str, thread: Thread) -> str:
     return f"{topic[:1].upper()}{topic[1:]}: {body}"
 
 
-# ---------------------------------------------------------------- consistent reference numbers
+# ---------------------------------------------------------------- reference numbers in a thread
+
+
+def _source(ref: Reference) -> str:
+    # the same source is one source even when another card of it was cited
+    return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
 
 
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
-    """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
-    continue after the highest number the thread has used. Statement and summary citations follow."""
-    def key(ref) -> str:  # the same source keeps its number even when another card of it was cited
-        return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
-
-    known: dict[str, int] = {}
-    for turn in thread.turns:
-        for ref in turn.answer.references:
-            known.setdefault(key(ref), ref.n)
-    next_n = max(known.values(), default=0)
-    mapping: dict[int, int] = {}
-    for ref in sorted(answer.references, key=lambda r: r.n):
-        if key(ref) in known:
-            mapping[ref.n] = known[key(ref)]
-        else:
-            next_n += 1
-            known[key(ref)] = next_n
-            mapping[ref.n] = next_n
+    """A copy of `answer` for the thread: numbered from [1] like any answer read on its own (as `verify`
+    numbered it, in order of first use), never continuing the thread's numbers: a page that shows [1] and
+    [12] with nothing between reads as missing references. `source_numbers` keeps the thread's mapping."""
     out = answer.model_copy(deep=True)
     out.thread_id = thread.id
-    for ref in out.references:
-        ref.n = mapping[ref.n]
-    out.references.sort(key=lambda r: r.n)
+    return out
 
-    def remap(ns: list[int]) -> list[int]:
-        # A citation to no reference is dropped, as everywhere: it could not be resolved anyway.
-        seen: list[int] = []
+
+def source_numbers(thread: Thread) -> dict[str, dict[int, int]]:
+    """Each source of the thread → {turn number: its reference number in that turn's answer}."""
+    numbers: dict[str, dict[int, int]] = {}
+    for turn in thread.turns:
+        for ref in turn.answer.references:
+            numbers.setdefault(_source(ref), {}).setdefault(turn.n, ref.n)
+    return numbers
+
+
+def earlier_numbers(thread: Thread, turn: Turn) -> dict[int, list[tuple[int, int]]]:
+    """For each reference of `turn`: [(earlier turn, its number there)], for "also [3] in question 1"."""
+    numbers = source_numbers(thread)
+    return {ref.n: [(t, n) for t, n in sorted(numbers.get(_source(ref), {}).items()) if t < turn.n]
+            for ref in turn.answer.references}
+
+
+def thread_as_answer(thread: Thread) -> Answer:
+    """The whole conversation as one answer to publish as one article: the first answer's bottom line, then
+    every answered turn's sections in order (a follow-up's titled with its question), one reference list
+    numbered from [1] in order of first use, the same source one number throughout."""
+    answered = [t for t in thread.turns if not t.answer.abstained]
+    if not answered:
+        raise BadInput("nothing to publish: no question of this conversation got an answer")
+    first = answered[0].answer
+    out = first.model_copy(deep=True)
+    out.thread_id = None
+    out.sections, out.references, out.follow_ups = [], [], list(answered[-1].answer.follow_ups)
+    numbers: dict[str, int] = {}
+
+    def number(turn: Turn, ns: list[int]) -> list[int]:
+        by_n = {r.n: r for r in turn.answer.references}
+        kept: list[int] = []
         for n in ns:
-            m = mapping.get(n)
-            if m is not None and m not in seen:
-                seen.append(m)
-        return seen
+            ref = by_n.get(n)
+            if ref is None:
+                continue
+            key = _source(ref)
+            if key not in numbers:
+                numbers[key] = len(numbers) + 1
+                out.references.append(ref.model_copy(update={"n": numbers[key]}))
+            if numbers[key] not in kept:
+                kept.append(numbers[key])
+        return kept
 
-    out.summary_citations = remap(out.summary_citations)
-    for st in out.statements():
-        st.citations = remap(st.citations)
+    out.summary_citations = number(answered[0], first.summary_citations)
+    for turn in answered:
+        asked = turn.resolved_question or turn.question
+        if turn is not answered[0] and turn.answer.summary:  # a follow-up's bottom line opens its part
+            out.sections.append(Section(key=f"bottom_line_q{turn.n}", title=f"Follow-up: {asked}", statements=[
+                Statement(text=turn.answer.summary, citations=number(turn, turn.answer.summary_citations),
+                          grade=turn.answer.summary_grade)]))
+        for sec in turn.answer.sections:
+            copy = sec.model_copy(deep=True)
+            if turn is not answered[0]:
+                copy.key, copy.title = f"{sec.key}_q{turn.n}", f"{sec.title} (follow-up: {asked})"
+            for st in copy.statements:
+                st.citations = number(turn, st.citations)
+            out.sections.append(copy)
     return out

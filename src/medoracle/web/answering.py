@@ -10,11 +10,11 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.editorial.threads import ThreadStore
+from medoracle.editorial.threads import NotYourThread, Thread, ThreadStore
 from medoracle.settings import Settings
 from medoracle.store.base import Store
 from medoracle.types import Answer, Audience
@@ -79,40 +79,53 @@ class Asker:
                 self._clinic = Clinic.build(self.settings, store=self.store, repository=self.repository)
             return self._clinic
 
-    def new_thread(self, title: str) -> str:
-        return self.threads.create(title[:300])
+    def new_thread(self, title: str, owner: str = "") -> str:
+        return self.threads.create(title[:300], owner)
 
-    def check_thread(self, thread_id: str) -> str:
-        """The id if such a thread exists; UnknownThread (a BadInput) otherwise."""
-        return self.threads.get(thread_id).id
+    def own_thread(self, thread_id: str, owners: Sequence[str] = ("",)) -> Thread:
+        """The thread if `owners` (this browser's and account's keys) include its owner.
 
-    def stream(self, question: str, *, audience: Audience, thread_id: str | None) -> Iterator[tuple[str, Any]]:
-        """("status", str) / ("section", Section) events, then ("answer", Answer)."""
+        UnknownThread (a BadInput) when there is none; NotYourThread (403) when another browser or account
+        started it. A thread with no owner (CLI, anonymous API) is open to whoever holds its id.
+        """
+        thread = self.threads.get(thread_id)
+        if thread.owner and thread.owner not in owners:
+            raise NotYourThread("this conversation belongs to another browser or account; "
+                                "ask your own question on the Ask page")
+        return thread
+
+    def stream(self, question: str, *, audience: Audience, thread_id: str | None,
+               owners: Sequence[str] = ("",)) -> Iterator[tuple[str, Any]]:
+        """("status", str) / ("summary", Answer) / ("section", Section) events, then ("answer", Answer).
+
+        `owners[0]` owns a thread started here; continuing one needs its owner among `owners`.
+        """
         from medoracle.retrieve import check_question
         check_question(question)  # refused before the (slow, first-time) clinic build and before any thread
-        clinic = self.clinic()
         if thread_id:
-            self.check_thread(thread_id)
-        else:
-            thread_id = self.new_thread(question)
+            self.own_thread(thread_id, owners)
+        clinic = self.clinic()
+        if not thread_id:
+            thread_id = self.new_thread(question, owners[0] if owners else "")
         yield from clinic.answer_stream(question, audience=audience, thread_id=thread_id)
 
-    def answer(self, question: str, *, audience: Audience, thread_id: str | None) -> Answer:
+    def answer(self, question: str, *, audience: Audience, thread_id: str | None,
+               owners: Sequence[str] = ("",)) -> Answer:
         final: Answer | None = None
-        for kind, value in self.stream(question, audience=audience, thread_id=thread_id):
+        for kind, value in self.stream(question, audience=audience, thread_id=thread_id, owners=owners):
             if kind == "answer":
                 final = value
         if final is None:
             raise RuntimeError("the answer stream ended without an answer")
         return final
 
-    def thread_for_article(self, answer: Answer) -> str:
+    def thread_for_article(self, answer: Answer, owner: str = "") -> str:
         """A new thread for a reader's follow-up on an article, seeded with the article's answer.
 
         Never the thread the article was asked in (older articles still carry its id): that is the asker's
         conversation, and a reader of the article must not be able to read or continue it.
         """
-        thread_id = self.threads.create(answer.question[:300])
+        thread_id = self.threads.create(answer.question[:300], owner)
         self.threads.append(thread_id, answer)
         return thread_id
 
