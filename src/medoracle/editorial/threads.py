@@ -19,8 +19,9 @@ from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput, PermissionDenied
 from medoracle.types import Answer, Reference, Section, Statement, citation_key
 
-__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "NotYourThread", "resolve_followup", "renumber_with_thread",
-           "source_numbers", "earlier_numbers", "thread_as_answer", "extract_topic", "names_condition"]
+__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "NotYourThread", "resolve_followup",
+           "renumber_with_thread", "source_numbers", "earlier_numbers", "thread_as_answer", "extract_topic",
+           "names_condition"]
 
 
 class UnknownThread(BadInput):

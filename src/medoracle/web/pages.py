@@ -8,10 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Query
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
-
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_as_answer
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
