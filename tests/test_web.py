@@ -395,7 +395,9 @@ def test_pages_work_without_javascript(site: dict) -> None:
     thread = thread_url.rsplit("/", 1)[1]
     r = c.post("/articles", data={"thread": thread, "turn": "1", "csrf_token": csrf(c)})
     slug = r.headers["location"].rsplit("/", 1)[1]
-    assert site["desk"].get(slug).answer.audience.value == "student"
+    # Published as the clinician text the student's answer was worded from: every reader can have it re-worded.
+    assert site["desk"].get(slug).answer.audience.value == "clinician"
+    assert "Reworded automatically for a medical student" in c.get(f"/articles/{slug}").text
     again = c.post("/articles", data={"thread": thread, "turn": "1", "csrf_token": csrf(c)})
     assert again.headers["location"].endswith(slug)  # a second click publishes nothing new
     # A follow-up without JavaScript adds a turn under the first: both stay on the page, each from [1].

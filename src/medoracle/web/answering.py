@@ -28,29 +28,43 @@ class AnswersQuestions(Protocol):
 
 
 class AnswerCache:
-    """The last few hundred answers, by random key (thread-safe, least recently used dropped first)."""
+    """The last few hundred answers, by random key (thread-safe, least recently used dropped first).
+
+    Each entry keeps the answer as the reader saw it and the clinician text it was worded from: an article
+    is published from the clinician text, so any reader can have it re-worded for them.
+    """
 
     def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Answer, Answer]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def put(self, answer: Answer) -> str:
+    def put(self, answer: Answer, clinician: Answer | None = None) -> str:
         key = secrets.token_urlsafe(16)
         with self._lock:
-            self._items[key] = answer
+            self._items[key] = (answer, clinician or answer)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return key
 
-    def get(self, key: str | None) -> Answer | None:
+    def _entry(self, key: str | None) -> tuple[Answer, Answer] | None:
         if not key:
             return None
         with self._lock:
-            answer = self._items.get(key)
-            if answer is not None:
+            entry = self._items.get(key)
+            if entry is not None:
                 self._items.move_to_end(key)
-            return answer
+            return entry
+
+    def get(self, key: str | None) -> Answer | None:
+        """The answer as shown."""
+        entry = self._entry(key)
+        return entry[0] if entry else None
+
+    def clinician(self, key: str | None) -> Answer | None:
+        """The clinician text the shown answer was worded from (the same answer for a clinician)."""
+        entry = self._entry(key)
+        return entry[1] if entry else None
 
 
 class Asker:
@@ -96,7 +110,8 @@ class Asker:
 
     def stream(self, question: str, *, audience: Audience, thread_id: str | None,
                owners: Sequence[str] = ("",)) -> Iterator[tuple[str, Any]]:
-        """("status", str) / ("summary", Answer) / ("section", Section) events, then ("answer", Answer).
+        """("status", str) / ("summary", Answer) / ("section", Section) events in reading order, then
+        ("clinician", Answer), the text it was worded from, and ("answer", Answer) as the reader sees it.
 
         `owners[0]` owns a thread started here; continuing one needs its owner among `owners`.
         """
@@ -107,17 +122,41 @@ class Asker:
         clinic = self.clinic()
         if not thread_id:
             thread_id = self.new_thread(question, owners[0] if owners else "")
-        yield from clinic.answer_stream(question, audience=audience, thread_id=thread_id)
+        # Asked as a clinician and worded for the reader here: the thread keeps the clinician text, so each
+        # turn can be shown to whoever reads it, and what is published is what reviewers check.
+        from medoracle.audience import tailor
+        shown: Answer | None = None
+        for kind, value in clinic.answer_stream(question, audience=Audience.clinician, thread_id=thread_id):
+            if kind == "summary" and isinstance(value, Answer):
+                shown = tailor(value, audience)
+                yield "summary", shown
+                for section in shown.sections:
+                    yield "section", section
+            elif kind == "answer" and isinstance(value, Answer):
+                shown = shown or tailor(value, audience)
+                shown.timings = value.timings
+                yield "clinician", value
+                yield "answer", shown
+            elif kind != "section":
+                yield kind, value
 
     def answer(self, question: str, *, audience: Audience, thread_id: str | None,
                owners: Sequence[str] = ("",)) -> Answer:
+        return self.answer_both(question, audience=audience, thread_id=thread_id, owners=owners)[0]
+
+    def answer_both(self, question: str, *, audience: Audience, thread_id: str | None,
+                    owners: Sequence[str] = ("",)) -> tuple[Answer, Answer]:
+        """(the answer as the reader sees it, the clinician text it was worded from)."""
         final: Answer | None = None
+        clinician: Answer | None = None
         for kind, value in self.stream(question, audience=audience, thread_id=thread_id, owners=owners):
             if kind == "answer":
                 final = value
-        if final is None:
+            elif kind == "clinician":
+                clinician = value
+        if final is None or clinician is None:
             raise RuntimeError("the answer stream ended without an answer")
-        return final
+        return final, clinician
 
     def thread_for_article(self, answer: Answer, owner: str = "") -> str:
         """A new thread for a reader's follow-up on an article, seeded with the article's answer.

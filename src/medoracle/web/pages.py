@@ -112,10 +112,16 @@ def _thread_response(request: Request, thread_id: str, *, http_status: int = 200
     except UnknownThread:
         raise StarletteHTTPException(404, "There is no conversation at this address: it may have been deleted "
                                           "after a long time without use. Ask a new question.") from None
-    turns = [{"n": t.n, "a": answer_view(t.answer), "pfx": f"t{t.n}-", "earlier": earlier_numbers(thread, t)}
+    from medoracle.audience import tailor
+    chosen = Audience(audience_of(request))
+
+    def shown(answer: Answer) -> Answer:
+        # the thread keeps the clinician text; each reader gets it worded for them (older turns as stored)
+        return tailor(answer, chosen) if answer.audience is Audience.clinician else answer
+
+    turns = [{"n": t.n, "a": answer_view(shown(t.answer)), "pfx": f"t{t.n}-", "earlier": earlier_numbers(thread, t)}
              for t in thread.turns]
-    last = thread.turns[-1].answer.audience.value if thread.turns else audience_of(request)
-    return page(request, "thread.html", http_status=http_status, thread=thread, turns=turns, chosen=last,
+    return page(request, "thread.html", http_status=http_status, thread=thread, turns=turns, chosen=chosen.value,
                 followup_q=followup_q, followup_error=followup_error)
 
 
@@ -140,6 +146,7 @@ def ask_stream(request: Request, q: str = Query(""),
     def events() -> Iterator[str]:
         try:
             thread_id = thread.strip() or None
+            clinician: Answer | None = None
             if article and not thread_id:  # the follow-up box of an article starts the reader's own thread
                 thread_id = web.asker.thread_for_article(readable(request, article).answer, owners[0])
             for kind, value in web.asker.stream(q, audience=chosen, thread_id=thread_id, owners=owners):
@@ -152,8 +159,10 @@ def ask_stream(request: Request, q: str = Query(""),
                     html = _fragment(web, "_section.html", sec=answer_view(Answer(question=q, sections=[value]))
                                      ["sections"][0], **base)
                     yield _sse("section", {"html": html})
+                elif kind == "clinician" and isinstance(value, Answer):
+                    clinician = value
                 elif kind == "answer" and isinstance(value, Answer):
-                    key = web.asker.answers.put(value)
+                    key = web.asker.answers.put(value, clinician)
                     tid = value.thread_id or ""
                     n = len(web.asker.threads.turns(tid)) if tid else 1
                     html = _fragment(web, "_answer_block.html", a=answer_view(value), answer_key=key, thread=tid,
@@ -205,12 +214,12 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     if existing is not None:  # published already (a second click, or someone re-posting the key)
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
     keyed = answer is not None or web.asker.answers.get(answer_key) is not None
-    if answer is None:
-        answer = web.asker.answers.get(answer_key)
+    if answer is None:  # the clinician text: the article page re-words it for each reader
+        answer = web.asker.answers.clinician(answer_key)
     if answer is None:
         if not q.strip():
             raise BadInput("nothing to publish: ask a question first")
-        answer = await run_in_threadpool(web.asker.answer, q, audience=parse_audience(audience),
+        answer = await run_in_threadpool(web.asker.answer, q, audience=Audience.clinician,
                                          thread_id=thread_id or None, owners=thread_owners(request))
     # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
     # numbered from 1 like any article.
