@@ -206,6 +206,7 @@
         var url = "/threads/" + encodeURIComponent(data.thread_id);
         if (!form.hasAttribute("data-article") && location.pathname !== url) {
           history.pushState({ thread: data.thread_id }, "", url);
+          shownPath = url;
         }
       }
       finish(data.abstained ? "No answer: the sources do not cover this question." :
@@ -230,8 +231,12 @@
     };
   });
 
-  // Back and Forward between the ask page and a conversation show what the address says.
-  window.addEventListener("popstate", function () { location.reload(); });
+  // Back and Forward between the ask page and a conversation show what the address says: the page is
+  // loaded again when it shows another address than the one it was left at.
+  var shownPath = location.pathname;
+  window.addEventListener("popstate", function () {
+    if (location.pathname !== shownPath) location.reload();
+  });
 
   // Printed pages carry the quoted passages, which on screen sit behind "Quoted passage" toggles.
   var closedForPrint = [];
