@@ -127,6 +127,11 @@ def _ingest(args) -> int:
         err.print(f"[yellow]skipped[/] {e}", highlight=False)
     if len(summary.errors) > 50:
         err.print(f"… and {len(summary.errors) - 50} more")
+    for c in summary.collisions[:50]:
+        err.print(f"[yellow]id collision[/] {c}", highlight=False)
+    if summary.replaced:
+        err.print(f"{len(summary.replaced):,} stored documents replaced by a new version with the same id "
+                  f"(e.g. {', '.join(summary.replaced[:5])})", highlight=False)
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:

@@ -88,7 +88,6 @@ class PostgresStore:
         self.schema = schema
         self.path = self.db.location
         self._df_cache: dict[str, int] = {}
-        self.replaced_ids: list[str] = []
         try:
             migrate(self.db, migrations)
             self.vectors = PgVectors(self._pg, self.path, use_pgvector)
@@ -177,8 +176,7 @@ class PostgresStore:
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
-                replaced = [r["id"] for r in cur.execute("DELETE FROM documents WHERE id = ANY(%s) RETURNING id",
-                                                         (list(fresh),)).fetchall()]
+                cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(fresh),))
                 cur.executemany(
                     "INSERT INTO documents (id, title, url, source, doc_type, published, year, grade, metadata, "
                     "content_hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s) "
@@ -205,7 +203,6 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL could not store the batch (nothing of it was written): "
                              f"{str(exc).strip()}") from exc
-        self.replaced_ids.extend(replaced)
         return len(inserted), len(items) - len(inserted)
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:

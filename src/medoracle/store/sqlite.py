@@ -58,7 +58,6 @@ class SQLiteStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
-        self.replaced_ids: list[str] = []
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._df_cache: dict[str, int] = {}
@@ -121,7 +120,6 @@ class SQLiteStore:
                     unchanged += 1
                     continue
                 if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
-                    self.replaced_ids.append(doc.id)
                     self._delete_document(conn, doc.id)  # same id, new content: the new version replaces it
                 year = year_of(doc.published)
                 conn.execute(
