@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from medoracle.embed import check_embedder
 from medoracle.errors import BadQuestion
 from medoracle.store.base import Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
@@ -117,11 +118,9 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
             out.mode = "lexical"
             out.notes.append("This database has no embeddings yet, so search was lexical only "
                              "(run `medoracle embed` to add them).")
-        elif stored != embedder.name:
-            out.mode = "lexical"
-            out.notes.append(f"The database was embedded with {stored!r}, not {embedder.name!r}: lexical search only.")
         else:
-            vector = embedder.embed([_dense_text(query)])[0]
+            check_embedder(stored, embedder)
+            vector = embedder.embed_query(_dense_text(query))
             dense = store.dense(np.asarray(vector), POOL, filters)
     out.timings["dense"] = (time.perf_counter() - t1) * 1000
     lexical, out.timings["lexical"] = lexical_job.result()
@@ -150,7 +149,8 @@ def _dense_text(query: QueryTerms) -> str:
 
 
 def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
-          per_document: int) -> list[Evidence]:
+          per_document: int, *, lexical_weight: float = LEXICAL_WEIGHT,
+          prior_weight: float = PRIOR_WEIGHT) -> list[Evidence]:
     """Convex combination of min-max-normalised scores, then priors.
 
     Score fusion rather than reciprocal-rank fusion: RRF flattens a decisive lexical match (BM25 99 vs 39)
@@ -171,7 +171,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
             info[f"{key}_norm"] = (score - bottom) / span if top != bottom else 1.0
     if not explain:
         return []
-    weights = {"lexical": LEXICAL_WEIGHT if dense else 1.0, "dense": 1.0 - LEXICAL_WEIGHT if lexical else 1.0}
+    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
     for info in explain.values():
         info["rrf"] = round(sum(1.0 / (RRF_K + info[f"{key}_rank"]) for key in ("lexical", "dense")
                                 if f"{key}_rank" in info), 5)
@@ -191,7 +191,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         meta = docs.get(p.doc_id)
         scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
                                source=meta.source if meta else None,
-                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info))
+                               score=info["fused"] + prior_weight * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
     return _dedupe(scored, k, per_document)
 

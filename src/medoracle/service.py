@@ -48,7 +48,7 @@ class Clinic:
                 ensure_knowledge_base(store, settings, repository, on_progress=on_progress)
         repository = repository or repository_beside(store)
         if embedder is DEFAULT:
-            embedder = get_embedder(settings.embedder)
+            embedder = get_embedder(settings.embedder, threads=settings.threads)
         if composer is None:
             composer = get_composer(settings.composer, embedder=embedder, settings=settings)
         return cls(settings=settings, store=store, embedder=embedder, composer=composer,

@@ -46,7 +46,7 @@ def ensure_knowledge_base(store: Store, settings: Settings, repository: Editoria
         summary = ingest(card_paths(), store, fmt="markdown")
         if summary.errors:
             raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
-        embedder = get_embedder(settings.embedder)
+        embedder = get_embedder(settings.embedder, threads=settings.threads)
         if embedder is not None:
             embed_pending(store, embedder)
         repository.put_setting(KEY, wanted)
