@@ -101,7 +101,7 @@ class StoreContract:
                                        "text": "Cefepime is an option."}) + "\n")
         summary = ingest([changed], store)
         assert summary.replaced == ["g2"]
-        with pytest.raises(StoreError, match="re-embed"):
+        with pytest.raises(StoreError, match="embedded with"):
             embed_pending(store, HashingEmbedder(dim=64))
         store.reset_embeddings()
         assert store.embedder_name() is None and store.stats().embedded == 0
