@@ -12,8 +12,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
 from conftest import pg_url
+from test_articles import sample_answer
+
 from medoracle.editorial import EditorialRepository, open_repository
 from medoracle.editorial.articles import ArticleDesk
 from medoracle.editorial.threads import ThreadStore, UnknownThread
@@ -21,7 +22,6 @@ from medoracle.editorial.users import Accounts
 from medoracle.errors import BadInput, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import ArticleStatus
-from test_articles import sample_answer
 
 Opener = Callable[[], EditorialRepository]
 

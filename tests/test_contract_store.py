@@ -10,11 +10,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import pg_url
+
 from medoracle.errors import StoreError
 from medoracle.ingest.pipeline import embed_pending, ingest
-from medoracle.store import Clause, LexicalQuery, SearchFilters, SQLiteStore, Store, open_store
+from medoracle.store import (
+    Clause,
+    LexicalQuery,
+    SearchFilters,
+    SQLiteStore,
+    Store,
+    open_store,
+)
 from medoracle.store.faults import NewerDatabase
 
 Opener = Callable[[], Store]

@@ -16,8 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import pg_url
+
 from medoracle.editorial import open_repository
 from medoracle.store import SQLiteStore, open_store
 
@@ -75,7 +75,8 @@ def test_sigkill_inside_a_step_leaves_it_absent_and_reopening_completes(tmp_path
     finished = _run_child(db, None)
     out, err = finished.communicate(timeout=60)
     assert finished.returncode == 0, err
-    assert [f"crash_test/step_{i}" for i in range(step, 4)] == [x for x in ast.literal_eval(out) if x.startswith("crash")]
+    applied = [x for x in ast.literal_eval(out) if x.startswith("crash")]
+    assert applied == [f"crash_test/step_{i}" for i in range(step, 4)]
     raw = sqlite3.connect(db)
     assert [raw.execute(f"SELECT x FROM crash_{i}").fetchall() for i in (1, 2, 3)] == [[(1,)], [(2,)], [(3,)]]
     # the real store and editorial tables opened fine after the crash
@@ -114,7 +115,7 @@ def test_two_ingests_at_once_into_one_fresh_file_both_succeed(tmp_path: Path) ->
     db = tmp_path / "fresh.db"
     procs = [_ingest(db, c) for c in corpora]
     results = [p.communicate(timeout=300) for p in procs]
-    for proc, (out, err) in zip(procs, results):
+    for proc, (_, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err
         assert "Traceback" not in err
     summaries = [json.loads(out) for out, _ in results]

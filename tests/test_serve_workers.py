@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CLINICAL_DOCS
 from test_two_servers import _free_port
 

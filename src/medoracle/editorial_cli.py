@@ -14,9 +14,9 @@ import sys
 from typing import Any
 
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import ROLES, Accounts
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
-from medoracle.editorial.users import ROLES, Accounts
 
 
 def _desk(args: argparse.Namespace) -> tuple[ArticleDesk, Accounts]:

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from medoracle.editorial import EditorialRepository, open_repository, repository_beside
+from medoracle.editorial.threads import ThreadStore
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, open_store
-from medoracle.editorial.threads import ThreadStore
 from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
@@ -33,7 +33,7 @@ class Clinic:
 
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
-              on_progress=None, repository: EditorialRepository | None = None) -> "Clinic":
+              on_progress=None, repository: EditorialRepository | None = None) -> Clinic:
         from medoracle import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
@@ -64,8 +64,8 @@ class Clinic:
                       filters: SearchFilters | None = None) -> Iterator[tuple[str, object]]:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
-        from medoracle.retrieve import check_question, retrieve
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
+        from medoracle.retrieve import check_question, retrieve
         from medoracle.verify import verify
 
         started = time.perf_counter()

@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from medoracle.editorial.audit import AuditLog
-from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
+from medoracle.editorial.records import (
+    GENESIS,
+    AuditEntry,
+    Version,
+    canonical_json,
+    entry_hash,
+)
 from medoracle.editorial.repository import EditorialRepository, now
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings

@@ -19,8 +19,16 @@ from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput
 from medoracle.types import Answer, citation_key
 
-__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
-           "extract_topic", "names_condition"]
+__all__ = [
+    "Thread",
+    "ThreadStore",
+    "Turn",
+    "UnknownThread",
+    "extract_topic",
+    "names_condition",
+    "renumber_with_thread",
+    "resolve_followup",
+]
 
 
 class UnknownThread(BadInput):

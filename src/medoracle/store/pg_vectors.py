@@ -109,11 +109,11 @@ class PgVectors:
                 if self.uses_pgvector:
                     cur.execute(f"CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw "
                                 f"((embedding::{self._vs}.vector({dims})) {self._vs}.vector_cosine_ops)")
-                    rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors)]
+                    rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors, strict=True)]
                     cur.executemany(f"INSERT INTO embeddings VALUES (%s, %s::{self._vs}.vector) ON CONFLICT "
                                     "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
                 else:
-                    rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)]
+                    rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)]
                     cur.executemany("INSERT INTO embeddings VALUES (%s, %s) ON CONFLICT "
                                     "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
         except psycopg.Error as exc:
@@ -205,11 +205,12 @@ def _vector_literal(v: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, dtype=np.float32).tolist()) + "]"
 
 
-def filter_sql(filters: SearchFilters | None) -> tuple[str, list]:
+def filter_sql(filters: SearchFilters | None) -> tuple[str, list[object]]:
     """SQL (`AND …`, on passages aliased `p`) and parameters for search filters."""
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[object] = []
     if filters.doc_types:
         parts.append("p.doc_type = ANY(%s)")
         params.append(list(filters.doc_types))

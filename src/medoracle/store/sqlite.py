@@ -166,7 +166,7 @@ class SQLiteStore:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder,))
             _bump_vectors_version(conn)
             conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
-                             [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)])
+                             [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)])
 
     def reset_embeddings(self) -> None:
         with self.db.transaction():
@@ -313,10 +313,11 @@ def fts5_clause(words: tuple[str, ...], fields: tuple[str, ...] = ()) -> str:
     return f"{{{' '.join(fields)}}} : {phrase}" if fields else phrase
 
 
-def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list]:
+def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[object]]:
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[object] = []
     if filters.doc_types:
         parts.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
         params.extend(filters.doc_types)
