@@ -164,3 +164,24 @@ class TestPostgresRepository(RepositoryContract):
                 conn.execute("UPDATE audit_log SET actor = 'mallory'")
             with pytest.raises(psycopg.Error, match="append-only"):
                 conn.execute("DELETE FROM audit_log")
+
+    def test_connections_are_pooled_and_bounded(self, make: Opener) -> None:
+        from medoracle.store.db import POOL_SIZE
+
+        repo = make()
+        repo.put_setting("probe", "1")
+        peak: list[int] = []
+        results: list[str | None] = []
+
+        def read() -> None:
+            for _ in range(5):
+                results.append(repo.setting("probe"))
+                peak.append(POOL_SIZE - repo.db._slots._value)  # slots in use right now
+
+        workers = [threading.Thread(target=read) for _ in range(30)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert results == ["1"] * 150
+        assert max(peak) <= POOL_SIZE and len(repo.db._idle) <= POOL_SIZE
