@@ -96,6 +96,7 @@ def start(db: str | None, data_dir: Path, workers: int) -> tuple[subprocess.Pope
 async def load(base: str, askers: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     stop = time.perf_counter() + seconds
     rng = random.Random(7)
     limits = httpx.Limits(max_connections=askers, max_keepalive_connections=askers)
@@ -106,19 +107,20 @@ async def load(base: str, askers: int, seconds: float) -> dict:
             t = time.perf_counter()
             try:
                 r = await client.post(base + "/api/ask", json={"question": rng.choice(QUESTIONS)})
-                ok = r.status_code == 200
-            except httpx.HTTPError:
-                ok = False
-            if ok:
+                kind = "" if r.status_code == 200 else f"HTTP {r.status_code}: {r.text[:120]}"
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+            if not kind:
                 latencies.append(time.perf_counter() - t)
             else:
                 errors += 1
+                kinds[kind] = kinds.get(kind, 0) + 1
 
     started = time.perf_counter()
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
         await asyncio.gather(*(asker(client) for _ in range(askers)))
     elapsed = time.perf_counter() - started
-    return {"done": len(latencies), "errors": errors, "rate": len(latencies) / elapsed,
+    return {"done": len(latencies), "errors": errors, "error_kinds": kinds, "rate": len(latencies) / elapsed,
             "p50": median(latencies), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99)}
 
 

@@ -89,6 +89,20 @@ class _SQLiteTx:
         return None
 
 
+# One lock per file for the writers of this process. Without it, 50 threads meeting at BEGIN IMMEDIATE all
+# poll SQLite's busy handler, which sleeps in growing steps: an ask waited up to 14 s for a write that takes
+# milliseconds (p99 at 50 askers, `serve_load.py`). A Python lock queues them instead; other processes
+# are still kept out by SQLite's own lock.
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_lock(path: str) -> threading.RLock:
+    key = os.path.realpath(path) if path != ":memory:" else f":memory:{threading.get_ident()}"
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class SQLiteDatabase:
     """A SQLite file in WAL mode; one connection per thread, transactions begun with BEGIN IMMEDIATE."""
 
@@ -102,6 +116,7 @@ class SQLiteDatabase:
         self._all_lock = threading.Lock()
         if self.location != ":memory:":
             Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = _writer_lock(self.location)
 
     def connect(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode: every transaction is opened explicitly."""
@@ -126,6 +141,13 @@ class SQLiteDatabase:
     @contextmanager
     def transaction(self) -> Iterator[_SQLiteTx]:
         conn = self.connect()
+        if conn.in_transaction:  # nested in this thread's own transaction: part of it
+            yield _SQLiteTx(conn, self.location)
+            return
+        with self._writer:
+            yield from self._transaction(conn)
+
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[_SQLiteTx]:
         try:
             conn.execute("BEGIN IMMEDIATE")  # the write lock now, so read-check-write sequences are serialised
         except sqlite3.DatabaseError as exc:
