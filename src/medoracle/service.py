@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from medoracle.editorial import EditorialRepository, open_repository, repository_beside
 from medoracle.editorial.threads import ThreadStore
 from medoracle.settings import Settings
-from medoracle.store import SearchFilters, open_store
+from medoracle.store import SearchFilters, Store, open_store
 from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
@@ -26,7 +26,7 @@ class Clinic:
     """The long-lived components one deployment answers with."""
 
     settings: Settings
-    store: object
+    store: Store
     embedder: object | None
     composer: object
     threads: ThreadStore

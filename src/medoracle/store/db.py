@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -58,13 +58,13 @@ class Database(Protocol):
     dialect: str
     location: str
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Tx]:
         """A context manager yielding a `Tx` that holds the write lock from its first statement."""
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement outside any explicit transaction (reads)."""
 
-    def exclusive(self, name: str) -> Any:
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
         """A context manager holding a cross-process lock named `name` that does not block other writes."""
 
     def close(self) -> None: ...
