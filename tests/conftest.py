@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from medoracle.embed import HashingEmbedder
+from medoracle.service import Clinic
+from medoracle.settings import Settings
 from medoracle.store import SQLiteStore
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -89,3 +91,11 @@ def pg_schema() -> Iterator[str]:
 def pg_url(schema: str) -> str:
     """A database URL whose connections use `schema` (libpq options: a deployment needs only its URL)."""
     return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}%2Cpublic"
+
+
+@pytest.fixture(scope="session")
+def kb_clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
+    """A clinic on the bundled knowledge base, built once per test session into a fresh data directory."""
+
+    data_dir = tmp_path_factory.mktemp("medoracle-home")
+    return Clinic.build(Settings(data_dir=str(data_dir)))
