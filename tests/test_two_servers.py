@@ -96,7 +96,8 @@ def test_two_servers_share_every_piece_of_state(deployment: dict) -> None:
 
     # publish on A, review and approve on B (and A): one article, one review history
     slug = _publish(a, tokens["ed"], QUESTION)
-    assert httpx.get(f"{b}/api/articles/{slug}").json()["status"] == "submitted"
+    # drafts are visible to the editorial team only (public_drafts is off)
+    assert httpx.get(f"{b}/api/articles/{slug}", headers=_auth(tokens["rev0"])).json()["status"] == "submitted"
     first = httpx.post(f"{b}/api/articles/{slug}/reviews", json={"action": "approve"}, headers=_auth(tokens["rev0"]))
     assert first.status_code == 200 and first.json()["status"] == "under_review"
     second = httpx.post(f"{a}/api/articles/{slug}/reviews", json={"action": "approve"},
@@ -152,7 +153,7 @@ def test_twenty_reviewers_through_both_servers(deployment: dict) -> None:
         history = httpx.get(f"{a}/api/articles/{slug}/history", headers=_auth(tokens["ed"])).json()["events"]
         approvals = [e for e in history if e["action"] == "approve"]
         assert len(approvals) == 2, approvals  # never a lost update, never a third approval
-        assert httpx.get(f"{b}/api/articles/{slug}").json()["status"] == "approved"
+        assert httpx.get(f"{b}/api/articles/{slug}").json()["status"] == "approved"  # public once approved
     verify = subprocess.run([sys.executable, "-m", "medoracle.cli", "audit", "verify", "--db", deployment["url"]],
                             capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stderr
