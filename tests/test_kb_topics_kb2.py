@@ -1,0 +1,63 @@
+"""The acute-medicine topics of the bundled knowledge base answer the questions hospital doctors type first.
+
+Each topic gets a natural question and the shorthand a clinician types; both must be answered (not abstained)
+with a fact a specialist would expect, checked as clinical content (a drug, a dose, a time limit), not wording.
+The knowledge base is built once per test session into a temporary data directory, exactly as on first use.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from medoracle.service import Clinic
+from medoracle.settings import Settings
+
+# (question, regexes: the answer's bottom line and statements must match every one, case-insensitive)
+QUESTIONS: list[tuple[str, list[str]]] = [
+    # acute ischaemic stroke and TIA
+    ("What is the time window for thrombolysis in acute ischaemic stroke?", [r"alteplase|thromboly", r"4\.5 hours"]),
+    ("tia aspirin dose", [r"aspirin", r"300 mg"]),
+    ("tia mx", [r"aspirin", r"300 mg", r"24 hours"]),
+    # pulmonary embolism
+    ("How is pulmonary embolism diagnosed and treated?", [r"wells", r"3 months"]),
+    ("PE treatment", [r"apixaban|rivaroxaban", r"3 months"]),
+    ("mx of PE", [r"apixaban|rivaroxaban|anticoagula"]),
+    # deep vein thrombosis
+    ("How is a suspected DVT investigated?", [r"wells", r"ultrasound"]),
+    ("how long to anticoagulate after an unprovoked DVT", [r"3 months", r"bleeding risk"]),
+    ("dvt workup", [r"wells|ultrasound|d-dimer"]),
+]
+
+# Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup"}
+
+
+@pytest.fixture(scope="session")
+def kb_clinic(tmp_path_factory) -> Clinic:
+    data_dir = tmp_path_factory.mktemp("medoracle-home-kb2")
+    return Clinic.build(Settings(data_dir=str(data_dir)))
+
+
+def _answer_text(answer) -> str:
+    return " ".join([answer.summary, *(st.text for st in answer.statements())])
+
+
+def _params():
+    for question, patterns in QUESTIONS:
+        marks = [pytest.mark.xfail(strict=False, reason="shorthand needs the question-understanding work (k15a)")] \
+            if question in SHORTHAND_NOT_YET_UNDERSTOOD else []
+        yield pytest.param(question, patterns, id=question, marks=marks)
+
+
+@pytest.mark.parametrize("question,patterns", list(_params()))
+def test_topic_question_is_answered_with_the_key_fact(kb_clinic, question, patterns):
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    numbers = {r.n for r in answer.references}
+    for st in answer.statements():
+        assert st.citations and set(st.citations) <= numbers, st
+    text = _answer_text(answer)
+    for pattern in patterns:
+        assert re.search(pattern, text, re.IGNORECASE), (pattern, text)
