@@ -28,10 +28,18 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is a suspected DVT investigated?", [r"wells", r"ultrasound"]),
     ("how long to anticoagulate after an unprovoked DVT", [r"3 months", r"bleeding risk"]),
     ("dvt workup", [r"wells|ultrasound|d-dimer"]),
+    # acute coronary syndrome
+    ("What is the management of STEMI?", [r"primary PCI", r"12 hours", r"120 minutes"]),
+    ("STEMI reperfusion", [r"12 hours", r"fibrinolysis"]),
+    ("nstemi mx", [r"GRACE|angiography"]),
+    # acute kidney injury
+    ("How is acute kidney injury managed?", [r"creatinine", r"renal replacement|nephrolog"]),
+    ("aki staging", [r"stage 3", r"3\.0 times|354"]),
+    ("When does AKI need dialysis?", [r"hyperkalaemia", r"acidosis"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup"}
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx"}
 
 
 @pytest.fixture(scope="session")
