@@ -36,6 +36,13 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is acute kidney injury managed?", [r"creatinine", r"renal replacement|nephrolog"]),
     ("aki staging", [r"stage 3", r"3\.0 times|354"]),
     ("When does AKI need dialysis?", [r"hyperkalaemia", r"acidosis"]),
+    # acute heart failure
+    ("How is acute heart failure treated?", [r"intravenous loop diuretic", r"BNP|NT-proBNP"]),
+    ("acute pulmonary oedema mx", [r"non-invasive ventilation|diuretic"]),
+    # chronic kidney disease
+    ("How is chronic kidney disease managed?", [r"ACE inhibitor or ARB", r"130/80"]),
+    ("ckd bp target", [r"140/90", r"70 mg/mmol"]),
+    ("When should CKD be referred to nephrology?", [r"5%|70 mg/mmol"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
