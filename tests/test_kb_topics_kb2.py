@@ -43,10 +43,14 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is chronic kidney disease managed?", [r"ACE inhibitor or ARB", r"130/80"]),
     ("ckd bp target", [r"140/90", r"70 mg/mmol"]),
     ("When should CKD be referred to nephrology?", [r"5%|70 mg/mmol"]),
+    # upper GI bleeding
+    ("How is an upper GI bleed managed?", [r"Blatchford", r"24 hours"]),
+    ("ugib transfusion threshold", [r"70 g/L"]),
+    ("variceal bleed mx", [r"terlipressin"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx"}
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx"}
 
 
 @pytest.fixture(scope="session")
