@@ -47,10 +47,14 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is an upper GI bleed managed?", [r"Blatchford", r"24 hours"]),
     ("ugib transfusion threshold", [r"70 g/L"]),
     ("variceal bleed mx", [r"terlipressin"]),
+    # Clostridioides difficile infection
+    ("What is the treatment of C. difficile infection?", [r"vancomycin", r"fidaxomicin", r"10 days"]),
+    ("recurrent C diff treatment", [r"fidaxomicin", r"12 weeks"]),
+    ("c diff abx", [r"vancomycin|fidaxomicin"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx"}
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx", "c diff abx"}
 
 
 @pytest.fixture(scope="session")
