@@ -51,10 +51,14 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("What is the treatment of C. difficile infection?", [r"vancomycin", r"fidaxomicin", r"10 days"]),
     ("recurrent C diff treatment", [r"fidaxomicin", r"12 weeks"]),
     ("c diff abx", [r"vancomycin|fidaxomicin"]),
+    # cellulitis
+    ("What antibiotic is used for cellulitis?", [r"flucloxacillin", r"5 to 7 days"]),
+    ("cellulitis penicillin allergy", [r"clarithromycin|doxycycline"]),
+    ("abx for cellulitis", [r"flucloxacillin"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx", "c diff abx"}
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx", "c diff abx", "abx for cellulitis"}
 
 
 @pytest.fixture(scope="session")
