@@ -55,6 +55,10 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("What antibiotic is used for cellulitis?", [r"flucloxacillin", r"5 to 7 days"]),
     ("cellulitis penicillin allergy", [r"clarithromycin|doxycycline"]),
     ("abx for cellulitis", [r"flucloxacillin"]),
+    # gout
+    ("How is an acute gout flare treated?", [r"NSAID", r"colchicine", r"corticosteroid"]),
+    ("gout ult target", [r"360 micromol"]),
+    ("When should allopurinol be started in gout?", [r"2 to 4 weeks|allopurinol or febuxostat"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
