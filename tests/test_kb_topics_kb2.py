@@ -59,6 +59,10 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is an acute gout flare treated?", [r"NSAID", r"colchicine", r"corticosteroid"]),
     ("gout ult target", [r"360 micromol"]),
     ("When should allopurinol be started in gout?", [r"2 to 4 weeks|allopurinol or febuxostat"]),
+    # migraine
+    ("What is the acute treatment of migraine?", [r"triptan", r"NSAID|paracetamol"]),
+    ("migraine prophylaxis", [r"propranolol|topiramate|amitriptyline"]),
+    ("headache red flags", [r"5 minutes|fever|neurological deficit"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
