@@ -63,6 +63,12 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("What is the acute treatment of migraine?", [r"triptan", r"NSAID|paracetamol"]),
     ("migraine prophylaxis", [r"propranolol|topiramate|amitriptyline"]),
     ("headache red flags", [r"5 minutes|fever|neurological deficit"]),
+    # subgroup questions reach the subgroup's card
+    ("How is a suspected DVT investigated?", [r"Wells"]),
+    ("DVT in pregnancy", [r"compression duplex ultrasound"]),
+    ("Which antibiotic for cellulitis in pregnancy?", [r"erythromycin"]),
+    ("Is thrombolysis indicated for massive PE?", [r"thrombolysis"]),
+    ("How is NSTEMI managed?", [r"GRACE", r"72 hours"]),
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
@@ -84,6 +90,16 @@ def _params():
         marks = [pytest.mark.xfail(strict=False, reason="shorthand needs the question-understanding work (k15a)")] \
             if question in SHORTHAND_NOT_YET_UNDERSTOOD else []
         yield pytest.param(question, patterns, id=question, marks=marks)
+
+
+@pytest.mark.xfail(strict=False, reason="selection keeps off-topic, other-population sentences (a UTI card for "
+                                        "non-pregnant women); the population and on-topic work is k15a's")
+def test_pregnancy_question_keeps_to_its_topic_and_population(kb_clinic):
+    answer = kb_clinic.answer("Which antibiotic for cellulitis in pregnancy?")
+    assert not answer.abstained, answer.abstain_reason
+    assert "erythromycin" in answer.summary.lower()
+    text = _answer_text(answer).lower()
+    assert "non-pregnant" not in text and "urinary tract" not in text, text
 
 
 @pytest.mark.parametrize("question,patterns", list(_params()))
