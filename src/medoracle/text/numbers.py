@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "quantities", "numbers_of", "numbers_as_written", "fold_unit", "UNITS", "COMPARATORS"]
+__all__ = ["Quantity", "quantities", "numbers_of", "numbers_as_written", "fold_unit", "UNITS", "COMPARATORS",
+           "COUNTED"]
 
 # Canonical unit → the ways it is written (matched case-insensitively, longest first, never inside a word).
 UNITS: dict[str, tuple[str, ...]] = {
@@ -30,6 +31,9 @@ UNITS: dict[str, tuple[str, ...]] = {
     "times": ("times",), "fold": ("fold",), "fraction": ("fractions", "fraction"), "dose": ("doses", "dose"),
     "cycle": ("cycles", "cycle"), "tablet": ("tablets", "tablet"), "puff": ("puffs", "puff"),
 }
+# Things counted rather than measured: part of a quantity for the verifier, but a plain rewording may name them
+# differently ("2 fractions" → "2 sessions"), so `numbers_as_written` keeps only the number.
+COUNTED = frozenset({"times", "fold", "fraction", "dose", "cycle", "tablet", "puff"})
 _FOLD = {v.lower(): canonical for canonical, written in UNITS.items() for v in written}
 _UNIT = "|".join(re.escape(v) for v in sorted(_FOLD, key=len, reverse=True))
 
@@ -146,4 +150,8 @@ def numbers_of(text: str) -> set[tuple[str, str | None]]:
 def numbers_as_written(text: str) -> list[str]:
     """Every number with its sign, range and unit as written, e.g. ['24 Gy', '2', '≥ 50%']: what a rewording
     must keep, character for character."""
-    return [m.group(0).strip() for m in _NUMBER.finditer(text)]
+    out = []
+    for m in _NUMBER.finditer(text):
+        end = m.start("unit") if m.group("unit") and fold_unit(m.group("unit")) in COUNTED else m.end()
+        out.append(text[m.start():end].strip())
+    return out
