@@ -71,6 +71,8 @@ def test_stems_merge_what_they_should_and_only_that():
 def test_quotation_and_word_count():
     assert quoted_in("offer apixaban", "Offer  Apixaban, then review.")
     assert not quoted_in("offer rivaroxaban", "Offer apixaban.") and not quoted_in("", "x")
+    assert not quoted_in("Treat when SBP is ≤ 140 mmHg.", "Treat when SBP is ≥ 140 mmHg.")
+    assert quoted_in("SBP is ≥140 mmHg", "Treat when SBP is ≥ 140 mmHg.")
     assert word_count("Give 8 Gy first-line, 2 mg/kg.") == 6
 
 

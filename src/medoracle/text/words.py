@@ -95,9 +95,14 @@ def _stems(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words if w and w not in FILLER_WORDS and (len(w) > 1 or w.isdigit()))
 
 
+# Comparison signs are words here: "SBP ≤ 140 mmHg" is not a quotation of "SBP ≥ 140 mmHg".
+_QUOTE_TOKEN = re.compile(TOKEN.pattern + r"|[≤≥<>=±+%⩽⩾]")
+
+
 def normal_words(text: str) -> str:
-    """The words of a text, lower-cased, one space apart: case, spacing and punctuation set aside."""
-    return " ".join(TOKEN.findall(text.lower()))
+    """The words (and comparison signs) of a text, lower-cased, one space apart: case, spacing and other
+    punctuation set aside."""
+    return " ".join(_QUOTE_TOKEN.findall(text.lower()))
 
 
 def quoted_in(statement: str, passage: str) -> bool:
