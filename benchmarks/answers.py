@@ -23,7 +23,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, DATA, machine, percentile, require_data, table  # noqa: E402
-
 from rouge_score import rouge_scorer  # noqa: E402
 
 from medoracle.retrieve import POOL, fts_query  # noqa: E402

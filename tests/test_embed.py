@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medoracle.embed import (EMBEDDERS, Embedder, HashingEmbedder, MiniLMEmbedder, embed_query, get_embedder,
-                             register_embedder)
+from medoracle.embed import (
+    EMBEDDERS,
+    Embedder,
+    HashingEmbedder,
+    MiniLMEmbedder,
+    embed_query,
+    get_embedder,
+    register_embedder,
+)
 
 SENTENCES = [
     "A man is eating food.",

@@ -6,8 +6,15 @@ import sqlite3
 
 import pytest
 
-from medoracle.threads import (Thread, ThreadStore, UnknownThread, extract_topic, names_condition,
-                               renumber_with_thread, resolve_followup)
+from medoracle.threads import (
+    Thread,
+    ThreadStore,
+    UnknownThread,
+    extract_topic,
+    names_condition,
+    renumber_with_thread,
+    resolve_followup,
+)
 from medoracle.types import Answer, Reference, Section, Statement
 
 

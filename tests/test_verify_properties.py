@@ -7,7 +7,7 @@ import gzip
 import json
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,17 @@ from medoracle.audience import readability
 from medoracle.ingest.chunking import blocks_of, chunk
 from medoracle.ingest.readers import read_path
 from medoracle.kb import card_paths
-from medoracle.text import (collapse_space, directions, flipped_directions, has_negation, quantities, quoted_in,
-                            sentence_spans, split_sentences, word_count)
+from medoracle.text import (
+    collapse_space,
+    directions,
+    flipped_directions,
+    has_negation,
+    quantities,
+    quoted_in,
+    sentence_spans,
+    split_sentences,
+    word_count,
+)
 from medoracle.types import Document
 from medoracle.verify import check_statement
 
@@ -192,7 +201,7 @@ MUTATIONS: dict[str, Callable[[str, str], list[str]]] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def mutable(source: str, kind: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     cases = kb_cases() if source == "kb" else guideline_cases()
     out = []

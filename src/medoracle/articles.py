@@ -12,6 +12,7 @@ each entry carries the SHA-256 of the previous entry's hash and its own canonica
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import json
@@ -67,11 +68,14 @@ _RESETS_APPROVALS = ("request_changes", "reject", "resubmit", "edit", "retract")
 
 
 class Actor(Protocol):
-    """Who acts: a `medoracle.users.User` (anything with these attributes)."""
+    """Who acts: a `medoracle.users.User` (anything with these attributes, read-only is enough)."""
 
-    username: str
-    role: str
-    disabled: bool
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def disabled(self) -> bool: ...
 
 
 class ArticleNotFound(BadInput, LookupError):
@@ -171,13 +175,13 @@ class AuditLog:
         """Add an entry inside the caller's transaction (which must hold the write lock)."""
         head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         new_id, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        body = {"id": new_id, "at": _now(), "actor": actor, "action": action, "subject": subject,
-                "details": details or {}}
+        at, details = _now(), details or {}
+        body = {"id": new_id, "at": at, "actor": actor, "action": action, "subject": subject, "details": details}
         digest = entry_hash(prev, body)
         conn.execute("INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (new_id, body["at"], actor, action, subject, canonical_json(body["details"]), prev, digest))
-        return AuditEntry(new_id, body["at"], actor, action, subject, body["details"], prev, digest)
+                     (new_id, at, actor, action, subject, canonical_json(details), prev, digest))
+        return AuditEntry(new_id, at, actor, action, subject, details, prev, digest)
 
     def record(self, *, actor: str | None, action: str, subject: str,
                details: dict[str, Any] | None = None) -> AuditEntry:
@@ -227,8 +231,8 @@ def answer_text(answer: Answer) -> str:
     try:
         from medoracle.render import to_markdown
     except ImportError:  # render is optional for the editorial side
-        to_markdown = None
-    if to_markdown is not None:
+        pass
+    else:
         return to_markdown(answer)
     lines = [answer.question, "", answer.summary, ""]
     for sec in answer.sections:
@@ -277,7 +281,7 @@ class ArticleDesk:
         return self._article(row) if row else None
 
     def list(self, *, status: ArticleStatus | str | Iterable[ArticleStatus | str] | None = None,
-             query: str | None = None, limit: int = 50, offset: int = 0) -> list[Article]:
+             query: str | None = None, limit: int = 50, offset: int = 0) -> builtins.list[Article]:
         """Newest first; `query` matches every word anywhere in the question, summary or statements."""
         where, args = [], []
         if status:
@@ -292,14 +296,14 @@ class ArticleDesk:
         sql += " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
         return [self._article(r) for r in self._conn().execute(sql, (*args, max(1, min(limit, 500)), offset))]
 
-    def queue(self) -> list[Article]:
+    def queue(self) -> builtins.list[Article]:
         """What reviewers have to look at, oldest first."""
         rows = self._conn().execute(
             f"SELECT {_COLS} FROM articles WHERE status IN ('submitted', 'under_review', 'changes_requested')"
             " ORDER BY updated_at, id").fetchall()
         return [self._article(r) for r in rows]
 
-    def history(self, key: str | int) -> list[ReviewEvent]:
+    def history(self, key: str | int) -> builtins.list[ReviewEvent]:
         art = self.get(key)
         rows = self._conn().execute(
             "SELECT article_id, version, actor, action, comment, section, at FROM review_events"
@@ -307,14 +311,14 @@ class ArticleDesk:
         return [ReviewEvent(article_id=r[0], version=r[1], actor=r[2], action=r[3], comment=r[4], section=r[5],
                             at=r[6]) for r in rows]
 
-    def versions(self, key: str | int) -> list[Version]:
+    def versions(self, key: str | int) -> builtins.list[Version]:
         art = self.get(key)
         rows = self._conn().execute(
             "SELECT version, answer_json, text, actor, note, created_at FROM article_versions"
             " WHERE article_id = ? ORDER BY version", (art.id,)).fetchall()
         return [Version(r[0], Answer.model_validate_json(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
-    def diff(self, key: str | int, old: int, new: int) -> list[str]:
+    def diff(self, key: str | int, old: int, new: int) -> builtins.list[str]:
         """A unified diff (lines) between two versions' rendered text."""
         by_number = {v.version: v for v in self.versions(key)}
         for n in (old, new):
@@ -323,12 +327,12 @@ class ArticleDesk:
         return list(difflib.unified_diff(by_number[old].text.splitlines(), by_number[new].text.splitlines(),
                                          f"version {old}", f"version {new}", lineterm=""))
 
-    def approvals(self, key: str | int) -> list[str]:
+    def approvals(self, key: str | int) -> builtins.list[str]:
         """Usernames who approved the current version in the current review round, in order."""
         art = self.get(key)
         return self._approvals(self._conn(), art.id, art.version)
 
-    def allowed_actions(self, article: Article, actor: Actor | None) -> list[str]:
+    def allowed_actions(self, article: Article, actor: Actor | None) -> builtins.list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
         out = []
         for action in ("start_review", *REVIEW_ACTIONS, "resubmit", "edit", "retract"):
@@ -361,6 +365,7 @@ class ArticleDesk:
                 "INSERT INTO articles (slug, question, status, version, author, answer_json, search_text,"
                 " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
                 (slug, question, S.submitted.value, author, payload, _search_text(answer), now, now))
+            assert cur.lastrowid is not None
             article_id = int(cur.lastrowid)
             conn.execute("INSERT INTO article_versions VALUES (?, 1, ?, ?, ?, ?, ?)",
                          (article_id, payload, answer_text(answer), author, "first version", now))
@@ -414,13 +419,13 @@ class ArticleDesk:
 
     # -- internals --------------------------------------------------------------------------------
     def _check(self, article: Article, action: str, actor: Actor | None,
-               auto_start: bool = False) -> list[Transition]:
+               auto_start: bool = False) -> builtins.list[Transition]:
         """The transitions this action takes from the article's state, or WorkflowError/PermissionDenied."""
         if actor is None:
             raise PermissionDenied("log in to act on articles")
         if actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
-        steps: list[Transition] = []
+        steps: builtins.list[Transition] = []
         state = article.status
         if auto_start and state is S.submitted and (action, state) not in _TABLE:
             steps.append(_TABLE[("start_review", state)])
@@ -479,6 +484,7 @@ class ArticleDesk:
                     details["approvals"] = f"{len(done)}/{self.approvals_required}"
                     if len(done) < self.approvals_required:
                         target = status  # still under review: more reviewers must approve
+                assert article.id is not None  # a stored article has its id
                 self._event(conn, article.id, version, actor.username, step.action,
                             comment if step is steps[-1] else None, section if step is steps[-1] else None, now)
                 conn.execute("UPDATE articles SET status = ?, updated_at = ? WHERE id = ?",
@@ -491,13 +497,13 @@ class ArticleDesk:
         return self.get(article.id)  # type: ignore[arg-type]
 
     @staticmethod
-    def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> list[str]:
+    def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> builtins.list[str]:
         rows = conn.execute(
             "SELECT actor FROM review_events WHERE article_id = ? AND version = ? AND action = 'approve'"
             f" AND id > COALESCE((SELECT MAX(id) FROM review_events WHERE article_id = ? AND action IN"
             f" ({','.join('?' * len(_RESETS_APPROVALS))})), 0) ORDER BY id",
             (article_id, version, article_id, *_RESETS_APPROVALS)).fetchall()
-        seen: list[str] = []
+        seen: builtins.list[str] = []
         for r in rows:
             if r[0] not in seen:
                 seen.append(r[0])

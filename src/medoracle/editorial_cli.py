@@ -16,10 +16,11 @@ from typing import Any
 from medoracle.articles import ArticleDesk
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
+from medoracle.store import Store
 from medoracle.users import ROLES, Accounts
 
 
-def _open(args: argparse.Namespace) -> tuple[Settings, Any]:
+def _open(args: argparse.Namespace) -> tuple[Settings, Store]:
     from medoracle.store import open_store
 
     settings = Settings.load(db=getattr(args, "db", None) or None)
@@ -234,7 +235,8 @@ def add_commands(subparsers: Any) -> None:
     s.set_defaults(run=_articles_show)
     for action, helptext in [("approve", "approve the current version"),
                              ("request-changes", "ask for changes (--comment, optionally --section)"),
-                             ("reject", "reject (--comment)"), ("start-review", "take a submitted article under review"),
+                             ("reject", "reject (--comment)"),
+                             ("start-review", "take a submitted article under review"),
                              ("resubmit", "send a changes-requested article back to review"),
                              ("retract", "retract (editors; --comment gives the reason)")]:
         s = db(ars.add_parser(action, help=helptext))

@@ -17,9 +17,9 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, Field
 
+from medoracle.compose.references import continue_numbers
 from medoracle.errors import BadInput
 from medoracle.store.migrations import Migrations
-from medoracle.compose.references import continue_numbers
 from medoracle.text import stem
 from medoracle.types import Answer
 
@@ -144,7 +144,7 @@ _CONDITION_WORDS = {
     "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
     "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
     "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "migraine",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy",
     "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
     "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
@@ -170,7 +170,7 @@ _GENERIC_CLINICAL = {
     "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
     "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
     "latest", "done", "mean", "means", "work", "works", "someone", "person", "prevented", "treats",
-    "managed", "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
+    "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
 }
 # Symptoms such as pain, bleeding or fever are deliberately not condition words: "what about bleeding?" in a
 # thread about atrial fibrillation asks about that condition, not a new one.

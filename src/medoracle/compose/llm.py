@@ -209,7 +209,7 @@ class _ModelComposer:
                     cited.append(evidence[int(m.group(1)) - 1])
             return bibliography.cite_all(cited), [ev.passage.id for ev in cited]
 
-        summary, summary_citations = "", []
+        summary, summary_citations = "", list[int]()
         bottom = reply.get("bottom_line")
         if isinstance(bottom, dict) and str(bottom.get("text", "")).strip():
             text = _INLINE_KEYS.sub("", str(bottom["text"])).strip()

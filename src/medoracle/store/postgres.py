@@ -235,8 +235,9 @@ class PostgresStore:
                     if content_hash in stored:
                         continue
                     stored.add(content_hash)
-                    fresh.pop(_text(doc.id), None)  # a later version of the same id in the batch wins
-                    fresh[_text(doc.id)] = (doc, passages, content_hash)
+                    key = doc.id.replace("\x00", "")  # as _text stores it
+                    fresh.pop(key, None)  # a later version of the same id in the batch wins
+                    fresh[key] = (doc, passages, content_hash)
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
@@ -249,7 +250,7 @@ class PostgresStore:
                       _text(doc.published), year_of(doc.published), _text(doc.grade),
                       json.dumps(_scrub(doc.metadata), default=str), content_hash)
                      for doc_id, (doc, _, content_hash) in fresh.items()], returning=True)
-                inserted = set()
+                inserted: set[str] = set()
                 while True:  # one result per row; empty where another writer stored that content first
                     inserted.update(r["id"] for r in cur.fetchall())
                     if not cur.nextset():
@@ -499,10 +500,11 @@ def _vector_literal(v: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, dtype=np.float32).tolist()) + "]"
 
 
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, list]:
+def _filter_sql(filters: SearchFilters | None) -> tuple[str, list[list[str] | int]]:
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[list[str] | int] = []
     if filters.doc_types:
         parts.append("p.doc_type = ANY(%s)")
         params.append(list(filters.doc_types))

@@ -209,7 +209,8 @@ class SQLiteStore:
             return []
         wanted = [int(rowids[i]) for i, _ in top]
         marks = ",".join("?" * len(wanted))
-        ids = dict(self.connect().execute(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted).fetchall())
+        sql = f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})"
+        ids = dict(self.connect().execute(sql, wanted).fetchall())
         return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
     def document_frequency(self, term: str) -> int:
@@ -281,10 +282,11 @@ def embedding_text(title: str, section: str, text: str) -> str:
     return f"{head}: {text}" if head else text
 
 
-def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list]:
+def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[str | int]]:
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     if filters.doc_types:
         parts.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
         params.extend(filters.doc_types)

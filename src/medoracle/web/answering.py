@@ -13,9 +13,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from medoracle.settings import Settings
-from medoracle.threads import ThreadStore
 from medoracle.compose.references import number_from_one
+from medoracle.settings import Settings
+from medoracle.store import Store
+from medoracle.threads import ThreadStore
 from medoracle.types import Answer, Audience
 
 
@@ -55,7 +56,7 @@ class AnswerCache:
 class Asker:
     """Answers for the web, with threads: a first question starts a thread so the follow-up box works."""
 
-    def __init__(self, settings: Settings, store: Any, clinic: AnswersQuestions | None = None,
+    def __init__(self, settings: Settings, store: Store, clinic: AnswersQuestions | None = None,
                  build_knowledge_base: bool = False) -> None:
         self.settings = settings
         self.store = store

@@ -26,8 +26,9 @@ from medoracle.articles import ArticleDesk, ArticleNotFound
 from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.settings import Settings
+from medoracle.store import Store
 from medoracle.users import Accounts
-from medoracle.web.answering import Asker, AnswersQuestions
+from medoracle.web.answering import AnswersQuestions, Asker
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
 from medoracle.web.security import CSRFMiddleware, secret_key
 from medoracle.web.view import long_date, sentence
@@ -36,7 +37,7 @@ log = logging.getLogger("medoracle.web")
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, store: Any = None, *,
+def create_app(settings: Settings | None = None, store: Store | None = None, *,
                clinic: AnswersQuestions | None = None) -> FastAPI:
     """The whole site. Without `store`, opens the database the settings name (with the bundled knowledge base)."""
     settings = settings or Settings.load()

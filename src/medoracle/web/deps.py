@@ -13,6 +13,7 @@ from starlette.responses import Response
 from medoracle.articles import ArticleDesk
 from medoracle.errors import MedoracleError, PermissionDenied
 from medoracle.settings import Settings
+from medoracle.store import Store
 from medoracle.users import Accounts, User
 from medoracle.web.answering import Asker
 from medoracle.web.security import csrf_token
@@ -28,7 +29,7 @@ class LoginRequired(MedoracleError):
 @dataclass
 class Web:
     settings: Settings
-    store: Any
+    store: Store
     desk: ArticleDesk
     accounts: Accounts
     asker: Asker
