@@ -32,10 +32,10 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
+from medoracle.editorial.threads import extract_topic
 from medoracle.ingest.grading import find_grades
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
-from medoracle.threads import extract_topic
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Section, Statement
 
 if TYPE_CHECKING:
