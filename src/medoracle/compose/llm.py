@@ -28,6 +28,7 @@ from medoracle.compose.facets import FACET_ORDER, FACETS, title_of
 from medoracle.compose.references import Bibliography
 from medoracle.errors import ComposerError
 from medoracle.ingest.grading import find_grades
+from medoracle.text import sentence_spans
 from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Section, Statement
 from medoracle.verify import verify
 
@@ -157,9 +158,9 @@ def fit_passages(evidence: list[Evidence], max_chars: int | None) -> list[Eviden
     if not kept:
         first = evidence[0]
         room = max(200, max_chars - len(first.title or "") - len(first.source or "") - 24)
-        text = first.passage.text[:room]
-        stop = max(text.rfind(". "), text.rfind(".\n"))
-        text = text[: stop + 1] if stop > room // 3 else text
+        # Cut after the last whole sentence that fits (or, when that would leave little, at the limit).
+        ends = [end for _, end in sentence_spans(first.passage.text) if end <= room]
+        text = first.passage.text[: ends[-1]] if ends and ends[-1] > room // 3 else first.passage.text[:room]
         kept.append(first.model_copy(update={"passage": first.passage.model_copy(update={"text": text})}))
     return kept
 
