@@ -140,3 +140,8 @@ def test_doses_are_numbers_with_a_dose_unit():
 
     assert has_dose("Give dexamethasone 16 mg daily") and has_dose("8 Gy in one fraction") and has_dose("5000 units")
     assert not has_dose("Review at 6 weeks") and not has_dose("in 80% of people") and not has_dose("type 2 diabetes")
+
+
+def test_laboratory_units_are_read_whole():
+    assert quantities("between 400 and 2,000 ng/litre") == [Quantity("400", "ng/l", None, "2000")]
+    assert quantities("eGFR below 30 mL/min/1.73 m2") == [Quantity("30", "ml/min/1.73m2", "<")]
