@@ -71,7 +71,8 @@ QUESTIONS: list[tuple[str, list[str]]] = [
 ]
 
 # Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx", "c diff abx", "abx for cellulitis"}
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx",
+                                          "c diff abx", "abx for cellulitis"}
 
 
 @pytest.fixture(scope="session")
