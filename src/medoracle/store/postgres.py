@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import math
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -166,17 +166,17 @@ class PostgresStore:
         self._df_cache.clear()
         # one round trip per step, not per document: on a laptop the round trips cost more than the writes
         fresh: dict[str, tuple[Document, Sequence[Passage], str]] = {}
-        try:
-            with self._conn() as conn, conn.transaction(), conn.cursor() as cur:  # a killed ingest leaves the batch absent or complete
+        try:  # one transaction: a killed ingest leaves the batch absent or complete
+            with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
                 stored = {r["content_hash"] for r in cur.execute(
                     "SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", ([h for *_, h in items],))}
                 for doc, passages, content_hash in items:
                     if content_hash in stored:
                         continue
                     stored.add(content_hash)
-                    doc_id = doc.id.replace("\x00", "")
-                    fresh.pop(doc_id, None)  # a later version of the same id in the batch wins
-                    fresh[doc_id] = (doc, passages, content_hash)
+                    key = doc.id.replace("\x00", "")  # as _text stores it
+                    fresh.pop(key, None)  # a later version of the same id in the batch wins
+                    fresh[key] = (doc, passages, content_hash)
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
