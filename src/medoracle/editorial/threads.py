@@ -15,13 +15,26 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
+from medoracle.compose.references import continue_numbers, reference_key
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput, PermissionDenied
-from medoracle.types import Answer, Reference, Section, Statement, citation_key
+from medoracle.text import stem
+from medoracle.types import Answer, Section, Statement
 
-__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "NotYourThread", "resolve_followup",
-           "renumber_with_thread", "source_numbers", "earlier_numbers", "thread_as_answer", "extract_topic",
-           "names_condition"]
+__all__ = [
+    "NotYourThread",
+    "Thread",
+    "ThreadStore",
+    "Turn",
+    "UnknownThread",
+    "earlier_numbers",
+    "extract_topic",
+    "names_condition",
+    "renumber_with_thread",
+    "resolve_followup",
+    "source_numbers",
+    "thread_as_answer",
+]
 
 
 class UnknownThread(BadInput):
@@ -132,7 +145,8 @@ _CONDITION_WORDS = {
     "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
     "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
     "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy",
+    "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
     "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
     "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
@@ -229,17 +243,9 @@ def extract_topic(question: str) -> str:
     return " ".join(longest)
 
 
-def _stem(word: str) -> str:
-    w = word.lower()
-    for suf in ("ases", "asis", "es", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            return w[: -len(suf)]
-    return w
-
-
 def _overlaps(question: str, topic: str) -> bool:
-    topic_stems = {_stem(w) for w in _content_words(topic)}
-    return bool(topic_stems & {_stem(w) for w in _content_words(question)})
+    topic_stems = {stem(w) for w in _content_words(topic)}
+    return bool(topic_stems & {stem(w) for w in _content_words(question)})
 
 
 def _thread_topic(thread: Thread) -> str:
@@ -274,18 +280,11 @@ def resolve_followup(question: str, thread: Thread) -> str:
 # ---------------------------------------------------------------- reference numbers in a thread
 
 
-def _source(ref: Reference) -> str:
-    # the same source is one source even when another card of it was cited
-    return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
-
-
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
-    """A copy of `answer` for the thread: numbered from [1] like any answer read on its own (as `verify`
-    numbered it, in order of first use), never continuing the thread's numbers: a page that shows [1] and
-    [12] with nothing between reads as missing references. `source_numbers` keeps the thread's mapping."""
-    out = answer.model_copy(deep=True)
-    out.thread_id = thread.id
-    return out
+    """A copy of `answer` for the thread: numbered from [1] like any answer read on its own (as the verifier
+    numbered it, by first use), never continuing the thread's numbers: a page that shows [1] and [12] with
+    nothing between reads as missing references. `source_numbers` keeps the thread's mapping."""
+    return answer.model_copy(deep=True, update={"thread_id": thread.id})
 
 
 def source_numbers(thread: Thread) -> dict[str, dict[int, int]]:
@@ -293,57 +292,36 @@ def source_numbers(thread: Thread) -> dict[str, dict[int, int]]:
     numbers: dict[str, dict[int, int]] = {}
     for turn in thread.turns:
         for ref in turn.answer.references:
-            numbers.setdefault(_source(ref), {}).setdefault(turn.n, ref.n)
+            numbers.setdefault(reference_key(ref), {}).setdefault(turn.n, ref.n)
     return numbers
 
 
 def earlier_numbers(thread: Thread, turn: Turn) -> dict[int, list[tuple[int, int]]]:
     """For each reference of `turn`: [(earlier turn, its number there)], for "also [3] in question 1"."""
     numbers = source_numbers(thread)
-    return {ref.n: [(t, n) for t, n in sorted(numbers.get(_source(ref), {}).items()) if t < turn.n]
+    return {ref.n: [(t, n) for t, n in sorted(numbers.get(reference_key(ref), {}).items()) if t < turn.n]
             for ref in turn.answer.references}
 
 
 def thread_as_answer(thread: Thread) -> Answer:
-    """The whole conversation as one answer to publish as one article: the first answer's bottom line, then
-    every answered turn's sections in order (a follow-up's titled with its question), one reference list
-    numbered from [1] in order of first use, the same source one number throughout."""
+    """The whole conversation as one answer, to publish as one article: the first answer, then each answered
+    follow-up's bottom line and sections (titled with its question), with one reference list numbered from
+    [1]: a source cited again keeps its number, a new one continues (`continue_numbers`)."""
     answered = [t for t in thread.turns if not t.answer.abstained]
     if not answered:
         raise BadInput("nothing to publish: no question of this conversation got an answer")
-    first = answered[0].answer
-    out = first.model_copy(deep=True)
-    out.thread_id = None
-    out.sections, out.references, out.follow_ups = [], [], list(answered[-1].answer.follow_ups)
-    numbers: dict[str, int] = {}
-
-    def number(turn: Turn, ns: list[int]) -> list[int]:
-        by_n = {r.n: r for r in turn.answer.references}
-        kept: list[int] = []
-        for n in ns:
-            ref = by_n.get(n)
-            if ref is None:
-                continue
-            key = _source(ref)
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                out.references.append(ref.model_copy(update={"n": numbers[key]}))
-            if numbers[key] not in kept:
-                kept.append(numbers[key])
-        return kept
-
-    out.summary_citations = number(answered[0], first.summary_citations)
-    for turn in answered:
+    out = answered[0].answer.model_copy(deep=True, update={"thread_id": None})
+    for turn in answered[1:]:
+        part = continue_numbers(turn.answer, out.references)
         asked = turn.resolved_question or turn.question
-        if turn is not answered[0] and turn.answer.summary:  # a follow-up's bottom line opens its part
+        if part.summary:  # a follow-up's bottom line opens its part of the article
             out.sections.append(Section(key=f"bottom_line_q{turn.n}", title=f"Follow-up: {asked}", statements=[
-                Statement(text=turn.answer.summary, citations=number(turn, turn.answer.summary_citations),
-                          grade=turn.answer.summary_grade)]))
-        for sec in turn.answer.sections:
-            copy = sec.model_copy(deep=True)
-            if turn is not answered[0]:
-                copy.key, copy.title = f"{sec.key}_q{turn.n}", f"{sec.title} (follow-up: {asked})"
-            for st in copy.statements:
-                st.citations = number(turn, st.citations)
-            out.sections.append(copy)
+                Statement(text=part.summary, citations=list(part.summary_citations), grade=part.summary_grade)]))
+        for sec in part.sections:
+            out.sections.append(sec.model_copy(update={"key": f"{sec.key}_q{turn.n}",
+                                                       "title": f"{sec.title} (follow-up: {asked})"}))
+        known = {r.n for r in out.references}
+        out.references.extend(r for r in part.references if r.n not in known)
+    out.references.sort(key=lambda r: r.n)
+    out.follow_ups = list(answered[-1].answer.follow_ups)
     return out

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
+from medoracle.compose.references import number_from_one
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.editorial.threads import NotYourThread, Thread, ThreadStore
 from medoracle.settings import Settings
@@ -170,24 +171,6 @@ class Asker:
 
 
 def standalone(answer: Answer) -> Answer:
-    """A copy numbered 1, 2, 3 … for publishing on its own.
-
-    In a thread a follow-up's references continue the thread's numbers (15, 16 …); an article read on its
-    own page starts at 1. Citations follow their references.
-    """
-    order = sorted(answer.references, key=lambda r: r.n)
-    mapping = {r.n: i for i, r in enumerate(order, start=1)}
-    if all(old == new for old, new in mapping.items()):
-        return answer
-    out = answer.model_copy(deep=True)
-    for ref in out.references:
-        ref.n = mapping[ref.n]
-    out.references.sort(key=lambda r: r.n)
-
-    def remap(ns: list[int]) -> list[int]:
-        return [mapping[n] for n in ns if n in mapping]
-
-    out.summary_citations = remap(out.summary_citations)
-    for st in out.statements():
-        st.citations = remap(st.citations)
-    return out
+    """A copy numbered 1, 2, 3 … for publishing on its own (answers are numbered from 1 already, threads
+    included; an older thread's follow-up may still carry continued numbers). Citations follow."""
+    return number_from_one(answer)
