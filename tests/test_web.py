@@ -559,3 +559,17 @@ def test_a_whole_conversation_publishes_as_one_article_numbered_from_one(site: d
     assert not turns[1].answer.abstained
     assert any(sec.title.startswith("Follow-up: ") for sec in article.answer.sections)
 
+
+
+def test_suggestion_chips_are_links_that_fill_the_box_without_javascript(site: dict) -> None:
+    c = client(site)
+    url = c.post("/ask", data={"q": QUESTION, "csrf_token": csrf(c)}).headers["location"].split("#")[0]
+    html = c.get(url).text
+    chips = re.findall(r'<a class="chip" data-fill="[^"]*" href="([^"]+)"', html)
+    assert chips and all(h.startswith(url.replace("http://testserver", "") + "?q=") for h in chips)
+    target = chips[0].replace("&amp;", "&")
+    question = target.split("?q=", 1)[1].split("#")[0]
+    from urllib.parse import unquote_plus
+    assert f'value="{unquote_plus(question)}"' in c.get(target.split("#")[0]).text  # the follow-up box, filled
+    slug = publish(site)
+    assert re.search(r'<a class="chip" data-fill="[^"]*" href="/\?q=', client(site).get(f"/articles/{slug}").text)

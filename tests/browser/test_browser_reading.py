@@ -48,6 +48,16 @@ def _login(page, server: str, next_path: str) -> None:  # noqa: ANN001
     page.wait_for_load_state("load")
 
 
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(css: str) -> float:
+        channels = [int(x) / 255 for x in re.findall(r"\d+", css)[:3]]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def _fits(page) -> bool:  # noqa: ANN001
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
@@ -154,6 +164,9 @@ def test_pages_fit_a_390_px_phone(server: str, browser) -> None:  # noqa: ANN001
     page.set_default_timeout(60_000)
     page.goto(server + "/")
     assert _fits(page), "home"
+    # WCAG 1.4.11: a text field's border is at least 3:1 against the page.
+    border = page.evaluate("getComputedStyle(document.getElementById('q')).borderTopColor")
+    assert _contrast(border, "rgb(255, 255, 255)") >= 3, border
     _ask(page, server)
     assert _fits(page), "answer"
     article_url = _publish(page)
