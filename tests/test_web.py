@@ -573,3 +573,15 @@ def test_suggestion_chips_are_links_that_fill_the_box_without_javascript(site: d
     assert f'value="{unquote_plus(question)}"' in c.get(target.split("#")[0]).text  # the follow-up box, filled
     slug = publish(site)
     assert re.search(r'<a class="chip" data-fill="[^"]*" href="/\?q=', client(site).get(f"/articles/{slug}").text)
+
+
+def test_an_older_article_published_for_a_patient_says_it_cannot_be_reworded(site: dict) -> None:
+    from medoracle.audience import tailor
+    from medoracle.types import Audience
+
+    asker = site["app"].state.web.asker
+    answer = tailor(asker.answer(QUESTION, audience=Audience.clinician, thread_id=None), Audience.patient)
+    article = site["desk"].publish(answer.model_copy(update={"thread_id": None}), site["accounts"].get("rita"),
+                                   question="An older patient article?")
+    html = client(site).get(f"/articles/{article.slug}?audience=clinician").text
+    assert "cannot be re-worded" in html and "patient or caregiver" in html
