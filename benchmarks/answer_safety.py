@@ -34,7 +34,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, ROOT, machine, percentile, table  # noqa: E402
+from _common import CACHE, ROOT, machine, percentile, table
 
 CASES = Path(__file__).resolve().parent / "answer_safety_cases.yaml"
 BASE_REV = "d1d0780"
@@ -102,7 +102,7 @@ def run_tree(src: Path, db: str, cases: list[dict[str, Any]], *, no_embed: bool)
         env = {**os.environ, "PYTHONPATH": str(src), "MEDORACLE_DATA_DIR": data_dir}
         payload = json.dumps({"db": db, "data_dir": data_dir, "no_embed": no_embed,
                               "questions": [(c["id"], c["q"]) for c in cases]})
-        proc = subprocess.run([sys.executable, __file__, "--worker"], input=payload, env=env, text=True,
+        proc = subprocess.run([sys.executable, __file__, "--worker"], input=payload, env=env, text=True, check=False,
                               capture_output=True, cwd=data_dir)
         if proc.returncode != 0:
             raise SystemExit(f"worker for {src} on {db} failed:\n{proc.stderr[-3000:]}")
@@ -173,7 +173,7 @@ def main() -> None:
                     results[(name, system)] = run_tree(src, db, subset, no_embed=args.no_embed)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(tmp) / "base")],
-                           capture_output=True)
+                           capture_output=True, check=False)
     print(machine())
     print(f"{len(cases)} cases ({sum(c['db'] == 'kb' for c in cases)} kb, {sum(c['db'] == 'corpora' for c in cases)} "
           f"corpora); retrieval: {'lexical only (--no-embed)' if args.no_embed else 'hybrid'}")
