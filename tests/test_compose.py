@@ -8,7 +8,8 @@ from medoracle.compose import COMPOSERS, Composer, get_composer
 from medoracle.compose.extractive import ExtractiveComposer
 from medoracle.errors import BadInput
 from medoracle.types import DocType, Evidence, Grade, Passage
-from medoracle.verify import split_sentences, verify
+from medoracle.text import split_sentences
+from medoracle.verify import verify
 
 QUESTION = "What is the recommended management of metastatic spinal cord compression?"
 

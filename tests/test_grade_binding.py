@@ -17,7 +17,7 @@ from medoracle.ingest.chunking import chunk, split_sentences
 from medoracle.ingest.grading import graded_sentences, parse_grade, unprinted_grade
 from medoracle.ingest.pipeline import grade_passage
 from medoracle.ingest.readers import read_path
-from medoracle.verify import sentence_spans
+from medoracle.text import sentence_spans
 
 
 def _grades(text: str) -> list[tuple[str, str | None]]:
@@ -46,9 +46,10 @@ def test_label_on_a_line_of_its_own_under_its_recommendation():
     text = ("Recommendation 1.2\nAssess the ulcer bed for exudate, odour and the condition of the skin.\n"
             "(Level of Evidence = IV)\nRecommendation 1.3\nAssess the affected limb for vascular supply.\n"
             "Strength of Recommendation: Weak\n")
-    graded = {t: g for t, g in _grades(text) if g}
-    assert graded == {"Assess the ulcer bed for": "Level of Evidence = IV",
-                      "Assess the affected limb": "Strength of Recommendation: Weak"}
+    graded = {g: " ".join(text[s.start:s.end].split()) for s in graded_sentences(text) if (g := s.grade and s.grade.printed)}
+    assert set(graded) == {"Level of Evidence = IV", "Strength of Recommendation: Weak"}
+    assert "ulcer bed" in graded["Level of Evidence = IV"] and "limb" not in graded["Level of Evidence = IV"]
+    assert "affected limb" in graded["Strength of Recommendation: Weak"]
 
 
 def test_leading_label_that_introduces_its_sentence():
@@ -71,7 +72,14 @@ def test_a_label_whose_sentence_is_not_in_the_text_is_dropped_not_glued_to_the_n
     assert _grades(text) == [("The panel recommends pul", "Strong For")]
     # A sentence that already has its own label does not take the next one's.
     text = "Use a spacer (Grade B). ( Strong For ) Check inhaler technique at every visit."
-    assert _grades(text) == [("Use a spacer (Grade B).", "Grade B"), ("Check inhaler technique ", None)]
+    assert [g for _, g in _grades(text)] == ["Grade B", None]
+
+
+def test_labels_printed_side_by_side_are_one_label():
+    text = ("Differentiate acute from critical limb ischaemia. Level of evidence = C (Grade 1B) Review lipid results "
+            "to identify risk markers. Level of evidence = B (Grade 2C)")
+    assert _grades(text) == [("Differentiate acute from", "Level of evidence = C"),
+                             ("Review lipid results to ", "Level of evidence = B")]
 
 
 def test_statement_text_never_carries_a_label_meant_for_another_sentence():
@@ -111,17 +119,18 @@ def test_ngc_copd_niv_recommendation_keeps_its_strong_for(shared_data, tmp_path)
 @pytest.mark.corpus
 def test_ngc_passages_bind_grades_as_the_raw_records_do(shared_data):
     """Over all 1,416 NGC records: a sentence in a stored passage (one line) gets the grade it gets in the raw
-    record, where the line breaks show the layout. Measured: 3,159 agree; 92 lose their label to the next
-    passage (the chunker cuts after the stop); 12 differ, all sentences printed twice with different grades."""
+    record, where the line breaks show the layout. Measured: 5,020 agree; 69 lose their label (a bare "(B)"
+    between two sentences, which on one line cannot be told from an enumeration); 19 differ, where the record's
+    line breaks change which labels are found or which sentences the splitter joins."""
     agree = differ = lost = 0
     for record in _ngc(shared_data, set()):
         raw = record.get("Major Recommendations") or ""
         raw = raw.split("Definitions")[0]
         seen: dict[str, list[str | None]] = {}
-        for s in graded_sentences(raw, sentence_spans(raw)):
+        for s in graded_sentences(raw):
             seen.setdefault(re.sub(r"\s+", " ", raw[s.start:s.end]), []).append(s.grade.printed if s.grade else None)
-        passage_text = " ".join(split_sentences(raw))
-        for s in graded_sentences(passage_text, sentence_spans(passage_text)):
+        passage_text = " ".join(split_sentences(raw))  # what the chunker stores, before packing
+        for s in graded_sentences(passage_text):
             grades = seen.get(passage_text[s.start:s.end])
             got = s.grade.printed if s.grade else None
             if not grades or len(set(grades)) > 1 or (got is None and grades[0] is None):
@@ -132,5 +141,5 @@ def test_ngc_passages_bind_grades_as_the_raw_records_do(shared_data):
                 lost += 1
             else:
                 differ += 1
-    assert agree > 3000
-    assert differ <= 0.005 * agree, (agree, differ, lost)
+    assert agree > 4500
+    assert differ <= 0.01 * agree and lost <= 0.03 * agree, (agree, differ, lost)

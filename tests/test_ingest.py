@@ -13,7 +13,8 @@ import time
 import pytest
 
 from medoracle.errors import BadInput
-from medoracle.ingest.chunking import chunk, split_sentences
+from medoracle.ingest.chunking import chunk
+from medoracle.text import split_sentences
 from medoracle.ingest.pipeline import embed_pending, ingest
 from medoracle.store import SQLiteStore
 from medoracle.types import Document, TextBlock

@@ -39,6 +39,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from medoracle.text import sentence_spans
 from medoracle.types import Grade
 
 __all__ = ["GradedSentence", "find_grades", "graded_sentences", "parse_grade", "unprinted_grade"]
@@ -338,9 +339,10 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
             if parts.weak or not set(parts.kinds) & _DISTINCT:
                 before = text[m.start() - 1] if m.start() else " "
                 # Between two sentences ("… judgment. ( 1C ) The panel …") a bracket is a label too, unless it
-                # is a lone letter or numeral, which in prose enumerates ("… groups. (A) Patients …").
-                between = bool(re.search(r"[.!?]\s*$", text[max(0, m.start() - 3):m.start()])) and \
-                    not set(parts.kinds) <= {"letter", "roman"}
+                # is a lone letter or numeral, which in prose enumerates ("… groups. (A) Patients …"); but
+                # "[ D ]" and "( A )" (square or padded, as guideline summaries print grades) read as labels even so.
+                between = bool(re.search(r"[.!?]\s*$", text[max(0, m.start() - 3):m.start()])) and (
+                    not set(parts.kinds) <= {"letter", "roman"} or m.group(0)[0] == "[" or inner[:1] == " ")
                 if before.isalnum() or not (_CLOSES.match(text, m.end()) or between):
                     continue
             found.append((m.start(), m.end(), _grade(_printed(m.group(0), inner, parts), parts)))
@@ -389,58 +391,70 @@ _EDGE = " \t\n.;:,-–—•*·()[]"
 _INTRODUCES = re.compile(r"[ \t]*[:–—-][ \t]*\S")
 
 
-def _opens(text: str, start: int, label: tuple[int, int, Grade]) -> bool:
-    return label[0] >= start and not text[start:label[0]].strip(_EDGE)
-
-
-def graded_sentences(text: str, spans: Sequence[tuple[int, int]]) -> list[GradedSentence]:
-    """Each sentence span of `text` with the grade printed for that sentence, never its neighbour's.
+def graded_sentences(text: str, spans: Sequence[tuple[int, int]] | None = None) -> list[GradedSentence]:
+    """Each sentence of `text` (`spans`, default `medoracle.text.sentence_spans`) with the grade printed for that
+    sentence, never its neighbour's.
 
     Guideline summaries place a sentence's label in four ways (counted over the 1,416 NGC records' recommendations):
     inside, before the stop ("… pain (Level C).", 4,975 labels); after the stop on the same line ("… judgment.
     ( Strong For )", 3,950); on a line of its own under the text ("(Level of Evidence = IV)", 901); and, rarely,
-    leading ("Grade A: Offer …"). A sentence splitter cuts after the stop, so an after-stop or own-line label
-    opens the *next* span: "( Strong For ) This guideline panel recommends against …" looks leading but grades the
-    sentence before it (checked on the raw records, where such a label closes its line). So a label that opens a
-    span belongs to the span before, unless it introduces the text after it (a colon or dash follows) or it opens a
-    line and a sentence follows on that line. A label that opens the first span, or follows a sentence that has its own,
-    grades a sentence we cannot see here (the passage before; one the splitter merged) and is dropped, not guessed.
+    leading ("Grade A: Offer …"). Where a span ends or begins with a label, the layout decides whose it is:
+    - a label closing a span grades that span, unless it opens its own line and a sentence follows it on that
+      line (a leading layout with line breaks: "(Weak For) The panel suggests …");
+    - a label opening a span grades the span before (a splitter that cut after the stop: "( Strong For ) This
+      guideline panel recommends against …" looks leading but grades the sentence before it, as the raw records
+      show, where such a label closes its line), unless it introduces the text after it (a colon or dash follows)
+      or opens a line with a sentence after it on that line;
+    - a label opening the first span, or meant for a sentence that has its own, grades a sentence we cannot see
+      here (the passage before; one the splitter merged) and is dropped, not guessed.
     """
-    labels = find_grades(text)
+    if spans is None:
+        spans = sentence_spans(text)
+    has_lines = "\n" in text  # passages are stored on one line; raw records keep their line breaks
     owned: list[Grade | None] = [None] * len(spans)
     inside: list[list[tuple[int, int, Grade]]] = [[] for _ in spans]
     starts: list[int] = [s for s, _ in spans]
-    opening: list[tuple[int, tuple[int, int, Grade]]] = []
-    for label in labels:
+
+    def opens_sentence_on_its_line(label: tuple[int, int, Grade]) -> bool:
+        if not has_lines or text[text.rfind("\n", 0, label[0]) + 1:label[0]].strip(_EDGE):
+            return False
+        line_end = text.find("\n", label[1])
+        rest = text[label[1]:len(text) if line_end < 0 else line_end].strip(_EDGE)
+        return bool(rest) and rest[0].isupper()
+
+    # Labels printed side by side ("Level of evidence = C (Class I)") are one label: they share an owner.
+    group: tuple[int, int | None, bool, int] | None = None  # (end, owner, opened its span, span)
+    for label in find_grades(text):
         i = next((k for k, (s, e) in enumerate(spans) if s <= label[0] < e), None)
         if i is None:
             continue
         s, e = spans[i]
-        if _opens(text, s, label):
-            opening.append((i, label))
-        else:
+        if group is not None and not text[group[0]:label[0]].strip(_EDGE):
+            _, owner, opener, span = group
+            if opener and span == i:
+                starts[i] = max(starts[i], label[1])
+            else:
+                inside[i].append(label)
+            group = (label[1], owner, opener, span)
+            continue
+        before = text[s:label[0]].strip(_EDGE)
+        after = text[label[1]:e].strip(_EDGE)
+        if before:
+            owner: int | None = i
+            if not after and i + 1 < len(spans) and opens_sentence_on_its_line(label):
+                owner = i + 1
             inside[i].append(label)
-            if owned[i] is None:
-                owned[i] = label[2]
-    has_lines = "\n" in text  # passages are stored on one line; raw records keep their line breaks
-    for i, label in opening:
-        e = spans[i][1]
-        rest = text[label[1]:e].strip(_EDGE)
-        line_end = text.find("\n", label[1])
-        closes_line = not text[label[1]:len(text) if line_end < 0 else line_end].strip(_EDGE)
-        opens_line = has_lines and not text[text.rfind("\n", 0, label[0]) + 1:label[0]].strip(_EDGE)
-        # "Grade A, BEL 1 for BMI ≥35 …" under its recommendation qualifies the label: only a capital opens a sentence.
-        leading = bool(rest) and (bool(_INTRODUCES.match(text, label[1])) or
-                                  (opens_line and not closes_line and rest[0].isupper()))
-        starts[i] = max(starts[i], label[1])  # the label is not part of the sentence's text either way
-        if leading:
-            owned[i] = owned[i] or label[2]
-        elif i > 0 and owned[i - 1] is None:
-            owned[i - 1] = label[2]
+        else:
+            starts[i] = max(starts[i], label[1])  # the label is not part of the sentence's text either way
+            leading = bool(after) and (bool(_INTRODUCES.match(text, label[1])) or opens_sentence_on_its_line(label))
+            owner = i if leading else (i - 1 if i > 0 else None)
+        group = (label[1], owner, not before, i)
+        if owner is not None and owned[owner] is None:
+            owned[owner] = label[2]
     out = []
     for i, (s, e) in enumerate(spans):
         start = starts[i]
-        while start > s and start < e and text[start] in _EDGE:
+        while start > s and start < e and text[start] in _EDGE and text[start] not in "([":
             start += 1  # past the label's closing bracket and separator
         if start >= e:
             continue  # nothing but a label: it was given to the sentence before
