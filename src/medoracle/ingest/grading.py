@@ -424,6 +424,7 @@ def graded_sentences(text: str, spans: Sequence[tuple[int, int]] | None = None) 
 
     # Labels printed side by side ("Level of evidence = C (Class I)") are one label: they share an owner.
     group: tuple[int, int | None, bool, int] | None = None  # (end, owner, opened its span, span)
+    owner: int | None
     for label in find_grades(text):
         i = next((k for k, (s, e) in enumerate(spans) if s <= label[0] < e), None)
         if i is None:
@@ -440,7 +441,7 @@ def graded_sentences(text: str, spans: Sequence[tuple[int, int]] | None = None) 
         before = text[s:label[0]].strip(_EDGE)
         after = text[label[1]:e].strip(_EDGE)
         if before:
-            owner: int | None = i
+            owner = i
             if not after and i + 1 < len(spans) and opens_sentence_on_its_line(label):
                 owner = i + 1
             inside[i].append(label)
