@@ -15,6 +15,9 @@ Printed: the pass rate per category and database for both, the failing cases, an
 `ask` in a warm process (one warm-up question first).
 
     python benchmarks/answer_safety.py [--db-corpora PATH] [--no-embed] [--base REV] [--only kb|corpora]
+
+(--no-embed: lexical search over the corpora, for a database whose embeddings are not built yet; the knowledge
+base is always built and searched as on first use, with the default embedder.)
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ def _worker(db: str, data_dir: str, no_embed: bool, questions: list[tuple[str, s
     from medoracle.service import Clinic
     from medoracle.settings import Settings
 
-    if db == "kb":
-        clinic = Clinic.build(Settings(data_dir=data_dir, **({"embedder": "none"} if no_embed else {})))
+    if db == "kb":  # the default database, built with the default embedder as on first use
+        clinic = Clinic.build(Settings(data_dir=data_dir))
     else:
         from medoracle.store import SQLiteStore
         store = SQLiteStore(db)
@@ -144,7 +147,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--db-corpora", default=str(CACHE / "all.db"), help="benchmark database of the shared corpora")
-    ap.add_argument("--no-embed", action="store_true", help="lexical retrieval only")
+    ap.add_argument("--no-embed", action="store_true", help="lexical retrieval only on the corpora database")
     ap.add_argument("--base", default=BASE_REV, help="the commit whose composer is the baseline")
     ap.add_argument("--only", choices=("kb", "corpora"), help="run one database only")
     args = ap.parse_args()
@@ -176,7 +179,7 @@ def main() -> None:
                            capture_output=True, check=False)
     print(machine())
     print(f"{len(cases)} cases ({sum(c['db'] == 'kb' for c in cases)} kb, {sum(c['db'] == 'corpora' for c in cases)} "
-          f"corpora); retrieval: {'lexical only (--no-embed)' if args.no_embed else 'hybrid'}")
+          f"corpora); retrieval: kb hybrid, corpora {'lexical only (--no-embed)' if args.no_embed else 'hybrid'}")
     systems = ["medoracle", f"baseline {args.base}"]
     rows = []
     failures: list[str] = []
