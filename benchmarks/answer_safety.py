@@ -150,6 +150,7 @@ def main() -> None:
     ap.add_argument("--no-embed", action="store_true", help="lexical retrieval only on the corpora database")
     ap.add_argument("--base", default=BASE_REV, help="the commit whose composer is the baseline")
     ap.add_argument("--only", choices=("kb", "corpora"), help="run one database only")
+    ap.add_argument("--head", help="measure this commit instead of the working tree (e.g. another branch)")
     args = ap.parse_args()
     if args.worker:
         job = json.loads(sys.stdin.read())
@@ -168,16 +169,21 @@ def main() -> None:
             dbs.append(("corpora", str(path)))
     results: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="medoracle-base-") as tmp:
-        base_src = base_tree(args.base, Path(tmp) / "base")
+        trees = [Path(tmp) / "base"] + ([Path(tmp) / "head"] if args.head else [])
         try:
+            base_src = base_tree(args.base, trees[0])
+            head_src = base_tree(args.head, trees[1]) if args.head else ROOT / "src"
             for name, db in dbs:
                 subset = [c for c in cases if c["db"] == name]
-                for system, src in (("medoracle", ROOT / "src"), (f"baseline {args.base}", base_src)):
+                for system, src in (("medoracle", head_src), (f"baseline {args.base}", base_src)):
                     results[(name, system)] = run_tree(src, db, subset, no_embed=args.no_embed)
         finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(Path(tmp) / "base")],
-                           capture_output=True, check=False)
+            for tree in trees:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+                               capture_output=True, check=False)
     print(machine())
+    if args.head:
+        print(f"medoracle = commit {args.head}")
     print(f"{len(cases)} cases ({sum(c['db'] == 'kb' for c in cases)} kb, {sum(c['db'] == 'corpora' for c in cases)} "
           f"corpora); retrieval: kb hybrid, corpora {'lexical only (--no-embed)' if args.no_embed else 'hybrid'}")
     systems = ["medoracle", f"baseline {args.base}"]
