@@ -26,12 +26,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, DATA, machine, percentile, require_data, table  # noqa: E402
-
 import numpy as np  # noqa: E402
+from _common import CACHE, DATA, machine, percentile, require_data, table  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 
-from medoracle.retrieve import POOL, fts_query  # noqa: E402
+from medoracle.retrieve import lexical_query  # noqa: E402
 from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
@@ -65,7 +64,7 @@ MAX_SENTENCES = 400  # per question, in document order: bounds the embedding cos
 
 def rrf_documents(question: str, store: SQLiteStore, embedder, n: int = 3) -> list[str]:
     """The top `n` documents of RRF(BM25, dense), k=60 over each top 100 passages, by their best passage."""
-    runs = [store.lexical(fts_query(understand(question), store), RRF_DEPTH)]
+    runs = [store.lexical(lexical_query(understand(question)), RRF_DEPTH)]
     if embedder is not None:
         runs.append(store.dense(np.asarray(embedder.embed([question])[0]), RRF_DEPTH))
     fused: dict[str, float] = {}

@@ -46,7 +46,7 @@ def test_label_on_a_line_of_its_own_under_its_recommendation():
     text = ("Recommendation 1.2\nAssess the ulcer bed for exudate, odour and the condition of the skin.\n"
             "(Level of Evidence = IV)\nRecommendation 1.3\nAssess the affected limb for vascular supply.\n"
             "Strength of Recommendation: Weak\n")
-    graded = {g: " ".join(text[s.start:s.end].split()) for s in graded_sentences(text) if (g := s.grade and s.grade.printed)}
+    graded = {s.grade.printed: " ".join(text[s.start:s.end].split()) for s in graded_sentences(text) if s.grade}
     assert set(graded) == {"Level of Evidence = IV", "Strength of Recommendation: Weak"}
     assert "ulcer bed" in graded["Level of Evidence = IV"] and "limb" not in graded["Level of Evidence = IV"]
     assert "affected limb" in graded["Strength of Recommendation: Weak"]

@@ -14,9 +14,9 @@ import pytest
 
 from medoracle.errors import BadInput
 from medoracle.ingest.chunking import chunk
-from medoracle.text import split_sentences
 from medoracle.ingest.pipeline import embed_pending, ingest
-from medoracle.store import SQLiteStore
+from medoracle.store import LexicalQuery, SQLiteStore
+from medoracle.text import split_sentences
 from medoracle.types import Document, TextBlock
 
 
@@ -63,7 +63,7 @@ def test_changed_document_replaces_old_version(store, tmp_path):
     assert summary.added == 1
     [p] = store.document_passages("a")
     assert "spacers" in p.text
-    assert [pid for pid, _ in store.lexical('"old"', 5)] == []
+    assert [pid for pid, _ in store.lexical(LexicalQuery.of("old"), 5)] == []
 
 
 def test_bad_lines_are_reported_and_the_rest_goes_in(store, tmp_path):
@@ -122,7 +122,8 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     store = SQLiteStore(db)
-    conn = store.connect()
+    conn = sqlite3.connect(db)
+    assert store.check() == []
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     partial = store.stats()
     assert partial.documents < n, "the kill came too late to test anything"
@@ -136,8 +137,9 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
     store = SQLiteStore(db)
     final = store.stats()
     assert final.documents == n
-    assert store.connect().execute("SELECT count(DISTINCT doc_id) FROM passages").fetchone()[0] == n
-    assert store.connect().execute("SELECT count(*) FROM passages_fts").fetchone()[0] == final.passages
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(DISTINCT doc_id) FROM passages").fetchone()[0] == n
+    assert conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == final.passages
 
 
 def test_printed_grades_of_a_guideline_survive_into_its_passages(store, tmp_path):
@@ -162,3 +164,19 @@ def test_printed_grades_of_a_guideline_survive_into_its_passages(store, tmp_path
     graded = next(p for p in passages if p.grade)
     assert graded.grade.printed in graded.text
     assert graded.grade.strength in ("strong", "conditional", None)
+
+
+def test_one_front_matter_parser_for_cards_and_markdown(tmp_path):
+    from medoracle.errors import ReadError
+    from medoracle.ingest.readers.markdown import split_front_matter
+    from medoracle.kb import read_front_matter
+
+    card = tmp_path / "card.md"
+    card.write_text("---\nid: x\ntitle: T\n---\nBody text.\n", encoding="utf-8")
+    assert read_front_matter(card) == ({"id": "x", "title": "T"}, "Body text.")
+    assert split_front_matter(card.read_text(encoding="utf-8"))[0] == {"id": "x", "title": "T"}
+    for bad, reason in [("no front matter\n", "no YAML front matter"), ("---\nid: x\nBody\n", "not closed"),
+                        ("---\n- a\n- b\n---\nBody\n", "mapping"), ("---\nid: [x\n---\nBody\n", "malformed YAML")]:
+        card.write_text(bad, encoding="utf-8")
+        with pytest.raises(ReadError, match=reason):
+            read_front_matter(card)

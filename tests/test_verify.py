@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from medoracle.types import Answer, DocType, Evidence, Passage, Reference, Section, Statement
 from medoracle.text import has_negation, numbers_of
+from medoracle.types import Answer, DocType, Evidence, Passage, Reference, Section, Statement
 from medoracle.verify import verify
 
 RT = ("External beam radiotherapy is recommended for painful bone metastases. A single 8 Gy fraction gives pain "

@@ -14,9 +14,9 @@ from functools import lru_cache
 from typing import Any
 
 from medoracle.errors import BadInput
-from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.splitting import LONG_SENTENCE_WORDS, split_long_sentence, split_text
 from medoracle.text import has_verb, split_sentences, word_count
+from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
 __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",

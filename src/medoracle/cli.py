@@ -46,8 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="add documents (JSONL, MEDLINE XML, NGC, PDF, HTML, Markdown) to a database")
-    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument("--db", help="database file (default: the user data directory)")
+    s.add_argument("--reembed", action="store_true",
+                   help="drop every vector and embed all passages again with the current embedder setting")
     s.add_argument("--format", default="auto", choices=FORMATS)
     s.add_argument("--strict", action="store_true", help="abort with nothing written on any bad record")
     s.add_argument("--no-embed", action="store_true", help="skip computing embeddings (lexical search only)")
@@ -110,19 +112,26 @@ def _ingest(args) -> int:
     from medoracle.ingest.pipeline import embed_pending, ingest
     from medoracle.store import open_store
 
+    if not args.paths and not args.reembed:
+        raise BadInput("name at least one file or folder to ingest (or --reembed to rebuild the vectors)")
+    if args.reembed and args.no_embed:
+        raise BadInput("--reembed and --no-embed contradict each other")
     settings = _settings(args)
     store = open_store(settings)
+    embedder = None if args.no_embed else get_embedder(settings.embedder, threads=settings.threads)
+    if args.reembed:
+        if embedder is None:
+            raise BadInput("--reembed needs an embedder: the embedder setting is 'none'")
+        store.reset_embeddings()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading", total=None)
         summary = ingest(args.paths, store, fmt=args.format, strict=args.strict,
                          progress=lambda name, n: bar.update(task, description=f"{name}: {n:,} documents"))
-        if not args.no_embed:
-            embedder = get_embedder(settings.embedder)
-            if embedder is not None:
-                summary.embedded = embed_pending(
-                    store, embedder,
-                    progress=lambda done, total: bar.update(task, description=f"embedding {done:,}/{total:,}"))
+        if embedder is not None:
+            summary.embedded = embed_pending(
+                store, embedder,
+                progress=lambda done, total: bar.update(task, description=f"embedding {done:,}/{total:,}"))
     for e in summary.errors[:50]:
         err.print(f"[yellow]skipped[/] {e}", highlight=False)
     if len(summary.errors) > 50:
@@ -144,7 +153,7 @@ def _embed(args) -> int:
 
     settings = _settings(args)
     store = open_store(settings)
-    embedder = get_embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
     if embedder is None:
         raise BadInput("the embedder setting is 'none'; nothing to do")
     if args.reset:
@@ -155,7 +164,7 @@ def _embed(args) -> int:
 
 
 def _filters(args) -> SearchFilters | None:
-    kinds = []
+    kinds: list[str] = []
     for f in args.filter:
         key, _, value = f.partition("=")
         if key.strip() != "doc_type" or not value:
@@ -212,7 +221,9 @@ def _search(args) -> int:
             rows = [{"doc_id": e.doc_id, "passage_id": e.passage.id, "score": round(e.score, 6),
                      "text": e.passage.text, **({"explain": e.explain} if args.explain else {})}
                     for e in found.evidence]
-            print(json.dumps({"qid": qid, "results": rows}, ensure_ascii=False))
+            # measured inside this process, start-up excluded: the cost of the query itself
+            print(json.dumps({"qid": qid, "latency_ms": round(found.timings.get("retrieve", 0.0), 2),
+                              "results": rows}, ensure_ascii=False))
             continue
         table = Table(title=question, show_lines=True)
         for col in ("#", "document", "passage", *(["why"] if args.explain else [])):
@@ -283,9 +294,8 @@ def _kb(args) -> int:
 def _serve(args) -> int:
     import uvicorn
 
-    from medoracle.web.app import create_app
-
     from medoracle.service import clinic_for
+    from medoracle.web.app import create_app
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(msg))

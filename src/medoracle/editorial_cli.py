@@ -13,22 +13,18 @@ import json
 import sys
 from typing import Any
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import ROLES, Accounts
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
-from medoracle.users import ROLES, Accounts
-
-
-def _open(args: argparse.Namespace) -> tuple[Settings, Any]:
-    from medoracle.store import open_store
-
-    settings = Settings.load(db=getattr(args, "db", None) or None)
-    return settings, open_store(settings)
 
 
 def _desk(args: argparse.Namespace) -> tuple[ArticleDesk, Accounts]:
-    settings, store = _open(args)
-    return ArticleDesk(store.connect, settings), Accounts(store.connect)
+    from medoracle.editorial import open_repository
+
+    settings = Settings.load(db=getattr(args, "db", None) or None)
+    repository = open_repository(settings)
+    return ArticleDesk(repository, settings), Accounts(repository)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -234,7 +230,8 @@ def add_commands(subparsers: Any) -> None:
     s.set_defaults(run=_articles_show)
     for action, helptext in [("approve", "approve the current version"),
                              ("request-changes", "ask for changes (--comment, optionally --section)"),
-                             ("reject", "reject (--comment)"), ("start-review", "take a submitted article under review"),
+                             ("reject", "reject (--comment)"),
+                             ("start-review", "take a submitted article under review"),
                              ("resubmit", "send a changes-requested article back to review"),
                              ("retract", "retract (editors; --comment gives the reason)")]:
         s = db(ars.add_parser(action, help=helptext))

@@ -5,12 +5,15 @@
     │   ├── BadQuestion     empty, overlong or meaningless question
     │   └── ReadError       one record of one file could not be read (file, line/record, reason)
     ├── StoreError          the database is missing, locked or from a newer version
+    │   └── EmbedderMismatch  its vectors were made by another embedding model than the one asked for
     ├── WorkflowError       an editorial action not allowed in the article's state or for this user
     │   └── PermissionDenied
     └── ComposerError       a language-model composer failed (server down, bad response)
 """
 
 from __future__ import annotations
+
+import os
 
 
 class MedoracleError(Exception):
@@ -28,7 +31,7 @@ class BadQuestion(BadInput):
 class ReadError(BadInput):
     """One record of one file could not be read. The rest of the file still goes in."""
 
-    def __init__(self, path: str, where: str | int | None, reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], where: str | int | None, reason: str) -> None:
         self.path, self.where, self.reason = str(path), where, reason
         loc = f"{path}:{where}" if where not in (None, "") else str(path)
         super().__init__(f"{loc}: {reason}")
@@ -36,6 +39,10 @@ class ReadError(BadInput):
 
 class StoreError(MedoracleError):
     """The database cannot be used as asked."""
+
+
+class EmbedderMismatch(StoreError):
+    """The database's vectors were made by another model than the one asked to embed the question."""
 
 
 class WorkflowError(MedoracleError):

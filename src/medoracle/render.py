@@ -166,9 +166,11 @@ def to_terminal(answer: Answer, console: Any) -> None:
         return
     if answer.summary:
         marks = _markers(answer.summary_citations)
+        grade = answer.summary_grade
+        grade_mark = f" [bold magenta]({escape(grade)})[/bold magenta]" if grade else ""
         console.print(f"[bold green]{summary_label(answer)}:[/bold green] {escape(answer.summary)}"
                       f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}"
-                      f"{(' [bold magenta](' + escape(answer.summary_grade) + ')[/bold magenta]') if answer.summary_grade else ''}")
+                      f"{grade_mark}")
         console.print()
     for sec in answer.sections:
         console.print(f"[bold underline]{escape(sec.title)}[/bold underline]")

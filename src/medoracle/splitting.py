@@ -214,7 +214,10 @@ def _split_list(sentence: str) -> list[str] | None:
     items[-1] = items[-1][4:]
     half = len(items) // 2
     first, second = items[:half], items[half:]
-    join = lambda xs: xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
+    def join(xs: list[str]) -> str:
+        return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
     again = "It also includes" if m.group("verb") == "includes" else "They also include"
     return [f"{m.group('head')} {join(first)}.", f"{again} {join(second)}."]
 

@@ -21,8 +21,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from medoracle.compose.references import number_by_first_use
-from medoracle.text import (Quantity, content_stems, flipped_directions, has_negation, quantities, quoted_in,
-                            split_sentences)
+from medoracle.text import (
+    Quantity,
+    content_stems,
+    flipped_directions,
+    has_negation,
+    quantities,
+    quoted_in,
+    split_sentences,
+)
 from medoracle.types import Answer, DroppedStatement, Evidence, Reference, Section, Statement
 
 if TYPE_CHECKING:  # numpy and the model runtime are not needed to check words and numbers

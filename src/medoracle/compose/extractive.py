@@ -24,7 +24,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,10 +32,10 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
+from medoracle.editorial.threads import extract_topic
 from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import QUESTION_FRAME_WORDS, content_stems, numbers_of, quoted_in, sentence_spans
-from medoracle.threads import extract_topic
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Section, Statement
 
 if TYPE_CHECKING:
@@ -61,7 +61,6 @@ _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|co
                         r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                         re.IGNORECASE)
-_DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol)\b")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _FOLLOW_UP = {
     "red_flags": "Which warning signs in {c} need urgent care?",
@@ -107,7 +106,7 @@ class _Candidate:
     card_bottom_line: bool = False
     lead: bool = False           # the first sentence of its passage
     last: bool = False           # the last sentence of its passage
-    vector: Any = None
+    vector: np.ndarray | None = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
 
 
@@ -335,7 +334,7 @@ class ExtractiveComposer:
                 value += 0.6 if form.broad or form.intent is None else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
-            value += 1.0 if asks_dose and _DOSE.search(c.text) else 0.0  # "and the dose?" wants the number
+            value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
             if not c.card_bottom_line:
                 # What was asked about; for "how is X managed", what to do first.
                 value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
@@ -350,7 +349,7 @@ class ExtractiveComposer:
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
-                    or (asks_dose and _DOSE.search(c.text) and c.relevance >= 0.6 * best)]
+                    or (asks_dose and has_dose(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 
@@ -404,9 +403,9 @@ class ExtractiveComposer:
             for key in FACET_ORDER:
                 if key == "background" or len(chosen) >= limit:
                     continue
-                first = next((c for c in rest if c.facet == key and open_for(c)), None)
-                if first is not None:
-                    take(first)
+                lead = next((c for c in rest if c.facet == key and open_for(c)), None)
+                if lead is not None:
+                    take(lead)
         while rest and len(chosen) < limit:
             best_c, best_v = None, -1e9
             for c in rest:

@@ -28,6 +28,7 @@ from medoracle.compose.facets import FACET_ORDER, FACETS, title_of
 from medoracle.compose.references import Bibliography
 from medoracle.errors import ComposerError
 from medoracle.ingest.grading import find_grades
+from medoracle.text import sentence_spans
 from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Section, Statement
 from medoracle.verify import verify
 
@@ -157,9 +158,9 @@ def fit_passages(evidence: list[Evidence], max_chars: int | None) -> list[Eviden
     if not kept:
         first = evidence[0]
         room = max(200, max_chars - len(first.title or "") - len(first.source or "") - 24)
-        text = first.passage.text[:room]
-        stop = max(text.rfind(". "), text.rfind(".\n"))
-        text = text[: stop + 1] if stop > room // 3 else text
+        # Cut after the last whole sentence that fits (or, when that would leave little, at the limit).
+        ends = [end for _, end in sentence_spans(first.passage.text) if end <= room]
+        text = first.passage.text[: ends[-1]] if ends and ends[-1] > room // 3 else first.passage.text[:room]
         kept.append(first.model_copy(update={"passage": first.passage.model_copy(update={"text": text})}))
     return kept
 
@@ -209,7 +210,7 @@ class _ModelComposer:
                     cited.append(evidence[int(m.group(1)) - 1])
             return bibliography.cite_all(cited), [ev.passage.id for ev in cited]
 
-        summary, summary_citations = "", []
+        summary, summary_citations = "", list[int]()
         bottom = reply.get("bottom_line")
         if isinstance(bottom, dict) and str(bottom.get("text", "")).strip():
             text = _INLINE_KEYS.sub("", str(bottom["text"])).strip()
@@ -319,9 +320,10 @@ class LlamaCppComposer(_ModelComposer):
         self.data_dir = getattr(settings, "data_dir", None)
         self.n_ctx, self.max_tokens = n_ctx, max_tokens
         self.max_statement_chars, self.max_statements = max_statement_chars, max_statements
-        # Half the logical CPUs: decoding is memory-bound, and on a busy 2-core laptop a second thread that has to
-        # wait for a core made generation ~8x slower (measured), while the web server and retrieval keep a core.
-        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
+        # The `threads` setting (default 1): decoding is memory-bound, and on a busy 2-core laptop a second thread
+        # that has to wait for a core made generation 3-10x slower (measured), while the web server and retrieval
+        # keep a core.
+        self.threads = threads or int(getattr(settings, "threads", 0) or 0) or max(1, (os.cpu_count() or 2) // 2)
         # ~3 characters a token for clinical text (conservative), after the instructions and the reply's room.
         self.prompt_chars = max(600, (n_ctx - max_tokens - 320) * 3)
 

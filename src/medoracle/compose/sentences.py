@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from medoracle.text import has_verb
+from medoracle.text import UNIT_PATTERN, has_verb
 from medoracle.types import Grade
 
 __all__ = ["clean_sentence", "is_meta_section", "strip_glued_heading"]
@@ -32,11 +32,11 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE)
 _JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
 # A number standing alone (not a dose, a percentage, a range or a date part): tables flattened into text.
-_BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?:mg|g|mcg|Gy|h|hours?|days?|weeks?|months?|"
-                          r"years?|mmHg|mmol|ml|mL|kg|%|times|fractions?)\b)")
+_BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?i:" + UNIT_PATTERN + r")(?![A-Za-z]))")
 # Fields of a guideline summary that describe the guideline, not the patient.
 _META_SECTION = re.compile(
-    r"^(?:guideline objective|target population|potential benefits|(?:major )?outcomes considered|interventions and practices|"
+    r"^(?:guideline objective|target population|potential benefits|(?:major )?outcomes considered|"
+    r"interventions and practices|"
     r"disease/condition|other disease|qualifying statement|fda warning|regulatory alert|methods?\b|description of|"
     r"rating scheme|cost analysis|funding|financial disclosure|guideline (?:availability|status|developer|endorser|"
     r"committee)|copyright|implementation|abbreviations|references?\b|bibliographic|companion document|"

@@ -10,7 +10,8 @@ meaning of it is the same across the common schemes; otherwise the field stays N
 
     component (how printed)                      strength               certainty
     GRADE code "1A".."2D" (ACCP, KDIGO)          1 strong, 2 conditional A high, B moderate, C low, D very_low
-    GRADE symbols "2|++OO"                       1 strong, 2 conditional ++++ high, +++O moderate, ++OO low, +OOO very_low
+    GRADE symbols "2|++OO"                       1 strong, 2 conditional ++++ high, +++O moderate, ++OO low,
+                                                                        +OOO very_low
     GRADE words "strong/weak/conditional         strong; weak, conditional,
       recommendation" (any order with quality)   discretionary -> conditional
     quality words "moderate-quality evidence"                           high, moderate (= intermediate, medium), low,
@@ -61,7 +62,8 @@ _COMPONENTS: list[tuple[str, str]] = [
     # (name, pattern). Named groups carry the value; labels are matched but not captured.
     ("rec", r"\b(?P<rec_label>" + _LABEL_REC + r")" + _SEP +
      r"(?:(?P<rec_code>[12]\s?[A-D])|(?P<rec_num>[123])|(?P<rec_letter>[A-E]|I|U)|"
-     r"(?P<rec_word>(?i:strong|weak|conditional|discretionary|moderate|consensus|insufficient))(?:\s+(?i:for|against))?)" + _END),
+     r"(?P<rec_word>(?i:strong|weak|conditional|discretionary|moderate|consensus|insufficient))"
+     r"(?:\s+(?i:for|against))?)" + _END),
     ("evi", r"\b(?P<evi_label>" + _LABEL_EVI + r")" + _SEP + r"(?:(?i:grade)\s+)?" +
      r"(?:(?P<evi_sign>[1-4](?:\+\+|\+|[-−](?![\d])))|(?P<evi_roman>" + _ROMAN + r"(?:[-‐–][123]|[abc])?)|"
      r"(?P<evi_num>[1-5][abc]?)|(?P<evi_letter>[A-E](?:-(?:R|NR|LD|EO))?|U)|"
@@ -76,7 +78,8 @@ _COMPONENTS: list[tuple[str, str]] = [
            r"(?:[\s-]+(?i:quality|level|certainty|grade|strength))?(?:\s+(?i:of))?\s+(?i:evidence)" + _END),
     # Bare forms: only when they are the whole content of a bracket.
     # VA/DoD: "( Strong For )", "( Weak Against )", "( Neither for nor against )".
-    ("va", r"(?P<va>(?i:strong|weak|conditional))\s+(?i:for|against)" + _END + r"|(?P<va_none>(?i:neither\s+for\s+nor\s+against))"),
+    ("va", r"(?P<va>(?i:strong|weak|conditional))\s+(?i:for|against)" + _END +
+           r"|(?P<va_none>(?i:neither\s+for\s+nor\s+against))"),
     ("code", r"(?P<code>[12]\s?[A-D])" + _END),
     ("sym", r"(?P<sym_n>[12])\s?\|?\s?(?P<sym>[+⊕][+⊕O○◯]{3})"),
     # "I-A", "IV, C", "II-2B"; never "IA"/"IV"/"VA", which are abbreviations far more often than grades.
@@ -89,7 +92,8 @@ _COMPONENTS: list[tuple[str, str]] = [
     ("stmt", r"(?P<stmt>[A-DI])\s+(?i:recommendation|statement)" + _END),
     ("letter", r"(?P<letter>[A-E])" + _END),
     ("roman", r"(?P<roman>" + _ROMAN + r"(?:[-‐–][123]|[abc])?)" + _END),
-    ("opinion", r"(?P<opinion>(?i:expert\s+opinion|consensus(?:\s+recommendation)?|good\s+practice\s+point|GPP))" + _END),
+    ("opinion",
+     r"(?P<opinion>(?i:expert\s+opinion|consensus(?:\s+recommendation)?|good\s+practice\s+point|GPP))" + _END),
 ]
 _BARE = {"va", "code", "sym", "rl", "lr", "sign", "oxf", "loe", "stmt", "letter", "roman", "opinion"}
 
@@ -282,8 +286,8 @@ def _read_label(label: str, hint: str, *, labelled_only: bool) -> _Parts | None:
 
 
 def _grade(printed: str, parts: _Parts) -> Grade:
-    return Grade(printed=printed, scheme=parts.scheme, strength=parts.strength,  # type: ignore[arg-type]
-                 certainty=parts.certainty or parts.fallback_certainty)  # type: ignore[arg-type]
+    return Grade(printed=printed, scheme=parts.scheme, strength=parts.strength,
+                 certainty=parts.certainty or parts.fallback_certainty)
 
 
 def _tidy(text: str) -> str:
@@ -361,15 +365,15 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
     for pos in sorted(starts):
         if pos < taken_until or any(s <= pos < e for s, e in brackets):
             continue
-        scanned = _SCAN_LABELLED.match(text, pos)
-        if scanned is None:
+        labelled = _SCAN_LABELLED.match(text, pos)
+        if labelled is None:
             continue
-        parts = _read_label(scanned.group(0), hint, labelled_only=True)
+        parts = _read_label(labelled.group(0), hint, labelled_only=True)
         # A lone "grade 2" or "Level II" in running text is usually a tumour grade or a trauma level.
         if parts is None or (parts.weak and len(parts.kinds) == 1):
             continue
-        taken_until = scanned.end()
-        found.append((scanned.start(), scanned.end(), _grade(_tidy(scanned.group(0)), parts)))
+        taken_until = labelled.end()
+        found.append((labelled.start(), labelled.end(), _grade(_tidy(labelled.group(0)), parts)))
     found.sort(key=lambda t: t[0])
     return found
 

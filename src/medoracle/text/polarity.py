@@ -75,9 +75,8 @@ def _aimed(text: str) -> frozenset[tuple[str, int, str]]:
             continue
         after = [j for j in range(i + 1, min(len(words), i + 5)) if content[j]]
         before = [j for j in range(i - 1, max(-1, i - 5), -1) if content[j]]
-        target = (after or before or [None])[0]
-        if target is not None:
-            out.add((*_SIDE[w], stem(words[target])))
+        if after or before:
+            out.add((*_SIDE[w], stem(words[(after or before)[0]])))
     return frozenset(out)
 
 
