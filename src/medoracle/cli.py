@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--markdown", action="store_true", help="print Markdown")
             s.add_argument("--thread", metavar="ID", help="continue a thread ('new' starts one)")
             s.add_argument("--verbose", action="store_true", help="print stage timings")
+            s.add_argument("--brief", action="store_true",
+                           help="the bottom line, one screen of the most important statements and their sources")
+            s.add_argument("--no-pager", action="store_true", help="never page a long answer on a terminal")
             s.set_defaults(run=_ask)
 
     s = sub.add_parser("kb", help="list the bundled knowledge base's topics and card counts")
@@ -239,8 +243,9 @@ def _search(args) -> int:
 
 
 def _ask(args) -> int:
-    from medoracle.render import to_json, to_markdown, to_terminal
+    from medoracle.render import to_json, to_markdown
     from medoracle.service import clinic_for
+    from medoracle.terminal import page_lines, to_terminal
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(f"[dim]{msg}[/]"))
@@ -264,8 +269,14 @@ def _ask(args) -> int:
             print(json.dumps({"qid": qid, "answer": to_json(ans)}, ensure_ascii=False))
         elif args.markdown:
             print(to_markdown(ans))
+        elif out.is_terminal and not args.no_pager and len(page_lines(ans, out.width, brief=args.brief)) > out.height:
+            # less -R keeps the colours and links, -F quits at once if the page fits after all, -X keeps the
+            # page on screen after quitting
+            os.environ.setdefault("LESS", "-RFX")
+            with out.pager(styles=True, links=True):
+                to_terminal(ans, out, brief=args.brief)
         else:
-            to_terminal(ans, out)
+            to_terminal(ans, out, brief=args.brief)
         if args.verbose:
             err.print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in ans.timings.items()))
     return 0
