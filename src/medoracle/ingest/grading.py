@@ -380,8 +380,9 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
 
 @dataclass(frozen=True)
 class GradedSentence:
-    """One sentence of a passage with the grade printed for it; `labels` are the grade labels left inside its span
-    (a trailing "(Grade 1A)" the caller trims from the statement), in the span's own coordinates of `text`."""
+    """One sentence of a passage (`text[start:end]`, any label that opened it cut off) with the grade printed for
+    it; `labels` are the grade labels left inside the sentence, as offsets into the whole `text` (a trailing
+    "(Grade 1A)" the caller trims from the statement)."""
 
     start: int
     end: int
