@@ -143,3 +143,22 @@ def test_ngc_passages_bind_grades_as_the_raw_records_do(shared_data):
                 differ += 1
     assert agree > 4500
     assert differ <= 0.01 * agree and lost <= 0.03 * agree, (agree, differ, lost)
+
+
+@pytest.mark.corpus
+def test_niv_answer_shows_its_own_strong_for(shared_data, tmp_path, store):
+    """The issue's example end to end (ingest, retrieve, compose, verify): the bottom line used to read "( Weak For )
+    The guideline panel recommends the early use of non-invasive ventilation …", the label of the sentence before."""
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.service import Clinic
+    from medoracle.settings import Settings
+
+    path = tmp_path / "ngc.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _ngc(shared_data, {"ngc-10629"})), encoding="utf-8")
+    ingest([path], store, fmt="ngc")
+    clinic = Clinic.build(Settings(db=str(store.path), embedder="none"), store=store, embedder=None)
+    answer = clinic.answer("Should non-invasive ventilation be used early in acute COPD exacerbations?")
+    shown = [(answer.summary, answer.summary_grade)] + [(st.text, st.grade) for st in answer.statements()]
+    niv = [(text, grade) for text, grade in shown if "early use of non-invasive ventilation" in text]
+    assert niv, shown
+    assert all(grade == "Strong For" and "Weak For" not in text for text, grade in niv), niv
