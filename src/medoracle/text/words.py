@@ -45,7 +45,6 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
-@lru_cache(maxsize=65536)
 # Plurals no suffix rule reaches; the population words among them decide whether a card for "pregnant women"
 # or "children" matches a question about a pregnant woman or a child.
 IRREGULAR_PLURALS: dict[str, str] = {
@@ -54,6 +53,7 @@ IRREGULAR_PLURALS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A short stem of one lower-case word, for matching what two texts say.
 
