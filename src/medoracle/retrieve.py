@@ -14,7 +14,7 @@ import numpy as np
 from medoracle.errors import BadQuestion
 from medoracle.store.base import SearchFilters
 from medoracle.types import Evidence, year_of
-from medoracle.vocab import QueryTerms, understand
+from medoracle.understand.vocab import QueryTerms, understand
 
 MAX_QUESTION_CHARS = 2000
 POOL = 100          # candidates taken from each retriever before fusion

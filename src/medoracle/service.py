@@ -33,7 +33,7 @@ class Clinic:
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
               on_progress=None) -> "Clinic":
-        from medoracle import vocab
+        from medoracle.understand import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
 

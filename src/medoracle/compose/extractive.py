@@ -6,7 +6,7 @@
    passage, heading path and document title (weighted by how rare they are in this evidence), and the passage's
    retrieval score (its cosine to the question when retrieval was dense: no model runs here).
 3. Abstain when the evidence does not cover the question's words or nothing is relevant enough.
-4. Read the question's form (`compose.question`): a broad "management of X" question gets the whole page, every
+4. Read the question's form (`understand.form`): a broad "management of X" question gets the whole page, every
    section with its best statements; a specific question gets a focused reply, the bottom line and a few
    statements, preferring the section it asks about.
 5. Pick the bottom line (a knowledge-base bottom-line card, else the strongest graded guideline recommendation),
@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
-from medoracle.compose.question import QuestionForm, read_question
+from medoracle.understand.form import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
-from medoracle.threads import extract_topic
+from medoracle.understand.topic import extract_topic
 from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement,
                              citation_key)
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
