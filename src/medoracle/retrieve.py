@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from medoracle.errors import BadQuestion
+from medoracle.ingest.population import focus_of, passage_population, population_of
 from medoracle.store.base import SearchFilters
-from medoracle.types import Evidence, year_of
+from medoracle.types import Evidence, Query, year_of
+from medoracle.understand import read_query
 from medoracle.understand.vocab import QueryTerms, understand
 
 MAX_QUESTION_CHARS = 2000
@@ -38,6 +40,7 @@ class Retrieval:
     question: str
     query: QueryTerms
     evidence: list[Evidence]
+    understood: Query | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = "hybrid"
@@ -98,14 +101,19 @@ def _common_terms(terms: list[str], store) -> set[str]:
 
 
 def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: SearchFilters | None = None,
-             per_document: int = 3) -> Retrieval:
+             per_document: int = 3, understood: Query | None = None) -> Retrieval:
+    """Ranked evidence for a question. `understood`: the question already read (the service passes it);
+    retrieval searches its spelled-out text ("svco mx" → "superior vena cava obstruction management")."""
     started = time.perf_counter()
     q = check_question(question)
-    query = understand(q)
+    if understood is None:
+        understood = read_query(q, known=known_words(store))
+    query = understand(understood.search_text)
+    query.text = q
     if not query.terms and not query.expansions:
         raise BadQuestion("the question has only common words (like 'what', 'is', 'the'); "
                           "name a condition, test or treatment")
-    out = Retrieval(question=q, query=query, evidence=[])
+    out = Retrieval(question=q, query=query, evidence=[], understood=understood)
     out.timings["understand"] = (time.perf_counter() - started) * 1000
     # BM25 runs in a worker thread while the question is embedded and the vectors scanned: SQLite, numpy
     # and onnxruntime all release the GIL, so on two cores the two searches overlap instead of adding up.
@@ -134,6 +142,14 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     out.timings["fuse"] = (time.perf_counter() - t2) * 1000
     out.timings["retrieve"] = (time.perf_counter() - started) * 1000
     return out
+
+
+def known_words(store):
+    """Whether the library's index holds a word (so spelling tolerance leaves it alone), when the store can say."""
+    frequency = getattr(store, "document_frequency", None)
+    if frequency is None:
+        return None
+    return lambda word: frequency(word) > 0
 
 
 def _timed(fn, *args):
@@ -192,9 +208,16 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
         meta = docs.get(p.doc_id)
-        scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
+        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
+        title = meta.title if meta else ""
+        stored = metadata.get("passage_populations")
+        population = passage_population(p, population_of(title, metadata),
+                                        stored if isinstance(stored, dict) else None)
+        scored.append(Evidence(passage=p, title=title, url=meta.url if meta else None,
                                source=meta.source if meta else None,
-                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info))
+                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info,
+                               population=None if population.is_empty() else population,
+                               focus=focus_of(title, metadata)))
     scored.sort(key=lambda e: -e.score)
     return _dedupe(scored, k, per_document)
 

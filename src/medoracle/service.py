@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, open_store
 from medoracle.threads import ThreadStore
-from medoracle.types import Answer, Audience
+from medoracle.types import Answer, Audience, Query
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
@@ -61,8 +61,10 @@ class Clinic:
                       filters: SearchFilters | None = None) -> Iterator[tuple[str, object]]:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
-        from medoracle.retrieve import check_question, retrieve
+        from medoracle.retrieve import check_question, known_words, retrieve
         from medoracle.threads import renumber_with_thread, resolve_followup
+        from medoracle.understand import read_query
+        from medoracle.understand.focus import focus_gate
         from medoracle.verify import verify
 
         started = time.perf_counter()
@@ -70,17 +72,32 @@ class Clinic:
         asked = check_question(question)
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
-        yield "status", "Searching the evidence…"
-        # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
-        # broad question); retrieval cost barely changes with k, the answer's completeness does.
-        k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
-        found = retrieve(resolved, self.store, k=k, embedder=self.embedder, filters=filters)
-        yield "status", f"Reading {len(found.evidence)} passages…"
-        draft = self.composer.compose(found.query.with_generic_names(), found.evidence, audience=audience)
-        checked = verify(draft, found.evidence, self.embedder)
+        history = [t.resolved_question or t.question for t in thread.turns] if thread else []
+        query = read_query(resolved, history=history, known=known_words(self.store))
+        unusable = _unusable(query)
+        if unusable is not None:
+            checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
+            found = None
+        else:
+            yield "status", "Searching the evidence…"
+            # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
+            # broad question); retrieval cost barely changes with k, the answer's completeness does.
+            k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
+            found = retrieve(query.search_text, self.store, k=k, embedder=self.embedder, filters=filters,
+                             understood=query)
+            # The relevance gate every composer needs: evidence about the question's condition only.
+            evidence, off_topic = focus_gate(query, found.evidence)
+            yield "status", f"Reading {len(evidence)} passages…"
+            if off_topic is not None:
+                draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)
+            else:
+                draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
+                                              query=query)
+            checked = verify(draft, evidence, self.embedder)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
-        checked.notes = [*found.notes, *checked.notes]
+        checked.understood = query
+        checked.notes = [*(found.notes if found is not None else []), *checked.notes]
         if thread is not None:
             checked = renumber_with_thread(checked, thread)
         final = tailor(checked, audience)
@@ -88,12 +105,41 @@ class Clinic:
         if thread_id:
             self.threads.append(thread_id, final)
             final.thread_id = thread_id
-        final.timings = {**found.timings, **checked.timings, "total": (time.perf_counter() - started) * 1000}
+        final.timings = {**(found.timings if found is not None else {}), **checked.timings,
+                         "total": (time.perf_counter() - started) * 1000}
         for section in final.sections:
             yield "section", section
         yield "answer", final
 
 
+_EXAMPLE = "What is the first-line treatment for community-acquired pneumonia?"
+
+
+def _unusable(query: Query) -> str | None:
+    """Why a question cannot be answered as asked (not clinical, or a patient who cannot exist), or None."""
+    if query.contradiction:
+        return (f"The question describes a patient who cannot exist: {query.contradiction}. "
+                "Say which patient you mean (for example the age, or child or adult) and ask again.")
+    if query.noise:
+        return (f"This does not look like a clinical question ({query.noise}). The library answers questions "
+                f"about conditions, tests and treatments from its guidelines and documents; the bundled knowledge "
+                f"base covers {_covered_topics()}. Name a condition and what you want to know, for example: "
+                f"\"{_EXAMPLE}\"")
+    return None
+
+
+def _covered_topics() -> str:
+    if "topics" not in _TOPICS:
+        from medoracle.kb import topics
+        try:
+            titles = [t.title.split(" (")[0] for t in topics()]
+        except Exception:  # a damaged bundled folder must not turn a message into a traceback
+            titles = []
+        _TOPICS["topics"] = ", ".join(titles[:-1]) + (f" and {titles[-1]}" if len(titles) > 1 else "".join(titles))
+    return _TOPICS["topics"] or "common clinical topics"
+
+
+_TOPICS: dict[str, str] = {}
 _clinics: dict[str, Clinic] = {}
 _clinics_lock = threading.Lock()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Protocol, runtime_checkable
 
 from medoracle.errors import BadInput
-from medoracle.types import Answer, Audience, Evidence
+from medoracle.types import Answer, Audience, Evidence, Query
 
 __all__ = ["COMPOSERS", "Composer", "get_composer"]
 
@@ -21,8 +21,10 @@ class Composer(Protocol):
 
     name: str
 
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer: ...
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
+        """`query`: the question as understood (population, intent, drugs); composers that can, respect it."""
+        ...
 
 
 def _extractive(**kw: Any) -> Composer:

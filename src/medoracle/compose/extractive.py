@@ -28,13 +28,16 @@ from typing import Any
 
 import numpy as np
 
+from medoracle.compose import fit
+from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
+from medoracle.compose.followups import follow_ups
 from medoracle.understand.form import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
-from medoracle.understand.topic import extract_topic
-from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement,
-                             citation_key)
+from medoracle.understand.population import describe
+from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Population, Query, Reference, Section,
+                             Statement, citation_key)
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
 
 __all__ = ["ExtractiveComposer"]
@@ -57,18 +60,6 @@ _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|co
 _ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                         re.IGNORECASE)
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol)\b")
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
-_FOLLOW_UP = {
-    "red_flags": "Which warning signs in {c} need urgent care?",
-    "assessment": "How is {c} assessed and diagnosed?",
-    "first_line": "What is the first-line treatment for {c}?",
-    "adjunct": "Which supportive or add-on treatments help in {c}?",
-    "procedures": "When are surgery or procedures needed for {c}?",
-    "special": "How does management of {c} change in pregnancy, older age or after earlier treatment?",
-    "complications": "What are the complications of {c} and how are they monitored?",
-    "emerging": "Which new approaches to {c} are being studied?",
-    "background": "What causes {c} and how common is it?",
-}
 # Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
 _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
                         r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
@@ -78,10 +69,6 @@ _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|
 # recommendations and findings, and keeps a study sentence only when it states the conclusion.
 _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
-# Headings that name a part of a document, not a topic one could ask about.
-_GENERIC_HEADING = re.compile(r"^(?:major recommendations?|recommendations?|abstract|background|methods?|results?|"
-                              r"conclusions?|summary|introduction|discussion|objectives?|key points?|overview|"
-                              r"definitions?|also known as|references?|notes?)$", re.IGNORECASE)
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -104,6 +91,9 @@ class _Candidate:
     last: bool = False           # the last sentence of its passage
     vector: Any = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
+    population: Population = field(default_factory=Population)  # whom it speaks of (`fit.annotate`)
+    conflicts: list[str] = field(default_factory=list)  # slots where that rules it out for the question
+    matches: list[str] = field(default_factory=list)    # slots the question makes a point of, met
 
 
 class ExtractiveComposer:
@@ -136,15 +126,16 @@ class ExtractiveComposer:
         self.embed_top = embed_top
 
     # -- public ---------------------------------------------------------------------------------------------
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer:
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
         t0 = time.perf_counter()
-        answer = self._compose(question, list(evidence), Audience(audience))
+        answer = self._compose(question, list(evidence), Audience(audience), query)
         answer.timings["compose"] = round((time.perf_counter() - t0) * 1000, 2)
         return answer
 
     # -- stages ---------------------------------------------------------------------------------------------
-    def _compose(self, question: str, evidence: list[Evidence], audience: Audience) -> Answer:
+    def _compose(self, question: str, evidence: list[Evidence], audience: Audience,
+                 query: Query | None = None) -> Answer:
         def abstain(reason: str) -> Answer:
             return Answer(question=question, abstained=True, abstain_reason=reason, audience=audience)
 
@@ -156,6 +147,13 @@ class ExtractiveComposer:
         candidates = self._candidates(evidence)
         if not candidates:
             return abstain("The passages found contain no quotable sentences.")
+        # For the question's patient only: a sentence for someone else (under 55, non-pregnant, a rash when the
+        # question is about colitis) is left out, and said to be when nothing else is left.
+        fit.annotate(candidates, evidence, query)
+        ruled_out = [c for c in candidates if c.conflicts]
+        candidates = [c for c in candidates if not c.conflicts]
+        if not candidates and query is not None:
+            return abstain(fit.other_population(query, ruled_out))
         weights = self._term_weights(q_stems, candidates)
         coverage = self._coverage(question, weights, evidence)
         if coverage < 0.5:
@@ -180,11 +178,14 @@ class ExtractiveComposer:
         relevant = [c for c in candidates if c.relevance >= floor]
         on_topic = 0.62 * max(c.topic for c in relevant)
         pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best, form, question)
+        bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence)
-        return self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor)
+        chosen += _safety(chosen + shown, candidates, chosen + shown, query)
+        answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
+        answer.notes = _notes(query, bottom, pool, ruled_out, answer)
+        return answer
 
     def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
         found: list[_Candidate] = []
@@ -225,14 +226,14 @@ class ExtractiveComposer:
         total = sum(weights.values())
         if not total:
             return 0.0
-        acronyms = [(a, content_stems(a)) for a in _ACRONYM.findall(question)]
+        acronyms = [(a, content_stems(a)) for a in ACRONYM.findall(question)]
         best = 0.0
         for ev in evidence[:50]:
             text = ev.passage.text + " " + (ev.title or "")
             stems = set(content_stems(text))
             covered = {t for t in weights if t in stems}
             for acronym, stem in acronyms:
-                if stem and stem[0] in weights and stem[0] not in covered and _spelled_out(acronym, text):
+                if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])
             best = max(best, sum(weights[t] for t in covered) / total)
         return best
@@ -241,7 +242,7 @@ class ExtractiveComposer:
                evidence: list[Evidence]) -> None:
         total = sum(weights.values()) or 1.0
         top = max((e.score for e in evidence), default=0.0)
-        aliases = _acronym_aliases(question, weights, evidence)
+        aliases = acronym_aliases(question, weights, evidence)
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}
@@ -317,7 +318,7 @@ class ExtractiveComposer:
                        + _DOC_PRIOR.get(ev.passage.doc_type, 0.0))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm, question: str = "") -> _Candidate | None:
+                     form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
 
         def strength(c: _Candidate) -> float:
@@ -335,6 +336,7 @@ class ExtractiveComposer:
                 value += 0.15 if form.broad and c.facet == "first_line" else 0.0
             if passage.facet is not None and c.lead:
                 value += 0.1  # a card states its point first; what follows qualifies it
+            value += fit.intent_value(c, query) + 0.4 * len(c.matches)  # the asked-for thing, for this patient
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -345,6 +347,12 @@ class ExtractiveComposer:
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
                     or (asks_dose and _DOSE.search(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
+        if query is not None and any(c.matches for c in pool):
+            # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
+            # sentence that speaks of that patient, when the evidence has one near enough.
+            fitting = [c for c in pool if c.matches and c.relevance >= 0.5 * best and c.facet != "red_flags"]
+            most = max((len(c.matches) for c in fitting), default=0)
+            eligible = [c for c in fitting if len(c.matches) == most] or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
@@ -415,7 +423,8 @@ class ExtractiveComposer:
         return chosen
 
     def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: _Candidate | None,
-                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float) -> Answer:
+                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float,
+                  query: Query | None = None) -> Answer:
         refs: dict[str, Reference] = {}
 
         def cite(c: _Candidate) -> list[int]:
@@ -436,6 +445,9 @@ class ExtractiveComposer:
             return numbers
 
         summary_citations = cite(bottom) if bottom is not None else []
+        safety = [c for c in chosen if c.facet == "_safety"]
+        for c in safety:
+            c.facet = "complications" if c.facet == "_safety" else c.facet
         by_facet: dict[str, list[_Candidate]] = {}
         for c in chosen:
             by_facet.setdefault(c.facet, []).append(c)
@@ -447,7 +459,10 @@ class ExtractiveComposer:
                 continue
             statements = [Statement(text=c.text, citations=cite(c), grade=c.grade.printed if c.grade else None,
                                     grade_norm=c.grade, facet=key,
-                                    passage_ids=[evidence[i].passage.id for i in [c.ev] + c.also])
+                                    passage_ids=[evidence[i].passage.id for i in [c.ev] + c.also],
+                                    applies_to=describe(c.population) or None,
+                                    why=fit.why_chosen(c, query, "safety statement about a drug named"
+                                                       if c in safety else f"best {title_of(key).lower()} match"))
                           for c in group]
             sections.append(Section(key=key, title=title_of(key), statements=statements))
         covered = {s.key for s in sections}
@@ -456,9 +471,7 @@ class ExtractiveComposer:
         return Answer(question=question, summary=summary, summary_citations=summary_citations,
                       summary_grade=summary_grade, sections=sections,
                       references=sorted(refs.values(), key=lambda r: r.n), audience=audience,
-                      follow_ups=_follow_ups(question, covered, mentioned, evidence,
-                                             {pid for sec in sections for st in sec.statements
-                                              for pid in st.passage_ids}))
+                      follow_ups=follow_ups(query, question, covered, mentioned, evidence))
 
 
 @lru_cache(maxsize=4096)
@@ -520,77 +533,42 @@ def _document_key(ev: Evidence) -> str:
     return citation_key(ev.url, ev.title, ev.source, ev.doc_id)
 
 
-def _long_form(acronym: str) -> re.Pattern[str] | None:
-    """A pattern for an acronym spelled out: "MSCC" → "metastatic spinal cord compression" (one filler word)."""
-    letters = acronym.lower()
-    if not letters.isalpha() or len(letters) < 2:
-        return None
-    return re.compile(r"\b" + r"\w*[\s-]+(?:(?:of|the|and|in|to|for)[\s-]+)?".join(re.escape(ch) for ch in letters)
-                      + r"\w*", re.IGNORECASE)
-
-
-def _spelled_out(acronym: str, text: str) -> bool:
-    rx = _long_form(acronym)
-    return rx is not None and rx.search(text) is not None
-
-
-def _acronym_aliases(question: str, weights: dict[str, float],
-                     evidence: list[Evidence]) -> dict[str, tuple[set[str], re.Pattern[str] | None]]:
-    """Acronyms that stand for question words, both ways.
-
-    An acronym in the evidence whose letters start the question's words ("MSCC" for "metastatic spinal cord
-    compression") credits those words; an acronym in the question credits the sentences that spell it out.
-    """
-    aliases: dict[str, tuple[set[str], re.Pattern[str] | None]] = {}
-    seen: set[str] = set()
-    for ev in evidence[:50]:
-        for acronym in _ACRONYM.findall(ev.passage.text):
-            if acronym in seen:
-                continue
-            seen.add(acronym)
-            rx = _long_form(acronym)
-            m = rx.search(question) if rx is not None else None
-            own = content_stems(acronym)
-            if m and own:  # "NO" or "AS" are stop words, not aliases
-                stems = {t for t in content_stems(m.group(0)) if t in weights}
-                if stems:
-                    aliases[own[0]] = (stems, None)
-    for acronym in _ACRONYM.findall(question):
-        stem = content_stems(acronym)
-        rx = _long_form(acronym)
-        if stem and stem[0] in weights and rx is not None:
-            aliases[stem[0]] = ({stem[0]}, rx)
-    return aliases
-
-
-def _condition(question: str) -> str:
-    return extract_topic(question) or "this condition"
-
-
-def _follow_ups(question: str, covered: set[str], mentioned: set[str], evidence: list[Evidence],
-                cited: set[str]) -> list[str]:
-    """Three next questions: the sections the evidence touches but the answer left out, then the topics of
-    retrieved passages the answer did not cite (their headings), and only then generic section questions."""
-    condition = _condition(question)
-    order = [k for k in FACET_ORDER if k in _FOLLOW_UP]
-    first = [k for k in order if k in mentioned and k not in covered]
-    out = [_FOLLOW_UP[k].format(c=condition) for k in first[:3]]
-    asked = question.lower()
-    asked_stems = set(content_stems(question)) | _FRAME
-    for ev in evidence:
-        if len(out) >= 3:
+def _safety(chosen: list[_Candidate], candidates: list[_Candidate], shown: list[_Candidate],
+            query: Query | None) -> list[_Candidate]:
+    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
+    evidence has them and the answer does not already say them: at most two."""
+    if query is None:
+        return []
+    said = " ".join(c.text for c in shown).lower()
+    named = set(query.drugs) | {d for c in shown for d in fit.drugs_in(c.text)}
+    if not named:
+        return []
+    extra: list[_Candidate] = []
+    for c in sorted(candidates, key=lambda c: -c.relevance):
+        if len(extra) >= 2:
             break
-        heading = ev.passage.section.split(" › ")[-1].strip() if ev.passage.section else ""
-        if (ev.passage.id in cited or not heading or _GENERIC_HEADING.match(heading) or heading.lower() in asked
-                or len(heading.split()) > 10 or not set(content_stems(heading)) - asked_stems
-                or ev.passage.doc_id.startswith("kb:topic:")):
-            continue  # a heading that adds nothing to what was asked is no new question
-        suggestion = f"What does the evidence say about {heading[0].lower() + heading[1:]}?"
-        if not heading[:2].isupper() and suggestion not in out:  # keep acronyms such as "MRI" as written
-            out.append(suggestion)
-        elif heading[:2].isupper() and f"What does the evidence say about {heading}?" not in out:
-            out.append(f"What does the evidence say about {heading}?")
-    # last resort: sections the answer left out even if this evidence is silent on them, then any section
-    picks = sorted((k for k in order if _FOLLOW_UP[k].format(c=condition) not in out), key=lambda k: k in covered)
-    out += [_FOLLOW_UP[k].format(c=condition) for k in picks][: max(0, 3 - len(out))]
-    return out[:3]
+        if any(c is s for s in shown) or c.text.lower() in said or not fit.safety_cue(c.text):
+            continue
+        if set(fit.drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
+            c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
+            extra.append(c)
+    return extra
+
+
+def _notes(query: Query | None, bottom: _Candidate | None, pool: list[_Candidate], ruled_out: list[_Candidate],
+           answer: Answer) -> list[str]:
+    """What the reader must know about the fit: evidence left out as for other patients, a population no source
+    speaks of, parts of the question the sources cannot answer."""
+    if query is None or answer.abstained:
+        return []
+    notes: list[str] = []
+    asked = describe(query.population)
+    if ruled_out:
+        others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
+        notes.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
+                     f" as not applying to {asked or 'this patient'}.")
+    if fit.wanted(query.population) and (bottom is None or not bottom.matches):
+        notes.append(f"None of the statements below says it applies to {asked}; check before applying it.")
+    said = " ".join([answer.summary, *(st.text for st in answer.statements())])
+    notes.extend(fit.missing_parts(query, said))
+    return notes

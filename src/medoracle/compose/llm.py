@@ -27,7 +27,7 @@ from medoracle.compose.extractive import ExtractiveComposer, _document_key
 from medoracle.compose.facets import FACET_ORDER, FACETS, title_of
 from medoracle.errors import ComposerError
 from medoracle.ingest.grading import find_grades
-from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Reference, Section, Statement
+from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Query, Reference, Section, Statement
 from medoracle.verify import verify
 
 __all__ = ["OpenAICompatibleComposer", "LlamaCppComposer", "build_messages", "parse_reply", "reply_schema",
@@ -176,11 +176,11 @@ class _ModelComposer:
         """The model's reply to `messages`, whose data block holds keys P1…P{passages}."""
         raise NotImplementedError
 
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer:
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
         t0 = time.perf_counter()
         evidence = fit_passages(list(evidence)[: self.max_passages], self.prompt_chars)
-        gate = self._gate.compose(question, evidence, audience=audience)
+        gate = self._gate.compose(question, evidence, audience=audience, query=query)
         if gate.abstained:
             gate.timings["compose"] = round((time.perf_counter() - t0) * 1000, 2)
             return gate

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
 
@@ -128,8 +129,10 @@ _MANIFESTATIONS: list[tuple[str, re.Pattern[str]]] = [(m, re.compile(rx, re.IGNO
 ]]
 
 
+@lru_cache(maxsize=65536)
 def extract(text: str) -> Population:
-    """The population a question or a sentence names; an empty `Population` when it names none."""
+    """The population a question or a sentence names; an empty `Population` when it names none (cached by
+    text: headings and card populations repeat across questions)."""
     if not text:
         return Population()
     groups = tuple(g for g, rx in _GROUPS if rx.search(text))

@@ -35,7 +35,7 @@ from medoracle.understand.drugnames import DrugIndex, DrugMatch, drug_cache_dir,
 from medoracle.stopwords import NEGATION_WORDS, STOP_WORDS
 
 __all__ = ["STOP_WORDS", "NEGATION_WORDS", "DrugIndex", "DrugMatch", "QueryTerms", "abbreviation_entry",
-           "drug_cache_dir", "drug_names", "expand_abbreviation", "load_drug_index", "understand",
+           "drug_cache_dir", "drug_names", "drugs_in", "expand_abbreviation", "load_drug_index", "understand",
            "vocabulary_words", "warm_up"]
 
 log = logging.getLogger(__name__)
@@ -274,6 +274,19 @@ def _drug_index() -> DrugIndex | None:
                     _DRUG_STATE["failed"] = True
                     log.warning("drug name recognition unavailable: %s", exc)
     return _DRUG_STATE["index"]
+
+
+def drugs_in(text: str) -> list[str]:
+    """Generic names of the drugs a sentence names (brands resolved), in order; [] without the index."""
+    index = _drug_index()
+    if index is None:
+        return []
+    found: list[str] = []
+    for clause in _CLAUSE_SPLIT.split(text):
+        for match in index.find([t.replace("’", "'") for t in _WORD.findall(clause)]):
+            if match.generic not in found:
+                found.append(match.generic)
+    return found
 
 
 def drug_names() -> list[str]:

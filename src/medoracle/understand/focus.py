@@ -1,0 +1,83 @@
+"""Does a document's condition focus match the question's condition? The relevance gate over a large corpus.
+
+Over 40,000 documents, some passage always shares a word with the question; what tells "cholera vaccine" from
+"migraine prophylaxis" is what the document is about. A document is on the question's subject when its focus
+(topic, aliases, MeSH terms, MedQuAD focus, NGC conditions, title) holds a condition phrase of the question, or
+most of the question's subject words; or when it names a drug the question asks about. Unknown focus (no title,
+no metadata) or a question naming no condition: no verdict, the document stays.
+"""
+
+from __future__ import annotations
+
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems
+from medoracle.types import Evidence, Query
+from medoracle.understand.population import extract
+from medoracle.understand.topic import is_condition_word
+
+__all__ = ["focus_gate", "gate_conditions", "on_focus"]
+
+# Words of a condition phrase that do not say which condition: "acute heart failure" is about heart failure.
+_LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndrome severe mild moderate primary "
+                                 "secondary recurrent refractory suspected known confirmed adult adults child "
+                                 "children patient patients management treatment grade stage advanced early"))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS))) | frozenset(content_stems(
+    "treatment management therapy treat first line dose doses dosing diagnosis test tests options drug drugs "
+    "when what which how should best recommended start stop use safe risk risks versus compared evidence"))
+
+
+def gate_conditions(query: Query) -> list[str]:
+    """The question's own condition phrases: not those that only say whom it is about ("with kidney failure")."""
+    out = []
+    for phrase in query.conditions:
+        p = extract(phrase)
+        if p.kidney_impairment or p.liver_impairment or p.comorbidities and phrase in p.comorbidities:
+            continue
+        if phrase.lower() in query.population.comorbidities:
+            continue
+        out.append(phrase)
+    return out
+
+
+def on_focus(query: Query, focus: list[str], text: str = "") -> bool | None:
+    """True when the document is about the question's condition, False when it is about something else, None
+    when either side says nothing. `text`: the passage, read only for the drugs the question names."""
+    wanted = gate_conditions(query)
+    if not wanted or not focus:
+        return None
+    focus_stems = set(content_stems(" ".join(focus)))
+    for phrase in wanted:
+        stems = [s for s in content_stems(phrase) if s not in _LOOSE]
+        if not stems:
+            continue
+        key = {s for w in phrase.split() if is_condition_word(w) for s in content_stems(w)} - _LOOSE
+        shared = sum(s in focus_stems for s in stems)
+        if key <= focus_stems and shared * 2 >= len(stems):
+            return True
+    subject = [s for s in dict.fromkeys(content_stems(query.search_text))
+               if s not in _FRAME and s not in _LOOSE and not s.isdigit()]
+    hits = sum(s in focus_stems for s in subject)
+    if hits >= 2 and hits * 2 >= len(subject):
+        return True
+    if query.drugs and text:
+        lowered = text.lower()
+        if any(drug.lower() in lowered for drug in query.drugs):
+            return True
+    return False
+
+
+def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], str | None]:
+    """The evidence about the question's condition, and, when none is, why the answer must abstain."""
+    kept: list[Evidence] = []
+    elsewhere: dict[str, None] = {}
+    for ev in evidence:
+        verdict = on_focus(query, ev.focus, ev.passage.text)
+        if verdict is False:
+            elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
+        else:
+            kept.append(ev)
+    if kept or not evidence:
+        return kept, None
+    about = "; ".join(list(elsewhere)[:4])
+    wanted = gate_conditions(query)[0]
+    return [], (f"None of the sources found is about {wanted}: they are about {about}. "
+                "The library may not cover this condition; try its other names or a broader question.")
