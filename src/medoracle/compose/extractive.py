@@ -69,6 +69,9 @@ _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|
 # recommendations and findings, and keeps a study sentence only when it states the conclusion.
 _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
+_POPULATION_WORDS = frozenset(content_stems(
+    "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
+    "grade severe mild moderate acute stable exacerbation"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -162,7 +165,8 @@ class ExtractiveComposer:
         form = read_question(question)
         self._score(question, form, weights, candidates, evidence)
         best = max(c.relevance for c in candidates)
-        subject = [t for t in q_stems if t not in _FRAME]
+        # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
+        subject = [t for t in q_stems if t not in _FRAME and t not in _POPULATION_WORDS]
         needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
         if needed and max(c.own for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
@@ -177,7 +181,14 @@ class ExtractiveComposer:
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
         relevant = [c for c in candidates if c.relevance >= floor]
         on_topic = 0.62 * max(c.topic for c in relevant)
-        pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
+        pool = [c for c in relevant if c.topic >= on_topic]
+        if query is not None:
+            # What the question makes a point of (its patient, the drug or dose it asks for) may be worded
+            # further from it than a general sentence: such sentences on the subject join the pool.
+            wide = 0.45 * best
+            pool += [c for c in candidates if c not in pool and c.relevance >= wide and c.topic >= 0.8 * on_topic
+                     and (c.matches or fit.intent_value(c, query) >= 0.3)]
+        pool.sort(key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]

@@ -107,11 +107,12 @@ def intent_value(c: Fitted, query: Query | None) -> float:
 
 
 def _mentions(low: str, option: str, query: Query) -> int:
+    low = low.replace("-", " ")
     option = option.lower()
     if option in low:
         return 1
     long_form = query.corrections.get(option) or query.corrections.get(option.upper())
-    return int(bool(long_form and long_form.lower() in low))
+    return int(bool(long_form and long_form.lower().replace("-", " ") in low))
 
 
 def missing_parts(query: Query | None, said: str) -> list[str]:

@@ -46,6 +46,7 @@ def _condition(query: Query | None, question: str, evidence: list[Evidence]) -> 
         phrases.extend(ev.focus[:1])
     for phrase in phrases:
         phrase = " ".join((phrase or "").split()).strip(" -,.")
+        phrase = re.sub(r"^(?:acute|suspected|severe|grade \d)\s+(?=\w+\s+\w+)", "", phrase)  # the condition itself
         if phrase and len(phrase.split()) <= 6 and not _BAD_PHRASE.search(phrase.lower()):
             return phrase if phrase.isupper() and len(phrase) <= 6 else phrase[0].lower() + phrase[1:]
     return None

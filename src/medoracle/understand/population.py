@@ -90,8 +90,11 @@ _GRADE = re.compile(r"(?<!\()\b(?:CTCAE\s+)?(?:grades?|G)\s?([1-4])(?:\s*(?:-|â€
 _STAGE = re.compile(r"\bstage\s+(?:[0IV]{1,4}[ABC]?|[1-4][ABC]?)\b|\bmetastatic\b|\bearly[- ]stage\b|"
                     r"\blocally advanced\b|\badvanced\b", re.IGNORECASE)
 _PHASES: list[tuple[str, re.Pattern[str]]] = [(p, re.compile(rx, re.IGNORECASE)) for p, rx in [
-    ("exacerbation", r"\bexacerbations?\b|\bflare(?:-?ups?)?\b|\b(?:asthma|acute) attacks?\b|\bAECOPD\b|"
-                     r"\bacute(?:ly)? (?:worsening|deteriorat\w+)"),
+    # "an exacerbation", "COPD exacerbation", "exacerbation of asthma"; the plural ("few exacerbations") is a
+    # history, not the episode being treated.
+    ("exacerbation", r"\b(?:an?|the|this|acute|during|in|for|treat\w*|having|COPD|asthma)\s+(?:\w+\s+)?"
+                     r"exacerbation\b(?!s)|\bexacerbation of\b|^exacerbation\b|\bflare(?:-?ups?)?\b|"
+                     r"\b(?:asthma|acute) attacks?\b|\bAECOPD\b|\bacute(?:ly)? (?:worsening|deteriorat\w+)"),
     ("stable", r"(?<!haemodynamically )(?<!hemodynamically )(?<!clinically )(?<!medically )\bstable\b(?! angina)|"
                r"\bmaintenance (?:treatment|therapy)\b|\blong-term (?:treatment|management)\b"),
     ("acute", r"\bacute(?!ly)\b(?! (?:kidney|renal|coronary|myeloid|lymphoblastic|respiratory distress|"
@@ -291,8 +294,9 @@ def conflicts(question: Population, passage: Population) -> list[str]:
             and question.setting != passage.setting:
         out.append("setting")
     later = {"second", "refractory", "recurrent"}
-    if question.line and passage.line and ((question.line in later and passage.line == "first")
-                                          or (question.line == "first" and passage.line in later)):
+    # Only a later line in the question rules out first-line advice; "first-line" in a question is what it asks
+    # for (the intent), and step-up advice is not for another patient.
+    if question.line in later and passage.line == "first":
         out.append("line")
     if question.manifestations and passage.manifestations \
             and not set(question.manifestations) & set(passage.manifestations):

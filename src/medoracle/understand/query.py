@@ -54,7 +54,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     spelled, fixed = _correct_spelling(spelled, known)
     corrections.update(fixed)
     terms = understand(spelled)
-    population = pop.extract(spelled)
+    population = pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled))  # "(COPD) exacerbation" reads as one
     inherited = False
     if population.is_empty() and history:
         for earlier in reversed(history):
