@@ -185,9 +185,9 @@ class ExtractiveComposer:
         if query is not None:
             # What the question makes a point of (its patient, the drug or dose it asks for) may be worded
             # further from it than a general sentence: such sentences on the subject join the pool.
-            wide = 0.45 * best
-            pool += [c for c in candidates if c not in pool and c.relevance >= wide and c.topic >= 0.8 * on_topic
-                     and (c.matches or fit.intent_value(c, query) >= 0.3)]
+            pool += [c for c in candidates if c not in pool and (
+                (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
+                or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
         pool.sort(key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
@@ -361,7 +361,7 @@ class ExtractiveComposer:
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.
-            fitting = [c for c in pool if c.matches and c.relevance >= 0.5 * best and c.facet != "red_flags"]
+            fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
             most = max((len(c.matches) for c in fitting), default=0)
             eligible = [c for c in fitting if len(c.matches) == most] or eligible
         return max(eligible, key=strength) if eligible else None
