@@ -97,6 +97,7 @@ class _Candidate:
     population: Population = field(default_factory=Population)  # whom it speaks of (`fit.annotate`)
     conflicts: list[str] = field(default_factory=list)  # slots where that rules it out for the question
     matches: list[str] = field(default_factory=list)    # slots the question makes a point of, met
+    declared: list[str] = field(default_factory=list)   # … met by its passage's declared population
 
 
 class ExtractiveComposer:
@@ -188,14 +189,17 @@ class ExtractiveComposer:
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
                 or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+        if any(c.matches for c in pool):
+            for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
+                c.score -= 0.0 if c.matches else 0.15
         pool.sort(key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence)
-        chosen += _safety(chosen + shown, candidates, chosen + shown, query)
+        chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
-        answer.notes = _notes(query, bottom, pool, ruled_out, answer)
+        answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 
     def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
@@ -279,7 +283,8 @@ class ExtractiveComposer:
             titled.append(hits(set(content_stems(ev.title or "")), ev.title or ""))
         # The topic: the subject words that most of the best-ranked passages share ("febrile", "neutropenia"),
         # not the particulars asked about them ("how soon").
-        subject = [t for t in weights if t not in _FRAME]
+        subject = [t for t in weights if t not in _FRAME and t not in _POPULATION_WORDS] or \
+            [t for t in weights if t not in _FRAME]
         head = context[:5]
         topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
 
@@ -347,7 +352,9 @@ class ExtractiveComposer:
                 value += 0.15 if form.broad and c.facet == "first_line" else 0.0
             if passage.facet is not None and c.lead:
                 value += 0.1  # a card states its point first; what follows qualifies it
-            value += fit.intent_value(c, query) + 0.4 * len(c.matches)  # the asked-for thing, for this patient
+            # The asked-for thing, for this patient: a source that declares that patient (a card's population,
+            # a heading) outweighs a sentence that mentions them in passing.
+            value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -358,12 +365,18 @@ class ExtractiveComposer:
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
                     or (asks_dose and _DOSE.search(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
+        if query is not None and query.intents:
+            # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
+            giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
+                      and c.relevance >= 0.6 * best]
+            eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.
             fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
             most = max((len(c.matches) for c in fitting), default=0)
-            eligible = [c for c in fitting if len(c.matches) == most] or eligible
+            fitting = [c for c in fitting if len(c.matches) == most]
+            eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
@@ -543,43 +556,3 @@ def _similarity(a: _Candidate, b: _Candidate) -> float:
 def _document_key(ev: Evidence) -> str:
     return citation_key(ev.url, ev.title, ev.source, ev.doc_id)
 
-
-def _safety(chosen: list[_Candidate], candidates: list[_Candidate], shown: list[_Candidate],
-            query: Query | None) -> list[_Candidate]:
-    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
-    evidence has them and the answer does not already say them: at most two."""
-    if query is None:
-        return []
-    said = " ".join(c.text for c in shown).lower()
-    named = set(query.drugs) | {d for c in shown for d in fit.drugs_in(c.text)}
-    if not named:
-        return []
-    extra: list[_Candidate] = []
-    for c in sorted(candidates, key=lambda c: -c.relevance):
-        if len(extra) >= 2:
-            break
-        if any(c is s for s in shown) or c.text.lower() in said or not fit.safety_cue(c.text):
-            continue
-        if set(fit.drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
-            c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
-            extra.append(c)
-    return extra
-
-
-def _notes(query: Query | None, bottom: _Candidate | None, pool: list[_Candidate], ruled_out: list[_Candidate],
-           answer: Answer) -> list[str]:
-    """What the reader must know about the fit: evidence left out as for other patients, a population no source
-    speaks of, parts of the question the sources cannot answer."""
-    if query is None or answer.abstained:
-        return []
-    notes: list[str] = []
-    asked = describe(query.population)
-    if ruled_out:
-        others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
-        notes.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
-                     f" as not applying to {asked or 'this patient'}.")
-    if fit.wanted(query.population) and (bottom is None or not bottom.matches):
-        notes.append(f"None of the statements below says it applies to {asked}; check before applying it.")
-    said = " ".join([answer.summary, *(st.text for st in answer.statements())])
-    notes.extend(fit.missing_parts(query, said))
-    return notes

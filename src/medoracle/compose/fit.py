@@ -10,13 +10,14 @@ question makes a point of (pregnancy, an age, a grade) is preferred for the bott
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
-from medoracle.types import Evidence, Population, Query
+from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "wanted", "intent_value", "missing_parts", "other_population", "safety_cue",
+__all__ = ["Fitted", "annotate", "drugs_in", "satisfies", "wanted", "intent_value", "missing_parts", "notes", "other_population", "safety_statements", "safety_cue",
            "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
@@ -42,8 +43,14 @@ class Fitted(Protocol):
     ev: int
     text: str
     population: Population
+    relevance: float
+    facet: str
     conflicts: list[str]
     matches: list[str]
+    declared: list[str]
+
+
+F = TypeVar("F", bound=Fitted)
 
 
 def annotate(candidates: list[Fitted], evidence: list[Evidence], query: Query | None) -> None:
@@ -52,10 +59,11 @@ def annotate(candidates: list[Fitted], evidence: list[Evidence], query: Query | 
         context = evidence[c.ev].population or Population()
         c.population = merge(extract(c.text), context)
         if query is None or query.population.is_empty():
-            c.conflicts, c.matches = [], []
+            c.conflicts, c.matches, c.declared = [], [], []
             continue
         c.conflicts = conflicts(query.population, c.population)
         c.matches = matches(query.population, c.population)
+        c.declared = [m for m in matches(query.population, context) if m in c.matches]
 
 
 def other_population(query: Query, ruled_out: list[Fitted]) -> str:
@@ -106,6 +114,32 @@ def intent_value(c: Fitted, query: Query | None) -> float:
     return value
 
 
+_TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherapy\b|\bradiosurgery\b|"
+                         r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|thiazide\w*|antibiotic|antiviral|anticoagulant|"
+                         r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
+                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
+
+
+def satisfies(c: Fitted, query: Query | None) -> bool:
+    """Whether a candidate gives the main thing the question asks for (a dose for a dose question, a drug
+    for a drug question, both options for "A or B?", a duration, a threshold); True when nothing is required."""
+    if query is None or not query.intents:
+        return True
+    intent = query.intents[0]
+    if intent == "dose":
+        return bool(_DOSE.search(c.text))
+    if intent == "first_line":
+        return bool(drugs_in(c.text) or _TREATMENTS.search(c.text))
+    if intent == "comparison" and query.comparison is not None:
+        low = c.text.lower()
+        return all(_mentions(low, o, query) for o in query.comparison)
+    if intent == "duration":
+        return bool(_DURATION.search(c.text))
+    if intent == "threshold":
+        return bool(_THRESHOLD.search(c.text))
+    return True
+
+
 def _mentions(low: str, option: str, query: Query) -> int:
     low = low.replace("-", " ")
     option = option.lower()
@@ -124,8 +158,7 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
         out.append("The sources found give no dose for this; check a formulary or the full guideline.")
     if "duration" in query.intents and not _DURATION.search(said):
         out.append("The sources found do not say how long to continue.")
-    if "first_line" in query.intents and not drugs_in(said) and not re.search(
-            r"radiotherapy|surgery|stent|chemotherapy", said, re.IGNORECASE):
+    if "first_line" in query.intents and not drugs_in(said) and not _TREATMENTS.search(said):
         out.append("The sources found name no specific drug for this.")
     if "comparison" in query.intents and query.comparison is not None:
         low = said.lower()
@@ -156,3 +189,43 @@ def why_chosen(c: Fitted, query: Query | None, role: str) -> str:
     elif who:
         parts.append(f"applies to {who}")
     return "; ".join(parts)
+
+
+def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query | None) -> list[F]:
+    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
+    evidence has them and the answer does not already say them: at most two."""
+    if query is None:
+        return []
+    said = " ".join(c.text for c in shown).lower()
+    named = set(query.drugs) | {d for c in shown for d in drugs_in(c.text)}
+    if not named:
+        return []
+    extra: list[F] = []
+    for c in sorted(candidates, key=lambda c: -c.relevance):
+        if len(extra) >= 2:
+            break
+        if (any(c is s for s in shown) or c.relevance < 0.3 or c.text.lower() in said
+                or not safety_cue(c.text)):
+            continue
+        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
+            c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
+            extra.append(c)
+    return extra
+
+
+def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted], answer: Answer) -> list[str]:
+    """What the reader must know about the fit: evidence left out as for other patients, a population no source
+    speaks of, parts of the question the sources cannot answer."""
+    if query is None or answer.abstained:
+        return []
+    out: list[str] = []
+    asked = describe(query.population)
+    if ruled_out:
+        others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
+        out.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
+                     f" as not applying to {asked or 'this patient'}.")
+    if wanted(query.population) and (bottom is None or not bottom.matches):
+        out.append(f"None of the statements below says it applies to {asked}; check before applying it.")
+    said = " ".join([answer.summary, *(st.text for st in answer.statements())])
+    out.extend(missing_parts(query, said))
+    return out

@@ -53,8 +53,10 @@ def population_of(title: str | None, metadata: Mapping[str, Any]) -> Population:
         except ValueError:
             pass
     declared = metadata.get("population")
-    text = " ".join(x for x in (declared if isinstance(declared, str) else "", title or "") if x)
-    return extract(text)
+    if isinstance(declared, str) and declared.strip():
+        # A card's own population is more specific than its guideline's title ("COPD in over 16s").
+        return merge(extract(declared), extract(str(metadata.get("card_title") or "")))
+    return extract(title or "")
 
 
 def passage_population(passage: Passage, document: Population,

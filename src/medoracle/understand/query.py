@@ -54,7 +54,8 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     spelled, fixed = _correct_spelling(spelled, known)
     corrections.update(fixed)
     terms = understand(spelled)
-    population = pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled))  # "(COPD) exacerbation" reads as one
+    # As written first ("acute COPD exacerbation"), then spelled out ("pt >55 yo" → "patient >55 year old").
+    population = pop.merge(pop.extract(text), pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled)))
     inherited = False
     if population.is_empty() and history:
         for earlier in reversed(history):
