@@ -33,9 +33,9 @@ class Clinic:
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
               on_progress=None) -> "Clinic":
-        from medoracle.understand import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
+        from medoracle.understand import vocab
 
         vocab.warm_up(background=True)  # tables and the drug index load while the store and models do
         settings = settings or Settings.load()

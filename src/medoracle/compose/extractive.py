@@ -32,12 +32,23 @@ from medoracle.compose import fit
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.followups import follow_ups
-from medoracle.understand.form import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
+from medoracle.types import (
+    Answer,
+    Audience,
+    DocType,
+    Evidence,
+    Grade,
+    Population,
+    Query,
+    Reference,
+    Section,
+    Statement,
+    citation_key,
+)
+from medoracle.understand.form import QuestionForm, read_question
 from medoracle.understand.population import describe
-from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Population, Query, Reference, Section,
-                             Statement, citation_key)
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
 
 __all__ = ["ExtractiveComposer"]
@@ -367,8 +378,9 @@ class ExtractiveComposer:
         eligible = eligible or pool[:1]
         if query is not None and query.intents:
             # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
+            most_on_topic = max(c.topic for c in pool)
             giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
-                      and c.relevance >= 0.6 * best]
+                      and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
             eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a

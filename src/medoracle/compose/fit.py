@@ -17,8 +17,8 @@ from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "satisfies", "wanted", "intent_value", "missing_parts", "notes", "other_population", "safety_statements", "safety_cue",
-           "why_chosen"]
+__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "notes", "other_population",
+           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
@@ -115,7 +115,8 @@ def intent_value(c: Fitted, query: Query | None) -> float:
 
 
 _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherapy\b|\bradiosurgery\b|"
-                         r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|thiazide\w*|antibiotic|antiviral|anticoagulant|"
+                         r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
+                         r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
                          r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
                          r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
 
@@ -135,9 +136,7 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
         return all(_mentions(low, o, query) for o in query.comparison)
     if intent == "duration":
         return bool(_DURATION.search(c.text))
-    if intent == "threshold":
-        return bool(_THRESHOLD.search(c.text))
-    return True
+    return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 
 def _mentions(low: str, option: str, query: Query) -> int:

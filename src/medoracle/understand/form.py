@@ -72,9 +72,8 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
                    r"\bdifference between\b"),
     ("duration", r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months)\b|\bcourse length\b|"
                  r"\bhow many (?:days|weeks|months)\b|\bwhen (?:to|should|can) (?:i |we )?stop\b"),
-    ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|give|"
-                  r"indicated|refer|use)\w*|\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|"
-                  r"\btarget\b|\bwhen\b.{0,30}\b(?:vs|versus|or)\b"),
+    ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
+                  r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
     ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
                   r"\bscan\b|\bMRI\b|\bCT\b"),
     ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"

@@ -23,7 +23,7 @@ GROUP_AGES: dict[str, tuple[float, float]] = {
     "neonate": (0.0, 0.1), "infant": (0.0, 1.0), "child": (0.0, 18.0), "adolescent": (10.0, 19.0),
     "adult": (18.0, _OPEN), "older_adult": (65.0, _OPEN),
 }
-_GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNORECASE)) for g, rx in [
+_GROUP_RULES: list[tuple[AgeGroup, str]] = [
     ("neonate", r"\bneonat\w*|\bnew-?borns?\b|\bpreterm\b"),
     ("infant", r"\binfants?\b|\bbab(?:y|ies)\b|\btoddlers?\b"),
     ("child", r"\bchild(?:ren|hood)?\b|\bp(?:a)?ediatric\w*|\bkids?\b|\bboys?\b|\bgirls?\b|\bschool-?age\b"),
@@ -31,8 +31,9 @@ _GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNOREC
     ("adult", r"\badults?\b|\bgrown-?ups?\b"),
     ("older_adult", r"\b(?:older|elderly|frail) (?:adults?|people|patients|persons?|women|men)\b|\bthe elderly\b|"
                     r"\belderly\b|\bgeriatric\w*|\bolder age\b"),
-]]
-_NUM = r"(\d{1,3}(?:\.\d)?)(?![\d.,])"
+]
+_GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNORECASE)) for g, rx in _GROUP_RULES]
+_NUM = r"(\d{1,3}(?:\.\d)?)(?!\d|[.,]\d)"
 _YEARS = r"(?:\s*(?:years?|yrs?|y)(?: of age| old)?)?"
 _AGE_MIN = re.compile(
     rf"(?:(?:aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:over|older|above|more))|"
@@ -54,7 +55,7 @@ _NOT_PREGNANT = re.compile(r"\bnon-?\s?pregnant\b|\bnot pregnant\b|\bnonpregnant
 _PREGNANT = re.compile(r"\bpregnan\w*|\bantenatal\b|\bgestation\w*|\bexpecting a baby\b|\bpre-?eclampsia\b|"
                        r"\btrimester\b|\bobstetric\w*", re.IGNORECASE)
 _BREASTFEEDING = re.compile(r"\bbreast-?\s?feed\w*|\blactat\w+|\bnursing mothers?\b|\bpostpartum\b", re.IGNORECASE)
-_FEMALE = re.compile(r"\bwom[ae]n\b|\bfemales?\b|\bgirls?\b|\bmothers?\b|\bpregnan\w*|\bpostmenopausal\b",
+_FEMALE = re.compile(r"\bwom[ae]n\b|\bfemales?\b|\bgirls?\b|\bmothers?\b|\bpostmenopausal\b",
                      re.IGNORECASE)
 _MALE = re.compile(r"\bm[ae]n\b|\bmales?\b|\bboys?\b", re.IGNORECASE)
 _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bCKD\b|"

@@ -64,7 +64,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
                 population, inherited = found, True
                 break
     intents: list[Intent] = [i for i in read_intents(spelled)]  # type: ignore[misc]
-    comparison = _comparison(text, spelled, terms.drugs)
+    comparison = _comparison(text, spelled, terms.drugs, terms.brands)
     if comparison is not None and "comparison" not in intents:
         intents.insert(0, "comparison")
     elif comparison is None and "comparison" in intents:
@@ -99,15 +99,15 @@ def _side(words: list[str], drugs: list[str], *, left: bool) -> str:
     clean = [w for w in words if w.lower() not in STOP_WORDS and w.lower() not in _GENERIC and w not in "-–+"]
     if not clean:
         return ""
-    near = clean[::-1] if left else clean
-    joined = " ".join(near[:2] if not left else near[:2][::-1]).lower()
+    near = [w.strip("?.,;:()").lower() for w in (clean[::-1] if left else clean)]
+    pair = " ".join(near[:2][::-1] if left else near[:2])
     for drug in drugs:
-        if drug in joined:
+        if drug in (near[0], pair):  # "zoledronic acid" is one option, "dexamethasone … SRS" is not
             return drug
-    return near[0].strip("?.,;:()").lower()
+    return near[0]
 
 
-def _comparison(text: str, spelled: str, drugs: list[str]) -> tuple[str, str] | None:
+def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str]) -> tuple[str, str] | None:
     """The two options of "A vs B" or "A or B?" (an "or" counts only in a question that ends there)."""
     for source in (text, spelled):
         parts = _COMPARE.split(source, maxsplit=1)
@@ -118,7 +118,7 @@ def _comparison(text: str, spelled: str, drugs: list[str]) -> tuple[str, str] | 
             continue  # "… or …" in the middle of a sentence is not a choice between two options
         before = re.findall(r"[\w'-]+", parts[0])
         after = re.findall(r"[\w'-]+", parts[1])
-        a, b = _side(before, drugs, left=True), _side(after, drugs, left=False)
+        a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True), _side(after, drugs, left=False)))
         if a and b and a != b:
             return a, b
     return None

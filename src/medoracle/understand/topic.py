@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONDITION_WORDS", "FOLLOWUP_LEAD", "conditions", "extract_topic", "is_condition_word", "names_condition", "overlaps"]
+__all__ = ["CONDITION_WORDS", "FOLLOWUP_LEAD", "conditions", "extract_topic", "is_condition_word", "names_condition",
+           "overlaps"]
 
 # Words that name a disease or disorder. Suffixes catch most of medicine ("-itis", "-oma", "-aemia" …);
 # the head words catch the everyday names.

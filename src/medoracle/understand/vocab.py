@@ -31,8 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from medoracle.understand.drugnames import DrugIndex, DrugMatch, drug_cache_dir, load_drug_index
 from medoracle.stopwords import NEGATION_WORDS, STOP_WORDS
+from medoracle.understand.drugnames import DrugIndex, DrugMatch, drug_cache_dir, load_drug_index
 
 __all__ = ["STOP_WORDS", "NEGATION_WORDS", "DrugIndex", "DrugMatch", "QueryTerms", "abbreviation_entry",
            "drug_cache_dir", "drug_names", "drugs_in", "expand_abbreviation", "load_drug_index", "understand",
