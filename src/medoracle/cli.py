@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--markdown", action="store_true", help="print Markdown")
             s.add_argument("--thread", metavar="ID", help="continue a thread ('new' starts one)")
             s.add_argument("--verbose", action="store_true", help="print stage timings")
+            s.add_argument("--explain", action="store_true",
+                           help="show how the question was read and why each statement was chosen, for whom")
             s.set_defaults(run=_ask)
 
     s = sub.add_parser("kb", help="list the bundled knowledge base's topics and card counts")
@@ -228,7 +230,7 @@ def _search(args) -> int:
 
 
 def _ask(args) -> int:
-    from medoracle.render import to_json, to_markdown, to_terminal
+    from medoracle.render import explain_lines, to_json, to_markdown, to_terminal
     from medoracle.service import clinic_for
 
     settings = _settings(args)
@@ -250,11 +252,14 @@ def _ask(args) -> int:
             print(json.dumps({"qid": qid, "error": str(exc)}))
             continue
         if args.json:
-            print(json.dumps({"qid": qid, "answer": to_json(ans)}, ensure_ascii=False))
+            print(json.dumps({"qid": qid, "answer": to_json(ans, explain=args.explain)}, ensure_ascii=False))
         elif args.markdown:
             print(to_markdown(ans))
         else:
             to_terminal(ans, out)
+        if args.explain and not args.json:
+            for line in explain_lines(ans):
+                out.print(line, highlight=False, markup=False)
         if args.verbose:
             err.print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in ans.timings.items()))
     return 0

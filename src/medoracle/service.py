@@ -91,6 +91,7 @@ class Clinic:
             if off_topic is not None:
                 draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)
             else:
+                found.query.text = query.spelled_out()  # brands become generic names below
                 draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
                                               query=query)
             checked = verify(draft, evidence, self.embedder)

@@ -200,6 +200,12 @@ class Query(BaseModel):
         """The main thing asked for."""
         return self.intents[0] if self.intents else None
 
+    def spelled_out(self) -> str:
+        """`search_text` without the abbreviations kept in brackets ("hypertension (HTN)" → "hypertension"):
+        what a composer matches sentences against, so the abbreviation is not a word the sentence must hold."""
+        import re
+        return " ".join(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", self.search_text).split())
+
 
 class Evidence(BaseModel):
     """A passage retrieved for a question, with its document's metadata and why it ranked."""

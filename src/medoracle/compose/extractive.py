@@ -82,7 +82,7 @@ _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|ar
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
-    "grade severe mild moderate acute stable exacerbation"))
+    "grade severe mild moderate acute stable exacerbation patient patients year old"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -157,6 +157,10 @@ class ExtractiveComposer:
         if not evidence:
             return abstain("No passages were found for this question.")
         q_stems = list(dict.fromkeys(content_stems(question)))
+        if query is not None and not query.population.is_empty():
+            # Whom the question is about is `fit`'s to judge (a card's declared population counts there); as
+            # words to find in a sentence, "55", "year" and "old" of ">55 yo" would outweigh the condition.
+            q_stems = [t for t in q_stems if t not in _POPULATION_WORDS and not t.isdigit()] or q_stems
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence)
@@ -240,7 +244,9 @@ class ExtractiveComposer:
         for t in q_stems:
             df = sum(t in c.stems for c in candidates)
             idf = math.log((n + 1) / (df + 0.5)) + 1.0
-            weights[t] = idf * (0.25 if t in _FRAME else 1.0)
+            # Framing words, and whom it is about (judged by `fit`, a card's declared population included) or a
+            # bare number ("55" of ">55 yo"), count a quarter.
+            weights[t] = idf * (0.25 if t in _FRAME or t in _POPULATION_WORDS or t.isdigit() else 1.0)
         return weights
 
     def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence]) -> float:

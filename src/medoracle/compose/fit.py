@@ -130,7 +130,11 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
     if intent == "dose":
         return bool(_DOSE.search(c.text))
     if intent == "first_line":
-        return bool(drugs_in(c.text) or _TREATMENTS.search(c.text))
+        # A drug by name, or a class the question did not itself name ("antibiotics for CAP" wants which one).
+        if drugs_in(c.text):
+            return True
+        asked = query.search_text.lower()
+        return any(m.group(0).lower().rstrip("s") not in asked for m in _TREATMENTS.finditer(c.text))
     if intent == "comparison" and query.comparison is not None:
         low = c.text.lower()
         return all(_mentions(low, o, query) for o in query.comparison)

@@ -399,7 +399,7 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
     if want("setting") and p.setting:
         who = f"{who or 'patients'} " + {"icu": "in intensive care", "inpatient": "in hospital",
                                          "outpatient": "treated outside hospital"}[p.setting]
-    if want("line") and p.line:
+    if want("line") and p.line and p.line != "first":  # "first-line" is what is advised, not whom
         parts.append({"first": "first-line", "second": "second-line", "refractory": "refractory disease",
                       "recurrent": "recurrent disease"}[p.line])
     text = " ".join(x for x in [", ".join(parts) if parts and not who else "", who] if x)
