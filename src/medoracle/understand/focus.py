@@ -13,6 +13,7 @@ from medoracle.text import QUESTION_FRAME_WORDS, content_stems
 from medoracle.types import Evidence, Query
 from medoracle.understand.population import extract
 from medoracle.understand.topic import is_condition_word
+from medoracle.understand.vocab import understand
 
 __all__ = ["focus_gate", "gate_conditions", "on_focus"]
 
@@ -38,14 +39,22 @@ def gate_conditions(query: Query) -> list[str]:
     return out
 
 
-def on_focus(query: Query, focus: list[str], text: str = "") -> bool | None:
+def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool = False) -> bool | None:
     """True when the document is about the question's condition, False when it is about something else, None
-    when either side says nothing. `text`: the passage, read only for the drugs the question names."""
+    when either side says nothing. `text`: the passage, read for the drugs the question names, and, when the
+    document has only a title to go by (`title_only`: no curated topic, MeSH or focus), for the condition."""
     wanted = gate_conditions(query)
     if not wanted or not focus:
         return None
     focus_stems = set(content_stems(" ".join(focus)))
+    if title_only and text:
+        focus_stems |= set(content_stems(text))
+    variants: list[str] = []
     for phrase in wanted:
+        variants.append(phrase)
+        # "high blood pressure" for "hypertension", "tumor" for "tumour", "SVCO" for its long form
+        variants.extend(a for a in understand(phrase).alternatives() if len(a) > 3)
+    for phrase in variants:
         stems = [s for s in content_stems(phrase) if s not in _LOOSE]
         if not stems:
             continue
@@ -70,7 +79,8 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
     kept: list[Evidence] = []
     elsewhere: dict[str, None] = {}
     for ev in evidence:
-        verdict = on_focus(query, ev.focus, ev.passage.text)
+        title_only = len(ev.focus) <= 1 and (not ev.focus or ev.focus[0] == " ".join((ev.title or "").split()))
+        verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only)
         if verdict is False:
             elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
         else:
