@@ -9,11 +9,11 @@ no metadata) or a question naming no condition: no verdict, the document stays.
 
 from __future__ import annotations
 
-from medoracle.text import QUESTION_FRAME_WORDS, content_stems
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, singular, tokens
 from medoracle.types import Evidence, Query
 from medoracle.understand.population import extract
 from medoracle.understand.topic import is_condition_word
-from medoracle.understand.vocab import understand
+from medoracle.understand.vocab import spelling_variants, understand
 
 __all__ = ["focus_gate", "gate_conditions", "on_focus"]
 
@@ -24,6 +24,15 @@ _LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndro
 _FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS))) | frozenset(content_stems(
     "treatment management therapy treat first line dose doses dosing diagnosis test tests options drug drugs "
     "when what which how should best recommended start stop use safe risk risks versus compared evidence"))
+
+
+def _forms(text: str) -> set[str]:
+    """Words as written, plurals folded, in both British and American spelling."""
+    out: set[str] = set()
+    for w in tokens(text):
+        out.add(singular(w))
+        out.update(singular(v) for v in spelling_variants(w))
+    return out
 
 
 def gate_conditions(query: Query) -> list[str]:
@@ -53,14 +62,19 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
     for phrase in wanted:
         variants.append(phrase)
         # "high blood pressure" for "hypertension", "tumor" for "tumour", "SVCO" for its long form
-        variants.extend(a for a in understand(phrase).alternatives() if len(a) > 3)
+        # (the whole phrase's alternatives only: "tumor" alone is not "tumour lysis syndrome")
+        expansions = understand(phrase).expansions
+        variants.extend(a for key, alts in expansions.items() if key == phrase.lower() for a in alts)
+    forms = _forms(" ".join(focus) + (" " + text if title_only else ""))
     for phrase in variants:
         stems = [s for s in content_stems(phrase) if s not in _LOOSE]
         if not stems:
             continue
-        key = {s for w in phrase.split() if is_condition_word(w) for s in content_stems(w)} - _LOOSE
+        # The condition word itself must be there as a word, not only as a stem: "hyperkalaemia" is not
+        # "hyperkalemic periodic paralysis", though both cut to "hyperka".
+        key = [w for w in tokens(phrase) if is_condition_word(w) and not set(content_stems(w)) <= _LOOSE]
         shared = sum(s in focus_stems for s in stems)
-        if key <= focus_stems and shared * 2 >= len(stems):
+        if all(_forms(w) & forms for w in key) and shared * 2 >= len(stems):
             return True
     subject = [s for s in dict.fromkeys(content_stems(query.search_text))
                if s not in _FRAME and s not in _LOOSE and not s.isdigit()]
