@@ -208,18 +208,20 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
         meta = docs.get(p.doc_id)
-        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
-        title = meta.title if meta else ""
-        stored = metadata.get("passage_populations")
-        population = passage_population(p, population_of(title, metadata),
-                                        stored if isinstance(stored, dict) else None)
-        scored.append(Evidence(passage=p, title=title, url=meta.url if meta else None,
+        scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
                                source=meta.source if meta else None,
-                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info,
-                               population=None if population.is_empty() else population,
-                               focus=focus_of(title, metadata)))
+                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
-    return _dedupe(scored, k, per_document)
+    kept = _dedupe(scored, k, per_document)
+    for ev in kept:  # whom each passage speaks of, and what its document is about (only for what is kept)
+        meta = docs.get(ev.doc_id)
+        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
+        stored = metadata.get("passage_populations")
+        population = passage_population(ev.passage, population_of(ev.title, metadata),
+                                        stored if isinstance(stored, dict) else None)
+        ev.population = None if population.is_empty() else population
+        ev.focus = focus_of(ev.title, metadata)
+    return kept
 
 
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:

@@ -164,7 +164,10 @@ class Population(BaseModel):
         (), description="Organ or toxicity named within a condition ('rash', 'colitis', 'hepatitis').")
 
     def is_empty(self) -> bool:
-        return self == Population()
+        return self == _NOBODY
+
+
+_NOBODY = Population()
 
 
 class Query(BaseModel):

@@ -9,6 +9,9 @@ no metadata) or a question naming no condition: no verdict, the document stays.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, singular, tokens
 from medoracle.types import Evidence, Query
 from medoracle.understand.population import extract
@@ -48,44 +51,69 @@ def gate_conditions(query: Query) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """What a document's focus must hold for one question, computed once per question."""
+
+    phrases: tuple[tuple[tuple[str, ...], tuple[frozenset[str], ...]], ...]  # (stems, forms of each key word)
+    subject: tuple[str, ...]
+    drugs: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _wanted(query_json: str) -> _Wanted | None:
+    query = Query.model_validate_json(query_json)
+    wanted = gate_conditions(query)
+    if not wanted:
+        return None
+    variants: list[str] = []
+    for phrase in wanted:
+        variants.append(phrase)
+        # "high blood pressure" for "hypertension", "SVCO" for its long form: the whole phrase's alternatives
+        # only ("tumor" alone is not "tumour lysis syndrome"); spellings are folded by `_forms`.
+        expansions = understand(phrase).expansions
+        variants.extend(a for key, alts in expansions.items() if key == phrase.lower() for a in alts)
+    phrases = []
+    for phrase in variants:
+        stems = tuple(s for s in content_stems(phrase) if s not in _LOOSE)
+        if stems:
+            # The condition word itself must be there as a word, not only as a stem: "hyperkalaemia" is not
+            # "hyperkalemic periodic paralysis", though both cut to "hyperka".
+            key = tuple(frozenset(_forms(w)) for w in tokens(phrase)
+                        if is_condition_word(w) and not set(content_stems(w)) <= _LOOSE)
+            phrases.append((stems, key))
+    subject = tuple(s for s in dict.fromkeys(content_stems(query.search_text))
+                    if s not in _FRAME and s not in _LOOSE and not s.isdigit())
+    return _Wanted(tuple(phrases), subject, tuple(d.lower() for d in query.drugs))
+
+
 def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool = False) -> bool | None:
     """True when the document is about the question's condition, False when it is about something else, None
     when either side says nothing. `text`: the passage, read for the drugs the question names, and, when the
     document has only a title to go by (`title_only`: no curated topic, MeSH or focus), for the condition."""
-    wanted = gate_conditions(query)
-    if not wanted or not focus:
+    wanted = _wanted(query.model_dump_json())
+    if wanted is None or not focus:
         return None
-    focus_stems = set(content_stems(" ".join(focus)))
-    if title_only and text:
-        focus_stems |= set(content_stems(text))
-    variants: list[str] = []
-    for phrase in wanted:
-        variants.append(phrase)
-        # "high blood pressure" for "hypertension", "tumor" for "tumour", "SVCO" for its long form
-        # (the whole phrase's alternatives only: "tumor" alone is not "tumour lysis syndrome")
-        expansions = understand(phrase).expansions
-        variants.extend(a for key, alts in expansions.items() if key == phrase.lower() for a in alts)
-    forms = _forms(" ".join(focus) + (" " + text if title_only else ""))
-    for phrase in variants:
-        stems = [s for s in content_stems(phrase) if s not in _LOOSE]
-        if not stems:
-            continue
-        # The condition word itself must be there as a word, not only as a stem: "hyperkalaemia" is not
-        # "hyperkalemic periodic paralysis", though both cut to "hyperka".
-        key = [w for w in tokens(phrase) if is_condition_word(w) and not set(content_stems(w)) <= _LOOSE]
+    about = " ".join(focus) + (" " + text if title_only and text else "")
+    focus_stems, forms = _reading(about)
+    for stems, key in wanted.phrases:
         shared = sum(s in focus_stems for s in stems)
-        if all(_forms(w) & forms for w in key) and shared * 2 >= len(stems):
+        if all(k & forms for k in key) and shared * 2 >= len(stems):
             return True
-    subject = [s for s in dict.fromkeys(content_stems(query.search_text))
-               if s not in _FRAME and s not in _LOOSE and not s.isdigit()]
-    hits = sum(s in focus_stems for s in subject)
-    if hits >= 2 and hits * 2 >= len(subject):
+    hits = sum(s in focus_stems for s in wanted.subject)
+    if hits >= 2 and hits * 2 >= len(wanted.subject):
         return True
-    if query.drugs and text:
+    if wanted.drugs and text:
         lowered = text.lower()
-        if any(drug.lower() in lowered for drug in query.drugs):
+        if any(drug in lowered for drug in wanted.drugs):
             return True
     return False
+
+
+@lru_cache(maxsize=8192)
+def _reading(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems and word forms of a focus text (cached: documents recur across questions)."""
+    return frozenset(content_stems(text)), frozenset(_forms(text))
 
 
 def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], str | None]:

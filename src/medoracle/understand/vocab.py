@@ -278,15 +278,21 @@ def _drug_index() -> DrugIndex | None:
 
 def drugs_in(text: str) -> list[str]:
     """Generic names of the drugs a sentence names (brands resolved), in order; [] without the index."""
+    return list(_drugs_in(text))
+
+
+@lru_cache(maxsize=16384)
+def _drugs_in(text: str) -> tuple[str, ...]:
+    # cached by text: a server meets the same source sentences question after question
     index = _drug_index()
     if index is None:
-        return []
+        return ()
     found: list[str] = []
     for clause in _CLAUSE_SPLIT.split(text):
         for match in index.find([t.replace("’", "'") for t in _WORD.findall(clause)]):
             if match.generic not in found:
                 found.append(match.generic)
-    return found
+    return tuple(found)
 
 
 def drug_names() -> list[str]:
