@@ -130,3 +130,44 @@ def test_cli_ask_explain_json(clinic: Clinic, capsys: pytest.CaptureFixture[str]
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert line["answer"]["understood"]["corrections"]["mx"] == "management"
     assert not line["answer"]["abstained"]
+
+
+SAFETY_DOCS = [
+    {"id": "tls-1", "doc_type": "guideline", "source": "Example Haematology Society", "published": "2021",
+     "title": "Prevention of tumour lysis syndrome",
+     "text": "In adults at high risk of tumour lysis syndrome, rasburicase is recommended before chemotherapy. "
+             "Allopurinol is recommended for patients at intermediate risk of tumour lysis syndrome."},
+    {"id": "tls-2", "doc_type": "guideline", "source": "Example Haematology Society", "published": "2021",
+     "title": "Rasburicase safety in tumour lysis syndrome",
+     "text": "Rasburicase is contraindicated in patients with G6PD deficiency because it can cause haemolysis "
+             "and methaemoglobinaemia in tumour lysis syndrome prophylaxis."},
+    {"id": "tls-3", "doc_type": "guideline", "source": "Example Paediatric Group", "published": "2020",
+     "title": "Tumour lysis syndrome in children",
+     "text": "In children at high risk of tumour lysis syndrome, rasburicase 0.2 mg/kg once daily is given."},
+]
+
+
+@pytest.fixture
+def tls_clinic(tmp_path) -> Clinic:
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.store import SQLiteStore
+
+    path = tmp_path / "tls.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in SAFETY_DOCS) + "\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / "tls.db")
+    ingest([path], store)
+    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / "tls.db")), store=store, embedder=None)
+
+
+def test_safety_statement_about_the_drug_named_is_included(tls_clinic: Clinic) -> None:
+    answer = tls_clinic.answer("Which drug prevents tumour lysis syndrome in high-risk adults?")
+    assert not answer.abstained, answer.abstain_reason
+    assert "rasburicase" in _said(answer).lower()
+    assert "G6PD" in _said(answer), _said(answer)
+
+
+def test_a_childrens_guideline_is_not_evidence_for_an_adult(tls_clinic: Clinic) -> None:
+    answer = tls_clinic.answer("What is the rasburicase dose for tumour lysis syndrome in adults?")
+    assert "0.2 mg/kg" not in _said(answer)
+    child = tls_clinic.answer("What is the rasburicase dose for tumour lysis syndrome in children?")
+    assert "0.2 mg/kg" in _said(child), _said(child)

@@ -221,3 +221,24 @@ def test_focus_from_each_corpus_format() -> None:
 ])
 def test_focus_matching(question: str, focus: list[str], verdict: bool | None) -> None:
     assert on_focus(read_query(question), focus) is verdict
+
+
+def _evidence(doc_id: str, title: str, population: Population | None, focus: list[str]):
+    from medoracle.types import Evidence
+    return Evidence(passage=Passage(id=f"{doc_id}#0", doc_id=doc_id, text="Furosemide 1 mg/kg intravenously."),
+                    title=title, population=population, focus=focus)
+
+
+def test_gates_for_every_composer() -> None:
+    from medoracle.understand.focus import focus_gate, population_gate
+    q = read_query("What is the furosemide dose in adults with acute heart failure?")
+    children = _evidence("p1", "Acute heart failure in children", extract("in children"),
+                         ["Acute heart failure in children"])
+    adults = _evidence("a1", "Acute heart failure in adults", extract("adults"), ["Acute heart failure"])
+    kept, reason = population_gate(q, [children, adults])
+    assert kept == [adults] and reason is None
+    kept, reason = population_gate(q, [children])
+    assert kept == [] and reason is not None and "children" in reason and "none covers adults" in reason
+    cholera = _evidence("c1", "Cholera vaccine", None, ["Cholera", "Cholera vaccine"])
+    kept, reason = focus_gate(read_query("What drugs are used for migraine prophylaxis?"), [cholera])
+    assert kept == [] and reason is not None and "migraine" in reason

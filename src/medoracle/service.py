@@ -64,7 +64,7 @@ class Clinic:
         from medoracle.retrieve import check_question, known_words, retrieve
         from medoracle.threads import renumber_with_thread, resolve_followup
         from medoracle.understand import read_query
-        from medoracle.understand.focus import focus_gate
+        from medoracle.understand.focus import focus_gate, population_gate
         from medoracle.verify import verify
 
         started = time.perf_counter()
@@ -87,6 +87,8 @@ class Clinic:
                              understood=query)
             # The relevance gate every composer needs: evidence about the question's condition only.
             evidence, off_topic = focus_gate(query, found.evidence)
+            if off_topic is None:  # and for the question's patient: a children's guideline is not for an adult
+                evidence, off_topic = population_gate(query, evidence)
             yield "status", f"Reading {len(evidence)} passages…"
             if off_topic is not None:
                 draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)

@@ -196,7 +196,9 @@ def why_chosen(c: Fitted, query: Query | None, role: str) -> str:
 
 def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query | None) -> list[F]:
     """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
-    evidence has them and the answer does not already say them: at most two."""
+    evidence has them and the answer does not already say them: at most two. Relevance to the question's words
+    hardly matters here ("contraindicated in G6PD deficiency" shares none of "which drug prevents TLS"): the drug
+    named and the evidence having passed the focus gate are what make it belong."""
     if query is None:
         return []
     said = " ".join(c.text for c in shown).lower()
@@ -207,7 +209,7 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
     for c in sorted(candidates, key=lambda c: -c.relevance):
         if len(extra) >= 2:
             break
-        if (any(c is s for s in shown) or c.relevance < 0.3 or c.text.lower() in said
+        if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
                 or not safety_cue(c.text)):
             continue
         if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):

@@ -14,11 +14,11 @@ from functools import lru_cache
 
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, singular, tokens
 from medoracle.types import Evidence, Query
-from medoracle.understand.population import extract
+from medoracle.understand.population import conflicts, describe, extract
 from medoracle.understand.topic import is_condition_word
 from medoracle.understand.vocab import spelling_variants, understand
 
-__all__ = ["focus_gate", "gate_conditions", "on_focus"]
+__all__ = ["focus_gate", "gate_conditions", "on_focus", "population_gate"]
 
 # Words of a condition phrase that do not say which condition: "acute heart failure" is about heart failure.
 _LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndrome severe mild moderate primary "
@@ -133,3 +133,17 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
     wanted = gate_conditions(query)[0]
     return [], (f"None of the sources found is about {wanted}: they are about {about}. "
                 "The library may not cover this condition; try its other names or a broader question.")
+
+
+def population_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], str | None]:
+    """The evidence whose passage or document may apply to the question's patient (a guideline for children is
+    not evidence for an adult), and, when none may, the plain statement of whom the library's evidence is for."""
+    if query.population.is_empty():
+        return evidence, None
+    kept = [ev for ev in evidence if ev.population is None or not conflicts(query.population, ev.population)]
+    if kept or not evidence:
+        return kept, None
+    theirs = list(dict.fromkeys(describe(ev.population) for ev in evidence if ev.population is not None))
+    asked = describe(query.population) or "the patient in the question"
+    return [], (f"The sources found are for {'; '.join(t for t in theirs[:3] if t) or 'other patients'}; "
+                f"none covers {asked}. Nothing was said rather than advice for another patient.")
