@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, machine, percentile, require_data, table  # noqa: E402
 from retrieval import K, docs_in_order, load_questions, metrics  # noqa: E402
 
-from medoracle.embed import Embedder, E5SmallEmbedder, MiniLMEmbedder  # noqa: E402
+from medoracle.embed import E5SmallEmbedder, Embedder, MiniLMEmbedder  # noqa: E402
 from medoracle.retrieve import retrieve  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
 from medoracle.store.sqlite import embedding_text  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from medoracle.text import content_stems
 from medoracle.types import Evidence
-from medoracle.verify import content_stems
 
 __all__ = ["ACRONYM", "acronym_aliases", "spelled_out"]
 

@@ -53,7 +53,7 @@ class Fitted(Protocol):
 F = TypeVar("F", bound=Fitted)
 
 
-def annotate(candidates: list[Fitted], evidence: list[Evidence], query: Query | None) -> None:
+def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Query | None) -> None:
     """Each candidate's population, its conflicts with the question's, and the question's slots it matches."""
     for c in candidates:
         context = evidence[c.ev].population or Population()
@@ -66,7 +66,7 @@ def annotate(candidates: list[Fitted], evidence: list[Evidence], query: Query | 
         c.declared = [m for m in matches(query.population, context) if m in c.matches]
 
 
-def other_population(query: Query, ruled_out: list[Fitted]) -> str:
+def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
     """The plain statement that the library's evidence is for someone else."""
     slots = sorted({s for c in ruled_out for s in c.conflicts})
     theirs = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population, _slot_names(slots)))))

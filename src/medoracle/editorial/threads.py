@@ -15,9 +15,10 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
+from medoracle.compose.references import continue_numbers
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput
-from medoracle.types import Answer, citation_key
+from medoracle.types import Answer
 from medoracle.understand.topic import FOLLOWUP_LEAD, extract_topic, names_condition, overlaps
 
 __all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
@@ -142,38 +143,5 @@ def resolve_followup(question: str, thread: Thread) -> str:
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
     """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
     continue after the highest number the thread has used. Statement and summary citations follow."""
-    def key(ref) -> str:  # the same source keeps its number even when another card of it was cited
-        return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
-
-    known: dict[str, int] = {}
-    for turn in thread.turns:
-        for ref in turn.answer.references:
-            known.setdefault(key(ref), ref.n)
-    next_n = max(known.values(), default=0)
-    mapping: dict[int, int] = {}
-    for ref in sorted(answer.references, key=lambda r: r.n):
-        if key(ref) in known:
-            mapping[ref.n] = known[key(ref)]
-        else:
-            next_n += 1
-            known[key(ref)] = next_n
-            mapping[ref.n] = next_n
-    out = answer.model_copy(deep=True)
-    out.thread_id = thread.id
-    for ref in out.references:
-        ref.n = mapping[ref.n]
-    out.references.sort(key=lambda r: r.n)
-
-    def remap(ns: list[int]) -> list[int]:
-        # A citation to no reference is dropped, as everywhere: it could not be resolved anyway.
-        seen: list[int] = []
-        for n in ns:
-            m = mapping.get(n)
-            if m is not None and m not in seen:
-                seen.append(m)
-        return seen
-
-    out.summary_citations = remap(out.summary_citations)
-    for st in out.statements():
-        st.citations = remap(st.citations)
-    return out
+    earlier = [ref for turn in thread.turns for ref in turn.answer.references]
+    return continue_numbers(answer, earlier).model_copy(update={"thread_id": thread.id})

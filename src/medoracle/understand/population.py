@@ -149,9 +149,9 @@ def extract(text: str) -> Population:
         kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
         comorbidities=tuple(dict.fromkeys(m.group(1).lower() for m in _COMORBID.finditer(text))),
         cancer=_cancer(text), severity=_severity(text), stage=_stage(text),
-        phase=next((p for p, rx in _PHASES if rx.search(text)), None),  # type: ignore[arg-type]
-        setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),  # type: ignore[arg-type]
-        line=next((s for s, rx in _LINES if rx.search(text)), None),  # type: ignore[arg-type]
+        phase=next((p for p, rx in _PHASES if rx.search(text)), None),
+        setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),
+        line=next((s for s, rx in _LINES if rx.search(text)), None),
         manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)))
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from medoracle.stopwords import STOP_WORDS
+from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
 from medoracle.types import Intent, Query
 from medoracle.understand import population as pop
 from medoracle.understand.form import read_intents

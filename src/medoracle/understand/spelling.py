@@ -15,7 +15,7 @@ from collections.abc import Callable
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from medoracle.stopwords import STOP_WORDS
+from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
 from medoracle.understand.topic import CONDITION_WORDS
 from medoracle.understand.vocab import drug_names, spelling_variants, vocabulary_words
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from medoracle.text import stem
+
 __all__ = ["CONDITION_WORDS", "FOLLOWUP_LEAD", "conditions", "extract_topic", "is_condition_word", "names_condition",
            "overlaps"]
 
@@ -30,8 +32,8 @@ CONDITION_WORDS = {
     "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
     "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
     "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "migraine",
-    "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "haemorrhage", "hemorrhage",
+    "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
     "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
     "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
@@ -57,7 +59,7 @@ _GENERIC_CLINICAL = {
     "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
     "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
     "latest", "done", "mean", "means", "work", "works", "someone", "person", "prevented", "treats",
-    "managed", "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
+    "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
 }
 # Symptoms such as pain, bleeding or fever are deliberately not condition words: "what about bleeding?" in a
 # thread about atrial fibrillation asks about that condition, not a new one.
@@ -163,14 +165,6 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
     return list(dict.fromkeys(found))
 
 
-def _stem(word: str) -> str:
-    w = word.lower()
-    for suf in ("ases", "asis", "es", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            return w[: -len(suf)]
-    return w
-
-
 def overlaps(question: str, topic: str) -> bool:
-    topic_stems = {_stem(w) for w in _content_words(topic)}
-    return bool(topic_stems & {_stem(w) for w in _content_words(question)})
+    topic_stems = {stem(w) for w in _content_words(topic)}
+    return bool(topic_stems & {stem(w) for w in _content_words(question)})
