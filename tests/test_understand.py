@@ -113,7 +113,7 @@ def test_a_word_the_library_knows_is_never_corrected() -> None:
 # ------------------------------------------------------------------------------------ noise and bad input
 
 @pytest.mark.parametrize("text", ["hello", "hi there", "treatment", "x", "cake recipe", "mx tx dx",
-                                  "What is love?", "thanks"])
+                                  "What is love?", "thanks", "什么是高血压?"])
 def test_noise_is_not_a_clinical_question(text: str) -> None:
     assert read_query(text).noise is not None
 

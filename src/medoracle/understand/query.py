@@ -126,6 +126,9 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
 
 def _noise(text: str, spelled: str, query: Query) -> str | None:
     """Why the text is not a clinical question, or None."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters) and not query.conditions:
+        return "not in a language the library reads: it holds English sources, so ask in English"
     words = [w.lower() for w in _WORD.findall(spelled)]
     content = [w for w in words if w not in STOP_WORDS]
     clinical = bool(query.conditions or query.drugs or query.interventions or not query.population.is_empty())
