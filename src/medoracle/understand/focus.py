@@ -38,6 +38,9 @@ def _forms(text: str) -> set[str]:
     return out
 
 
+_RESEARCH = frozenset({"trial", "systematic_review", "review", "other"})
+
+
 def gate_conditions(query: Query) -> list[str]:
     """The question's own condition phrases: not those that only say whom it is about ("with kidney failure")."""
     out = []
@@ -122,7 +125,11 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
     elsewhere: dict[str, None] = {}
     for ev in evidence:
         title_only = len(ev.focus) <= 1 and (not ev.focus or ev.focus[0] == " ".join((ev.title or "").split()))
-        verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only)
+        # A research abstract is indexed by MeSH terms that name its topic broadly ("Potassium", "Kidney
+        # Diseases"): its own text counts too. Guidelines, consumer pages and the knowledge base keep to their
+        # declared focus (a tumour lysis card mentions hyperkalaemia; it is not about it).
+        research = ev.passage.doc_type.value in _RESEARCH and not ev.doc_id.startswith("kb:")
+        verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only or research)
         if verdict is False:
             elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
         else:
