@@ -27,36 +27,30 @@ from retrieval import K, docs_in_order, load_questions, metrics  # noqa: E402
 from medoracle.embed import E5SmallEmbedder, Embedder, MiniLMEmbedder  # noqa: E402
 from medoracle.retrieve import retrieve  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
-from medoracle.store.sqlite import embedding_text  # noqa: E402
+from medoracle.store.base import embedding_text  # noqa: E402
+from medoracle.types import Passage  # noqa: E402
 
 PRIMARY = {"medquad_dev": "MRR@10", "pubmedqa_dev": "MRR@10", "bioasq_dev": "MAP@10"}
 
 
 def pool_for(store: SQLiteStore, questions: list[dict], negatives: int) -> tuple[list[str], list[str]]:
     """(passage ids, texts): the gold passages of every question plus its top lexical passages."""
-    conn = store.connect()
-    ids: dict[str, None] = {}
+    passages: dict[str, Passage] = {}
     for q in questions:
         for gold in q["gold"]:
-            for (pid,) in conn.execute("SELECT id FROM passages WHERE doc_id = ? OR doc_id LIKE ?",
-                                       (gold, f"{gold}~%")):
-                ids[pid] = None
+            for p in store.document_passages(gold):
+                passages[p.id] = p
         try:
             found = retrieve(q["question"], store, k=negatives, embedder=None, per_document=1)
         except Exception:  # a question the pipeline refuses still gets its gold passages
             continue
         for ev in found.evidence:
-            ids[ev.passage.id] = None
+            passages[ev.passage.id] = ev.passage
     # the text each passage is embedded with at ingest (title, section path and text)
-    texts: dict[str, str] = {}
-    wanted = list(ids)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for pid, title, section, text in conn.execute(
-                f"SELECT id, title, section, text FROM passages WHERE id IN ({marks})", chunk):
-            texts[pid] = embedding_text(title, section, text)
-    ordered = [pid for pid in wanted if pid in texts]
+    doc_ids = list({p.doc_id for p in passages.values()})
+    titles = {doc_id: meta.title for doc_id, meta in store.documents(doc_ids).items()}
+    ordered = list(passages)
+    texts = {pid: embedding_text(titles.get(p.doc_id, ""), p.section, p.text) for pid, p in passages.items()}
     return ordered, [texts[pid] for pid in ordered]
 
 

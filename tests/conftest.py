@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from medoracle.embed import HashingEmbedder
+from medoracle.service import Clinic
+from medoracle.settings import Settings
 from medoracle.store import SQLiteStore
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -62,3 +64,11 @@ def clinical_jsonl(tmp_path) -> Path:
     path = tmp_path / "clinical.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in CLINICAL_DOCS) + "\n", encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def kb_clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
+    """A clinic on the bundled knowledge base, built once per test session into a fresh data directory."""
+
+    data_dir = tmp_path_factory.mktemp("medoracle-home")
+    return Clinic.build(Settings(data_dir=str(data_dir)))

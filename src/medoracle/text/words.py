@@ -32,7 +32,10 @@ _VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|coul
                    r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
                    r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
                    r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+|"
-                   r"gave|got|made|fell|rose|achiev\w+|produc\w+|prolong\w+|extend\w+)\b",
+                   r"gave|got|made|fell|rose|achiev\w+|produc\w+|prolong\w+|extend\w+|"
+                   # the verbs our knowledge-base cards use to say what a guideline says ("NICE advises ...")
+                   r"advis\w+|defin\w+|list[sed]*|prefer\w*|add(?:s|ed)|point\w*|diagnos\w+|support[sed]*|"
+                   r"aim[sed]*|grade[sd]?)\b",
                    re.IGNORECASE)
 _ED_ES = re.compile(r"\b\w+(?:ed|es)\b")
 
