@@ -173,7 +173,7 @@ class ExtractiveComposer:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
         form = read_question(question)
-        self._score(question, form, weights, candidates, evidence)
+        self._score(question, form, weights, candidates, evidence, query)
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
         subject = [t for t in q_stems if t not in _FRAME and t not in _POPULATION_WORDS]
@@ -265,10 +265,16 @@ class ExtractiveComposer:
         return best
 
     def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[_Candidate],
-               evidence: list[Evidence]) -> None:
+               evidence: list[Evidence], query: Query | None = None) -> None:
         total = sum(weights.values()) or 1.0
         top = max((e.score for e in evidence), default=0.0)
         aliases = acronym_aliases(question, weights, evidence)
+        for short, long_form in (query.corrections.items() if query is not None else ()):
+            # What the question wrote as an abbreviation ("DKA") and we spelled out: a sentence using the
+            # abbreviation says the long form's words.
+            own, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
+            if own and stands_for:
+                aliases.setdefault(own[0], (stands_for, None))
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}

@@ -63,7 +63,7 @@ def read_question(question: str) -> QuestionForm:
 # What a question asks for, by its wording; a multi-part question ("which drug and what dose?") has several.
 _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE)) for key, rx in [
     ("dose", r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b|\bwhat mg\b|"
-             r"\bconver(?:t|sion)\b"),
+             r"\bconver(?:t|sion)\b|\b(?:insulin|infusion|drip) rate\b|\brate of (?:insulin|infusion)\b"),
     ("first_line", r"\bfirst[- ]line\b|\bof choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|"
                    r"regimens?|anticoagulants?|agents?|treatments?)\b|\bwhat (?:drugs?|antibiotics?|medications?|"
                    r"regimens?|agents?)\b|\bbest (?:drug|treatment|antibiotic)\b|\bempiric\w*|\bantibiotics for\b|"

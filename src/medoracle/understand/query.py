@@ -74,7 +74,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
     query.contradiction = pop.contradiction(population) if not inherited else None
-    query.noise = _noise(text, spelled, query)
+    query.noise = _noise(text, spelled, query, known)
     return query
 
 
@@ -124,7 +124,7 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
     return None
 
 
-def _noise(text: str, spelled: str, query: Query) -> str | None:
+def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] | None = None) -> str | None:
     """Why the text is not a clinical question, or None."""
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters) and not query.conditions:
@@ -142,6 +142,8 @@ def _noise(text: str, spelled: str, query: Query) -> str | None:
                 if content else "no words to look for")
     if len(specific) == 1 and len(content) <= 2 and not clinical:
         word = specific[0]
-        if not (is_condition_word(word) or in_vocabulary(word) or expand_abbreviation(word)):
+        # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up.
+        if not (is_condition_word(word) or in_vocabulary(word) or expand_abbreviation(word)
+                or (known is not None and known(word))):
             return f"one general word ({word!r}), not a clinical question"
     return None
