@@ -272,9 +272,9 @@ class ExtractiveComposer:
         for short, long_form in (query.corrections.items() if query is not None else ()):
             # What the question wrote as an abbreviation ("DKA") and we spelled out: a sentence using the
             # abbreviation says the long form's words.
-            own, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
-            if own and stands_for:
-                aliases.setdefault(own[0], (stands_for, None))
+            written, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
+            if written and stands_for:
+                aliases.setdefault(written[0], (stands_for, None))
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}
