@@ -144,6 +144,6 @@ def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] |
         word = specific[0]
         # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up.
         if not (is_condition_word(word) or in_vocabulary(word) or expand_abbreviation(word)
-                or (known is not None and known(word))):
+                or (known is not None and len(word) > 2 and known(word))):
             return f"one general word ({word!r}), not a clinical question"
     return None
