@@ -47,8 +47,8 @@ def pool_for(store: SQLiteStore, questions: list[dict], negatives: int) -> tuple
         for ev in found.evidence:
             passages[ev.passage.id] = ev.passage
     # the text each passage is embedded with at ingest (title, section path and text)
-    doc_ids = list({p.doc_id for p in passages.values()})
-    titles = {doc_id: meta.title for doc_id, meta in store.documents(doc_ids).items()}
+    documents = store.documents(list({p.doc_id for p in passages.values()}))
+    titles = {doc_id: meta.title for doc_id, meta in documents.items()}
     ordered = list(passages)
     texts = {pid: embedding_text(titles.get(p.doc_id, ""), p.section, p.text) for pid, p in passages.items()}
     return ordered, [texts[pid] for pid in ordered]

@@ -315,7 +315,7 @@ def _serve(args) -> int:
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(msg))
-    app = create_app(settings=settings, store=clinic.store, clinic=clinic)
+    app = create_app(settings=settings, store=clinic.store, clinic=clinic, host=args.host, port=args.port)
     err.print(f"medoracle on http://{args.host}:{args.port}  (database {clinic.store.path})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

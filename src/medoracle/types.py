@@ -257,6 +257,11 @@ class Statement(BaseModel):
                                                      "('adults aged 55 or over').")
     why: str | None = Field(None, description="Why it was chosen, for --explain: the intent it answers and "
                                               "whether its population matches the question's.")
+    written_by: str | None = Field(default=None, description="Editor who wrote or changed this sentence after it "
+                                                             "was composed; None for composed text.")
+    unsupported: str | None = Field(default=None, description="Why the verifier found no support for an edited "
+                                                              "sentence in the passages it cites; shown as the "
+                                                              "editor's own words.")
 
 
 class Section(BaseModel):
@@ -281,6 +286,10 @@ class Answer(BaseModel):
     summary: str = Field("", description="The bottom line.")
     summary_citations: list[int] = Field(default_factory=list)
     summary_grade: str | None = Field(None, description="Grade of the bottom line as its source prints it.")
+    summary_written_by: str | None = Field(default=None, description="Editor who wrote or changed the bottom line.")
+    summary_unsupported: str | None = Field(default=None, description="Why an edited bottom line is not carried "
+                                                                      "by its cited passages (the editor's own "
+                                                                      "words).")
     sections: list[Section] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     follow_ups: list[str] = Field(default_factory=list, description="Suggested next questions.")
