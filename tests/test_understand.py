@@ -99,7 +99,7 @@ def test_misspelt_vocabulary_terms_are_read_as_meant(typo: str, meant: str) -> N
     assert meant in read_query(f"treatment of {typo}").search_text
 
 
-@pytest.mark.parametrize("word", ["options", "treatment", "stent", "asthma", "bleeding", "metformin",
+@pytest.mark.parametrize("word", ["options", "treatment", "stent", "asthma", "bleeding", "metformin", "window",
                                   "radiotherapy", "exacerbation", "pregnancy"])
 def test_known_words_are_left_alone(word: str) -> None:
     assert correct(word) is None

