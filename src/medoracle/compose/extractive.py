@@ -174,8 +174,8 @@ class ExtractiveComposer:
             # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
             # The condition's words keep the weight of a typical subject word.
             named = set(content_stems(" ".join(query.conditions)))
-            subject = sorted(w for t, w in weights.items() if t not in _FRAME)
-            typical = subject[len(subject) // 2] if subject else 1.0
+            spread = sorted(w for t, w in weights.items() if t not in _FRAME)
+            typical = spread[len(spread) // 2] if spread else 1.0
             for t in named & set(weights):
                 weights[t] = max(weights[t], typical)
         coverage = self._coverage(question, weights, evidence)
