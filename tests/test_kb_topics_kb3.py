@@ -14,6 +14,8 @@ import pytest
 from medoracle.service import Clinic
 from medoracle.settings import Settings
 
+ALIAS_PENDING = ("a topic alias that is not an acronym of the card's words (PET for pre-eclampsia) needs the "
+                 "topic-alias expansion k15a is adding to question understanding")
 SHORTHAND_PENDING = ("shorthand understanding (abbreviations such as 'mx', 'tx') is being changed by k15a; "
                      "this variant may abstain until that lands")
 
@@ -29,6 +31,13 @@ CASES: list[tuple[str, str, str | None]] = [
      r"lamotrigine|levetiracetam", None),
     ("Can sodium valproate be used in women with epilepsy who could become pregnant?",
      r"pregnancy prevention|2 specialists|childbearing", None),
+    # pre-eclampsia
+    ("How is pre-eclampsia managed?", r"135/85|160/110", None),
+    ("What dose of aspirin prevents pre-eclampsia and when should it start?", r"75 mg|150 mg|81 mg", None),
+    ("PET aspirin", r"75 mg|150 mg|81 mg", ALIAS_PENDING),
+    ("Does magnesium sulfate prevent eclampsia?", r"58%|halves|eclampsia", None),
+    ("What symptoms of pre-eclampsia need urgent assessment?", r"headache|vision|below the ribs", None),
+    ("BP target in pre-eclampsia", r"135/85", None),
 ]
 
 
