@@ -38,6 +38,13 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Does magnesium sulfate prevent eclampsia?", r"58%|halves|eclampsia", None),
     ("What symptoms of pre-eclampsia need urgent assessment?", r"headache|vision|below the ribs", None),
     ("BP target in pre-eclampsia", r"135/85", None),
+    # fever in under-5s
+    ("How should a child under 5 with fever be assessed?", r"traffic light|red|amber", None),
+    ("fever in a 6 week old baby", r"38\s?°C|3 months", None),
+    ("Should paracetamol and ibuprofen be given together to a child with fever?",
+     r"same time|simultaneous|both", None),
+    ("Do antipyretics prevent febrile convulsions?", r"do not prevent|not be given for that purpose", None),
+    ("abx for fever without source in under 5s", r"oral antibiotics", None),
 ]
 
 
