@@ -45,6 +45,12 @@ CASES: list[tuple[str, str, str | None]] = [
      r"same time|simultaneous|both", None),
     ("Do antipyretics prevent febrile convulsions?", r"do not prevent|not be given for that purpose", None),
     ("abx for fever without source in under 5s", r"oral antibiotics", None),
+    # bronchiolitis
+    ("How is bronchiolitis in infants managed?", r"supportive|salbutamol", None),
+    ("When should a baby with bronchiolitis be referred to hospital?", r"apnoea|70 breaths|60 breaths", None),
+    ("Should steroids or salbutamol be given for bronchiolitis?", r"advises against|corticosteroids", None),
+    ("O2 sats threshold bronchiolitis", r"90%|92%", SHORTHAND_PENDING),
+    ("oxygen saturation threshold in bronchiolitis", r"90%|92%", None),
 ]
 
 
