@@ -51,6 +51,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Should steroids or salbutamol be given for bronchiolitis?", r"advises against|corticosteroids", None),
     ("O2 sats threshold bronchiolitis", r"90%|92%", SHORTHAND_PENDING),
     ("oxygen saturation threshold in bronchiolitis", r"90%|92%", None),
+    # opioid overdose
+    ("How is an opioid overdose managed?", r"naloxone", None),
+    ("What dose of naloxone is used for opioid overdose?", r"0\.4 mg", None),
+    ("naloxone dose", r"0\.4 mg", None),
+    ("Should naloxone be given in cardiac arrest from opioid overdose?", r"CPR", None),
+    ("Who should be given take-home naloxone?", r"witness", None),
 ]
 
 
