@@ -57,6 +57,13 @@ CASES: list[tuple[str, str, str | None]] = [
     ("naloxone dose", r"0\.4 mg", None),
     ("Should naloxone be given in cardiac arrest from opioid overdose?", r"CPR", None),
     ("Who should be given take-home naloxone?", r"witness", None),
+    # alcohol withdrawal
+    ("How is acute alcohol withdrawal treated?", r"benzodiazepine|carbamazepine", None),
+    ("tx alcohol withdrawal", r"benzodiazepine|carbamazepine", SHORTHAND_PENDING),
+    ("What is the treatment of delirium tremens?", r"lorazepam", None),
+    ("Should phenytoin be used for alcohol withdrawal seizures?", r"not offering phenytoin|benzodiazepine", None),
+    ("When should thiamine be given to prevent Wernicke's encephalopathy?", r"thiamine", None),
+    ("Who needs admission for alcohol withdrawal?", r"seizures|delirium tremens|under 16", None),
 ]
 
 
