@@ -64,6 +64,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Should phenytoin be used for alcohol withdrawal seizures?", r"not offering phenytoin|benzodiazepine", None),
     ("When should thiamine be given to prevent Wernicke's encephalopathy?", r"thiamine", None),
     ("Who needs admission for alcohol withdrawal?", r"seizures|delirium tremens|under 16", None),
+    # delirium
+    ("How should delirium in an older inpatient be managed?", r"cause|haloperidol", None),
+    ("What are the risk factors for delirium?", r"65|hip fracture|dementia", None),
+    ("Is haloperidol used for agitated delirium?", r"haloperidol", None),
+    ("How can delirium be prevented in hospital?", r"multicomponent|familiar", None),
+    ("delirium screening tool", r"4AT", None),
 ]
 
 
