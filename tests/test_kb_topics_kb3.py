@@ -70,6 +70,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Is haloperidol used for agitated delirium?", r"haloperidol", None),
     ("How can delirium be prevented in hospital?", r"multicomponent|familiar", None),
     ("delirium screening tool", r"4AT", None),
+    # gestational diabetes
+    ("How is gestational diabetes diagnosed?", r"5\.6 mmol|7\.8 mmol", None),
+    ("GDM diagnosis thresholds", r"5\.6 mmol|7\.8 mmol", None),
+    ("What are the blood glucose targets in gestational diabetes?", r"5\.3 mmol", None),
+    ("When is metformin or insulin started in gestational diabetes?", r"metformin|insulin", None),
+    ("What follow-up is needed after gestational diabetes?", r"6 to 13 weeks|HbA1c", None),
 ]
 
 
