@@ -76,6 +76,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("What are the blood glucose targets in gestational diabetes?", r"5\.3 mmol", None),
     ("When is metformin or insulin started in gestational diabetes?", r"metformin|insulin", None),
     ("What follow-up is needed after gestational diabetes?", r"6 to 13 weeks|HbA1c", None),
+    # hypothyroidism
+    ("What is the starting dose of levothyroxine for hypothyroidism?", r"1\.6 micrograms|25 to 50", None),
+    ("levothyroxine dose in elderly", r"25 to 50", None),
+    ("When should subclinical hypothyroidism be treated?", r"10 mIU", None),
+    ("How often should TSH be monitored on levothyroxine?", r"3 months|once a year", None),
+    ("How is hypothyroidism treated in pregnancy?", r"doubled|specialist", None),
 ]
 
 
