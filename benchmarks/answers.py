@@ -26,7 +26,7 @@ from _common import CACHE, DATA, machine, percentile, require_data, table  # noq
 
 from rouge_score import rouge_scorer  # noqa: E402
 
-from medoracle.retrieve import POOL, fts_query  # noqa: E402
+from medoracle.retrieve import POOL, lexical_query  # noqa: E402
 from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
@@ -52,7 +52,7 @@ def answer_text(answer) -> str:
 
 
 def baseline(question: str, store: SQLiteStore) -> str:
-    hits = store.lexical(fts_query(understand(question)), POOL)
+    hits = store.lexical(lexical_query(understand(question)), POOL)
     docs: list[str] = []
     for pid, _ in hits:
         doc = pid.split("#")[0]

@@ -26,7 +26,8 @@ from guideline_store import guideline_store  # noqa: E402
 
 from medoracle.embed import get_embedder  # noqa: E402
 from medoracle.retrieve import retrieve  # noqa: E402
-from medoracle.threads import ThreadStore, resolve_followup  # noqa: E402
+from medoracle.editorial import repository_beside  # noqa: E402
+from medoracle.editorial.threads import ThreadStore, resolve_followup  # noqa: E402
 from medoracle.types import Answer  # noqa: E402
 
 TOP = 5
@@ -92,7 +93,7 @@ def main() -> None:
     dense = "--dense" in sys.argv
     store = guideline_store(dense=dense)
     embedder = get_embedder("minilm-int8") if dense else None
-    threads = ThreadStore(store.connect)
+    threads = ThreadStore(repository_beside(store))
     rows_out = []
     counts = {"without": [], "with": []}
     share = {"without": [], "with": []}

@@ -3,6 +3,7 @@ guideline summaries from ../shared/data, ingested and embedded once into .bench/
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from _common import CACHE, DATA, require_data  # noqa: E402
 
 from medoracle.embed import get_embedder  # noqa: E402
 from medoracle.ingest.pipeline import embed_pending, ingest  # noqa: E402
+from medoracle.editorial import repository_beside  # noqa: E402
 from medoracle.kb.build import ensure_knowledge_base  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
@@ -25,8 +27,8 @@ def guideline_store(*, dense: bool = False) -> SQLiteStore:
     CACHE.mkdir(parents=True, exist_ok=True)
     store = SQLiteStore(CACHE / "guidelines.db")
     settings = Settings(db=str(CACHE / "guidelines.db"), embedder="minilm-int8" if dense else "none")
-    ensure_knowledge_base(store, settings)
-    conn = store.connect()
+    ensure_knowledge_base(store, settings, repository_beside(store))
+    conn = sqlite3.connect(store.path)  # behind the seam: benchmark set-up on a SQLite file
     if conn.execute("SELECT COUNT(*) FROM documents WHERE id LIKE 'ngc%'").fetchone()[0] == 0:
         print("ingesting NGC guidelines …", file=sys.stderr)
         ingest([NGC], store)
@@ -44,7 +46,7 @@ def _borrow_vectors(store: SQLiteStore, donor: Path) -> None:
     database, so the NGC passages are not embedded twice."""
     if not donor.exists():
         return
-    conn = store.connect()
+    conn = sqlite3.connect(store.path)
     conn.execute("ATTACH DATABASE ? AS donor", (str(donor),))
     try:
         row = conn.execute("SELECT value FROM donor.meta WHERE key = 'embedder'").fetchone()

@@ -9,6 +9,7 @@ Target: full ingest ≥ 2,000 passages/s on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 import tempfile
 import time
@@ -53,7 +54,7 @@ def main() -> None:
                      summary.passages / full_s])
         size_mb = sum(p.stat().st_size for p in Path(tmp).glob("bench.db*")) / 1e6
         embedder = get_embedder("minilm-int8")
-        conn = store.connect()
+        conn = sqlite3.connect(store.path, isolation_level=None)  # behind the seam: a benchmark-only shortcut
         conn.execute(f"DELETE FROM passages WHERE rowid NOT IN (SELECT rowid FROM passages ORDER BY random() "
                      f"LIMIT {args.embed_sample})")  # embed a random sample only: the rate is what we measure
         t = time.perf_counter()

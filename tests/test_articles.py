@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from medoracle.articles import TRANSITIONS, ArticleDesk, ArticleNotFound, slugify
+from medoracle.editorial import open_repository
+from medoracle.editorial.articles import TRANSITIONS, ArticleDesk, ArticleNotFound, slugify
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, ArticleStatus, DocType, Reference, Section, Statement
-from medoracle.users import Accounts, User
+from medoracle.editorial.users import Accounts, User
 
 S = ArticleStatus
 
@@ -52,15 +53,13 @@ def sample_answer(question: str = "What is first-line treatment for stage 1 hype
 
 @pytest.fixture()
 def conn(tmp_path: Path) -> sqlite3.Connection:
-    c = sqlite3.connect(tmp_path / "editorial.db")
-    c.row_factory = sqlite3.Row
-    return c
+    """A plain connection to the repository's file, for looking (and tampering) behind the seam."""
+    return sqlite3.connect(tmp_path / "editorial.db", isolation_level=None)
 
 
 def make_desk(conn: sqlite3.Connection, approvals: int = 1) -> ArticleDesk:
-    return ArticleDesk(lambda: conn, Settings(data_dir=str(Path(conn.execute("PRAGMA database_list")
-                                                                   .fetchone()[2]).parent),
-                                              approvals_required=approvals))
+    path = Path(conn.execute("PRAGMA database_list").fetchone()[2])
+    return ArticleDesk(open_repository(path), Settings(data_dir=str(path.parent), approvals_required=approvals))
 
 
 @pytest.fixture()
@@ -228,15 +227,14 @@ def test_deleting_an_audit_entry_is_detected(conn: sqlite3.Connection, people: d
 def test_article_commands_follow_the_same_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture) -> None:
     from medoracle.cli import main
-    from medoracle.store import open_store
 
     db = tmp_path / "cli.db"
     monkeypatch.setenv("MEDORACLE_DATA_DIR", str(tmp_path))
     settings = Settings(data_dir=str(tmp_path), db=str(db))
-    store = open_store(settings)
-    accounts = Accounts(store.connect)
+    repository = open_repository(settings)
+    accounts = Accounts(repository)
     accounts.add("rita", "long enough pw", "reviewer")
-    desk = ArticleDesk(store.connect, settings)
+    desk = ArticleDesk(repository, settings)
     slug = desk.publish(sample_answer(), accounts.get("rita")).slug
     args = ["--db", str(db)]
     assert main(["articles", "approve", slug, "--as", "rita", *args]) == 1  # own article: refused

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -25,6 +26,25 @@ def test_ingest_then_search_json_contract(tmp_path, clinical_jsonl):
     first = line["results"][0]
     assert set(first) == {"doc_id", "passage_id", "score", "text"}
     assert first["doc_id"] == "g2"
+    assert isinstance(line["latency_ms"], float) and 0 < line["latency_ms"] < 60_000
+
+
+def test_an_embedder_switch_is_refused_until_reembedded(tmp_path, clinical_jsonl):
+    db = str(tmp_path / "c.db")
+    assert run("ingest", str(clinical_jsonl), "--db", db, "--json").returncode == 0  # minilm-int8 vectors
+    env_run = lambda *a: subprocess.run([sys.executable, "-m", "medoracle.cli", *a], capture_output=True,  # noqa: E731
+                                        text=True, timeout=300, env={**os.environ, "MEDORACLE_EMBEDDER": "hashing"})
+    r = env_run("search", "febrile neutropenia antibiotics", "--db", db, "--json")
+    assert r.returncode == 1 and "embedded with 'minilm-int8'" in r.stderr and "--reembed" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = env_run("ingest", "--reembed", "--db", db, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["embedded"] > 0
+    r = env_run("search", "febrile neutropenia antibiotics", "--db", db, "--json", "--k", "3")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["results"][0]["doc_id"] == "g2"
+    r = run("ingest", "--db", db)
+    assert r.returncode == 2 and "--reembed" in r.stderr
 
 
 def test_search_questions_file_one_line_each(tmp_path, clinical_jsonl):

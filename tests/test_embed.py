@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medoracle.embed import (EMBEDDERS, Embedder, HashingEmbedder, MiniLMEmbedder, embed_query, get_embedder,
-                             register_embedder)
+from medoracle.embed import (EMBEDDERS, E5SmallEmbedder, Embedder, EmbedderMismatch, HashingEmbedder,
+                             MiniLMEmbedder, check_embedder, embed_query, get_embedder, register_embedder)
 
 SENTENCES = [
     "A man is eating food.",
@@ -29,7 +29,7 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b))
 
 
-@pytest.mark.parametrize("name", ["minilm-int8", "hashing"])
+@pytest.mark.parametrize("name", ["minilm-int8", "e5-small", "hashing"])
 def test_shape_dtype_and_unit_norm(name: str) -> None:
     model = get_embedder(name)
     assert isinstance(model, Embedder)
@@ -39,14 +39,14 @@ def test_shape_dtype_and_unit_norm(name: str) -> None:
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["minilm-int8", "hashing"])
+@pytest.mark.parametrize("name", ["minilm-int8", "e5-small", "hashing"])
 def test_empty_list_gives_zero_rows(name: str) -> None:
     model = get_embedder(name)
     out = model.embed([])
     assert out.shape == (0, model.dim) and out.dtype == np.float32
 
 
-@pytest.mark.parametrize("name", ["minilm-int8", "hashing"])
+@pytest.mark.parametrize("name", ["minilm-int8", "e5-small", "hashing"])
 def test_batch_equals_one_at_a_time_and_keeps_order(name: str) -> None:
     model = get_embedder(name)
     together = model.embed(SENTENCES)
@@ -149,3 +149,32 @@ def test_missing_model_file_is_a_clear_error(tmp_path) -> None:
     from medoracle.errors import MedoracleError
     with pytest.raises(MedoracleError, match="model file not found"):
         MiniLMEmbedder(model_path=tmp_path / "absent.onnx").embed(["x"])
+
+
+def test_e5_questions_and_passages_are_encoded_differently_and_meaningfully() -> None:
+    model = get_embedder("e5-small")
+    assert isinstance(model, E5SmallEmbedder)
+    question = "how is hyperkalaemia treated?"
+    q = model.embed_query(question)
+    assert q.shape == (model.dim,) and np.linalg.norm(q) == pytest.approx(1.0, abs=1e-5)
+    # e5 is asymmetric: the "query: " prefix gives another vector than the same text as a passage
+    assert not np.allclose(q, model.embed([question])[0], atol=1e-3)
+    passages = model.embed(["Calcium gluconate protects the heart in severe hyperkalaemia; insulin with glucose "
+                            "moves potassium into cells.", "Cholera vaccine is given by mouth before travel."])
+    assert _cos(q, passages[0]) > _cos(q, passages[1])
+
+
+def test_threads_setting_reaches_embedders_that_take_it() -> None:
+    one, two = get_embedder("minilm-int8", threads=1), get_embedder("minilm-int8", threads=2)
+    assert isinstance(one, MiniLMEmbedder) and isinstance(two, MiniLMEmbedder)
+    assert (one.threads, two.threads) == (1, 2) and one is get_embedder("minilm-int8", threads=1)
+    # a factory without a threads parameter is built as before
+    assert get_embedder("hashing", threads=2) is get_embedder("hashing")
+
+
+def test_a_query_embedder_that_did_not_make_the_vectors_is_refused() -> None:
+    check_embedder(None, get_embedder("hashing"))  # no vectors yet: nothing to compare
+    check_embedder("hashing", get_embedder("hashing"))
+    check_embedder("minilm-int8", None)  # lexical only
+    with pytest.raises(EmbedderMismatch, match=r"embedded with 'minilm-int8'.*'hashing'.*--reembed"):
+        check_embedder("minilm-int8", get_embedder("hashing"))

@@ -15,7 +15,7 @@ import pytest
 from medoracle.errors import BadInput
 from medoracle.ingest.chunking import chunk, split_sentences
 from medoracle.ingest.pipeline import embed_pending, ingest
-from medoracle.store import SQLiteStore
+from medoracle.store import LexicalQuery, SQLiteStore
 from medoracle.types import Document, TextBlock
 
 
@@ -62,7 +62,7 @@ def test_changed_document_replaces_old_version(store, tmp_path):
     assert summary.added == 1
     [p] = store.document_passages("a")
     assert "spacers" in p.text
-    assert [pid for pid, _ in store.lexical('"old"', 5)] == []
+    assert [pid for pid, _ in store.lexical(LexicalQuery.of("old"), 5)] == []
 
 
 def test_bad_lines_are_reported_and_the_rest_goes_in(store, tmp_path):
@@ -121,7 +121,8 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     store = SQLiteStore(db)
-    conn = store.connect()
+    conn = sqlite3.connect(db)
+    assert store.check() == []
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     partial = store.stats()
     assert partial.documents < n, "the kill came too late to test anything"
@@ -135,8 +136,9 @@ def test_killed_ingest_leaves_a_consistent_database_and_resumes(tmp_path):
     store = SQLiteStore(db)
     final = store.stats()
     assert final.documents == n
-    assert store.connect().execute("SELECT count(DISTINCT doc_id) FROM passages").fetchone()[0] == n
-    assert store.connect().execute("SELECT count(*) FROM passages_fts").fetchone()[0] == final.passages
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(DISTINCT doc_id) FROM passages").fetchone()[0] == n
+    assert conn.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == final.passages
 
 
 def test_printed_grades_of_a_guideline_survive_into_its_passages(store, tmp_path):

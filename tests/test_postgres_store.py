@@ -15,13 +15,13 @@ import pytest
 
 from medoracle.errors import StoreError
 from medoracle.ingest.pipeline import embed_pending, ingest
-from medoracle.retrieve import fts_query, retrieve
-from medoracle.store import SearchFilters, open_store
+from medoracle.retrieve import lexical_query, retrieve
+from medoracle.store import Clause, LexicalQuery, SearchFilters, open_store
 from medoracle.vocab import understand
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'medoracle[pg]')")
 
-from medoracle.store.postgres import PostgresStore, fts_clauses  # noqa: E402
+from medoracle.store.postgres import PostgresStore  # noqa: E402
 
 pytestmark = pytest.mark.postgres
 
@@ -46,7 +46,7 @@ def schema():
 
 @pytest.fixture
 def pg_store(schema, tmp_path):
-    s = PostgresStore(PG_URL, schema=schema, editorial_db=tmp_path / "editorial.db")
+    s = PostgresStore(PG_URL, schema=schema)
     yield s
     s.close()
 
@@ -54,7 +54,7 @@ def pg_store(schema, tmp_path):
 @pytest.fixture(params=["pgvector", "exact"])
 def vec_store(request, schema, tmp_path):
     """The store once with pgvector (HNSW) where the server has it, once with exact numpy search."""
-    s = PostgresStore(PG_URL, schema=schema, editorial_db=tmp_path / "editorial.db",
+    s = PostgresStore(PG_URL, schema=schema,
                       use_pgvector=request.param == "pgvector")
     if request.param == "pgvector" and not s.uses_pgvector:
         s.close()
@@ -101,32 +101,33 @@ def test_workers_starting_together_migrate_once(schema):
 
 def test_lexical_search_and_filters(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
-    assert _docs(pg_store.lexical('"neutropenia"', 10)) == ["g2"]
-    both = pg_store.lexical('"spinal" OR "spine"', 10)
+    assert _docs(pg_store.lexical(LexicalQuery.of("neutropenia"), 10)) == ["g2"]
+    both = pg_store.lexical(LexicalQuery.of("spinal", "spine"), 10)
     assert set(_docs(both)) >= {"g1", "c1", "t1"}
     assert both == sorted(both, key=lambda h: -h[1])
-    only_guidelines = pg_store.lexical('"spinal" OR "spine"', 10, SearchFilters(doc_types=("guideline",)))
+    only_guidelines = pg_store.lexical(
+        LexicalQuery.of("spinal", "spine", filters=SearchFilters(doc_types=("guideline",))), 10)
     assert set(_docs(only_guidelines)) == {"g1"}
-    recent = pg_store.lexical('"spinal" OR "spine"', 10, SearchFilters(since_year=2020))
+    recent = pg_store.lexical(LexicalQuery.of("spinal", "spine", filters=SearchFilters(since_year=2020)), 10)
     assert set(_docs(recent)) == {"g1", "t1"}
-    assert len(pg_store.lexical('"spinal" OR "spine"', 1)) == 1
+    assert len(pg_store.lexical(LexicalQuery.of("spinal", "spine"), 1)) == 1
 
 
 def test_phrases_are_phrases_and_title_outranks_text(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
     # g1 has "metastatic spinal" and c1 "spread to the spine": only t1 has the two words side by side
-    assert set(_docs(pg_store.lexical('"spinal metastases"', 10))) == {"t1"}
+    assert set(_docs(pg_store.lexical(LexicalQuery.of("spinal metastases"), 10))) == {"t1"}
     # "anticoagulation" is in o1's title; "anticoagulants" only in its text: stemming joins them
-    assert _docs(pg_store.lexical('"anticoagulant"', 10)) == ["o1"]
+    assert _docs(pg_store.lexical(LexicalQuery.of("anticoagulant"), 10)) == ["o1"]
     # t1 has "radiotherapy" in its title and text; g1 only in its text
-    ranked = _docs(pg_store.lexical('"radiotherapy"', 10))
+    ranked = _docs(pg_store.lexical(LexicalQuery.of("radiotherapy"), 10))
     assert ranked == ["t1", "g1"]
 
 
 def test_the_query_retrieve_builds_is_understood(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
-    query = fts_query(understand("MRI for suspected metastatic spinal cord compression"))
-    assert " OR " in query and '"' in query
+    query = lexical_query(understand("MRI for suspected metastatic spinal cord compression"))
+    assert len(query.clauses) > 1
     assert _docs(pg_store.lexical(query, 10))[0] == "g1"
 
 
@@ -134,34 +135,36 @@ def test_the_query_retrieve_builds_is_understood(pg_store, clinical_jsonl):
                                      '"the" OR "of"', '""', "NEAR(AND OR", "\"\\\" OR \"_\""])
 def test_query_syntax_typed_by_a_user_is_plain_text(pg_store, clinical_jsonl, hostile):
     ingest([clinical_jsonl], pg_store)
-    pg_store.lexical(hostile, 10)  # no error: nothing is parsed as tsquery syntax
+    pg_store.lexical(LexicalQuery.of(hostile, "spine"), 10)  # no error: nothing is parsed as tsquery syntax
+    pg_store.lexical(LexicalQuery((Clause((hostile,), fields=("title",)),)), 10)
     assert pg_store.stats().passages == 5
 
 
-def test_fts_clauses():
-    assert fts_clauses('"spinal" OR "spinal cord" OR "mscc"') == [("spinal", ""), ("spinal cord", ""), ("mscc", "")]
-    assert fts_clauses('"a&b" OR "c:*"') == [("a b", ""), ("c", "")]
-    assert fts_clauses('"pain" OR {title section} : "cancer" OR {text}: "x"') == [("pain", ""), ("cancer", "AB"),
-                                                                                 ("x", "C")]
-    assert fts_clauses("back pain OR NEAR(x)") == [("back", ""), ("pain", ""), ("x", "")]
-    assert fts_clauses("") == []
+def test_clauses_keep_plain_words_only():
+    assert Clause(("a&b", "c:*")).words == ("a", "b", "c")
+    assert LexicalQuery.of("", "  ").empty
+    with pytest.raises(ValueError, match="unknown field"):
+        Clause(("x",), fields=("body",))
 
 
 def test_column_filters_keep_to_their_columns(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
     # "spine" is in the text of g1 and c1 and in no title or section heading
-    assert set(_docs(pg_store.lexical('"spine"', 10))) == {"g1", "c1"}
-    assert pg_store.lexical('{title section} : "spine"', 10) == []
+    assert set(_docs(pg_store.lexical(LexicalQuery.of("spine"), 10))) == {"g1", "c1"}
+    assert pg_store.lexical(LexicalQuery((Clause(("spine",), fields=("title", "section")),)), 10) == []
     # "radiotherapy" is in t1's title and g1's text: restricted to titles only t1 is left
-    assert _docs(pg_store.lexical('{title section} : "radiotherapy"', 10)) == ["t1"]
-    assert set(_docs(pg_store.lexical('{text} : "radiotherapy"', 10))) == {"t1", "g1"}
-    assert set(_docs(pg_store.lexical('"neutropenia" OR {title} : "back pain"', 10))) == {"c1", "g2"}
+    headings = LexicalQuery((Clause(("radiotherapy",), fields=("title", "section")),))
+    assert _docs(pg_store.lexical(headings, 10)) == ["t1"]
+    body = LexicalQuery((Clause(("radiotherapy",), fields=("text",)),))
+    assert set(_docs(pg_store.lexical(body, 10))) == {"t1", "g1"}
+    mixed = LexicalQuery((Clause(("neutropenia",)), Clause(("back", "pain"), fields=("title",))))
+    assert set(_docs(pg_store.lexical(mixed, 10))) == {"c1", "g2"}
 
 
 def test_a_rare_word_outweighs_a_common_one(pg_store, clinical_jsonl):
     ingest([clinical_jsonl], pg_store)
     # "patients" is in four of the five passages (twice in g2), "numbness" only in c1
-    assert _docs(pg_store.lexical('"patients" OR "numbness"', 10))[0] == "c1"
+    assert _docs(pg_store.lexical(LexicalQuery.of("patients", "numbness"), 10))[0] == "c1"
 
 
 def test_common_terms_are_counted(pg_store, clinical_jsonl):
@@ -205,7 +208,7 @@ def test_dense_scores_are_cosines(vec_store, tmp_path, hashing_embedder):
 
 
 def _embedded_texts(store) -> list[tuple[str, str]]:
-    from medoracle.store.sqlite import embedding_text
+    from medoracle.store.base import embedding_text
 
     rows = store._run("SELECT id, title, section, text FROM passages ORDER BY rowid")
     return [(r["id"], embedding_text(r["title"], r["section"], r["text"])) for r in rows]
@@ -235,7 +238,7 @@ def test_embeddings_from_another_model_are_refused(vec_store, clinical_jsonl, ha
     ingest([clinical_jsonl], vec_store)
     embed_pending(vec_store, hashing_embedder)
     vec_store._run("DELETE FROM embeddings WHERE passage_rowid = (SELECT min(passage_rowid) FROM embeddings)")
-    with pytest.raises(StoreError, match="re-embed"):
+    with pytest.raises(StoreError, match="embedded with 'hashing'.*--reembed"):
         embed_pending(vec_store, HashingEmbedder(dim=64))
     vec_store.reset_embeddings()
     assert vec_store.embedder_name() is None and vec_store.stats().embedded == 0
@@ -261,8 +264,8 @@ def test_reingest_adds_nothing_and_a_changed_document_replaces_the_old(vec_store
     assert summary.added == 1
     stats = vec_store.stats()
     assert (stats.documents, stats.passages, stats.embedded) == (5, 5, 4)  # the old g2 vector went with it
-    assert _docs(vec_store.lexical('"piperacillin"', 10)) == []
-    assert _docs(vec_store.lexical('"cefepime"', 10)) == ["g2"]
+    assert _docs(vec_store.lexical(LexicalQuery.of("piperacillin"), 10)) == []
+    assert _docs(vec_store.lexical(LexicalQuery.of("cefepime"), 10)) == ["g2"]
     meta = vec_store.documents(["g2"])["g2"]
     assert meta.title.endswith("(updated)") and meta.published == "2024"
     assert len(vec_store.unembedded(10)) == 1
@@ -318,22 +321,6 @@ def test_retrieve_end_to_end(vec_store, clinical_jsonl, hashing_embedder):
     assert {e.doc_id for e in guidelines.evidence} <= {"g1", "g2"} and guidelines.evidence[0].doc_id == "g1"
 
 
-def test_editorial_tables_stay_in_sqlite(pg_store, tmp_path):
-    from medoracle.threads import ThreadStore
-
-    threads = ThreadStore(pg_store.connect)
-    tid = threads.create("Spinal cord compression")
-    assert threads.get(tid).title == "Spinal cord compression"
-    assert (tmp_path / "editorial.db").exists()
-
-
-def test_without_an_editorial_path_connect_says_why(schema):
-    s = PostgresStore(PG_URL, schema=schema)
-    with pytest.raises(StoreError, match="SQLite"):
-        s.connect()
-    s.close()
-
-
 def test_open_store_chooses_postgres_for_a_url(schema, tmp_path):
     from medoracle.settings import Settings
 
@@ -344,7 +331,6 @@ def test_open_store_chooses_postgres_for_a_url(schema, tmp_path):
     s = open_store(Settings(data_dir=str(tmp_path), db=url))
     try:
         assert isinstance(s, PostgresStore)
-        assert s.editorial_db == str(tmp_path / "editorial.db")
         assert s._run("SELECT current_schema() AS s")[0]["s"] == schema
         assert s.stats().documents == 0
     finally:

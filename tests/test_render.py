@@ -1,4 +1,4 @@
-"""render: the JSON contract, Markdown with citations and escaping, the rich terminal view, template context."""
+"""render: the JSON contract, Markdown with citations and escaping, template context; the terminal page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import io
 import pytest
 from rich.console import Console
 
-from medoracle.render import escape_md, template_context, to_json, to_markdown, to_terminal
+from medoracle.render import escape_md, template_context, to_json, to_markdown
+from medoracle.terminal import to_terminal
 from medoracle.types import Answer, Audience, DocType, Grade, Reference, Section, Statement
 
 
@@ -144,3 +145,59 @@ def test_a_follow_up_says_how_it_was_read():
     a = Answer(question="and the dose?", resolved_question="Spinal metastasis: and the dose?", abstained=True,
                abstain_reason="nothing found")
     assert "*Answered as: Spinal metastasis: and the dose?*" in to_markdown(a)
+
+
+def _page(answer: Answer, width: int = 80, **kw) -> list[str]:
+    buf = io.StringIO()
+    to_terminal(answer, Console(file=buf, width=width, color_system=None), **kw)
+    return buf.getvalue().splitlines()
+
+
+def _long_answer() -> Answer:
+    a = spinal_answer()
+    a.sections[1].statements[0].text = ("In adults with painful uncomplicated bone metastases, a single fraction of "
+                                        "8 Gy relieves pain as well as longer courses of radiotherapy and is more "
+                                        "convenient for patients, although retreatment is needed more often.")
+    a.sections[1].statements[0].grade = "I, A"
+    a.references[0].url = "https://www.astro.org/patient-care-and-research/clinical-practice-statements/" \
+                          "clinical-practice-guidelines/bone-metastases-palliative-radiotherapy-update"
+    return a
+
+
+@pytest.mark.parametrize("width", [50, 64, 80, 100])
+def test_terminal_page_wraps_like_a_page(width):
+    lines = _page(_long_answer(), width)
+    url = _long_answer().references[0].url
+    assert all(line == line.rstrip() for line in lines), "no line ends in a space"
+    assert all(len(line) <= width or url in line for line in lines)
+    bullet = next(i for i, line in enumerate(lines) if line.startswith("  • In adults"))
+    # every wrapped line of the bullet hangs under its text, not at column 0
+    follow = lines[bullet + 1:]
+    cont = follow[:next(i for i, line in enumerate(follow) if not line.startswith("    "))]
+    assert cont and all(line.startswith("    ") and not line.startswith("     ") for line in cont)
+    text = " ".join(line.strip() for line in [lines[bullet], *cont])
+    assert "(I, A)" in text and "[1][3] (I, A)" in text  # the grade is never split, and stays with its citation
+    assert not any(line.strip().startswith(("[1][3]", "(I, A)")) for line in lines)
+    assert any(line.strip() == url or line.endswith(url) for line in lines)  # the link is whole
+    assert "  • What if the spine was irradiated before?" in lines and "  ? " not in "\n".join(lines)
+    references = lines.index("References")
+    assert lines[references - 1] == ""
+
+
+def test_brief_view_keeps_the_bottom_line_and_the_cited_sources_only():
+    a = _long_answer()
+    a.sections[0].statements += [Statement(text=f"Extra assessment point {i}.", citations=[2]) for i in range(12)]
+    full, brief = _page(a), _page(a, brief=True)
+    assert len(brief) < len(full)
+    assert any(line.startswith("Bottom line:") for line in brief)
+    assert sum(line.startswith("  • ") for line in brief) - 1 == 5  # five statements and one follow-up
+    assert any("statements shown" in line for line in brief)
+    assert any("First-line treatment" == line for line in brief)  # every section keeps its lead statement
+
+
+def test_abstention_explains_itself_and_offers_rephrasings():
+    a = Answer(question="gout?", abstained=True, abstain_reason="the library has no card about gout.",
+               follow_ups=["What is the first-line treatment for an acute gout flare?"])
+    lines = _page(a)
+    assert lines[2].startswith("No answer: the library has no card about gout.")
+    assert "Try asking" in lines

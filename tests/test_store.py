@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
 from medoracle.errors import StoreError
 from medoracle.ingest.pipeline import embed_pending, ingest
-from medoracle.store import SearchFilters, SQLiteStore
+from medoracle.store import LexicalQuery, SearchFilters, SQLiteStore
+
+
+def raw(store):
+    """A plain sqlite3 connection to the store's file, for looking behind the seam."""
+    return sqlite3.connect(store.path, isolation_level=None)
 
 
 def test_migrations_are_recorded_once(tmp_path):
     s = SQLiteStore(tmp_path / "m.db")
-    names = [r[0] for r in s.connect().execute("SELECT name FROM _migrations WHERE namespace = 'store'")]
+    names = [r[0] for r in raw(s).execute("SELECT name FROM _migrations WHERE namespace = 'store'")]
     assert names == ["create_documents_and_passages"]
     s.close()
     again = SQLiteStore(tmp_path / "m.db")
-    assert again.connect().execute("SELECT count(*) FROM _migrations").fetchone()[0] == 1
+    assert raw(again).execute("SELECT count(*) FROM _migrations").fetchone()[0] == 1
 
 
 def test_wal_mode(store):
-    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert raw(store).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_lexical_search_and_filters(store, clinical_jsonl):
     ingest([clinical_jsonl], store)
-    hits = store.lexical('"neutropenia"', 10)
+    hits = store.lexical(LexicalQuery.of("neutropenia"), 10)
     assert [h[0].split("#")[0] for h in hits] == ["g2"]
-    both = store.lexical('"spinal" OR "spine"', 10)
+    both = store.lexical(LexicalQuery.of("spinal", "spine"), 10)
     assert {h[0].split("#")[0] for h in both} >= {"g1", "c1", "t1"}
-    only_guidelines = store.lexical('"spinal" OR "spine"', 10, SearchFilters(doc_types=("guideline",)))
+    only_guidelines = store.lexical(LexicalQuery.of("spinal", "spine", filters=SearchFilters(doc_types=("guideline",))), 10)
     assert {h[0].split("#")[0] for h in only_guidelines} == {"g1"}
-    recent = store.lexical('"spinal" OR "spine"', 10, SearchFilters(since_year=2020))
+    recent = store.lexical(LexicalQuery.of("spinal", "spine", filters=SearchFilters(since_year=2020)), 10)
     assert {h[0].split("#")[0] for h in recent} == {"g1", "t1"}
 
 
@@ -54,15 +61,15 @@ def test_embeddings_from_another_model_are_refused(store, clinical_jsonl, hashin
     ingest([clinical_jsonl], store)
     embed_pending(store, hashing_embedder)
     ingest_more = HashingEmbedder(dim=64)
-    store.connect().execute("DELETE FROM embeddings WHERE passage_rowid = 1")
-    with pytest.raises(StoreError, match="re-embed"):
+    raw(store).execute("DELETE FROM embeddings WHERE passage_rowid = 1")
+    with pytest.raises(StoreError, match="embedded with .*--reembed"):
         embed_pending(store, ingest_more)
 
 
 def test_not_a_database_is_a_clear_error(tmp_path):
     bad = tmp_path / "junk.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="not a usable medoracle database"):
+    with pytest.raises(StoreError, match="is damaged"):
         SQLiteStore(bad)
 
 

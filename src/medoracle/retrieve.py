@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from medoracle.embed import check_embedder
 from medoracle.errors import BadQuestion
-from medoracle.store.base import SearchFilters
+from medoracle.store.base import Store
+from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
 from medoracle.types import Evidence, year_of
 from medoracle.vocab import QueryTerms, understand
 
@@ -56,42 +58,38 @@ def check_question(question: str) -> str:
     return q
 
 
-def fts_query(query: QueryTerms, store=None) -> str:
-    """An FTS5 query OR-ing the content terms and vocabulary expansions (adjacent-word phrases were measured:
-    slower and no better on the dev sets).
+def lexical_query(query: QueryTerms, store: Store | None = None,
+                  filters: SearchFilters | None = None) -> LexicalQuery:
+    """The structured lexical query: one clause per content term and vocabulary expansion, any of them may
+    match (adjacent-word phrases were measured: slower and no better on the dev sets).
 
-    Every token is double-quoted, so FTS5 operators typed by a user (NEAR, AND(, *, quotes) are plain text.
-    With a store, terms found in more than COMMON_SHARE of passages are left out (when rarer terms remain):
-    scoring their long posting lists takes most of a query's time and their IDF adds almost nothing.
+    Clauses hold plain words only, so operators a user typed (NEAR, AND(, *, quotes) are never syntax.
+    With a store, terms found in more than COMMON_SHARE of passages are restricted to titles and section
+    headings (when rarer terms remain): scoring their long posting lists takes most of a query's time and
+    their IDF adds almost nothing, but they still count where they name what a passage is about.
     """
-    clauses: list[str] = []
-    seen: set[str] = set()
+    clauses: list[Clause] = []
+    seen: set[tuple[str, ...]] = set()
 
-    def add(words: list[str]) -> None:
-        key = " ".join(w for w in words if w)
-        if key and key not in seen:
-            seen.add(key)
-            clauses.append('"' + key + '"')
+    def add(text: str, fields: tuple[str, ...] = ()) -> None:
+        words = words_of(text)
+        if words and words not in seen:
+            seen.add(words)
+            clauses.append(Clause(words, fields=fields))
 
     terms = [t for t in query.terms if t not in query.negated]
     common = _common_terms(terms, store) if store is not None else set()
     for t in terms:
-        if t not in common:
-            add(_WORD.findall(t.lower()))
-        else:  # still counts where it names what a passage is about: its title or section heading
-            key = " ".join(_WORD.findall(t.lower()))
-            if key and key not in seen:
-                seen.add(key)
-                clauses.append('{title section} : "' + key + '"')
+        add(t, ("title", "section") if t in common else ())
     for alternatives in query.expansions.values():
         for alt in alternatives:
-            add(_WORD.findall(alt.lower()))
-    return " OR ".join(clauses)
+            add(alt)
+    return LexicalQuery(tuple(clauses), filters or SearchFilters())
 
 
-def _common_terms(terms: list[str], store) -> set[str]:
+def _common_terms(terms: list[str], store: Store) -> set[str]:
     total = store.passage_count()
-    if not total or not hasattr(store, "document_frequency"):
+    if not total:
         return set()
     common = {t for t in terms if store.document_frequency(t) > COMMON_SHARE * total}
     return common if len(set(terms) - common) >= 2 else set()
@@ -109,7 +107,7 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     out.timings["understand"] = (time.perf_counter() - started) * 1000
     # BM25 runs in a worker thread while the question is embedded and the vectors scanned: SQLite, numpy
     # and onnxruntime all release the GIL, so on two cores the two searches overlap instead of adding up.
-    lexical_job = _POOL.submit(_timed, store.lexical, fts_query(query, store), POOL, filters)
+    lexical_job = _POOL.submit(_timed, store.lexical, lexical_query(query, store, filters), POOL)
     dense: list[tuple[str, float]] = []
     t1 = time.perf_counter()
     if embedder is None:
@@ -120,11 +118,9 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
             out.mode = "lexical"
             out.notes.append("This database has no embeddings yet, so search was lexical only "
                              "(run `medoracle embed` to add them).")
-        elif stored != embedder.name:
-            out.mode = "lexical"
-            out.notes.append(f"The database was embedded with {stored!r}, not {embedder.name!r}: lexical search only.")
         else:
-            vector = embedder.embed([_dense_text(query)])[0]
+            check_embedder(stored, embedder)
+            vector = embedder.embed_query(_dense_text(query))
             dense = store.dense(np.asarray(vector), POOL, filters)
     out.timings["dense"] = (time.perf_counter() - t1) * 1000
     lexical, out.timings["lexical"] = lexical_job.result()
@@ -153,7 +149,8 @@ def _dense_text(query: QueryTerms) -> str:
 
 
 def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
-          per_document: int) -> list[Evidence]:
+          per_document: int, *, lexical_weight: float = LEXICAL_WEIGHT,
+          prior_weight: float = PRIOR_WEIGHT) -> list[Evidence]:
     """Convex combination of min-max-normalised scores, then priors.
 
     Score fusion rather than reciprocal-rank fusion: RRF flattens a decisive lexical match (BM25 99 vs 39)
@@ -174,7 +171,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
             info[f"{key}_norm"] = (score - bottom) / span if top != bottom else 1.0
     if not explain:
         return []
-    weights = {"lexical": LEXICAL_WEIGHT if dense else 1.0, "dense": 1.0 - LEXICAL_WEIGHT if lexical else 1.0}
+    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
     for info in explain.values():
         info["rrf"] = round(sum(1.0 / (RRF_K + info[f"{key}_rank"]) for key in ("lexical", "dense")
                                 if f"{key}_rank" in info), 5)
@@ -194,7 +191,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         meta = docs.get(p.doc_id)
         scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
                                source=meta.source if meta else None,
-                               score=info["fused"] + PRIOR_WEIGHT * prior, explain=info))
+                               score=info["fused"] + prior_weight * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
     return _dedupe(scored, k, per_document)
 

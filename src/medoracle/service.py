@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from medoracle.editorial import EditorialRepository, open_repository, repository_beside
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, open_store
-from medoracle.threads import ThreadStore
+from medoracle.editorial.threads import ThreadStore
 from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
@@ -32,7 +33,7 @@ class Clinic:
 
     @classmethod
     def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
-              on_progress=None) -> "Clinic":
+              on_progress=None, repository: EditorialRepository | None = None) -> "Clinic":
         from medoracle import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
@@ -41,15 +42,17 @@ class Clinic:
         settings = settings or Settings.load()
         if store is None:
             store = open_store(settings)
+            repository = repository or open_repository(settings)
             if settings.uses_default_database:
                 from medoracle.kb.build import ensure_knowledge_base
-                ensure_knowledge_base(store, settings, on_progress=on_progress)
+                ensure_knowledge_base(store, settings, repository, on_progress=on_progress)
+        repository = repository or repository_beside(store)
         if embedder is DEFAULT:
-            embedder = get_embedder(settings.embedder)
+            embedder = get_embedder(settings.embedder, threads=settings.threads)
         if composer is None:
             composer = get_composer(settings.composer, embedder=embedder, settings=settings)
         return cls(settings=settings, store=store, embedder=embedder, composer=composer,
-                   threads=ThreadStore(store.connect))
+                   threads=ThreadStore(repository))
 
     def answer(self, question: str, *, audience: Audience | str = Audience.clinician, thread_id: str | None = None,
                filters: SearchFilters | None = None) -> Answer:
@@ -62,7 +65,7 @@ class Clinic:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
         from medoracle.retrieve import check_question, retrieve
-        from medoracle.threads import renumber_with_thread, resolve_followup
+        from medoracle.editorial.threads import renumber_with_thread, resolve_followup
         from medoracle.verify import verify
 
         started = time.perf_counter()

@@ -58,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from medoracle.ingest.pipeline import ingest
     from medoracle.settings import Settings
     from medoracle.store import open_store
-    from medoracle.users import Accounts
+    from medoracle.editorial.users import Accounts
     from medoracle.web.app import create_app
 
     root = tmp_path_factory.mktemp("browser")
@@ -67,7 +67,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none")
     store = open_store(settings)
     ingest([corpus], store)
-    Accounts(store.connect).add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer",
+    from medoracle.editorial import open_repository
+
+    Accounts(open_repository(settings)).add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer",
                                 credentials="MD, Radiation Oncology", disclosures="No relevant interests.")
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,

@@ -32,7 +32,7 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.ingest.grading import find_grades
-from medoracle.threads import extract_topic
+from medoracle.editorial.threads import extract_topic
 from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement,
                              citation_key)
 from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans

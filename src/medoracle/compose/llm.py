@@ -327,9 +327,10 @@ class LlamaCppComposer(_ModelComposer):
         self.data_dir = getattr(settings, "data_dir", None)
         self.n_ctx, self.max_tokens = n_ctx, max_tokens
         self.max_statement_chars, self.max_statements = max_statement_chars, max_statements
-        # Half the logical CPUs: decoding is memory-bound, and on a busy 2-core laptop a second thread that has to
-        # wait for a core made generation ~8x slower (measured), while the web server and retrieval keep a core.
-        self.threads = threads or max(1, (os.cpu_count() or 2) // 2)
+        # The `threads` setting (default 1): decoding is memory-bound, and on a busy 2-core laptop a second thread
+        # that has to wait for a core made generation 3-10x slower (measured), while the web server and retrieval
+        # keep a core.
+        self.threads = threads or int(getattr(settings, "threads", 0) or 0) or max(1, (os.cpu_count() or 2) // 2)
         # ~3 characters a token for clinical text (conservative), after the instructions and the reply's room.
         self.prompt_chars = max(600, (n_ctx - max_tokens - 320) * 3)
 

@@ -131,7 +131,12 @@ def _flush(batch: list, store, summary: IngestSummary) -> None:
 
 
 def embed_pending(store, embedder, *, batch: int = 64, progress: Callable[[int, int], None] | None = None) -> int:
-    """Embed every passage that has no vector yet; resumable, since finished batches are committed."""
+    """Embed every passage that has no vector yet; resumable, since finished batches are committed.
+
+    Refuses (EmbedderMismatch) to add vectors of another model to a database that already holds some."""
+    from medoracle.embed import check_embedder
+
+    check_embedder(store.embedder_name(), embedder)
     total = store.stats()
     remaining = total.passages - total.embedded
     done = 0

@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from medoracle.editorial.repository import EditorialRepository
 from medoracle.ingest.pipeline import embed_pending, ingest
 from medoracle.kb import card_paths
 from medoracle.settings import Settings
+from medoracle.store.base import Store
+
+KEY = "kb_fingerprint"
 
 
 def fingerprint() -> str:
@@ -22,25 +26,30 @@ def fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def ensure_knowledge_base(store, settings: Settings, *, on_progress: Callable[[str], None] | None = None) -> bool:
-    """Load the bundled cards into `store` if they are not there yet; True when something was built."""
+def ensure_knowledge_base(store: Store, settings: Settings, repository: EditorialRepository, *,
+                          on_progress: Callable[[str], None] | None = None) -> bool:
+    """Load the bundled cards into `store` if they are not there yet; True when something was built.
+
+    The fingerprint lives in the repository's shared settings; the build runs under a cross-process lock,
+    so of several workers or servers starting together one builds and the others find it done.
+    """
     from medoracle.embed import get_embedder
 
-    conn = store.connect()
     wanted = fingerprint()
-    row = conn.execute("SELECT value FROM meta WHERE key = 'kb_fingerprint'").fetchone()
-    if row and row[0] == wanted:
+    if repository.setting(KEY) == wanted:
         return False
-    if on_progress:
-        on_progress("Building the starter knowledge base (first use only)…")
-    summary = ingest(card_paths(), store, fmt="markdown")
-    if summary.errors:
-        raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
-    embedder = get_embedder(settings.embedder)
-    if embedder is not None:
-        embed_pending(store, embedder)
-    with conn:
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('kb_fingerprint', ?)", (wanted,))
+    with repository.exclusive("knowledge-base"):
+        if repository.setting(KEY) == wanted:  # built by another process while this one waited
+            return False
+        if on_progress:
+            on_progress("Building the starter knowledge base (first use only)…")
+        summary = ingest(card_paths(), store, fmt="markdown")
+        if summary.errors:
+            raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
+        embedder = get_embedder(settings.embedder, threads=settings.threads)
+        if embedder is not None:
+            embed_pending(store, embedder)
+        repository.put_setting(KEY, wanted)
     if on_progress:
         on_progress(f"Knowledge base ready: {summary.added} cards and topic pages, {summary.passages} passages.")
     return True

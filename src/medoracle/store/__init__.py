@@ -1,27 +1,44 @@
-"""Stores by name: `sqlite` (embedded default) or `postgres` (scale-out, needs medoracle[pg])."""
+"""Evidence stores by URL scheme: a SQLite file path (embedded default) or postgresql:// (needs medoracle[pg])."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from medoracle.settings import Settings
-from medoracle.store.base import DocumentMeta, SearchFilters, Store, StoreStats
+from medoracle.store.base import DocumentMeta, LexicalQuery, SearchFilters, Store, StoreStats
+from medoracle.store.query import Clause
 from medoracle.store.sqlite import SQLiteStore
 
-__all__ = ["DocumentMeta", "SQLiteStore", "SearchFilters", "Store", "StoreStats", "open_store"]
+__all__ = ["BACKENDS", "Clause", "DocumentMeta", "LexicalQuery", "SQLiteStore", "SearchFilters", "Store",
+           "StoreStats", "backend_for", "open_store"]
+
+
+def _postgres(location: str) -> Store:
+    from medoracle.store.postgres import PostgresStore
+
+    return PostgresStore(location)
+
+
+def _sqlite(location: str) -> Store:
+    return SQLiteStore(location)
+
+
+# URL scheme → opener; a location without a scheme is a SQLite file path
+BACKENDS: dict[str, Callable[[str], Store]] = {"postgresql": _postgres, "postgres": _postgres, "sqlite": _sqlite}
+
+
+def backend_for(location: str) -> str:
+    """The registry key for a location: its URL scheme, or 'sqlite' for a plain path."""
+    scheme, sep, _ = location.partition("://")
+    return scheme.lower() if sep and scheme.lower() in BACKENDS else "sqlite"
 
 
 def open_store(target: Settings | str | Path | None = None) -> Store:
-    """Open the database a settings object (or a path, or a postgresql:// URL) names, creating it if needed.
-
-    With PostgreSQL, articles, users and threads stay in SQLite at `<data_dir>/editorial.db` for now.
-    """
+    """Open the evidence store a settings object (or a path, or a postgresql:// URL) names, creating it if needed."""
     if target is None:
         target = Settings.load()
     location = target.database if isinstance(target, Settings) else str(target)
-    if location.startswith(("postgresql://", "postgres://")):
-        from medoracle.store.postgres import PostgresStore
-
-        data_dir = target.data_dir if isinstance(target, Settings) else Settings.load().data_dir
-        return PostgresStore(location, editorial_db=Path(data_dir) / "editorial.db")
-    return SQLiteStore(location)
+    if location.startswith("sqlite://"):
+        location = location[len("sqlite://"):]
+    return BACKENDS[backend_for(location)](location)

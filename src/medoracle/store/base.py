@@ -1,11 +1,12 @@
-"""The Store protocol: what retrieval, ingestion and the service need from a database.
+"""The Store protocol: what retrieval, ingestion and the service need from the evidence database.
 
-SQLite (the embedded default) and PostgreSQL (scale-out) implement it; callers never see SQL.
+SQLite (the embedded default) and PostgreSQL (scale-out) implement it; callers never see SQL: search takes
+a structured `LexicalQuery` that each backend translates (FTS5 MATCH, tsquery), and no connection leaves
+the store. Editorial state (articles, users, threads, audit log) lives behind `medoracle.editorial`.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -13,19 +14,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from medoracle.errors import StoreError
+from medoracle.store.query import LexicalQuery, SearchFilters
 from medoracle.types import Document, Passage
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Restrictions a clinician can put on evidence: kinds of document and how recent."""
-
-    doc_types: tuple[str, ...] = ()
-    since_year: int | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not self.doc_types and self.since_year is None
 
 
 @dataclass
@@ -74,30 +64,43 @@ def exact_top(matrix: np.ndarray, kinds: np.ndarray, years: np.ndarray, vector: 
     return [(int(i), float(scores[i])) for i in top[np.argsort(-scores[top])] if np.isfinite(scores[i])]
 
 
+def embedding_text(title: str, section: str, text: str) -> str:
+    """What gets embedded: the passage with its document title and section, so short passages keep context."""
+    head = " — ".join(x for x in (title, section) if x)
+    return f"{head}: {text}" if head else text
+
+
 @runtime_checkable
 class Store(Protocol):
     path: str
-
-    def connect(self) -> sqlite3.Connection:
-        """A connection for the current thread (for modules that own tables: articles, users, threads)."""
+    """Where the store lives, fit for messages (a file path, or a URL without its password)."""
 
     def add(self, document: Document, passages: Sequence[Passage], content_hash: str) -> bool:
         """Store one document with its passages; False when identical content is already there."""
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
-        """Store a batch in one transaction; returns (added, unchanged)."""
+        """Store a batch in one transaction; returns (added, unchanged).
+
+        A document whose id is stored with other content replaces it; `replaced_ids` names those.
+        """
 
     def has_hash(self, content_hash: str) -> bool: ...
 
-    def lexical(self, fts_query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        """(passage_id, bm25 score, higher is better) for an FTS5 query string."""
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        """doc id → content hash of those of `doc_ids` already stored (to report id collisions)."""
+
+    def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
+        """(passage_id, score, higher is better) for a structured query, honouring its filters."""
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        """(passage_id, cosine) by exact search over stored embeddings."""
+        """(passage_id, cosine) by exact search over stored embeddings (or an ANN index where there is one)."""
 
     def passages(self, ids: Sequence[str]) -> list[Passage]: ...
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]: ...
+
+    def iter_passages(self, batch: int = 1000) -> Iterable[Passage]:
+        """Every passage, in insertion order (for benchmarks and exports)."""
 
     def unembedded(self, limit: int) -> list[tuple[int, str]]:
         """(rowid, text) of passages without an embedding, for resumable embedding."""
@@ -121,4 +124,10 @@ class Store(Protocol):
 
     def stats(self) -> StoreStats: ...
 
+    def check(self) -> list[str]:
+        """Problems an integrity check finds (empty when the database is sound)."""
+
     def close(self) -> None: ...
+
+
+__all__ = ["DocumentMeta", "LexicalQuery", "SearchFilters", "Store", "StoreStats", "embedding_text", "exact_top"]

@@ -2,32 +2,30 @@
 
 Same behaviour as `SQLiteStore`, so retrieval and ingestion never know which one they talk to:
 
-- lexical: the FTS5-style query that `retrieve.fts_query` builds (`"a" OR "b c"`) is read back into its
-  clauses, each clause becomes `phraseto_tsquery('english', …)` (a parameter, so nothing a user typed is
-  ever parsed as tsquery syntax), the GIN index finds passages matching any clause, and they are ranked by
-  Σ idf(clause) × ts_rank(clause), weighting title 3 : section 2 : text 1 as the SQLite store's bm25 does.
-- dense: with the `vector` extension, cosine search through an HNSW index; without it (Debian bookworm
-  ships no pgvector package), float16 BYTEA rows searched exactly with numpy, as in SQLite.
-- `connect()`: articles, users and threads still live in SQLite (their modules are written for sqlite3), in
-  a side file named by `editorial_db`; `open_store` puts it at `<data_dir>/editorial.db`.
+- lexical: each clause of the `LexicalQuery` becomes `phraseto_tsquery('english', …)` (a parameter, so
+  nothing a user typed is ever parsed as tsquery syntax), or a weighted `to_tsquery` of its plain words when
+  it names fields; the GIN index finds passages matching any clause, ranked by Σ weight × idf(clause) ×
+  ts_rank(clause), title 3 : section 2 : text 1 as the SQLite store's bm25 weights them.
+- dense: `medoracle.store.pg_vectors` (pgvector HNSW, or exact search over float16 BYTEA without it).
+- editorial state (articles, users, threads, audit log, settings) lives in the same database, behind
+  `medoracle.editorial`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
-import sqlite3
-import threading
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats, exact_top
-from medoracle.store.sqlite import embedding_text
+from medoracle.store.base import DocumentMeta, StoreStats
+from medoracle.store.db import PostgresDatabase, Tx
+from medoracle.store.migrations import Migrations, migrate
+from medoracle.store.pg_vectors import PgVectors, filter_sql
+from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters
 from medoracle.types import DocType, Document, Grade, Passage, year_of
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
@@ -37,11 +35,12 @@ try:  # psycopg is the [pg] extra: importing this module must not fail without i
 except ImportError:  # pragma: no cover - exercised only where the extra is missing
     psycopg = None  # type: ignore[assignment]
 
-NAMESPACE = "store"
+migrations = Migrations("store")
 
-# (name, SQL): never rename or edit a shipped step; add a new one.
-MIGRATIONS: list[tuple[str, str]] = [
-    ("create_documents_and_passages", """
+
+@migrations.register
+def create_documents_and_passages(tx: Tx) -> None:
+    for statement in """
         CREATE TABLE documents (
             id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', url TEXT, source TEXT,
             doc_type TEXT NOT NULL, published TEXT, year INTEGER, grade TEXT,
@@ -60,9 +59,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX passages_doc ON passages(doc_id);
         CREATE INDEX passages_tsv ON passages USING GIN (tsv);
         CREATE INDEX passages_kind_year ON passages(doc_type, year);
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-    """),
-]
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)
+    """.split(";"):
+        if statement.strip():
+            tx.execute(statement)
+
 
 # ts_rank weights are {D, C, B, A}: A title, B section, C text in the ratio 3 : 2 : 1, like SQLite's bm25.
 RANK_WEIGHTS = [0.1, 0.333, 0.667, 1.0]
@@ -72,150 +73,86 @@ RANK_WEIGHTS = [0.1, 0.333, 0.667, 1.0]
 # SQLite FTS5 bm25 on the same data: 0.720 / 0.577.
 RANK_NORMALISATION = 0
 
-_CLAUSE = re.compile(r'(?:\{([^}]*)\}\s*:\s*)?"([^"]*)"')  # optional FTS5 column filter, then a phrase
 _COLUMN_WEIGHT = {"title": "A", "section": "B", "text": "C"}
-_WORD = re.compile(r"\w+", re.UNICODE)
-_FTS_OPERATORS = {"OR", "AND", "NOT", "NEAR"}
-_SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
-_PASSWORD = re.compile(r"(://[^:/@]+):[^@]*@")
 
 
 class PostgresStore:
     """Documents, passages, the full-text index and embeddings in one PostgreSQL database (or schema)."""
 
-    def __init__(self, url: str, *, schema: str | None = None, editorial_db: str | Path | None = None,
-                 use_pgvector: bool = True) -> None:
+    def __init__(self, url: str, *, schema: str | None = None, use_pgvector: bool = True) -> None:
         """`use_pgvector=False` keeps vectors in BYTEA searched exactly even where pgvector is installed."""
         if psycopg is None:
             raise StoreError("the PostgreSQL store needs psycopg: pip install 'medoracle[pg]'")
-        if schema is not None and not _SCHEMA_NAME.match(schema):
-            raise StoreError(f"{schema!r} is not a plain schema name (letters, digits, underscore)")
+        self.db = PostgresDatabase(url, schema=schema)
         self.url = url
         self.schema = schema
-        self.path = _PASSWORD.sub(r"\1:***@", url) + (f" (schema {schema})" if schema else "")
-        self.editorial_db = str(editorial_db) if editorial_db is not None else None
-        self.use_pgvector = use_pgvector
-        self._vs = "public"  # the schema holding pgvector's type and operators
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._all_lock = threading.Lock()
-        self._matrix_lock = threading.Lock()
-        self._matrix: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.path = self.db.location
         self._df_cache: dict[str, int] = {}
-        conn = self._pg()
+        self.replaced_ids: list[str] = []
         try:
-            if schema:
-                with conn.transaction():  # IF NOT EXISTS alone still collides when workers start together
-                    conn.execute("SELECT pg_advisory_xact_lock(hashtext('medoracle.schema'))")
-                    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
-            self.pgvector = self._enable_pgvector(conn)
-            self._migrate(conn)
-            self.uses_pgvector = self._embedding_column_type(conn) == "vector"
+            migrate(self.db, migrations)
+            self.vectors = PgVectors(self._pg, self.path, use_pgvector)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
 
     # -- connections -------------------------------------------------------------------------------
-    def _pg(self):
-        conn = getattr(self._local, "pg", None)
-        if conn is None or conn.closed:
-            try:
-                conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row, connect_timeout=10)
-            except psycopg.Error as exc:
-                raise StoreError(f"cannot reach PostgreSQL at {self.path}: {str(exc).strip()}") from exc
-            if self.schema:
-                # public stays on the path: where pgvector and other extensions usually live
-                conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(self.schema)))
-            self._local.pg = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
-
-    def connect(self) -> sqlite3.Connection:
-        """The SQLite connection (this thread's) for the editorial tables: articles, users, threads."""
-        if self.editorial_db is None:
-            raise StoreError("articles, users and threads are kept in SQLite beside a PostgreSQL store; "
-                             "this store was opened without an editorial database path")
-        conn = getattr(self._local, "sqlite", None)
-        if conn is None:
-            Path(self.editorial_db).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.editorial_db, timeout=30, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.sqlite = conn
+    def _pg(self) -> Any:
+        conn = self.db.connect()
+        if conn.row_factory is not dict_row:
+            conn.row_factory = dict_row
         return conn
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
-        self._local.pg = None
-        lite = getattr(self._local, "sqlite", None)
-        if lite is not None:
-            lite.close()
-            self._local.sqlite = None
+        self.db.close()
 
-    def _run(self, query, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
+    def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
         try:
             cur = self._pg().execute(query, params)
             return cur.fetchall() if cur.description else []
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
 
-    # -- schema ------------------------------------------------------------------------------------
-    def _migrate(self, conn) -> list[str]:
-        applied = []
-        with conn.transaction():
-            # several web workers may start at once: one migrates, the others wait and find it done
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('medoracle.migrations.' || current_schema()))")
-            conn.execute("CREATE TABLE IF NOT EXISTS _migrations (namespace TEXT NOT NULL, name TEXT NOT NULL, "
-                         "applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (namespace, name))")
-            done = {r["name"] for r in conn.execute("SELECT name FROM _migrations WHERE namespace = %s",
-                                                     (NAMESPACE,))}
-            for name, statement in MIGRATIONS:
-                if name not in done:
-                    conn.execute(statement)
-                    conn.execute("INSERT INTO _migrations (namespace, name) VALUES (%s, %s)", (NAMESPACE, name))
-                    applied.append(name)
-            self._ensure_embeddings_table(conn)  # under the same lock: concurrent CREATEs can collide
-        return applied
-
-    def _ensure_embeddings_table(self, conn) -> None:
-        # Derived data, not a migration: its column type depends on what the server offers today.
-        # `reset_embeddings` rebuilds it, which is how a store moves to pgvector once it is installed.
-        column = f"embedding {self._vs}.vector" if self.pgvector else "embedding BYTEA"
-        conn.execute(f"CREATE TABLE IF NOT EXISTS embeddings (passage_rowid BIGINT PRIMARY KEY "
-                     f"REFERENCES passages(rowid) ON DELETE CASCADE, {column} NOT NULL)")
-
-    def _enable_pgvector(self, conn) -> bool:
-        """True when the `vector` extension is installed (installing it when the server offers it)."""
-        if not self.use_pgvector:
-            return False
-        if not conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
-            return False
+    def check(self) -> list[str]:
+        """PostgreSQL checksums its own pages; here: the tables answer and the index is usable."""
         try:
-            with conn.transaction():
-                conn.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
-        except psycopg.errors.InsufficientPrivilege:
-            return False  # a DBA must run CREATE EXTENSION; meanwhile vectors are searched exactly
-        except psycopg.errors.UniqueViolation:
-            pass  # another worker created it at the same moment
-        row = conn.execute("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-                           "WHERE e.extname = 'vector'").fetchone()
-        if row is None:
-            return False
-        self._vs = '"' + row["nspname"].replace('"', '""') + '"'  # an existing install may live elsewhere
-        return True
+            self._run("SELECT count(*) FROM passages WHERE tsv @@ plainto_tsquery('english', 'check')")
+        except StoreError as exc:
+            return [str(exc)]
+        return []
 
-    def _embedding_column_type(self, conn) -> str:
-        row = conn.execute("SELECT format_type(a.atttypid, NULL) AS kind FROM pg_attribute a "
-                           "WHERE a.attrelid = 'embeddings'::regclass AND a.attname = 'embedding'").fetchone()
-        return (row["kind"] if row else "").split(".")[-1]
+    # -- embeddings (pg_vectors) ---------------------------------------------------------------------
+    @property
+    def uses_pgvector(self) -> bool:
+        return self.vectors.uses_pgvector
+
+    @property
+    def pgvector(self) -> bool:
+        return self.vectors.pgvector
+
+    def unembedded(self, limit: int) -> list[tuple[int, str]]:
+        return self.vectors.unembedded(limit)
+
+    def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
+        self.vectors.put(rowids, vectors, embedder)
+
+    def reset_embeddings(self) -> None:
+        self.vectors.reset()
+
+    def embedder_name(self) -> str | None:
+        rows = self._run("SELECT value FROM meta WHERE key = 'embedder'")
+        return rows[0]["value"] if rows else None
+
+    def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+        return self.vectors.dense(vector, k, filters)
 
     # -- writing -----------------------------------------------------------------------------------
     def has_hash(self, content_hash: str) -> bool:
         return bool(self._run("SELECT 1 FROM documents WHERE content_hash = %s", (content_hash,)))
+
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        rows = self._run("SELECT id, content_hash FROM documents WHERE id = ANY(%s)",
+                         ([_text(i) for i in doc_ids],))
+        return {r["id"]: r["content_hash"] for r in rows}
 
     def add(self, document: Document, passages: Sequence[Passage], content_hash: str) -> bool:
         added, _ = self.add_many([(document, passages, content_hash)])
@@ -240,7 +177,8 @@ class PostgresStore:
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
-                cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(fresh),))
+                replaced = [r["id"] for r in cur.execute("DELETE FROM documents WHERE id = ANY(%s) RETURNING id",
+                                                         (list(fresh),)).fetchall()]
                 cur.executemany(
                     "INSERT INTO documents (id, title, url, source, doc_type, published, year, grade, metadata, "
                     "content_hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s) "
@@ -267,6 +205,7 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL could not store the batch (nothing of it was written): "
                              f"{str(exc).strip()}") from exc
+        self.replaced_ids.extend(replaced)
         return len(inserted), len(items) - len(inserted)
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:
@@ -274,93 +213,38 @@ class PostgresStore:
         rows = self._run("SELECT count(*) AS n FROM passages WHERE doc_id = ANY(%s)", (list(doc_ids),))
         return int(rows[0]["n"])
 
-    # -- embeddings --------------------------------------------------------------------------------
-    def unembedded(self, limit: int) -> list[tuple[int, str]]:
-        rows = self._run(
-            "SELECT p.rowid, p.title, p.section, p.text FROM passages p WHERE NOT EXISTS "
-            "(SELECT 1 FROM embeddings e WHERE e.passage_rowid = p.rowid) ORDER BY p.rowid LIMIT %s", (limit,))
-        return [(r["rowid"], embedding_text(r["title"], r["section"], r["text"])) for r in rows]
-
-    def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
-        vectors = np.asarray(vectors, dtype=np.float32)
-        if len(rowids) != len(vectors):
-            raise StoreError(f"{len(rowids)} passages but {len(vectors)} vectors")
-        if not len(rowids):
-            return
-        dims = int(vectors.shape[1])
-        conn = self._pg()
-        try:
-            with conn.transaction(), conn.cursor() as cur:
-                cur.execute("INSERT INTO meta VALUES ('embedder', %s) ON CONFLICT (key) DO NOTHING", (embedder,))
-                cur.execute("INSERT INTO meta VALUES ('dimensions', %s) ON CONFLICT (key) DO NOTHING", (str(dims),))
-                stored = {r["key"]: r["value"] for r in cur.execute(
-                    "SELECT key, value FROM meta WHERE key IN ('embedder', 'dimensions') FOR UPDATE")}
-                if stored["embedder"] != embedder or stored["dimensions"] != str(dims):
-                    raise StoreError(f"{self.path} holds embeddings from {stored['embedder']!r} "
-                                     f"({stored['dimensions']} dimensions), not {embedder!r} ({dims}); "
-                                     "re-embed with `medoracle embed --reset`")
-                if self.uses_pgvector:
-                    cur.execute(f"CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw "
-                                f"((embedding::{self._vs}.vector({dims})) {self._vs}.vector_cosine_ops)")
-                    rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors)]
-                    cur.executemany(f"INSERT INTO embeddings VALUES (%s, %s::{self._vs}.vector) ON CONFLICT "
-                                    "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
-                else:
-                    rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)]
-                    cur.executemany("INSERT INTO embeddings VALUES (%s, %s) ON CONFLICT "
-                                    "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL could not store embeddings: {str(exc).strip()}") from exc
-
-    def reset_embeddings(self) -> None:
-        """Forget every vector; the table is rebuilt with pgvector if the server has it now."""
-        conn = self._pg()
-        with conn.transaction():
-            conn.execute("DROP TABLE IF EXISTS embeddings")
-            conn.execute("DELETE FROM meta WHERE key IN ('embedder', 'dimensions')")
-            self.pgvector = self._enable_pgvector(conn)
-            self._ensure_embeddings_table(conn)
-        self.uses_pgvector = self._embedding_column_type(conn) == "vector"
-        self._matrix = None
-
-    def embedder_name(self) -> str | None:
-        rows = self._run("SELECT value FROM meta WHERE key = 'embedder'")
-        return rows[0]["value"] if rows else None
-
-    def _dimensions(self) -> int | None:
-        rows = self._run("SELECT value FROM meta WHERE key = 'dimensions'")
-        return int(rows[0]["value"]) if rows else None
-
     # -- searching ---------------------------------------------------------------------------------
-    def lexical(self, fts_query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        """(passage_id, score): Σ over the query's clauses of idf × ts_rank, title 3 : section 2 : text 1.
+    def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
+        """(passage_id, score): Σ over the query's clauses of weight × idf × ts_rank, title 3 : section 2 : text 1.
 
         PostgreSQL's own rankings know nothing of how rare a word is, so "first" would count as much as
         "hypertension"; weighting each clause by its BM25 idf (document_frequency, cached) puts that back.
         """
-        clauses = fts_clauses(fts_query)
+        clauses = query.unique_clauses()
         if not clauses:
             return []
         total = max(self.passage_count(), 1)
         parts, values, scoring = [], [], []
-        for i, (phrase, weights) in enumerate(clauses):
-            if weights:  # `{title section} : "…"`: the words must be in those columns (tsquery 'word':AB)
+        for i, clause in enumerate(clauses):
+            weights = _weights(clause.fields)
+            if weights:  # the words must be in those columns (tsquery 'word':AB)
                 parts.append(sql.SQL("to_tsquery('english', %s) AS {}").format(sql.Identifier(f"q{i}")))
-                # safe to splice: fts_clauses keeps only \w+ words, which hold no quote or operator
-                values.append(" <-> ".join(f"'{w}':{weights}" for w in phrase.split()))
+                # safe to splice: Clause keeps only \w+ words, which hold no quote or operator
+                values.append(" <-> ".join(f"'{w}':{weights}" for w in clause.words))
             else:
                 parts.append(sql.SQL("phraseto_tsquery('english', %s) AS {}").format(sql.Identifier(f"q{i}")))
-                values.append(phrase)
-            df = self.document_frequency(phrase)
-            scoring += [math.log(1 + (total - df + 0.5) / (df + 0.5)), RANK_WEIGHTS, RANK_NORMALISATION]
+                values.append(clause.phrase)
+            df = self.document_frequency(clause.phrase)
+            idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+            scoring += [clause.weight * idf, RANK_WEIGHTS, RANK_NORMALISATION]
         names = [sql.Identifier("q", f"q{i}") for i in range(len(clauses))]
         score = sql.SQL(" + ").join(sql.SQL("%s * ts_rank(%s::float4[], p.tsv, {}, %s)").format(n) for n in names)
-        where, params = _filter_sql(filters)
-        query = sql.SQL(
+        where, params = filter_sql(query.filters)
+        statement = sql.SQL(
             "SELECT p.id, {score} AS score FROM passages p, (SELECT {parts}) q "
             "WHERE p.tsv @@ ({any}) {where} ORDER BY score DESC, p.rowid LIMIT %s"
         ).format(score=score, parts=sql.SQL(", ").join(parts), any=sql.SQL(" || ").join(names), where=sql.SQL(where))
-        rows = self._run(query, (*scoring, *values, *params, k), "full-text search")
+        rows = self._run(statement, (*scoring, *values, *params, k), "full-text search")
         return [(r["id"], float(r["score"])) for r in rows]
 
     def document_frequency(self, term: str) -> int:
@@ -377,67 +261,6 @@ class PostgresStore:
         # max(rowid) reads one index entry; count(*) would scan the table (deletions make it an overestimate)
         return int(self._run("SELECT coalesce(max(rowid), 0) AS n FROM passages")[0]["n"])
 
-    def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if self.uses_pgvector:
-            return self._dense_hnsw(vector, k, filters)
-        return self._dense_exact(vector, k, filters)
-
-    def _dense_hnsw(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[str, float]]:
-        dims = self._dimensions()
-        if dims is None:
-            return []
-        if dims != vector.shape[0]:
-            raise StoreError(f"stored embeddings have {dims} dimensions, the query has {vector.shape[0]}")
-        where, params = _filter_sql(filters)
-        vtype = f"{self._vs}.vector({dims})"
-        distance = f"(e.embedding::{vtype}) OPERATOR({self._vs}.<=>) %s::{vtype}"
-        query = (f"SELECT p.id, 1 - ({distance}) AS score FROM embeddings e "
-                 f"JOIN passages p ON p.rowid = e.passage_rowid WHERE true {where} "
-                 f"ORDER BY {distance} LIMIT %s")
-        literal = _vector_literal(vector)
-        conn = self._pg()
-        try:
-            with conn.transaction():
-                # the index returns ef_search candidates before filters apply: ask for enough of them
-                conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(min(max(40, 2 * k), 1000)),))
-                if filters and not filters.empty and _version(conn) >= (0, 8):
-                    conn.execute("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true)")
-                rows = conn.execute(query, (literal, *params, literal, k)).fetchall()
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL vector search failed: {str(exc).strip()}") from exc
-        hits = [(r["id"], float(r["score"])) for r in rows]
-        return sorted(hits, key=lambda h: -h[1])  # relaxed_order may return near-ties out of order
-
-    def _dense_exact(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[str, float]]:
-        rowids, kinds, years, matrix = self._load_matrix()
-        top = exact_top(matrix, kinds, years, vector, k, filters)
-        if not top:
-            return []
-        wanted = [int(rowids[i]) for i, _ in top]
-        ids = {r["rowid"]: r["id"] for r in self._run("SELECT rowid, id FROM passages WHERE rowid = ANY(%s)",
-                                                       (wanted,))}
-        return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
-
-    def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        row = self._run("SELECT count(*) AS n, coalesce(max(passage_rowid), 0) AS last FROM embeddings")[0]
-        key = (int(row["n"]), int(row["last"]))
-        with self._matrix_lock:
-            if self._matrix is None or self._matrix[0] != key:
-                rows = self._run("SELECT p.rowid, p.doc_type, coalesce(p.year, 0) AS year, e.embedding "
-                                 "FROM embeddings e JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid")
-                rowids = np.fromiter((r["rowid"] for r in rows), dtype=np.int64, count=len(rows))
-                kinds = np.array([r["doc_type"] for r in rows], dtype=object)
-                years = np.fromiter((r["year"] for r in rows), dtype=np.int32, count=len(rows))
-                if rows:
-                    blob = b"".join(bytes(r["embedding"]) for r in rows)
-                    matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
-                else:
-                    matrix = np.zeros((0, 0), dtype=np.float32)
-                self._matrix = (key, rowids, kinds, years, matrix)
-            _, rowids, kinds, years, matrix = self._matrix
-        return rowids, kinds, years, matrix
-
     # -- reading -----------------------------------------------------------------------------------
     def passages(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
@@ -445,6 +268,16 @@ class PostgresStore:
         rows = self._run(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id = ANY(%s)", (list(ids),))
         by_id = {r["id"]: _passage(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+    def iter_passages(self, batch: int = 1000) -> Iterator[Passage]:
+        last = 0
+        while True:
+            rows = self._run(f"SELECT rowid, {_PASSAGE_COLUMNS} FROM passages WHERE rowid > %s ORDER BY rowid "
+                             "LIMIT %s", (last, batch))
+            if not rows:
+                return
+            yield from (_passage(r) for r in rows)
+            last = rows[-1]["rowid"]
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
         if not ids:
@@ -471,45 +304,9 @@ class PostgresStore:
 _PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
 
 
-def fts_clauses(fts_query: str) -> list[tuple[str, str]]:
-    """The clauses of an FTS5 query as `retrieve.fts_query` writes it, as (words, tsquery weights).
-
-    `"a" OR "b c" OR {title section} : "d"` → [("a", ""), ("b c", ""), ("d", "AB")]: weights "" mean any
-    column. Text not in that form is read as plain words, each its own clause, FTS5 operators dropped.
-    """
-    found = _CLAUSE.findall(fts_query or "")
-    if found:
-        clauses = [(" ".join(_WORD.findall(words)), _weights(columns)) for columns, words in found]
-    else:
-        clauses = [(w, "") for w in _WORD.findall(fts_query or "") if w not in _FTS_OPERATORS]
-    return list(dict.fromkeys(c for c in clauses if c[0]))
-
-
-def _weights(columns: str) -> str:
-    letters = {_COLUMN_WEIGHT[c] for c in columns.split() if c in _COLUMN_WEIGHT}
-    return "".join(sorted(letters)) if len(letters) < len(_COLUMN_WEIGHT) else ""
-
-
-def _version(conn) -> tuple[int, ...]:
-    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-    return tuple(int(x) for x in re.findall(r"\d+", row["extversion"])[:3]) if row else (0,)
-
-
-def _vector_literal(v: np.ndarray) -> str:
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, dtype=np.float32).tolist()) + "]"
-
-
-def _filter_sql(filters: SearchFilters | None) -> tuple[str, list]:
-    if not filters or filters.empty:
-        return "", []
-    parts, params = [], []
-    if filters.doc_types:
-        parts.append("p.doc_type = ANY(%s)")
-        params.append(list(filters.doc_types))
-    if filters.since_year is not None:
-        parts.append("p.year >= %s")
-        params.append(filters.since_year)
-    return " AND " + " AND ".join(parts), params
+def _weights(fields: tuple[str, ...]) -> str:
+    letters = {_COLUMN_WEIGHT[c] for c in fields if c in _COLUMN_WEIGHT}
+    return "".join(sorted(letters)) if len(letters) < len(FIELDS) else ""
 
 
 def _text(value: str | None) -> str | None:

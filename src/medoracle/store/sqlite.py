@@ -9,41 +9,45 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, SearchFilters, StoreStats, exact_top
-from medoracle.store.migrations import Migrations
+from medoracle.store.base import DocumentMeta, StoreStats, embedding_text, exact_top
+from medoracle.store.db import SQLiteDatabase, Tx
+from medoracle.store.faults import sqlite_fault
+from medoracle.store.migrations import Migrations, migrate
+from medoracle.store.query import LexicalQuery, SearchFilters
 from medoracle.types import DocType, Document, Grade, Passage, year_of
 
 migrations = Migrations("store")
 
 
 @migrations.register
-def create_documents_and_passages(conn: sqlite3.Connection) -> None:
-    conn.executescript("""
-        CREATE TABLE documents (
+def create_documents_and_passages(tx: Tx) -> None:
+    for statement in (
+        """CREATE TABLE documents (
             id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', url TEXT, source TEXT,
             doc_type TEXT NOT NULL, published TEXT, year INTEGER, grade TEXT,
-            metadata TEXT NOT NULL DEFAULT '{}', content_hash TEXT NOT NULL, ingested_at TEXT NOT NULL);
-        CREATE UNIQUE INDEX documents_hash ON documents(content_hash);
-        CREATE TABLE passages (
+            metadata TEXT NOT NULL DEFAULT '{}', content_hash TEXT NOT NULL, ingested_at TEXT NOT NULL)""",
+        "CREATE UNIQUE INDEX documents_hash ON documents(content_hash)",
+        """CREATE TABLE passages (
             rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,
             doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
             position INTEGER NOT NULL, section TEXT NOT NULL DEFAULT '', page INTEGER,
             title TEXT NOT NULL DEFAULT '', text TEXT NOT NULL, doc_type TEXT NOT NULL,
-            published TEXT, year INTEGER, grade TEXT, facet TEXT);
-        CREATE INDEX passages_doc ON passages(doc_id);
-        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            published TEXT, year INTEGER, grade TEXT, facet TEXT)""",
+        "CREATE INDEX passages_doc ON passages(doc_id)",
+        """CREATE VIRTUAL TABLE passages_fts USING fts5(
             title, section, text, content='passages', content_rowid='rowid',
-            tokenize='porter unicode61 remove_diacritics 2');
-        CREATE TABLE embeddings (passage_rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL);
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-    """)
+            tokenize='porter unicode61 remove_diacritics 2')""",
+        "CREATE TABLE embeddings (passage_rowid INTEGER PRIMARY KEY, vector BLOB NOT NULL)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+    ):
+        tx.execute(statement)
 
 
 class SQLiteStore:
@@ -53,54 +57,71 @@ class SQLiteStore:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self.db = SQLiteDatabase(self.path)
+        self.replaced_ids: list[str] = []
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._df_cache: dict[str, int] = {}
-        try:
-            migrations.apply(self.connect())
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
+        migrate(self.db, migrations)
 
     # -- connections -------------------------------------------------------------------------------
-    def connect(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+    def _conn(self) -> sqlite3.Connection:
+        # WAL + synchronous=NORMAL: consistent always, durable at checkpoint; evidence can be re-ingested
+        conn = self.db.connect()
+        if conn.row_factory is not sqlite3.Row:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable at checkpoint, consistent always
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA cache_size=-65536")
-            self._local.conn = conn
         return conn
 
+    def _read(self, statement: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        try:
+            return self._conn().execute(statement, tuple(params)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise sqlite_fault(self.path, exc) from exc
+
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
+
+    def check(self) -> list[str]:
+        """PRAGMA integrity_check (every page and index) and the FTS5 index's own check."""
+        problems = [r[0] for r in self._read("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            self._conn().execute("INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as exc:
+            problems.append(f"full-text index: {exc}")
+        return problems
 
     # -- writing -----------------------------------------------------------------------------------
     def has_hash(self, content_hash: str) -> bool:
-        row = self.connect().execute("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)).fetchone()
-        return row is not None
+        return bool(self._read("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)))
+
+    def stored_hashes(self, doc_ids: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        ids = list(dict.fromkeys(doc_ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update((r[0], r[1]) for r in self._read(
+                f"SELECT id, content_hash FROM documents WHERE id IN ({marks})", chunk))
+        return out
 
     def add(self, document: Document, passages: Sequence[Passage], content_hash: str) -> bool:
         added, _ = self.add_many([(document, passages, content_hash)])
         return added == 1
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
-        conn = self.connect()
         self._df_cache.clear()
         added = unchanged = 0
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        with conn:  # one transaction: a killed ingest leaves the batch either absent or complete
+        # one BEGIN IMMEDIATE transaction: a killed ingest leaves the batch absent or complete, and a second
+        # ingest waits here rather than racing past the content-hash check
+        with self.db.transaction():
+            conn = self._conn()
             for doc, passages, content_hash in items:
                 if conn.execute("SELECT 1 FROM documents WHERE content_hash = ?", (content_hash,)).fetchone():
                     unchanged += 1
                     continue
                 if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                    self.replaced_ids.append(doc.id)
                     self._delete_document(conn, doc.id)  # same id, new content: the new version replaces it
                 year = year_of(doc.published)
                 conn.execute(
@@ -131,15 +152,15 @@ class SQLiteStore:
 
     # -- embeddings --------------------------------------------------------------------------------
     def unembedded(self, limit: int) -> list[tuple[int, str]]:
-        rows = self.connect().execute(
+        rows = self._read(
             "SELECT p.rowid, p.title, p.section, p.text FROM passages p "
             "LEFT JOIN embeddings e ON e.passage_rowid = p.rowid WHERE e.passage_rowid IS NULL "
-            "ORDER BY p.rowid LIMIT ?", (limit,)).fetchall()
+            "ORDER BY p.rowid LIMIT ?", (limit,))
         return [(r["rowid"], embedding_text(r["title"], r["section"], r["text"])) for r in rows]
 
     def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
-        conn = self.connect()
-        with conn:
+        with self.db.transaction():
+            conn = self._conn()
             current = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
             if current and current[0] != embedder:
                 raise StoreError(f"{self.path} holds embeddings from {current[0]!r}, not {embedder!r}; "
@@ -150,19 +171,19 @@ class SQLiteStore:
                              [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)])
 
     def reset_embeddings(self) -> None:
-        conn = self.connect()
-        with conn:
+        with self.db.transaction():
+            conn = self._conn()
             conn.execute("DELETE FROM embeddings")
             conn.execute("DELETE FROM meta WHERE key = 'embedder'")
             _bump_vectors_version(conn)
         self._matrix = None
 
     def embedder_name(self) -> str | None:
-        row = self.connect().execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
-        return row[0] if row else None
+        rows = self._read("SELECT value FROM meta WHERE key = 'embedder'")
+        return rows[0][0] if rows else None
 
     def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        conn = self.connect()
+        conn = self._conn()
         # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
         # is stale without counting the table on every query
         row = conn.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()
@@ -185,9 +206,23 @@ class SQLiteStore:
         return rowids, kinds, years, matrix
 
     # -- searching ---------------------------------------------------------------------------------
-    def lexical(self, fts_query: str, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        if not fts_query.strip():
+    def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
+        """FTS5 bm25 (title 3 : section 2 : text 1). Clauses of equal weight share one MATCH; with several
+        weights, each weight's MATCH is ranked on its own and the scores add up, weighted."""
+        groups: dict[float, list[str]] = {}
+        for clause in query.unique_clauses():
+            groups.setdefault(clause.weight, []).append(fts5_clause(clause.words, clause.fields))
+        if not groups:
             return []
+        if len(groups) == 1:
+            return self._match(" OR ".join(next(iter(groups.values()))), k, query.filters)
+        scores: dict[str, float] = {}
+        for weight, clauses in groups.items():
+            for pid, score in self._match(" OR ".join(clauses), k * 2, query.filters):
+                scores[pid] = scores.get(pid, 0.0) + weight * score
+        return sorted(scores.items(), key=lambda h: -h[1])[:k]
+
+    def _match(self, expression: str, k: int, filters: SearchFilters) -> list[tuple[str, float]]:
         where, params = _filter_sql(filters, alias="p")
         # rank inside FTS5 first and join only the winners: joining every matching row (tens of thousands
         # for a common word) before sorting costs more than the full-text search itself
@@ -196,10 +231,7 @@ class SQLiteStore:
         sql = (f"SELECT p.id, -hits.rank_ FROM ({inner}) AS hits JOIN passages p ON p.rowid = hits.rowid "
                f"WHERE 1 {where} ORDER BY hits.rank_ LIMIT ?")
         limit = k if not where else k * 20  # filtered: rank deeper, since many winners will be filtered out
-        try:
-            rows = self.connect().execute(sql, (fts_query, limit, *params, k)).fetchall()
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"full-text query failed ({exc}); query was {fts_query!r}") from exc
+        rows = self._read(sql, (expression, limit, *params, k))
         return [(r[0], float(r[1])) for r in rows]
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
@@ -209,7 +241,7 @@ class SQLiteStore:
             return []
         wanted = [int(rowids[i]) for i, _ in top]
         marks = ",".join("?" * len(wanted))
-        ids = dict(self.connect().execute(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted).fetchall())
+        ids = {r[0]: r[1] for r in self._read(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted)}
         return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
     def document_frequency(self, term: str) -> int:
@@ -221,7 +253,7 @@ class SQLiteStore:
                 cache.clear()
             phrase = '"' + term.replace('"', '""') + '"'
             try:
-                cache[term] = self.connect().execute(
+                cache[term] = self._conn().execute(
                     "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)).fetchone()[0]
             except sqlite3.OperationalError:
                 cache[term] = 0
@@ -230,18 +262,17 @@ class SQLiteStore:
     def count_passages(self, doc_ids: Sequence[str]) -> int:
         """Passages stored for these documents (what a batch really added)."""
         marks = ",".join("?" * len(doc_ids))
-        return self.connect().execute(f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})",
-                                      list(doc_ids)).fetchone()[0]
+        return self._read(f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", list(doc_ids))[0][0]
 
     def passage_count(self) -> int:
-        return self.connect().execute("SELECT max(rowid) FROM passages").fetchone()[0] or 0
+        return self._read("SELECT max(rowid) FROM passages")[0][0] or 0
 
     # -- reading -----------------------------------------------------------------------------------
     def passages(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self.connect().execute(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids)).fetchall()
+        rows = self._read(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
         by_id = {r["id"]: _passage(r) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
@@ -250,23 +281,31 @@ class SQLiteStore:
             return {}
         unique = list(dict.fromkeys(ids))
         marks = ",".join("?" * len(unique))
-        rows = self.connect().execute(
+        rows = self._read(
             f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents WHERE id IN ({marks})",
-            unique).fetchall()
+            unique)
         return {r["id"]: DocumentMeta(r["id"], r["title"], r["url"], r["source"], r["doc_type"], r["published"],
                                       r["grade"], json.loads(r["metadata"] or "{}")) for r in rows}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
-        rows = self.connect().execute("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
+        rows = self._read("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
         return [_passage(r) for r in rows]
 
+    def iter_passages(self, batch: int = 1000) -> Iterator[Passage]:
+        last = 0
+        while True:
+            rows = self._read("SELECT * FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, batch))
+            if not rows:
+                return
+            yield from (_passage(r) for r in rows)
+            last = rows[-1]["rowid"]
+
     def stats(self) -> StoreStats:
-        conn = self.connect()
-        by_type = dict(conn.execute("SELECT doc_type, count(*) FROM documents GROUP BY doc_type").fetchall())
+        by_type = {r[0]: r[1] for r in self._read("SELECT doc_type, count(*) FROM documents GROUP BY doc_type")}
         return StoreStats(
             documents=sum(by_type.values()),
-            passages=conn.execute("SELECT count(*) FROM passages").fetchone()[0],
-            embedded=conn.execute("SELECT count(*) FROM embeddings").fetchone()[0],
+            passages=self._read("SELECT count(*) FROM passages")[0][0],
+            embedded=self._read("SELECT count(*) FROM embeddings")[0][0],
             embedder=self.embedder_name(), by_doc_type=by_type)
 
 
@@ -275,10 +314,10 @@ def _bump_vectors_version(conn: sqlite3.Connection) -> None:
                  "value = CAST(value AS INTEGER) + 1")
 
 
-def embedding_text(title: str, section: str, text: str) -> str:
-    """What gets embedded: the passage with its document title and section, so short passages keep context."""
-    head = " — ".join(x for x in (title, section) if x)
-    return f"{head}: {text}" if head else text
+def fts5_clause(words: tuple[str, ...], fields: tuple[str, ...] = ()) -> str:
+    """One clause as FTS5 text: a quoted phrase (so no word is read as an operator), column-filtered."""
+    phrase = '"' + " ".join(words).replace('"', '""') + '"'
+    return f"{{{' '.join(fields)}}} : {phrase}" if fields else phrase
 
 
 def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list]:

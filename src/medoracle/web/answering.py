@@ -13,8 +13,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from medoracle.editorial.repository import EditorialRepository
+from medoracle.editorial.threads import ThreadStore
 from medoracle.settings import Settings
-from medoracle.threads import ThreadStore
+from medoracle.store.base import Store
 from medoracle.types import Answer, Audience
 
 
@@ -54,15 +56,16 @@ class AnswerCache:
 class Asker:
     """Answers for the web, with threads: a first question starts a thread so the follow-up box works."""
 
-    def __init__(self, settings: Settings, store: Any, clinic: AnswersQuestions | None = None,
-                 build_knowledge_base: bool = False) -> None:
+    def __init__(self, settings: Settings, store: Store, repository: EditorialRepository,
+                 clinic: AnswersQuestions | None = None, build_knowledge_base: bool = False) -> None:
         self.settings = settings
         self.store = store
+        self.repository = repository
         self._clinic = clinic
         self._build_kb = build_knowledge_base
         self._lock = threading.Lock()
         self.answers = AnswerCache()
-        self.threads = ThreadStore(store.connect)
+        self.threads = ThreadStore(repository)
 
     def clinic(self) -> AnswersQuestions:
         # Built on first question, not at start-up: loading the embedder takes seconds and reading pages
@@ -72,8 +75,8 @@ class Asker:
                 from medoracle.service import Clinic
                 if self._build_kb:
                     from medoracle.kb.build import ensure_knowledge_base
-                    ensure_knowledge_base(self.store, self.settings)
-                self._clinic = Clinic.build(self.settings, store=self.store)
+                    ensure_knowledge_base(self.store, self.settings, self.repository)
+                self._clinic = Clinic.build(self.settings, store=self.store, repository=self.repository)
             return self._clinic
 
     def new_thread(self, title: str) -> str:

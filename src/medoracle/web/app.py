@@ -22,11 +22,13 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from medoracle.articles import ArticleDesk, ArticleNotFound
+from medoracle.editorial.articles import ArticleDesk, ArticleNotFound
+from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
+from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
-from medoracle.users import Accounts
+from medoracle.store.base import Store
 from medoracle.web.answering import Asker, AnswersQuestions
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
 from medoracle.web.security import CSRFMiddleware, secret_key
@@ -36,15 +38,23 @@ log = logging.getLogger("medoracle.web")
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, store: Any = None, *,
-               clinic: AnswersQuestions | None = None) -> FastAPI:
-    """The whole site. Without `store`, opens the database the settings name (with the bundled knowledge base)."""
+def create_app(settings: Settings | None = None, store: Store | None = None, *,
+               clinic: AnswersQuestions | None = None, repository: EditorialRepository | None = None) -> FastAPI:
+    """The whole site. Without `store`, opens the database the settings name (with the bundled knowledge base).
+
+    Articles, accounts, threads, the audit log and the session key live in `repository` (default: the
+    same database as the store), so every server sharing a PostgreSQL database sees the same of each.
+    """
+    from medoracle.editorial import open_repository, repository_beside
+
     settings = settings or Settings.load()
     build_kb = False
     if store is None:
         from medoracle.store import open_store
         store = open_store(settings)
         build_kb = settings.uses_default_database
+        repository = repository or open_repository(settings)
+    repository = repository or repository_beside(store)
     app = FastAPI(title="medoracle", version=_version(),
                   description="Guideline-backed, cited answers to clinical questions, with editorial review.",
                   docs_url=None, redoc_url=None)
@@ -55,14 +65,9 @@ def create_app(settings: Settings | None = None, store: Any = None, *,
     env.filters["sentence"] = sentence
     env.globals["max_question"] = MAX_QUESTION_CHARS  # the one limit the retriever enforces
     templates = Jinja2Templates(env=env)
-    app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(store.connect, settings),
-                        accounts=Accounts(store.connect), asker=Asker(settings, store, clinic, build_kb),
+    app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(repository, settings),
+                        accounts=Accounts(repository), asker=Asker(settings, store, repository, clinic, build_kb),
                         templates=templates)
-    # Create the editorial tables now, in one thread, rather than racing on the first concurrent requests.
-    app.state.web.desk.list(limit=1)
-    app.state.web.accounts.list()
-    from medoracle.threads import migrations as thread_tables
-    thread_tables.apply(store.connect())
 
     from medoracle.web import api, editorial, pages
     app.include_router(api.router)
@@ -72,7 +77,7 @@ def create_app(settings: Settings | None = None, store: Any = None, *,
 
     # Order matters: the last added runs first, so sessions are decoded before the CSRF check reads them.
     app.add_middleware(CSRFMiddleware)
-    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings), session_cookie="medoracle_session",
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings, repository), session_cookie="medoracle_session",
                        max_age=14 * 24 * 3600, same_site="lax", https_only=False)
 
     @app.middleware("http")

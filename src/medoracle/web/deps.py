@@ -10,10 +10,10 @@ from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
 from starlette.responses import Response
 
-from medoracle.articles import ArticleDesk
+from medoracle.editorial.articles import ArticleDesk
 from medoracle.errors import MedoracleError, PermissionDenied
 from medoracle.settings import Settings
-from medoracle.users import Accounts, User
+from medoracle.editorial.users import Accounts, User
 from medoracle.web.answering import Asker
 from medoracle.web.security import csrf_token
 from medoracle.web.view import AUDIENCES, parse_audience

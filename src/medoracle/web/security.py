@@ -9,7 +9,6 @@ own) or the session cookie plus an `X-CSRF-Token` header.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -17,8 +16,9 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from medoracle.editorial.repository import EditorialRepository
 from medoracle.settings import Settings
-from medoracle.users import User
+from medoracle.editorial.users import User
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -26,22 +26,20 @@ MAX_FORM_BYTES = 1_000_000
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def secret_key(settings: Settings) -> str:
-    """settings.secret_key, or one generated once and kept (owner-only) in <data_dir>/secret_key."""
+def secret_key(settings: Settings, repository: EditorialRepository) -> str:
+    """settings.secret_key, or one generated once and kept in the database every server shares.
+
+    A key from an earlier version's `<data_dir>/secret_key` is adopted, so sessions survive the upgrade.
+    """
     if settings.secret_key:
         return settings.secret_key
-    path = Path(settings.data_dir) / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker made it first: use theirs, or sessions would not be shared
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    stored = repository.setting("session_key")
+    if stored:
+        return stored
+    legacy = Path(settings.data_dir) / "secret_key"
+    key = legacy.read_text().strip() if repository.dialect == "sqlite" and legacy.exists() else ""
+    # replace=False: when several workers start together, the first key written wins and all use it
+    return repository.put_setting("session_key", key or secrets.token_urlsafe(48), replace=False)
 
 
 def csrf_token(request: Request) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from medoracle.render import template_context, to_json, web_url
 from medoracle.types import Answer, Article, ArticleStatus, Audience
-from medoracle.users import User
+from medoracle.editorial.users import User
 
 S = ArticleStatus
 

@@ -10,63 +10,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from medoracle.editorial.records import User
+from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput
-from medoracle.store.migrations import Migrations
 
 ROLES = ("admin", "editor", "reviewer")
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 
-migrations = Migrations("users")
-
-
-@migrations.register
-def create_users(conn: sqlite3.Connection) -> None:
-    conn.execute("""
-        CREATE TABLE users (
-            username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL,
-            display_name TEXT NOT NULL DEFAULT '', credentials TEXT NOT NULL DEFAULT '',
-            disclosures TEXT NOT NULL DEFAULT '', disabled INTEGER NOT NULL DEFAULT 0,
-            token_hash TEXT UNIQUE, created_at TEXT NOT NULL)""")
-
-
-@dataclass(frozen=True)
-class User:
-    """An editorial account as the rest of the system sees it (never carries the password hash)."""
-
-    username: str
-    role: str
-    display_name: str = ""
-    credentials: str = ""
-    disclosures: str = ""
-    disabled: bool = False
-    created_at: str = ""
-
-    @property
-    def name(self) -> str:
-        """How the person is shown on a page: display name and credentials when known."""
-        base = self.display_name or self.username
-        return f"{base}, {self.credentials}" if self.credentials else base
-
-    @property
-    def can_review(self) -> bool:
-        return not self.disabled and self.role in ("reviewer", "editor", "admin")
-
-    @property
-    def is_editor(self) -> bool:
-        return not self.disabled and self.role in ("editor", "admin")
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+__all__ = ["MIN_PASSWORD", "ROLES", "Accounts", "User"]
 
 
 def _token_hash(token: str) -> str:
@@ -74,19 +30,11 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _row_user(r: sqlite3.Row | tuple) -> User:
-    username, role, display, creds, disclosures, disabled, created = tuple(r)
-    return User(username, role, display, creds, disclosures, bool(disabled), created)
-
-
-_COLUMNS = "username, role, display_name, credentials, disclosures, disabled, created_at"
-
-
 class Accounts:
-    """The users table. `connect` returns a connection for the current thread (pass `store.connect`)."""
+    """Editorial accounts, stored in the repository (shared by every server of a deployment)."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._conn = migrations.connector(connect)
+    def __init__(self, repository: EditorialRepository) -> None:
+        self.repository = repository
         self._hasher = PasswordHasher()
 
     # -- accounts ---------------------------------------------------------------------------------
@@ -100,24 +48,15 @@ class Accounts:
             raise BadInput(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         if len(password or "") < MIN_PASSWORD:
             raise BadInput(f"password must be at least {MIN_PASSWORD} characters")
-        conn = self._conn()
-        try:
-            with conn:
-                conn.execute(
-                    "INSERT INTO users (username, password_hash, role, display_name, credentials, disclosures,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (username, self._hasher.hash(password), role, display_name.strip(), credentials.strip(),
-                     disclosures.strip(), _now()))
-        except sqlite3.IntegrityError:
-            raise BadInput(f"user {username!r} already exists") from None
+        self.repository.insert_user(username=username, password_hash=self._hasher.hash(password), role=role,
+                                    display_name=display_name.strip(), credentials=credentials.strip(),
+                                    disclosures=disclosures.strip())
         user = self.get(username)
         assert user is not None
         return user
 
     def get(self, username: str) -> User | None:
-        row = self._conn().execute(f"SELECT {_COLUMNS} FROM users WHERE username = ?",
-                                   ((username or "").strip().lower(),)).fetchone()
-        return _row_user(row) if row else None
+        return self.repository.user((username or "").strip().lower())
 
     def require(self, username: str) -> User:
         user = self.get(username)
@@ -126,28 +65,24 @@ class Accounts:
         return user
 
     def list(self) -> list[User]:
-        return [_row_user(r) for r in self._conn().execute(f"SELECT {_COLUMNS} FROM users ORDER BY username")]
+        return self.repository.users()
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user if the password is right and the account is active; None otherwise (never says which)."""
-        conn = self._conn()
-        row = conn.execute("SELECT password_hash FROM users WHERE username = ?",
-                           ((username or "").strip().lower(),)).fetchone()
-        if row is None:
+        stored = self.repository.password_hash((username or "").strip().lower())
+        if stored is None:
             # Hash anyway so a missing account takes as long as a wrong password.
             self._hasher.hash(password or "x")
             return None
         try:
-            self._hasher.verify(row[0], password or "")
+            self._hasher.verify(stored, password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         user = self.get(username)
         if user is None or user.disabled:
             return None
-        if self._hasher.check_needs_rehash(row[0]):
-            with conn:
-                conn.execute("UPDATE users SET password_hash = ? WHERE username = ?",
-                             (self._hasher.hash(password), user.username))
+        if self._hasher.check_needs_rehash(stored):
+            self.repository.update_user(user.username, password_hash=self._hasher.hash(password))
         return user
 
     def set_password(self, username: str, password: str) -> None:
@@ -194,16 +129,10 @@ class Accounts:
     def by_token(self, token: str) -> User | None:
         if not token:
             return None
-        row = self._conn().execute(f"SELECT {_COLUMNS} FROM users WHERE token_hash = ?",
-                                   (_token_hash(token),)).fetchone()
-        user = _row_user(row) if row else None
+        user = self.repository.user_by_token_hash(_token_hash(token))
         return user if user and not user.disabled else None
 
     def _update(self, username: str, **values: object) -> None:
         name = (username or "").strip().lower()
-        conn = self._conn()
-        cols = ", ".join(f"{k} = ?" for k in values)
-        with conn:
-            cur = conn.execute(f"UPDATE users SET {cols} WHERE username = ?", (*values.values(), name))
-        if cur.rowcount == 0:
+        if not self.repository.update_user(name, **values):
             raise BadInput(f"no such user: {username!r}")

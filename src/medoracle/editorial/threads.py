@@ -10,30 +10,17 @@ explained: every `Answer` carries its `resolved_question`.
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
+from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput
-from medoracle.store.migrations import Migrations
 from medoracle.types import Answer, citation_key
 
 __all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
-           "extract_topic", "names_condition", "migrations"]
-
-migrations = Migrations("threads")
-
-
-@migrations.register
-def create_threads(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TABLE threads (id TEXT PRIMARY KEY, title TEXT NOT NULL DEFAULT '', "
-                 "topic TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)")
-    conn.execute("CREATE TABLE thread_turns (thread_id TEXT NOT NULL REFERENCES threads(id) ON DELETE CASCADE, "
-                 "n INTEGER NOT NULL, question TEXT NOT NULL, resolved_question TEXT, answer_json TEXT NOT NULL, "
-                 "created_at TEXT NOT NULL, PRIMARY KEY (thread_id, n))")
+           "extract_topic", "names_condition"]
 
 
 class UnknownThread(BadInput):
@@ -65,45 +52,36 @@ def _now() -> str:
 
 
 class ThreadStore:
-    """Threads in the SQLite database reached through `connect` (pass `store.connect`)."""
+    """Threads in the editorial repository, so a conversation continues on any server."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._conn = migrations.connector(connect)
+    def __init__(self, repository: EditorialRepository) -> None:
+        self.repository = repository
 
     def create(self, title: str = "") -> str:
         """A new empty thread; returns its id."""
         thread_id = str(uuid.uuid4())
-        conn = self._conn()
-        with conn:
-            conn.execute("INSERT INTO threads (id, title, topic, created_at) VALUES (?, ?, '', ?)",
-                         (thread_id, (title or "").strip()[:300], _now()))
+        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now())
         return thread_id
 
-    def _row(self, conn: sqlite3.Connection, thread_id: str) -> tuple[str, str, str, str]:
-        row = conn.execute("SELECT id, title, topic, created_at FROM threads WHERE id = ?",
-                           (str(thread_id),)).fetchone()
+    def _row(self, thread_id: str) -> tuple[str, str, str, str]:
+        row = self.repository.thread(str(thread_id))
         if row is None:
             raise UnknownThread(f"no thread with id {thread_id!r}; start one without --thread to get an id")
-        return (row[0], row[1], row[2], row[3])
+        return row
 
     def get(self, thread_id: str) -> Thread:
         """The thread with its turns; `UnknownThread` if there is none with this id."""
-        conn = self._conn()
-        tid, title, topic, created = self._row(conn, thread_id)
+        tid, title, topic, created = self._row(thread_id)
         return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid))
 
     def turns(self, thread_id: str) -> list[Turn]:
-        conn = self._conn()
-        self._row(conn, thread_id)
-        rows = conn.execute("SELECT n, question, resolved_question, answer_json, created_at FROM thread_turns "
-                            "WHERE thread_id = ? ORDER BY n", (str(thread_id),)).fetchall()
-        return [Turn(n=r[0], question=r[1], resolved_question=r[2], answer=Answer.model_validate_json(r[3]),
-                     created_at=r[4]) for r in rows]
+        self._row(thread_id)
+        return [Turn(n=n, question=q, resolved_question=rq, answer=Answer.model_validate_json(a), created_at=at)
+                for n, q, rq, a, at in self.repository.thread_turns(str(thread_id))]
 
     def append(self, thread_id: str, answer: Answer) -> int:
         """Record an answer as the thread's next turn; returns its number. Sets or moves the thread's topic."""
-        conn = self._conn()
-        _, title, topic, _ = self._row(conn, thread_id)
+        _, title, topic, _ = self._row(thread_id)
         question = answer.question
         new_topic = topic
         if not topic:
@@ -111,15 +89,19 @@ class ThreadStore:
         elif names_condition(question) and not _overlaps(question, topic):
             new_topic = extract_topic(question)  # the user moved on to another condition
         stored = answer.model_copy(update={"thread_id": thread_id})
-        with conn:
-            n = conn.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM thread_turns WHERE thread_id = ?",
-                             (thread_id,)).fetchone()[0]
-            conn.execute("INSERT INTO thread_turns (thread_id, n, question, resolved_question, answer_json, "
-                         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                         (thread_id, n, question, answer.resolved_question, stored.model_dump_json(), _now()))
-            conn.execute("UPDATE threads SET topic = ?, title = CASE WHEN title = '' THEN ? ELSE title END "
-                         "WHERE id = ?", (new_topic, question.strip()[:300], thread_id))
-        return int(n)
+        try:
+            return self.repository.append_turn(thread_id, question=question,
+                                               resolved_question=answer.resolved_question,
+                                               answer_json=stored.model_dump_json(), topic=new_topic, at=_now())
+        except BadInput as exc:  # deleted (pruned) between the check and the write
+            raise UnknownThread(str(exc)) from None
+
+    def prune(self, older_than_days: float) -> int:
+        """Delete threads not used for `older_than_days` days; returns how many went."""
+        if older_than_days <= 0:
+            raise BadInput("thread retention must be a positive number of days")
+        cutoff = datetime.now(timezone.utc) - timedelta(days=older_than_days)
+        return self.repository.prune_threads(cutoff.isoformat(timespec="seconds"))
 
 
 # ---------------------------------------------------------------- topic and follow-up resolution

@@ -14,29 +14,25 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
-import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from medoracle.editorial.audit import AuditLog
+from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
+from medoracle.editorial.repository import EditorialRepository, now
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
-from medoracle.store.migrations import Migrations
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
 S = ArticleStatus
 REVIEWERS = frozenset({"reviewer", "editor", "admin"})
 EDITORS = frozenset({"editor", "admin"})
 AUTHOR = "author"  # pseudo-role: whoever submitted the article
-GENESIS = "0" * 64
-_ARTICLE_COLUMNS = ("id", "slug", "question", "status", "version", "author", "answer_json", "created_at",
-                    "updated_at")
-_COLS = ", ".join(_ARTICLE_COLUMNS)
+__all__ = ["GENESIS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound", "AuditEntry", "AuditLog",
+           "Transition", "Version", "answer_text", "canonical_json", "entry_hash", "slugify"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ _RESETS_APPROVALS = ("request_changes", "reject", "resubmit", "edit", "retract")
 
 
 class Actor(Protocol):
-    """Who acts: a `medoracle.users.User` (anything with these attributes)."""
+    """Who acts: a `medoracle.editorial.users.User` (anything with these attributes)."""
 
     username: str
     role: str
@@ -76,143 +72,6 @@ class Actor(Protocol):
 
 class ArticleNotFound(BadInput, LookupError):
     """No article has that slug or id."""
-
-
-@dataclass(frozen=True)
-class Version:
-    """One saved version of an article's answer."""
-
-    version: int
-    answer: Answer
-    text: str
-    actor: str | None
-    note: str | None
-    created_at: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: str
-    actor: str | None
-    action: str
-    subject: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-migrations = Migrations("articles")
-
-
-@migrations.register
-def create_articles(conn: sqlite3.Connection) -> None:
-    conn.executescript("""
-        CREATE TABLE articles (
-            id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, question TEXT NOT NULL,
-            status TEXT NOT NULL, version INTEGER NOT NULL, author TEXT, answer_json TEXT NOT NULL,
-            search_text TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE INDEX articles_status ON articles(status, updated_at);
-        CREATE TABLE article_versions (
-            article_id INTEGER NOT NULL REFERENCES articles(id), version INTEGER NOT NULL,
-            answer_json TEXT NOT NULL, text TEXT NOT NULL, actor TEXT, note TEXT, created_at TEXT NOT NULL,
-            PRIMARY KEY (article_id, version));
-        CREATE TABLE review_events (
-            id INTEGER PRIMARY KEY, article_id INTEGER NOT NULL REFERENCES articles(id), version INTEGER NOT NULL,
-            actor TEXT NOT NULL, action TEXT NOT NULL, comment TEXT, section TEXT, at TEXT NOT NULL);
-        CREATE INDEX review_events_article ON review_events(article_id, id);
-        CREATE TABLE audit_log (
-            id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT, action TEXT NOT NULL, subject TEXT NOT NULL,
-            details TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
-        -- Append-only at the SQL level; the hash chain catches anyone who drops these triggers.
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-    """)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE so read-check-write sequences (state checks, the audit chain head) are serialised."""
-    if conn.in_transaction:
-        conn.commit()  # never extend someone else's implicit transaction; ours must be atomic on its own
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    else:
-        conn.commit()
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
-    """sha256(previous hash + canonical JSON of the entry without its hashes)."""
-    return hashlib.sha256((prev_hash + canonical_json(entry)).encode("utf-8")).hexdigest()
-
-
-class AuditLog:
-    """The append-only, hash-chained log of everything the editorial side does."""
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-
-    def append(self, conn: sqlite3.Connection, *, actor: str | None, action: str, subject: str,
-               details: dict[str, Any] | None = None) -> AuditEntry:
-        """Add an entry inside the caller's transaction (which must hold the write lock)."""
-        head = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        new_id, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        body = {"id": new_id, "at": _now(), "actor": actor, "action": action, "subject": subject,
-                "details": details or {}}
-        digest = entry_hash(prev, body)
-        conn.execute("INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     (new_id, body["at"], actor, action, subject, canonical_json(body["details"]), prev, digest))
-        return AuditEntry(new_id, body["at"], actor, action, subject, body["details"], prev, digest)
-
-    def record(self, *, actor: str | None, action: str, subject: str,
-               details: dict[str, Any] | None = None) -> AuditEntry:
-        """Add an entry in a transaction of its own (e.g. account changes)."""
-        with _transaction(self._connect()) as conn:
-            return self.append(conn, actor=actor, action=action, subject=subject, details=details)
-
-    def entries(self, subject: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        sql = "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log"
-        args: tuple = ()
-        if subject is not None:
-            sql, args = sql + " WHERE subject = ?", (subject,)
-        rows = self._connect().execute(sql + " ORDER BY id LIMIT ?", (*args, limit)).fetchall()
-        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows]
-
-    def head(self) -> str:
-        """The latest hash: keep a copy elsewhere to also detect truncation of the newest entries."""
-        row = self._connect().execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        return row[0] if row else GENESIS
-
-    def verify_chain(self) -> tuple[bool, int | None]:
-        """(True, None) if every entry's hash and link hold; else (False, id of the first bad entry)."""
-        prev = GENESIS
-        rows = self._connect().execute(
-            "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit_log ORDER BY id")
-        for r in rows:
-            try:
-                details = json.loads(r[5])
-            except (TypeError, ValueError):
-                return False, r[0]
-            body = {"id": r[0], "at": r[1], "actor": r[2], "action": r[3], "subject": r[4], "details": details}
-            if r[6] != prev or entry_hash(prev, body) != r[7]:
-                return False, r[0]
-            prev = r[7]
-        return True, None
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -255,10 +114,10 @@ def _roles_of(actor: Actor | None, author: str | None) -> set[str]:
 class ArticleDesk:
     """The editorial desk: every publish, review and edit goes through here."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], settings: Settings | None = None) -> None:
-        self._conn = migrations.connector(connect)
+    def __init__(self, repository: EditorialRepository, settings: Settings | None = None) -> None:
+        self.repository = repository
         self.settings = settings or Settings.load()
-        self.audit = AuditLog(self._conn)
+        self.audit = AuditLog(repository)
 
     @property
     def approvals_required(self) -> int:
@@ -267,52 +126,39 @@ class ArticleDesk:
     # -- reading ----------------------------------------------------------------------------------
     def get(self, key: str | int) -> Article:
         """An article by slug or id; raises ArticleNotFound."""
-        row = self._row(self._conn(), key)
-        if row is None:
+        article = self.repository.article(key)
+        if article is None:
             raise ArticleNotFound(f"no article {key!r}")
-        return self._article(row)
+        return article
 
     def find(self, key: str | int) -> Article | None:
-        row = self._row(self._conn(), key)
-        return self._article(row) if row else None
+        return self.repository.article(key)
 
     def list(self, *, status: ArticleStatus | str | Iterable[ArticleStatus | str] | None = None,
              query: str | None = None, limit: int = 50, offset: int = 0) -> list[Article]:
         """Newest first; `query` matches every word anywhere in the question, summary or statements."""
-        where, args = [], []
+        states: list[str] = []
         if status:
             wanted = [status] if isinstance(status, (str, ArticleStatus)) else list(status)
             states = [S(s).value for s in wanted]
-            where.append(f"status IN ({','.join('?' * len(states))})")
-            args += states
-        for word in re.findall(r"\w+", (query or "").lower())[:12]:
-            where.append("search_text LIKE ? ESCAPE '\\'")
-            args.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-        sql = f"SELECT {_COLS} FROM articles" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?"
-        return [self._article(r) for r in self._conn().execute(sql, (*args, max(1, min(limit, 500)), offset))]
+        words = re.findall(r"\w+", (query or "").lower())[:12]
+        return self.repository.articles(statuses=states, words=words, limit=max(1, min(limit, 500)),
+                                        offset=max(0, offset))
 
     def queue(self) -> list[Article]:
         """What reviewers have to look at, oldest first."""
-        rows = self._conn().execute(
-            f"SELECT {_COLS} FROM articles WHERE status IN ('submitted', 'under_review', 'changes_requested')"
-            " ORDER BY updated_at, id").fetchall()
-        return [self._article(r) for r in rows]
+        return self.repository.articles(statuses=("submitted", "under_review", "changes_requested"),
+                                        limit=10_000, oldest_first=True)
 
     def history(self, key: str | int) -> list[ReviewEvent]:
         art = self.get(key)
-        rows = self._conn().execute(
-            "SELECT article_id, version, actor, action, comment, section, at FROM review_events"
-            " WHERE article_id = ? ORDER BY id", (art.id,)).fetchall()
-        return [ReviewEvent(article_id=r[0], version=r[1], actor=r[2], action=r[3], comment=r[4], section=r[5],
-                            at=r[6]) for r in rows]
+        assert art.id is not None
+        return self.repository.review_events(art.id)
 
     def versions(self, key: str | int) -> list[Version]:
         art = self.get(key)
-        rows = self._conn().execute(
-            "SELECT version, answer_json, text, actor, note, created_at FROM article_versions"
-            " WHERE article_id = ? ORDER BY version", (art.id,)).fetchall()
-        return [Version(r[0], Answer.model_validate_json(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+        assert art.id is not None
+        return self.repository.versions(art.id)
 
     def diff(self, key: str | int, old: int, new: int) -> list[str]:
         """A unified diff (lines) between two versions' rendered text."""
@@ -326,7 +172,9 @@ class ArticleDesk:
     def approvals(self, key: str | int) -> list[str]:
         """Usernames who approved the current version in the current review round, in order."""
         art = self.get(key)
-        return self._approvals(self._conn(), art.id, art.version)
+        assert art.id is not None
+        with self.repository.transaction() as tx:
+            return tx.approvals(art.id, art.version, _RESETS_APPROVALS)
 
     def allowed_actions(self, article: Article, actor: Actor | None) -> list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
@@ -350,24 +198,20 @@ class ArticleDesk:
         if answer.abstained:
             raise BadInput("an abstention cannot be published: there is no sourced answer to review")
         author = actor.username if actor else None
-        now = _now()
-        with _transaction(self._conn()) as conn:
+        at = now()
+        with self.repository.transaction() as tx:
             base, slug, n = slugify(question), slugify(question), 1
-            while conn.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)).fetchone():
+            while tx.slug_taken(slug):
                 n += 1
                 slug = f"{base}-{n}"
             payload = answer.model_dump_json()
-            cur = conn.execute(
-                "INSERT INTO articles (slug, question, status, version, author, answer_json, search_text,"
-                " created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)",
-                (slug, question, S.submitted.value, author, payload, _search_text(answer), now, now))
-            article_id = int(cur.lastrowid)
-            conn.execute("INSERT INTO article_versions VALUES (?, 1, ?, ?, ?, ?, ?)",
-                         (article_id, payload, answer_text(answer), author, "first version", now))
-            self._event(conn, article_id, 1, author, "submit", None, None, now)
-            self.audit.append(conn, actor=author, action="submit", subject=f"article:{slug}",
-                              details={"version": 1, "status": S.submitted.value,
-                                       "sha256": hashlib.sha256(payload.encode()).hexdigest()})
+            article_id = tx.insert_article(slug=slug, question=question, status=S.submitted.value, author=author,
+                                           answer_json=payload, search_text=_search_text(answer), at=at)
+            tx.add_version(article_id, 1, payload, answer_text(answer), author, "first version", at)
+            tx.add_event(article_id, 1, author, "submit", None, None, at)
+            tx.append_audit(actor=author, action="submit", subject=f"article:{slug}",
+                            details={"version": 1, "status": S.submitted.value,
+                                     "sha256": hashlib.sha256(payload.encode()).hexdigest()})
         return self.get(slug)
 
     def start_review(self, key: str | int, actor: Actor) -> Article:
@@ -446,18 +290,21 @@ class ArticleDesk:
         section = (section or "").strip() or None
         if action in ("request_changes", "reject", "retract") and not comment:
             raise BadInput(f"{action.replace('_', ' ')} needs a comment saying why")
-        with _transaction(self._conn()) as conn:
-            row = self._row(conn, key)
-            if row is None:
+        with self.repository.transaction() as tx:
+            # the row is locked (SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) before its state
+            # is checked, so two reviewers acting at once are served one after the other
+            found = tx.article(key, for_update=True)
+            if found is None:
                 raise ArticleNotFound(f"no article {key!r}")
-            article = self._article(row)
+            article = found
+            assert article.id is not None
             steps = self._check(article, action, actor, auto_start=auto_start)
             assert actor is not None
             if section is not None:
                 keys = {s.key for s in article.answer.sections} | {"summary", "references"}
                 if section not in keys:
                     raise BadInput(f"article has no section {section!r}; choose one of {', '.join(sorted(keys))}")
-            now, version, status = _now(), article.version, article.status
+            at, version, status = now(), article.version, article.status
             details: dict[str, Any] = {}
             for step in steps:
                 target = step.target
@@ -465,62 +312,24 @@ class ArticleDesk:
                     assert new_answer is not None
                     version += 1
                     payload = new_answer.model_dump_json()
-                    conn.execute("INSERT INTO article_versions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (article.id, version, payload, answer_text(new_answer), actor.username, comment,
-                                  now))
-                    conn.execute("UPDATE articles SET answer_json = ?, search_text = ?, version = ? WHERE id = ?",
-                                 (payload, _search_text(new_answer), version, article.id))
+                    tx.add_version(article.id, version, payload, answer_text(new_answer), actor.username, comment, at)
+                    tx.update_article(article.id, answer_json=payload, search_text=_search_text(new_answer),
+                                      version=version)
                     details["sha256"] = hashlib.sha256(payload.encode()).hexdigest()
                 if step.action == "approve":
-                    done = self._approvals(conn, article.id, version)
+                    done = tx.approvals(article.id, version, _RESETS_APPROVALS)
                     if actor.username in done:
                         raise WorkflowError(f"{actor.username} has already approved version {version}")
                     done.append(actor.username)
                     details["approvals"] = f"{len(done)}/{self.approvals_required}"
                     if len(done) < self.approvals_required:
                         target = status  # still under review: more reviewers must approve
-                self._event(conn, article.id, version, actor.username, step.action,
-                            comment if step is steps[-1] else None, section if step is steps[-1] else None, now)
-                conn.execute("UPDATE articles SET status = ?, updated_at = ? WHERE id = ?",
-                             (target.value, now, article.id))
-                self.audit.append(conn, actor=actor.username, action=step.action, subject=f"article:{article.slug}",
-                                  details={**details, "version": version, "from": status.value, "to": target.value,
-                                           **({"comment": comment} if comment and step is steps[-1] else {}),
-                                           **({"section": section} if section and step is steps[-1] else {})})
+                tx.add_event(article.id, version, actor.username, step.action,
+                             comment if step is steps[-1] else None, section if step is steps[-1] else None, at)
+                tx.update_article(article.id, status=target.value, updated_at=at)
+                tx.append_audit(actor=actor.username, action=step.action, subject=f"article:{article.slug}",
+                                details={**details, "version": version, "from": status.value, "to": target.value,
+                                         **({"comment": comment} if comment and step is steps[-1] else {}),
+                                         **({"section": section} if section and step is steps[-1] else {})})
                 status = target
         return self.get(article.id)  # type: ignore[arg-type]
-
-    @staticmethod
-    def _approvals(conn: sqlite3.Connection, article_id: int | None, version: int) -> list[str]:
-        rows = conn.execute(
-            "SELECT actor FROM review_events WHERE article_id = ? AND version = ? AND action = 'approve'"
-            f" AND id > COALESCE((SELECT MAX(id) FROM review_events WHERE article_id = ? AND action IN"
-            f" ({','.join('?' * len(_RESETS_APPROVALS))})), 0) ORDER BY id",
-            (article_id, version, article_id, *_RESETS_APPROVALS)).fetchall()
-        seen: list[str] = []
-        for r in rows:
-            if r[0] not in seen:
-                seen.append(r[0])
-        return seen
-
-    @staticmethod
-    def _event(conn: sqlite3.Connection, article_id: int, version: int, actor: str | None, action: str,
-               comment: str | None, section: str | None, at: str) -> None:
-        conn.execute("INSERT INTO review_events (article_id, version, actor, action, comment, section, at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?)", (article_id, version, actor or "anonymous", action, comment,
-                                                       section, at))
-
-    @staticmethod
-    def _row(conn: sqlite3.Connection, key: str | int) -> Any:
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            row = conn.execute(f"SELECT {_COLS} FROM articles WHERE id = ?", (int(key),)).fetchone()
-            if row is not None or isinstance(key, int):
-                return row
-        return conn.execute(f"SELECT {_COLS} FROM articles WHERE slug = ?", (str(key),)).fetchone()
-
-    @staticmethod
-    def _article(row: Any) -> Article:
-        d = dict(zip(_ARTICLE_COLUMNS, tuple(row)))
-        return Article(id=d["id"], slug=d["slug"], question=d["question"], status=S(d["status"]),
-                       version=d["version"], author=d["author"], created_at=d["created_at"],
-                       updated_at=d["updated_at"], answer=Answer.model_validate_json(d["answer_json"]))
