@@ -82,6 +82,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("When should subclinical hypothyroidism be treated?", r"10 mIU", None),
     ("How often should TSH be monitored on levothyroxine?", r"3 months|once a year", None),
     ("How is hypothyroidism treated in pregnancy?", r"doubled|specialist", None),
+    # osteoporosis
+    ("What is the first-line treatment for postmenopausal osteoporosis?", r"bisphosphonate", None),
+    ("Who should be screened for osteoporosis?", r"65", None),
+    ("osteoporosis tx if bisphosphonates not tolerated", r"denosumab", SHORTHAND_PENDING),
+    ("What happens to bone density when denosumab is stopped?", r"fade|bisphosphonate", None),
+    ("Should men be screened for osteoporosis?", r"insufficient", None),
 ]
 
 
