@@ -88,6 +88,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("osteoporosis tx if bisphosphonates not tolerated", r"denosumab", SHORTHAND_PENDING),
     ("What happens to bone density when denosumab is stopped?", r"fade|bisphosphonate", None),
     ("Should men be screened for osteoporosis?", r"insufficient", None),
+    # smoking cessation
+    ("How should clinicians help adults stop smoking?", r"behavio|pharmacotherapy|varenicline", None),
+    ("Which medicines help people stop smoking?", r"varenicline|bupropion|nicotine replacement", None),
+    ("Can e-cigarettes be used to quit smoking?", r"e-cigarettes", None),
+    ("smoking cessation in pregnancy", r"behavio", None),
+    ("Who should not take bupropion?", r"seizures|under 18", None),
 ]
 
 
