@@ -94,6 +94,13 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Can e-cigarettes be used to quit smoking?", r"e-cigarettes", None),
     ("smoking cessation in pregnancy", r"behavio", None),
     ("Who should not take bupropion?", r"seizures|under 18", None),
+    ("What are the side effects of bupropion?", r"insomnia|anxiety", None),
+    # dementia
+    ("What drugs are used for Alzheimer's disease?", r"donepezil|galantamine|rivastigmine", None),
+    ("When is memantine used in dementia?", r"memantine", None),
+    ("Should antipsychotics be used for agitation in dementia?", r"harm|severe distress|6 weeks", None),
+    ("antipsychotics in dementia", r"harm|severe distress|6 weeks", None),
+    ("What information should be given at a dementia diagnosis?", r"DVLA|driving|subtype", None),
 ]
 
 
