@@ -101,6 +101,11 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Should antipsychotics be used for agitation in dementia?", r"harm|severe distress|6 weeks", None),
     ("antipsychotics in dementia", r"harm|severe distress|6 weeks", None),
     ("What information should be given at a dementia diagnosis?", r"DVLA|driving|subtype", None),
+    # anxiety disorders
+    ("What is the treatment for generalised anxiety disorder?", r"sertraline|CBT|self-help", None),
+    ("GAD first line drug", r"sertraline", None),
+    ("Should benzodiazepines be used for generalised anxiety disorder?", r"crisis", None),
+    ("Should adults be screened for anxiety?", r"64 years|screening", None),
 ]
 
 
