@@ -106,6 +106,12 @@ CASES: list[tuple[str, str, str | None]] = [
     ("GAD first line drug", r"sertraline", None),
     ("Should benzodiazepines be used for generalised anxiety disorder?", r"crisis", None),
     ("Should adults be screened for anxiety?", r"64 years|screening", None),
+    # venous leg ulcers
+    ("How is a venous leg ulcer managed?", r"compression|ABPI", None),
+    ("What ABPI is safe for compression bandaging?", r"0\.8", None),
+    ("VLU compression ABPI", r"0\.8", None),
+    ("Does early endovenous ablation help venous ulcer healing?", r"56|faster|1\.42", None),
+    ("When should a leg ulcer have a biopsy?", r"non-healing|atypical", None),
 ]
 
 
