@@ -11,8 +11,13 @@ import re
 
 import pytest
 
+from medoracle.kb import TOPIC_PAGE, kb_root, read_front_matter
 from medoracle.service import Clinic
 from medoracle.settings import Settings
+
+KB3_TOPICS = ["epilepsy", "pre-eclampsia", "fever-in-under-5s", "bronchiolitis", "opioid-overdose",
+              "alcohol-withdrawal", "delirium", "gestational-diabetes", "hypothyroidism", "osteoporosis",
+              "smoking-cessation", "dementia", "anxiety-disorders", "venous-leg-ulcers"]
 
 ALIAS_PENDING = ("a topic alias that is not an acronym of the card's words (PET for pre-eclampsia) needs the "
                  "topic-alias expansion k15a is adding to question understanding")
@@ -116,7 +121,7 @@ CASES: list[tuple[str, str, str | None]] = [
 
 
 @pytest.fixture(scope="module")
-def kb_clinic(tmp_path_factory) -> Clinic:
+def kb_clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     data_dir = tmp_path_factory.mktemp("medoracle-home-kb3")
     return Clinic.build(Settings(data_dir=str(data_dir)))
 
@@ -139,3 +144,15 @@ def test_question_is_answered_with_the_key_fact(kb_clinic: Clinic, question: str
         assert st.citations and set(st.citations) <= numbers, st
     text = " ".join([answer.summary, *(st.text for st in answer.statements())])
     assert re.search(pattern, text, re.IGNORECASE), text[:1500]
+
+
+@pytest.mark.parametrize("topic", KB3_TOPICS)
+def test_topic_has_the_cards_a_specialist_expects(topic: str) -> None:
+    cards = [p for p in (kb_root() / topic).glob("*.md") if p.name != TOPIC_PAGE]
+    assert 5 <= len(cards) <= 9, f"{topic} has {len(cards)} cards"
+    metas = [read_front_matter(p)[0] for p in cards]
+    # A bottom line, and the facts were read somewhere that can be revisited, in plain words for patients too.
+    assert sum(m["facet"] == "bottom_line" for m in metas) == 1
+    for path, meta in zip(cards, metas):
+        assert str(meta["checked_at"]["url"]).startswith("http"), path.name
+        assert str(meta.get("plain") or "").strip(), path.name
