@@ -1,6 +1,6 @@
 """The bundled knowledge base answers real clinical questions out of the box (issue 5's "done when").
 
-The knowledge base is built once per test session into a temporary data directory, exactly as on first use.
+The knowledge base is built once per test session (the `kb_clinic` fixture in conftest.py), exactly as on first use.
 """
 
 from __future__ import annotations
@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from medoracle.service import Clinic
-from medoracle.settings import Settings
 
 QUICK_START = "What are the management options for spinal metastasis?"
 
@@ -39,12 +36,6 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("Which drugs are recommended for heart failure with reduced ejection fraction?", ["heart failure"]),
     ("Should statins be used for primary prevention of cardiovascular disease?", ["statin"]),
 ]
-
-
-@pytest.fixture(scope="session")
-def kb_clinic(tmp_path_factory) -> Clinic:
-    data_dir = tmp_path_factory.mktemp("medoracle-home")
-    return Clinic.build(Settings(data_dir=str(data_dir)))
 
 
 def _cited_throughout(answer) -> None:

@@ -9,12 +9,28 @@ from pathlib import Path
 import pytest
 
 from medoracle.errors import ReadError
-from medoracle.kb import (GRADE_SCHEMES, TOPIC_PAGE, card_paths, kb_root, read_front_matter, topics,
-                          validate_card, validate_topic_page)
+from medoracle.kb import (
+    GRADE_SCHEMES,
+    TOPIC_PAGE,
+    card_paths,
+    kb_root,
+    normal_id,
+    read_front_matter,
+    superseded_citations,
+    topics,
+    validate_card,
+    validate_topic_page,
+)
 
 ALL_PATHS = card_paths()
 CARDS = [p for p in ALL_PATHS if p.name != TOPIC_PAGE]
 TOPIC_PAGES = [p for p in ALL_PATHS if p.name == TOPIC_PAGE]
+
+# Cards written before `checked_at` existed and not yet re-read against their source: an explicit list, so
+# that nothing pretends to have been checked. It may only shrink.
+NOT_YET_RECHECKED = frozenset(
+    line.strip() for line in (Path(__file__).parent / "kb_not_yet_rechecked.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#"))
 
 
 def _label(path: Path) -> str:
@@ -51,6 +67,24 @@ def test_topic_page_has_title_and_aliases(path: Path) -> None:
     assert meta["topic"] == path.parent.name
     assert str(meta["title"]).strip()
     assert meta["aliases"]
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=_label)
+def test_every_card_records_where_its_facts_were_read(path: Path) -> None:
+    meta, _ = read_front_matter(path)
+    if _label(path) in NOT_YET_RECHECKED:
+        assert "checked_at" not in meta, "re-checked: remove it from tests/kb_not_yet_rechecked.txt"
+    else:
+        assert isinstance(meta.get("checked_at"), dict), "new and re-checked cards record checked_at {url, date}"
+
+
+def test_not_yet_rechecked_list_names_real_cards() -> None:
+    labels = {_label(p) for p in ALL_PATHS}
+    assert sorted(NOT_YET_RECHECKED - labels) == []
+
+
+def test_no_card_cites_a_superseded_source() -> None:
+    assert superseded_citations(ALL_PATHS) == []
 
 
 def test_card_ids_are_unique() -> None:
@@ -115,12 +149,81 @@ def test_checker_accepts_a_good_card(tmp_path: Path) -> None:
     (("  year: 2024\n", ""), "missing source.year"),
     (("In adults with hypertension, this is a test statement.\n", ""), "empty body"),
     (("this is a test statement.", "x" * 700), "body is"),
+    (("  url: https://example.org/guideline\n", "  url: http://example.org/guideline\n"),
+     "source.url 'http://example.org/guideline' is not an https address"),
+    (("  url: https://example.org/guideline\n", "  doi: 10.12/abc\n"), "source.doi"),
+    (("  url: https://example.org/guideline\n", "  doi: doi:10.1200/JCO.21.01440\n"), "source.doi"),
+    (("  url: https://example.org/guideline\n", "  pmid: PMC3437249\n"), "source.pmid"),
+    (("reviewed: false", "checked_at: https://example.org\nreviewed: false"), "checked_at must be a mapping"),
+    (("reviewed: false", "checked_at: {url: example.org, date: 2026-12-01}\nreviewed: false"), "checked_at.url"),
+    (("reviewed: false", "checked_at: {url: https://example.org/p, date: soon}\nreviewed: false"),
+     "checked_at.date"),
+    (("reviewed: false", "supersedes: https://example.org/old\nreviewed: false"), "supersedes must be"),
+    (("reviewed: false", "superseded_by: [not an id]\nreviewed: false"), "superseded_by entry"),
+    (("reviewed: false", "plain: '  '\nreviewed: false"), "plain is empty"),
+    (("facet: first_line", "facet: special"), "missing population"),
+    (("this is a test statement.", "this is " + "a very long clause, " * 25 + "a test."), "sentence cannot be quoted"),
 ])
 def test_checker_names_each_problem(tmp_path: Path, change: tuple[str, str], problem: str) -> None:
     old, new = change
     assert old in GOOD_CARD
     problems = validate_card(_write(tmp_path, GOOD_CARD.replace(old, new)))
     assert any(p.startswith(problem) for p in problems), problems
+
+
+NUMBERED_CARD = GOOD_CARD.replace(
+    "In adults with hypertension, this is a test statement.",
+    "Give 1,000 mg within 4 hours, then 0.5 mg/kg daily for 5 days.").replace(
+    "reviewed: false", "population: Adults\nreviewed: false")
+
+
+@pytest.mark.parametrize("plain, lost", [
+    ("Take 1000 mg within 4 hours, then 0.5 mg for each kg each day for 5 days.", None),
+    ("Take 1,000 mg within 4 hours, then 0.5 mg for each kg each day for 5 days.", None),
+    ("Take 1000 mg within 4 hours, then half a mg for each kg each day for 5 days.", "0.5"),
+    ("Take 1000 mg soon, then 0.5 mg for each kg each day for a few days.", "4, 5"),
+])
+def test_plain_version_keeps_every_number(tmp_path: Path, plain: str, lost: str | None) -> None:
+    card = NUMBERED_CARD.replace("reviewed: false", f"plain: >-\n  {plain}\nreviewed: false")
+    problems = validate_card(_write(tmp_path, card))
+    if lost is None:
+        assert problems == []
+    else:
+        assert problems == [f"plain loses the body's numbers: {lost}"]
+
+
+@pytest.mark.parametrize("sentence", [
+    "In pregnant women with hypertension, this is a test statement.",
+    "In children with hypertension, this is a test statement.",
+    "In adults aged 80 and over with hypertension, this is a test statement.",
+    "In people under 16 years with hypertension, this is a test statement.",
+])
+def test_subgroup_advice_needs_a_population(tmp_path: Path, sentence: str) -> None:
+    card = GOOD_CARD.replace("In adults with hypertension, this is a test statement.", sentence)
+    assert "missing population: the card's advice is for a subgroup" in validate_card(_write(tmp_path, card))
+    with_population = card.replace("reviewed: false", "population: The subgroup named\nreviewed: false")
+    assert validate_card(_write(tmp_path, with_population)) == []
+
+
+def test_currency_links_catch_a_card_citing_a_replaced_source(tmp_path: Path) -> None:
+    folder = tmp_path / "pneumonia"
+    folder.mkdir()
+    new = GOOD_CARD.replace("https://example.org/guideline", "https://www.nice.org.uk/guidance/ng250").replace(
+        "reviewed: false", "supersedes: [https://www.nice.org.uk/guidance/cg191]\nreviewed: false")
+    old = GOOD_CARD.replace("id: htn-test-card", "id: old-card").replace(
+        "https://example.org/guideline", "http://nice.org.uk/guidance/CG191/")
+    paths = [_write(folder, new, "htn-test-card.md"), _write(folder, old, "old-card.md")]
+    assert superseded_citations(paths) == [
+        "pneumonia/old-card cites nice.org.uk/guidance/cg191, superseded according to pneumonia/htn-test-card"]
+    flagged = GOOD_CARD.replace("reviewed: false", "superseded_by: [https://example.org/newer]\nreviewed: false")
+    assert superseded_citations([_write(folder, flagged, "flagged.md")]) == [
+        "pneumonia/flagged cites example.org/guideline, superseded according to pneumonia/flagged (superseded_by)"]
+    assert superseded_citations([paths[0]]) == []
+
+
+def test_identifiers_are_compared_in_one_spelling() -> None:
+    assert normal_id("https://doi.org/10.1200/JCO.21.01440") == normal_id("10.1200/jco.21.01440")
+    assert normal_id("https://www.nice.org.uk/guidance/NG250/") == normal_id("http://nice.org.uk/guidance/ng250")
 
 
 def test_malformed_yaml_names_the_file(tmp_path: Path) -> None:

@@ -14,9 +14,9 @@ import sys
 from typing import Any
 
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import ROLES, Accounts
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
-from medoracle.editorial.users import ROLES, Accounts
 
 
 def _desk(args: argparse.Namespace) -> tuple[ArticleDesk, Accounts]:
@@ -84,6 +84,15 @@ def _users_update(args: argparse.Namespace) -> int:
     desk.audit.record(actor="cli", action="user_update", subject=f"user:{user.username}",
                       details={k: v for k, v in (("role", args.role), ("disclosures", args.disclosures)) if v})
     print(f"updated {user.username}")
+    return 0
+
+
+def _users_logout(args: argparse.Namespace) -> int:
+    desk, accounts = _desk(args)
+    user = accounts.require(args.username)
+    accounts.end_sessions(user.username)
+    desk.audit.record(actor="cli", action="logout_everywhere", subject=f"user:{user.username}")
+    print(f"every session of {args.username} has ended")
     return 0
 
 
@@ -210,6 +219,9 @@ def add_commands(subparsers: Any) -> None:
     s.add_argument("--disclosures")
     s.add_argument("--role", choices=ROLES)
     s.set_defaults(run=_users_update)
+    s = db(us.add_parser("logout", help="end every web session of an account (e.g. a lost laptop)"))
+    s.add_argument("username")
+    s.set_defaults(run=_users_logout)
     s = db(us.add_parser("token", help="issue a new API token (replaces the old one; shown once)"))
     s.add_argument("username")
     s.set_defaults(run=_users_token)
@@ -230,7 +242,8 @@ def add_commands(subparsers: Any) -> None:
     s.set_defaults(run=_articles_show)
     for action, helptext in [("approve", "approve the current version"),
                              ("request-changes", "ask for changes (--comment, optionally --section)"),
-                             ("reject", "reject (--comment)"), ("start-review", "take a submitted article under review"),
+                             ("reject", "reject (--comment)"),
+                             ("start-review", "take a submitted article under review"),
                              ("resubmit", "send a changes-requested article back to review"),
                              ("retract", "retract (editors; --comment gives the reason)")]:
         s = db(ars.add_parser(action, help=helptext))

@@ -27,7 +27,7 @@ class DocType(str, Enum):
     other = "other"
 
     @classmethod
-    def parse(cls, value: str | None) -> "DocType":
+    def parse(cls, value: str | None) -> DocType:
         if not value:
             return cls.other
         key = value.strip().lower().replace("-", "_").replace(" ", "_")
@@ -168,6 +168,11 @@ class Statement(BaseModel):
     support: float | None = Field(None, description="Verifier's support score, 0..1.")
     passage_ids: list[str] = Field(default_factory=list, description="Cited passages (internal keys).")
     facet: str | None = Field(None, description="Section key the composer chose.")
+    written_by: str | None = Field(default=None, description="Editor who wrote or changed this sentence after it "
+                                                             "was composed; None for composed text.")
+    unsupported: str | None = Field(default=None, description="Why the verifier found no support for an edited "
+                                                              "sentence in the passages it cites; shown as the "
+                                                              "editor's own words.")
 
 
 class Section(BaseModel):
@@ -192,6 +197,10 @@ class Answer(BaseModel):
     summary: str = Field("", description="The bottom line.")
     summary_citations: list[int] = Field(default_factory=list)
     summary_grade: str | None = Field(None, description="Grade of the bottom line as its source prints it.")
+    summary_written_by: str | None = Field(default=None, description="Editor who wrote or changed the bottom line.")
+    summary_unsupported: str | None = Field(default=None, description="Why an edited bottom line is not carried "
+                                                                      "by its cited passages (the editor's own "
+                                                                      "words).")
     sections: list[Section] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     follow_ups: list[str] = Field(default_factory=list, description="Suggested next questions.")

@@ -6,15 +6,19 @@ This module only finds and checks cards; the ingest Markdown reader turns them i
 
 from __future__ import annotations
 
+import datetime as _dt
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from medoracle.compose.sentences import clean_sentence
 from medoracle.errors import ReadError
-
-TOPIC_PAGE = "_topic.md"
+from medoracle.ingest.readers.markdown import TOPIC_PAGE, split_front_matter
+from medoracle.text import numbers_of, sentence_spans
 
 FACETS: frozenset[str] = frozenset({
     "bottom_line", "assessment", "first_line", "adjunct", "procedures", "special",
@@ -32,6 +36,17 @@ DOC_TYPES: frozenset[str] = frozenset({
 
 # A card is one quotable recommendation; anything longer belongs in two cards.
 MAX_BODY_CHARS = 600
+
+# Identifier forms: a DOI as Crossref prints it, a PubMed id, and a web address.
+DOI_FORM = re.compile(r"^10\.\d{4,9}/\S+$")
+PMID_FORM = re.compile(r"^\d{1,9}$")
+HTTPS_FORM = re.compile(r"^https://[^\s/]+\.[^\s]+$")
+_WEB_FORM = re.compile(r"^https?://[^\s/]+\.[^\s]+$")
+
+# Words that say a card's advice is for a subgroup, so answers can match it to the patient asked about.
+SUBGROUP_WORDS = re.compile(
+    r"\b(pregnan\w*|child\w*|infant\w*|bab(?:y|ies)|neonat\w*|adolescen\w*|older (?:adults?|people|patients)|"
+    r"elderly|aged \d+|(?:under|over) (?:the age of )?\d+ (?:years?|months?)|frail\w*|breastfeed\w*)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -78,21 +93,21 @@ def card_paths(root: Path | None = None) -> list[Path]:
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Split a card into (front matter as a dict, body text). Raises ReadError naming the file when malformed."""
+    """Split a card into (front matter as a dict, body text). Raises ReadError naming the file when malformed.
+
+    The parsing is the Markdown reader's (`split_front_matter`); a card must have front matter."""
     text = Path(path).read_text(encoding="utf-8")
     if not text.startswith("---"):
         raise ReadError(str(path), 1, "no YAML front matter: the file must start with a '---' line")
-    lines = text.splitlines(keepends=True)
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        raise ReadError(str(path), 1, "front matter is not closed by a second '---' line")
     try:
-        meta = yaml.safe_load("".join(lines[1:end]))
+        meta, body = split_front_matter(text)
     except yaml.YAMLError as exc:
         raise ReadError(str(path), "front matter", f"malformed YAML: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise ReadError(str(path), "front matter", "front matter must be a YAML mapping")
-    return meta, "".join(lines[end + 1:]).strip()
+    except ValueError as exc:
+        raise ReadError(str(path), "front matter", f"front matter must be a YAML mapping ({exc})") from exc
+    if not meta and body == text:
+        raise ReadError(str(path), 1, "front matter is not closed by a second '---' line")
+    return meta, body.strip()
 
 
 def _missing(value: Any) -> bool:
@@ -128,6 +143,18 @@ def validate_card(path: Path) -> list[str]:
         problems.append("empty body")
     elif len(body) > MAX_BODY_CHARS:
         problems.append(f"body is {len(body)} characters; keep a card under {MAX_BODY_CHARS}")
+    # The extractive composer quotes whole sentences and drops those it cannot stand alone (too long, a
+    # fragment, a table-like run of bare numbers): such a sentence in a card never reaches an answer.
+    flat = " ".join(body.split())  # the Markdown reader joins hard-wrapped lines the same way
+    unquotable = [flat[s:e] for s, e in sentence_spans(flat) if clean_sentence(flat[s:e], []) is None]
+    if unquotable:
+        problems.append(f"sentence cannot be quoted in an answer (too long, a fragment or a run of bare "
+                        f"numbers); rewrite it: {unquotable[0][:80]!r}")
+    problems += _checked_at_problems(meta)
+    problems += _currency_link_problems(meta)
+    problems += _plain_problems(meta.get("plain"), body)
+    if _missing(meta.get("population")) and (facet == "special" or _names_subgroup(f"{meta.get('title')} {body}")):
+        problems.append("missing population: the card's advice is for a subgroup")
     return problems
 
 
@@ -146,6 +173,7 @@ def validate_topic_page(path: Path) -> list[str]:
         problems.append("reviewed must be false until a clinician reviews the page")
     if not body:
         problems.append("empty body")
+    problems += _checked_at_problems(meta)
     return problems
 
 
@@ -155,8 +183,117 @@ def _source_problems(source: Any) -> list[str]:
     problems = [f"missing source.{key}" for key in ("organisation", "title", "year") if _missing(source.get(key))]
     if all(_missing(source.get(key)) for key in ("pmid", "doi", "url")):
         problems.append("source needs at least one of pmid, doi or url")
+    problems += _identifier_problems(source)
     return problems
 
 
-__all__ = ["DOC_TYPES", "FACETS", "GRADE_SCHEMES", "MAX_BODY_CHARS", "TOPIC_PAGE", "TopicInfo", "card_paths",
-           "kb_root", "read_front_matter", "topics", "validate_card", "validate_topic_page"]
+def _identifier_problems(source: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    doi, pmid, url = source.get("doi"), source.get("pmid"), source.get("url")
+    if not _missing(doi) and not DOI_FORM.match(str(doi).strip()):
+        problems.append(f"source.doi {doi!r} is not a DOI (10.NNNN/...)")
+    if not _missing(pmid) and not PMID_FORM.match(str(pmid).strip()):
+        problems.append(f"source.pmid {pmid!r} is not a PubMed id (digits only)")
+    if not _missing(url) and not HTTPS_FORM.match(str(url).strip()):
+        problems.append(f"source.url {url!r} is not an https address")
+    return problems
+
+
+def _checked_at_problems(meta: dict[str, Any]) -> list[str]:
+    """`checked_at` is optional here (the tests decide who must have it) but must be well formed when present."""
+    if "checked_at" not in meta:
+        return []
+    checked = meta["checked_at"]
+    if not isinstance(checked, dict):
+        return ["checked_at must be a mapping {url: ..., date: YYYY-MM-DD}"]
+    problems = []
+    if _missing(checked.get("url")) or not _WEB_FORM.match(str(checked.get("url")).strip()):
+        problems.append("checked_at.url must be the web address where the facts were read")
+    if _iso_date(checked.get("date")) is None:
+        problems.append("checked_at.date must be a date (YYYY-MM-DD)")
+    return problems
+
+
+def _iso_date(value: Any) -> _dt.date | None:
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _currency_link_problems(meta: dict[str, Any]) -> list[str]:
+    problems = []
+    for key in ("supersedes", "superseded_by"):
+        if key not in meta:
+            continue
+        ids = meta[key]
+        if not isinstance(ids, list) or not ids:
+            problems.append(f"{key} must be a non-empty list of source identifiers")
+            continue
+        for ident in ids:
+            if not isinstance(ident, str) or not (DOI_FORM.match(ident) or PMID_FORM.match(ident)
+                                                  or _WEB_FORM.match(ident)):
+                problems.append(f"{key} entry {ident!r} is not a DOI, PMID or web address")
+    return problems
+
+
+def _plain_problems(plain: Any, body: str) -> list[str]:
+    if plain is None:
+        return []
+    if not isinstance(plain, str) or not plain.strip():
+        return ["plain is empty: omit the key or write the plain-language version"]
+    have = {value for value, _ in numbers_of(plain)}
+    lost = sorted({value for value, _ in numbers_of(body)} - have)
+    return [f"plain loses the body's numbers: {', '.join(lost)}"] if lost else []
+
+
+def _names_subgroup(text: str) -> bool:
+    return bool(SUBGROUP_WORDS.search(text))
+
+
+def source_ids(meta: dict[str, Any]) -> set[str]:
+    """The card's source identifiers (DOI, PMID, URL), normalised so that two spellings of one source meet."""
+    source = meta.get("source")
+    if not isinstance(source, dict):
+        return set()
+    return {normal_id(str(source[k])) for k in ("doi", "pmid", "url") if not _missing(source.get(k))}
+
+
+def normal_id(ident: str) -> str:
+    """`https://www.nice.org.uk/guidance/CG191/` and `http://nice.org.uk/guidance/cg191` are one source."""
+    text = ident.strip().lower()
+    text = re.sub(r"^https?://(www\.)?", "", text)
+    text = re.sub(r"^(dx\.)?doi\.org/", "", text)
+    return text.rstrip("/")
+
+
+def superseded_citations(paths: Iterable[Path]) -> list[str]:
+    """Cards that cite a source which another card (or the card itself) marks as superseded.
+
+    A source is superseded when any card lists it under `supersedes`, or a card citing it says `superseded_by`.
+    """
+    metas = []
+    for path in paths:
+        try:
+            metas.append((path, read_front_matter(path)[0]))
+        except ReadError:
+            continue
+    old: dict[str, str] = {}
+    for path, meta in metas:
+        for ident in meta.get("supersedes") or []:
+            old[normal_id(str(ident))] = f"{path.parent.name}/{path.stem}"
+        if meta.get("superseded_by"):
+            for ident in source_ids(meta):
+                old[ident] = f"{path.parent.name}/{path.stem} (superseded_by)"
+    problems = []
+    for path, meta in metas:
+        for ident in sorted(source_ids(meta) & old.keys()):
+            problems.append(f"{path.parent.name}/{path.stem} cites {ident}, superseded according to {old[ident]}")
+    return problems
+
+
+__all__ = ["DOC_TYPES", "DOI_FORM", "FACETS", "GRADE_SCHEMES", "HTTPS_FORM", "MAX_BODY_CHARS", "PMID_FORM",
+           "SUBGROUP_WORDS", "TOPIC_PAGE", "TopicInfo", "card_paths", "kb_root", "normal_id", "read_front_matter",
+           "source_ids", "superseded_citations", "topics", "validate_card", "validate_topic_page"]
