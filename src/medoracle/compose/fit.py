@@ -30,6 +30,10 @@ _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|
 _COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\b|\bvs\b|\bcompared with\b|"
                        r"\bsuperior\b|\binferior\b|\bnon-?inferior\b|\bbetter\b|\bpreferred\b|\binstead of\b|"
                        r"\bfirst\b|\bif .{0,40} (?:unsuitable|not suitable|contraindicated)\b", re.IGNORECASE)
+# Preventing a condition is not treating the one asked about: "aspirin for women at high risk of pre-eclampsia"
+# must not answer "how is hypertension in pregnancy treated?" unless prevention was asked.
+_PREVENTS = re.compile(r"\b(?:at (?:high |increased |moderate )?risk (?:of|for)|to prevent|prevent(?:s|ion|ing)? "
+                       r"(?:of )?|prophyla\w+|reduce the risk)\b", re.IGNORECASE)
 _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
                      r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
@@ -89,10 +93,14 @@ def _slot_names(conflict_slots: list[str]) -> list[str]:
 
 def intent_value(c: Fitted, query: Query | None) -> float:
     """How well a candidate gives what the question asks for first (for the bottom line)."""
-    if query is None or not query.intents:
+    if query is None:
         return 0.0
-    value = 0.0
     intents = set(query.intents)
+    # a question with no stated aim is about managing its condition, not about preventing another one
+    value = -0.5 if (not intents or intents & {"first_line", "treatment"}) and "prevention" not in intents \
+        and _PREVENTS.search(c.text) else 0.0
+    if not intents:
+        return value
     if "dose" in intents and _DOSE.search(c.text):
         value += 0.6
     if intents & {"first_line", "treatment", "dose"} and (query.drugs or "first_line" in intents):
