@@ -60,8 +60,13 @@ class Settings:
     session_max_hours: int = field(default=12, metadata={
         "help": "A login ends this many hours after it began, however active."})
     secret_key: str = field(default="", metadata={
-        "help": "Signs session cookies. Empty: generated once and kept in <data_dir>/secret_key."})
+        "help": "Signs session cookies. Empty: generated once and kept in the database, shared by every server."})
     audience: str = field(default="clinician", metadata={"help": "Default audience: clinician, student or patient."})
+    check_at_startup: bool = field(default=False, metadata={
+        "help": "`serve` runs the integrity check (`medoracle check`) before accepting requests."})
+    thread_retention_days: float = field(default=0.0, metadata={
+        "help": "Threads unused for this many days are deleted at `serve` start-up and by `medoracle threads "
+                "prune`; 0 keeps them."})
 
     def __post_init__(self) -> None:
         if not 1 <= int(self.approvals_required) <= 3:

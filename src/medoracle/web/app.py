@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from medoracle.editorial.articles import ArticleDesk, ArticleNotFound
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.editorial.users import Accounts
-from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
+from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, StoreError, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.settings import Settings
 from medoracle.store.base import Store
@@ -147,7 +147,7 @@ def _error(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"error": message}, status_code=status)
     titles = {400: "That request could not be used", 401: "Please log in", 403: "Not allowed",
               404: "Not found", 409: "Not possible now", 422: "That question could not be used",
-              500: "Something went wrong"}
+              500: "Something went wrong", 503: "The database cannot be used"}
     return page(request, "error.html", http_status=status, title=titles.get(status, "Error"), message=message)
 
 
@@ -161,8 +161,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     # the most specific class wins (Starlette walks the exception's MRO), so BadQuestion is 422, other BadInput 400
+    # a storage fault (damaged, read-only, full disk, newer version) is 503 with its one-line message
     for error, status in ((ArticleNotFound, 404), (PermissionDenied, 403), (WorkflowError, 409),
-                          (BadQuestion, 422), (BadInput, 400)):
+                          (BadQuestion, 422), (BadInput, 400), (StoreError, 503)):
         app.add_exception_handler(error, _status_handler(status))
 
     @app.exception_handler(RequestValidationError)
