@@ -30,7 +30,7 @@ from retrieval import RRF_POOL, bench_store, docs_in_order, metrics, rrf  # noqa
 
 from medoracle import retrieve as R  # noqa: E402
 from medoracle.embed import get_embedder  # noqa: E402
-from medoracle.vocab import understand  # noqa: E402
+from medoracle.understand.vocab import understand  # noqa: E402
 
 PRIMARY = {"medquad_dev": "MRR@10", "pubmedqa_dev": "MRR@10", "bioasq_dev": "MAP@10"}
 LEXICAL_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)

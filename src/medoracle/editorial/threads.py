@@ -15,26 +15,34 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
-from medoracle.compose.references import continue_numbers
+from medoracle.compose.references import continue_numbers, reference_key
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.errors import BadInput
-from medoracle.text import stem
-from medoracle.types import Answer
+from medoracle.errors import BadInput, PermissionDenied
+from medoracle.types import Answer, Section, Statement
+from medoracle.understand.topic import FOLLOWUP_LEAD, extract_topic, names_condition, overlaps
 
 __all__ = [
+    "NotYourThread",
     "Thread",
     "ThreadStore",
     "Turn",
     "UnknownThread",
+    "earlier_numbers",
     "extract_topic",
     "names_condition",
     "renumber_with_thread",
     "resolve_followup",
+    "source_numbers",
+    "thread_as_answer",
 ]
 
 
 class UnknownThread(BadInput):
     """No thread has this id."""
+
+
+class NotYourThread(PermissionDenied):
+    """The thread was started in another browser or account: only its owner reads and continues it."""
 
 
 class Turn(BaseModel):
@@ -54,6 +62,8 @@ class Thread(BaseModel):
     title: str = ""
     topic: str = Field("", description="Main condition phrase, from the first question that names one.")
     created_at: str
+    owner: str = Field("", description="Who may read and continue it: 'user:<name>', 'browser:<id>', or '' "
+                                       "for whoever holds the id (CLI, anonymous API).")
     turns: list[Turn] = Field(default_factory=list)
 
 
@@ -67,10 +77,10 @@ class ThreadStore:
     def __init__(self, repository: EditorialRepository) -> None:
         self.repository = repository
 
-    def create(self, title: str = "") -> str:
+    def create(self, title: str = "", owner: str = "") -> str:
         """A new empty thread; returns its id."""
         thread_id = str(uuid.uuid4())
-        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now())
+        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now(), owner)
         return thread_id
 
     def _row(self, thread_id: str) -> tuple[str, str, str, str]:
@@ -82,7 +92,8 @@ class ThreadStore:
     def get(self, thread_id: str) -> Thread:
         """The thread with its turns; `UnknownThread` if there is none with this id."""
         tid, title, topic, created = self._row(thread_id)
-        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid))
+        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid),
+                      owner=self.repository.thread_owner(tid) or "")
 
     def turns(self, thread_id: str) -> list[Turn]:
         self._row(thread_id)
@@ -96,7 +107,7 @@ class ThreadStore:
         new_topic = topic
         if not topic:
             new_topic = extract_topic(question)
-        elif names_condition(question) and not _overlaps(question, topic):
+        elif names_condition(question) and not overlaps(question, topic):
             new_topic = extract_topic(question)  # the user moved on to another condition
         stored = answer.model_copy(update={"thread_id": thread_id})
         try:
@@ -114,128 +125,7 @@ class ThreadStore:
         return self.repository.prune_threads(cutoff.isoformat(timespec="seconds"))
 
 
-# ---------------------------------------------------------------- topic and follow-up resolution
-
-# Words that name a disease or disorder. Suffixes catch most of medicine ("-itis", "-oma", "-aemia" …);
-# the head words catch the everyday names.
-_CONDITION_SUFFIX = re.compile(r"^[a-z]{3,}(?:itis|omas?|a?emias?|osis|oses|pathy|pathies|algia|plegia|trophy|"
-                               r"uria|penia|ectasis|iasis|ism)$")
-_NOT_CONDITIONS = {"diagnosis", "prognosis", "stoma", "aroma", "diploma", "mechanism", "organism",
-                   "metabolism", "dosis", "analysis", "prophylaxis", "hypnosis", "emphasis", "thesis",
-                   "synthesis", "basis", "osmosis", "criticism", "tourism", "realism", "optimism"}
-_CONDITION_WORDS = {
-    "cancer", "cancers", "carcinoma", "tumour", "tumours", "tumor", "tumors", "metastasis", "metastases",
-    "malignancy", "leukaemia", "leukemia", "lymphoma", "myeloma", "melanoma", "sarcoma", "diabetes",
-    "hypertension", "hypotension", "asthma", "copd", "pneumonia", "stroke", "infarction", "failure",
-    "fracture", "fractures", "infection", "infections", "sepsis", "disease", "diseases", "syndrome",
-    "disorder", "disorders", "injury", "injuries", "depression", "anxiety", "dementia", "epilepsy",
-    "migraine", "obesity", "gout", "hernia", "ulcer", "ulcers", "fibrillation", "embolism", "thrombosis",
-    "aneurysm", "lupus", "psoriasis", "eczema", "influenza", "flu", "hiv", "aids", "covid", "covid-19",
-    "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
-    "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
-    "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy",
-    "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
-    "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
-    "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
-    "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
-}
-
-_QUESTION_WORDS = {
-    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "be",
-    "been", "do", "does", "did", "can", "could", "should", "would", "will", "may", "might", "must", "shall",
-    "the", "a", "an", "of", "for", "to", "in", "on", "at", "by", "with", "about", "and", "or", "if", "it",
-    "its", "this", "that", "these", "those", "there", "their", "they", "them", "i", "me", "my", "we", "our",
-    "you", "your", "he", "she", "his", "her", "any", "some", "than", "then", "so", "also", "as", "from",
-    "into", "has", "have", "had", "not", "no", "yes", "between", "after", "before", "during",
-}
-_GENERIC_CLINICAL = {
-    "management", "manage", "managed", "managing", "treatment", "treatments", "treat", "treated", "treating",
-    "therapy", "therapies", "options", "option", "recommended", "recommendation", "recommendations",
-    "recommend", "best", "current", "guideline", "guidelines", "approach", "approaches", "first-line",
-    "first", "line", "second-line", "diagnosis", "diagnose", "diagnosed", "investigation", "investigations",
-    "workup", "work-up", "evaluation", "assessment", "initial", "standard", "care", "patients", "patient",
-    "people", "adults", "adult", "evidence", "role", "use", "used", "indications", "indicated", "optimal",
-    "preferred", "choice", "drug", "drugs", "medication", "medications", "medicine", "medicines", "dose",
-    "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
-    "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
-    "latest", "done", "mean", "means", "work", "works", "someone", "person", "prevented", "treats",
-    "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
-}
-# Symptoms such as pain, bleeding or fever are deliberately not condition words: "what about bleeding?" in a
-# thread about atrial fibrillation asks about that condition, not a new one.
-_POPULATION_TAIL = re.compile(r"\s+(?:in|for|among)\s+(?:the\s+)?(?:adults?|children|infants|women|men|"
-                              r"older (?:adults|people)|elderly(?: people)?|adolescents|pregnancy)$", re.I)
-_CONNECTORS = {"and", "of", "or"}
-_TOPIC_AFTER = re.compile(
-    r"\b(?:management|manage|managing|treatment|treatments|therapy|therapies|options|option|diagnosis|"
-    r"investigation|investigations|work-?up|evaluation|assessment|prognosis|causes|symptoms|signs|screening|"
-    r"prevention|complications|guidelines?|approach|care|drugs?|medications?|medicines?|dose|dosing|"
-    r"surgery|imaging)\s+(?:options\s+)?(?:of|for|in|to|with)\s+(.+)$", re.I)
-_LEADING_FILLER = re.compile(r"^(?:(?:a|an|the|acute|suspected|known|confirmed|patients?|adults?|people|"
-                             r"children|someone|a\s+patient)\s+(?:with\s+)?)+", re.I)
-_FOLLOWUP_LEAD = re.compile(r"^\s*(?:and|so|also|ok(?:ay)?|then|but)\s*,?\s+", re.I)
-
-
-def _content_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", text.lower())
-            if w not in _QUESTION_WORDS and w not in _GENERIC_CLINICAL]
-
-
-def _is_condition_word(word: str) -> bool:
-    w = word.lower().strip("'")
-    if w in _NOT_CONDITIONS:
-        return False
-    return w in _CONDITION_WORDS or bool(_CONDITION_SUFFIX.match(w))
-
-
-def names_condition(question: str) -> bool:
-    """True when the question names a disease or disorder of its own (not only a drug, dose or population)."""
-    return any(_is_condition_word(w) for w in _content_words(question))
-
-
-def extract_topic(question: str) -> str:
-    """The main condition phrase of a question, e.g. 'spinal metastasis' from 'What are the management
-    options for spinal metastasis?'."""
-    q = re.sub(r"[?!.]+\s*$", "", question.strip())
-    head, colon, _ = q.partition(": ")
-    if colon and 0 < len(head.split()) <= 6 and _content_words(head):
-        return head.strip().lower()  # a resolved follow-up, "Spinal metastasis: and the dose", names it first
-    m = _TOPIC_AFTER.search(q)
-    if m:
-        phrase = _LEADING_FILLER.sub("", m.group(1).strip())
-        # Stop at a second clause ("… and what is the dose"): the topic is the condition, not the ask.
-        phrase = re.split(r"\s*(?:,|;|\s-\s|\b(?:and|or)\s+(?:what|how|when|which|is|are|should)\b)",
-                          phrase, maxsplit=1)[0].strip()
-        phrase = _POPULATION_TAIL.sub("", phrase)  # "depression in adults" -> "depression"
-        if phrase and _content_words(phrase):
-            return phrase
-    # No "treatment of …" phrase: take the run of adjacent content words that holds a condition word
-    # ("When should statins be offered to adults with chronic kidney disease?" -> "chronic kidney disease").
-    # "and"/"of" join a run ("nausea and vomiting", "hypercalcaemia of malignancy").
-    tokens = re.findall(r"[a-z0-9][a-z0-9'-]*", q.lower())
-    runs: list[list[str]] = [[]]
-    for i, tok in enumerate(tokens):
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        joins = tok in _CONNECTORS and runs[-1] and nxt and nxt not in _QUESTION_WORDS \
-            and nxt not in _GENERIC_CLINICAL
-        if joins or not (tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL):
-            runs[-1].append(tok)
-        elif runs[-1]:
-            runs.append([])
-    for run in runs:
-        if any(_is_condition_word(w) for w in run):
-            return " ".join(run).strip()
-    longest = max(runs, key=len)
-    while longest and longest[-1] in _CONNECTORS:
-        longest = longest[:-1]
-    return " ".join(longest)
-
-
-def _overlaps(question: str, topic: str) -> bool:
-    topic_stems = {stem(w) for w in _content_words(topic)}
-    return bool(topic_stems & {stem(w) for w in _content_words(question)})
-
+# ---------------------------------------------------------------- follow-up resolution
 
 def _thread_topic(thread: Thread) -> str:
     if thread.topic:
@@ -255,22 +145,62 @@ def resolve_followup(question: str, thread: Thread) -> str:
     topic = _thread_topic(thread)
     if not q or not topic or not (thread.turns or thread.topic):
         return q
-    if _overlaps(q, topic):
+    if overlaps(q, topic):
         return q
     if names_condition(q):
         return q
-    body = _FOLLOWUP_LEAD.sub("", q)
+    body = FOLLOWUP_LEAD.sub("", q)
     if body and not re.match(r"^(?:what|which|who|when|where|why|how|is|are|can|could|should|would|will|do|"
                              r"does|did|may|might)\b", body, re.I):
         body = "what about " + body  # "and the dose?" -> "what about the dose?"
     return f"{topic[:1].upper()}{topic[1:]}: {body}"
 
 
-# ---------------------------------------------------------------- consistent reference numbers
+# ---------------------------------------------------------------- reference numbers in a thread
 
 
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
-    """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
-    continue after the highest number the thread has used. Statement and summary citations follow."""
-    earlier = [ref for turn in thread.turns for ref in turn.answer.references]
-    return continue_numbers(answer, earlier).model_copy(update={"thread_id": thread.id})
+    """A copy of `answer` for the thread: numbered from [1] like any answer read on its own (as the verifier
+    numbered it, by first use), never continuing the thread's numbers: a page that shows [1] and [12] with
+    nothing between reads as missing references. `source_numbers` keeps the thread's mapping."""
+    return answer.model_copy(deep=True, update={"thread_id": thread.id})
+
+
+def source_numbers(thread: Thread) -> dict[str, dict[int, int]]:
+    """Each source of the thread → {turn number: its reference number in that turn's answer}."""
+    numbers: dict[str, dict[int, int]] = {}
+    for turn in thread.turns:
+        for ref in turn.answer.references:
+            numbers.setdefault(reference_key(ref), {}).setdefault(turn.n, ref.n)
+    return numbers
+
+
+def earlier_numbers(thread: Thread, turn: Turn) -> dict[int, list[tuple[int, int]]]:
+    """For each reference of `turn`: [(earlier turn, its number there)], for "also [3] in question 1"."""
+    numbers = source_numbers(thread)
+    return {ref.n: [(t, n) for t, n in sorted(numbers.get(reference_key(ref), {}).items()) if t < turn.n]
+            for ref in turn.answer.references}
+
+
+def thread_as_answer(thread: Thread) -> Answer:
+    """The whole conversation as one answer, to publish as one article: the first answer, then each answered
+    follow-up's bottom line and sections (titled with its question), with one reference list numbered from
+    [1]: a source cited again keeps its number, a new one continues (`continue_numbers`)."""
+    answered = [t for t in thread.turns if not t.answer.abstained]
+    if not answered:
+        raise BadInput("nothing to publish: no question of this conversation got an answer")
+    out = answered[0].answer.model_copy(deep=True, update={"thread_id": None})
+    for turn in answered[1:]:
+        part = continue_numbers(turn.answer, out.references)
+        asked = turn.resolved_question or turn.question
+        if part.summary:  # a follow-up's bottom line opens its part of the article
+            out.sections.append(Section(key=f"bottom_line_q{turn.n}", title=f"Follow-up: {asked}", statements=[
+                Statement(text=part.summary, citations=list(part.summary_citations), grade=part.summary_grade)]))
+        for sec in part.sections:
+            out.sections.append(sec.model_copy(update={"key": f"{sec.key}_q{turn.n}",
+                                                       "title": f"{sec.title} (follow-up: {asked})"}))
+        known = {r.n for r in out.references}
+        out.references.extend(r for r in part.references if r.n not in known)
+    out.references.sort(key=lambda r: r.n)
+    out.follow_ups = list(answered[-1].answer.follow_ups)
+    return out
