@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: test install browser pgvector bench
+.PHONY: test lint install browser pgvector bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,8 +18,13 @@ browser:
 pgvector:
 	@bash scripts/install-pgvector.sh
 
-test: install browser pgvector
+test: install browser pgvector lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600
+
+# ruff (settings in pyproject.toml) and mypy on src/ (the Protocols at the seams are checked there).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py

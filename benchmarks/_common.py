@@ -20,7 +20,8 @@ def require_data() -> None:
 
 
 def machine() -> str:
-    return f"{date.today().isoformat()} · {platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    return (f"{date.today().isoformat()} · {platform.machine()} · {os.cpu_count()} cores · "
+            f"Python {platform.python_version()}")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -39,7 +40,10 @@ def table(headers: list[str], rows: list[list]) -> str:
     """A Markdown table, so the output can be pasted into the README as is."""
     cells = [[str(c) for c in headers]] + [[_fmt(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+
+    def line(r: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+
     return "\n".join([line(cells[0]), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, cells[1:])])
 
 

@@ -23,14 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, DATA, machine, percentile, require_data, table  # noqa: E402
-
 from rouge_score import rouge_scorer  # noqa: E402
 
 from medoracle.retrieve import POOL, lexical_query  # noqa: E402
 from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
-from medoracle.verify import content_stems, split_sentences, verify  # noqa: E402
+from medoracle.text import content_stems, split_sentences  # noqa: E402
+from medoracle.verify import verify  # noqa: E402
 from medoracle.vocab import understand  # noqa: E402
 
 OFF_TOPIC = ["What is the capital of France?", "Write me a poem about autumn.", "Who won the 2010 World Cup?",

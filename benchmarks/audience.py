@@ -119,7 +119,8 @@ def main() -> None:
             r = readability(answer_text(t))
             grades[aud].append(r.fk_grade)
             # The same without the notes and word explanations: the statements and bottom line alone.
-            bare = re.sub(r"\s*\([^():]{1,60}: [^()]*\.\)", "", " ".join([t.summary, *(st.text for st in t.statements())]))
+            bare = re.sub(r"\s*\([^():]{1,60}: [^()]*\.\)", "",
+                          " ".join([t.summary, *(st.text for st in t.statements())]))
             own[aud].append(readability(bare).fk_grade)
             longs[aud].append(r.long_sentence_share)
             if aud == "patient":

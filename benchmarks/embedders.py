@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, machine, percentile, require_data, table  # noqa: E402
 from retrieval import K, docs_in_order, load_questions, metrics  # noqa: E402
 
-from medoracle.embed import Embedder, E5SmallEmbedder, MiniLMEmbedder  # noqa: E402
+from medoracle.embed import E5SmallEmbedder, Embedder, MiniLMEmbedder  # noqa: E402
 from medoracle.retrieve import retrieve  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
-from medoracle.types import Passage  # noqa: E402
 from medoracle.store.base import embedding_text  # noqa: E402
+from medoracle.types import Passage  # noqa: E402
 
 PRIMARY = {"medquad_dev": "MRR@10", "pubmedqa_dev": "MRR@10", "bioasq_dev": "MAP@10"}
 
@@ -47,7 +47,8 @@ def pool_for(store: SQLiteStore, questions: list[dict], negatives: int) -> tuple
         for ev in found.evidence:
             passages[ev.passage.id] = ev.passage
     # the text each passage is embedded with at ingest (title, section path and text)
-    titles = {doc_id: meta.title for doc_id, meta in store.documents(list({p.doc_id for p in passages.values()})).items()}
+    documents = store.documents(list({p.doc_id for p in passages.values()}))
+    titles = {doc_id: meta.title for doc_id, meta in documents.items()}
     ordered = list(passages)
     texts = {pid: embedding_text(titles.get(p.doc_id, ""), p.section, p.text) for pid, p in passages.items()}
     return ordered, [texts[pid] for pid in ordered]

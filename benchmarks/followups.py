@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, median, table  # noqa: E402
 from guideline_store import guideline_store  # noqa: E402
 
-from medoracle.embed import get_embedder  # noqa: E402
-from medoracle.retrieve import retrieve  # noqa: E402
 from medoracle.editorial import repository_beside  # noqa: E402
 from medoracle.editorial.threads import ThreadStore, resolve_followup  # noqa: E402
+from medoracle.embed import get_embedder  # noqa: E402
+from medoracle.retrieve import retrieve  # noqa: E402
 from medoracle.types import Answer  # noqa: E402
 
 TOP = 5

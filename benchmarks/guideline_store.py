@@ -10,9 +10,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import CACHE, DATA, require_data  # noqa: E402
 
+from medoracle.editorial import repository_beside  # noqa: E402
 from medoracle.embed import get_embedder  # noqa: E402
 from medoracle.ingest.pipeline import embed_pending, ingest  # noqa: E402
-from medoracle.editorial import repository_beside  # noqa: E402
 from medoracle.kb.build import ensure_knowledge_base  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402

@@ -11,10 +11,10 @@ import pytest
 
 from medoracle.editorial import open_repository
 from medoracle.editorial.articles import TRANSITIONS, ArticleDesk, ArticleNotFound, slugify
+from medoracle.editorial.users import Accounts, User
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, ArticleStatus, DocType, Reference, Section, Statement
-from medoracle.editorial.users import Accounts, User
 
 S = ArticleStatus
 

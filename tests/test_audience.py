@@ -6,12 +6,19 @@ import re
 
 import pytest
 
-from medoracle.audience import (CARE_TEAM_NOTE, answer_text, load_glossary, numbers_in, readability,
-                                split_long_sentence, tailor)
+from medoracle.audience import (
+    CARE_TEAM_NOTE,
+    answer_text,
+    load_glossary,
+    numbers_in,
+    readability,
+    split_long_sentence,
+    tailor,
+)
 from medoracle.errors import BadInput
 from medoracle.render import to_json
-from medoracle.types import Answer, Audience, Reference, Section, Statement
 from medoracle.splitting import FINITE_VERB, has_finite_verb
+from medoracle.types import Answer, Audience, Reference, Section, Statement
 
 
 def clinical_answer() -> Answer:
@@ -393,7 +400,8 @@ def test_a_swap_never_says_a_word_twice(tmp_path):
     path.write_text("multidisciplinary\tterm\t1\tteam-based\tinvolving professionals from different specialties\n",
                     encoding="utf-8")
     g = load_glossary(str(path))
-    t = tailor(one_statement("A multidisciplinary team reviews every scan."), "patient", glossary=g).statements()[0].text
+    t = tailor(one_statement("A multidisciplinary team reviews every scan."), "patient",
+               glossary=g).statements()[0].text
     assert t.startswith("A multidisciplinary team reviews every scan.")
     assert "(Multidisciplinary: involving professionals" in t and not REPEAT.search(t)
     # ... but the same swap is used where it repeats nothing.
@@ -402,8 +410,8 @@ def test_a_swap_never_says_a_word_twice(tmp_path):
 
 
 def test_spine_regions_keep_their_anatomy_and_are_explained():
-    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes pain "
-                     "in the thoracic or cervical spine.")
+    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes "
+                     "pain in the thoracic or cervical spine.")
     assert "in the thoracic or cervical spine" in t and "chest" not in without_glosses(t)
     assert "(Thoracic spine: the middle part of the backbone" in t
     assert "(Cervical spine: the neck part of the backbone" in t
@@ -498,10 +506,10 @@ def test_swaps_that_read_wrongly_in_a_phrase_are_not_made(text, wanted, unwanted
 def test_a_split_leaves_two_sentences_each_with_its_own_verb():
     # The walkthrough's red flag: "This is about people with cancer, spinal pain … includes pain in the chest or
     # cervical spine. Worsening or severe unremitting lower back pain, …" ("lower" was taken for a verb).
-    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes pain "
-                     "in the thoracic or cervical spine, progressive or severe unremitting lumbar pain, pain made worse "
-                     "by straining (coughing, sneezing, passing stool), localised spinal tenderness, and night pain "
-                     "that prevents sleep.")
+    t = patient_text("In people with cancer, spinal pain that should raise suspicion of spinal metastases includes "
+                     "pain in the thoracic or cervical spine, progressive or severe unremitting lumbar pain, pain "
+                     "made worse by straining (coughing, sneezing, passing stool), localised spinal tenderness, "
+                     "and night pain that prevents sleep.")
     assert not re.search(r"\. Worsening", t) and "lower back pain" in t
     assert all(has_finite_verb(s) for s in sentences(without_glosses(t)))
     # "…, and advises against adding …" became "Says not to add …" with no subject.
@@ -517,7 +525,8 @@ def test_a_split_leaves_two_sentences_each_with_its_own_verb():
 
 
 def test_unless_contraindicated_keeps_its_meaning():
-    t = patient_text("Suspected metastatic spinal cord compression is an oncological emergency: refer immediately, start "
+    t = patient_text("Suspected metastatic spinal cord compression is an oncological emergency: refer immediately, "
+                     "start "
                      "dexamethasone unless contraindicated, and obtain whole-spine MRI within 24 hours when "
                      "neurological symptoms or signs are present.")
     assert "start dexamethasone unless there is a medical reason not to, and get whole-spine MRI" in t
@@ -602,7 +611,8 @@ def test_two_words_with_one_meaning_are_explained_once():
 
 
 def test_study_design_label_is_left_out_for_the_patient_only():
-    text = "Pregabalin relieves nerve pain in more people than a dummy pill (Design: Meta-analysis of randomized trials)."
+    text = ("Pregabalin relieves nerve pain in more people than a dummy pill (Design: Meta-analysis of randomized "
+            "trials).")
     assert "Design:" not in patient_text(text) and "randomized" not in patient_text(text)
     assert tailor(one_statement(text), "clinician").statements()[0].text == text
     # a label holding a number is kept: the number must survive

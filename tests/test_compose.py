@@ -8,7 +8,7 @@ from medoracle.compose import COMPOSERS, Composer, get_composer
 from medoracle.compose.extractive import ExtractiveComposer
 from medoracle.errors import BadInput
 from medoracle.types import DocType, Evidence, Grade, Passage
-from medoracle.verify import split_sentences, verify
+from medoracle.verify import verify
 
 QUESTION = "What is the recommended management of metastatic spinal cord compression?"
 
@@ -29,7 +29,8 @@ def evidence() -> list[Evidence]:
                    "metastases are often found at several levels.", 0.9,
            title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
         ev("ng#2", "Offer dexamethasone 16 mg daily to people with suspected MSCC and neurological symptoms "
-                   "(Grade 1B). Do not offer corticosteroids for spinal cord compression without neurological deficit.", 0.8,
+                   "(Grade 1B). Do not offer corticosteroids for spinal cord compression without neurological "
+                   "deficit.", 0.8,
            title="Spinal metastases and MSCC", url="https://example.org/ng234", source="NICE"),
         ev("astro#1", "External beam radiotherapy is recommended as first-line treatment for painful spinal "
                       "metastases causing cord compression (Grade 1A). A single 8 Gy fraction gives pain relief "
@@ -149,18 +150,6 @@ def test_acronym_in_question_matches_spelled_out_sources(evidence):
     assert any("spinal cord compression" in st.text for st in answer.statements())
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Give 2.5 mg daily, e.g. with food. Stop if rash.", ["Give 2.5 mg daily, e.g. with food.", "Stop if rash."]),
-    ("Smith et al. showed benefit vs. placebo. Dr. Jones agreed.",
-     ["Smith et al. showed benefit vs. placebo.", "Dr. Jones agreed."]),
-    ("Dose is 0.5 mg/kg (max. 20 mg). Repeat in 6 h.\nNext line here.",
-     ["Dose is 0.5 mg/kg (max. 20 mg).", "Repeat in 6 h.", "Next line here."]),
-    ("Is it safe? Yes! It is.", ["Is it safe?", "Yes!", "It is."]),
-])
-def test_sentence_splitter_keeps_abbreviations_and_decimals(text, expected):
-    assert split_sentences(text) == expected
-
-
 def test_min_relevance_is_checked():
     with pytest.raises(ValueError):
         ExtractiveComposer(min_relevance=1.5)
@@ -190,7 +179,8 @@ def test_openai_composer_maps_keys_strips_unknown_and_verifies(evidence):
             {"section": "assessment", "cites": ["P1"], "text": "Adults with suspected metastatic spinal cord "
              "compression and neurological symptoms should have an MRI of the whole spine within 24 hours."},
             {"section": "first_line", "cites": ["P3", "P42"],
-             "text": "External beam radiotherapy is recommended as first-line treatment for painful spinal metastases."},
+             "text": "External beam radiotherapy is recommended as first-line treatment for painful spinal "
+                     "metastases."},
             {"section": "first_line", "cites": ["P99"], "text": "Radiotherapy cures every patient."},
             {"section": "adjunct", "cites": ["P3"], "text": "A single 4 Gy fraction gives pain relief."},
         ]}

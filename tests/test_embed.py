@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medoracle.embed import (EMBEDDERS, E5SmallEmbedder, Embedder, EmbedderMismatch, HashingEmbedder,
-                             MiniLMEmbedder, check_embedder, embed_query, get_embedder, register_embedder)
+from medoracle.embed import (
+    EMBEDDERS,
+    E5SmallEmbedder,
+    Embedder,
+    EmbedderMismatch,
+    HashingEmbedder,
+    MiniLMEmbedder,
+    check_embedder,
+    embed_query,
+    get_embedder,
+    register_embedder,
+)
 
 SENTENCES = [
     "A man is eating food.",

@@ -13,9 +13,10 @@ import time
 import pytest
 
 from medoracle.errors import BadInput
-from medoracle.ingest.chunking import chunk, split_sentences
+from medoracle.ingest.chunking import chunk
 from medoracle.ingest.pipeline import embed_pending, ingest
 from medoracle.store import LexicalQuery, SQLiteStore
+from medoracle.text import split_sentences
 from medoracle.types import Document, TextBlock
 
 
@@ -163,3 +164,19 @@ def test_printed_grades_of_a_guideline_survive_into_its_passages(store, tmp_path
     graded = next(p for p in passages if p.grade)
     assert graded.grade.printed in graded.text
     assert graded.grade.strength in ("strong", "conditional", None)
+
+
+def test_one_front_matter_parser_for_cards_and_markdown(tmp_path):
+    from medoracle.errors import ReadError
+    from medoracle.ingest.readers.markdown import split_front_matter
+    from medoracle.kb import read_front_matter
+
+    card = tmp_path / "card.md"
+    card.write_text("---\nid: x\ntitle: T\n---\nBody text.\n", encoding="utf-8")
+    assert read_front_matter(card) == ({"id": "x", "title": "T"}, "Body text.")
+    assert split_front_matter(card.read_text(encoding="utf-8"))[0] == {"id": "x", "title": "T"}
+    for bad, reason in [("no front matter\n", "no YAML front matter"), ("---\nid: x\nBody\n", "not closed"),
+                        ("---\n- a\n- b\n---\nBody\n", "mapping"), ("---\nid: [x\n---\nBody\n", "malformed YAML")]:
+        card.write_text(bad, encoding="utf-8")
+        with pytest.raises(ReadError, match=reason):
+            read_front_matter(card)

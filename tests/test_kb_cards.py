@@ -9,8 +9,18 @@ from pathlib import Path
 import pytest
 
 from medoracle.errors import ReadError
-from medoracle.kb import (GRADE_SCHEMES, TOPIC_PAGE, card_paths, kb_root, normal_id, read_front_matter,
-                          superseded_citations, topics, validate_card, validate_topic_page)
+from medoracle.kb import (
+    GRADE_SCHEMES,
+    TOPIC_PAGE,
+    card_paths,
+    kb_root,
+    normal_id,
+    read_front_matter,
+    superseded_citations,
+    topics,
+    validate_card,
+    validate_topic_page,
+)
 
 ALL_PATHS = card_paths()
 CARDS = [p for p in ALL_PATHS if p.name != TOPIC_PAGE]

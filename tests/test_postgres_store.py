@@ -131,7 +131,8 @@ def test_the_query_retrieve_builds_is_understood(pg_store, clinical_jsonl):
     assert _docs(pg_store.lexical(query, 10))[0] == "g1"
 
 
-@pytest.mark.parametrize("hostile", ["\"it's\" OR \"a & b | !c\"", "\"spine:*\" OR \"(x\"", "'; DROP TABLE passages; --",
+@pytest.mark.parametrize("hostile", ["\"it's\" OR \"a & b | !c\"", "\"spine:*\" OR \"(x\"",
+                                     "'; DROP TABLE passages; --",
                                      '"the" OR "of"', '""', "NEAR(AND OR", "\"\\\" OR \"_\""])
 def test_query_syntax_typed_by_a_user_is_plain_text(pg_store, clinical_jsonl, hostile):
     ingest([clinical_jsonl], pg_store)

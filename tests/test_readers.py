@@ -10,7 +10,7 @@ import pytest
 
 from medoracle.errors import ReadError
 from medoracle.ingest.readers import EXTENSIONS, FORMATS, detect_format, read_path, register
-from medoracle.types import Document, DocType
+from medoracle.types import DocType, Document
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPORA = DATA / "corpora"
@@ -113,7 +113,7 @@ def test_unknown_file_and_format_are_errors_not_exceptions(tmp_path: Path) -> No
 
 def test_registry_accepts_a_plugin_format(tmp_path: Path) -> None:
     def read_tsv(path: Path):
-        for n, line in enumerate(path.read_text().splitlines(), 1):
+        for line in path.read_text().splitlines():
             doc_id, text = line.split("\t")
             yield Document(id=doc_id, text=text)
 

@@ -36,7 +36,8 @@ def test_lexical_search_and_filters(store, clinical_jsonl):
     assert [h[0].split("#")[0] for h in hits] == ["g2"]
     both = store.lexical(LexicalQuery.of("spinal", "spine"), 10)
     assert {h[0].split("#")[0] for h in both} >= {"g1", "c1", "t1"}
-    only_guidelines = store.lexical(LexicalQuery.of("spinal", "spine", filters=SearchFilters(doc_types=("guideline",))), 10)
+    guidelines_only = SearchFilters(doc_types=("guideline",))
+    only_guidelines = store.lexical(LexicalQuery.of("spinal", "spine", filters=guidelines_only), 10)
     assert {h[0].split("#")[0] for h in only_guidelines} == {"g1"}
     recent = store.lexical(LexicalQuery.of("spinal", "spine", filters=SearchFilters(since_year=2020)), 10)
     assert {h[0].split("#")[0] for h in recent} == {"g1", "t1"}

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from medoracle.text import (Quantity, collapse_space, content_stems, directions, flipped_directions, has_negation,
-                            numbers_as_written, numbers_of, quantities, quoted_in, repair_hyphens, sentence_spans,
-                            singular, split_sentences, stem, word_count)
+from medoracle.text import (
+    Quantity,
+    collapse_space,
+    content_stems,
+    directions,
+    flipped_directions,
+    has_negation,
+    numbers_as_written,
+    numbers_of,
+    quantities,
+    quoted_in,
+    repair_hyphens,
+    sentence_spans,
+    singular,
+    split_sentences,
+    stem,
+    word_count,
+)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -71,6 +86,8 @@ def test_stems_merge_what_they_should_and_only_that():
 def test_quotation_and_word_count():
     assert quoted_in("offer apixaban", "Offer  Apixaban, then review.")
     assert not quoted_in("offer rivaroxaban", "Offer apixaban.") and not quoted_in("", "x")
+    assert not quoted_in("Treat when SBP is ≤ 140 mmHg.", "Treat when SBP is ≥ 140 mmHg.")
+    assert quoted_in("SBP is ≥140 mmHg", "Treat when SBP is ≥ 140 mmHg.")
     assert word_count("Give 8 Gy first-line, 2 mg/kg.") == 6
 
 
@@ -116,3 +133,15 @@ def test_directions_and_flips():
     # A direction the source does not mention is not a flip (coverage judges it), and comparators are numbers'.
     assert flipped_directions("increase the dose", "Give the dose") == []
     assert directions("adults over 80") == frozenset()
+
+
+def test_doses_are_numbers_with_a_dose_unit():
+    from medoracle.text import has_dose
+
+    assert has_dose("Give dexamethasone 16 mg daily") and has_dose("8 Gy in one fraction") and has_dose("5000 units")
+    assert not has_dose("Review at 6 weeks") and not has_dose("in 80% of people") and not has_dose("type 2 diabetes")
+
+
+def test_laboratory_units_are_read_whole():
+    assert quantities("between 400 and 2,000 ng/litre") == [Quantity("400", "ng/l", None, "2000")]
+    assert quantities("eGFR below 30 mL/min/1.73 m2") == [Quantity("30", "ml/min/1.73m2", "<")]

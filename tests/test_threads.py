@@ -6,9 +6,16 @@ import sqlite3
 
 import pytest
 
-from medoracle.editorial.threads import (Thread, ThreadStore, UnknownThread, extract_topic, names_condition,
-                               renumber_with_thread, resolve_followup)
 from medoracle.editorial import open_repository
+from medoracle.editorial.threads import (
+    Thread,
+    ThreadStore,
+    UnknownThread,
+    extract_topic,
+    names_condition,
+    renumber_with_thread,
+    resolve_followup,
+)
 from medoracle.types import Answer, Reference, Section, Statement
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from medoracle.errors import BadInput
 from medoracle.editorial import open_repository
 from medoracle.editorial.users import Accounts
+from medoracle.errors import BadInput
 
 
 @pytest.fixture()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from medoracle.text import has_negation, numbers_of
 from medoracle.types import Answer, DocType, Evidence, Passage, Reference, Section, Statement
-from medoracle.verify import has_negation, numbers_of, verify
+from medoracle.verify import verify
 
 RT = ("External beam radiotherapy is recommended for painful bone metastases. A single 8 Gy fraction gives pain "
       "relief equal to 20 Gy in 5 fractions. Surgery is not recommended for patients expected to live less than "
@@ -103,7 +104,7 @@ def test_number_and_negation_readers():
 
 
 def test_word_forms_meet_and_filler_words_do_not_count():
-    from medoracle.verify import content_stems
+    from medoracle.text import content_stems
 
     assert content_stems("irradiated")[0] == content_stems("irradiation")[0]
     assert content_stems("metastatic")[0] == content_stems("metastases")[0]

@@ -13,8 +13,15 @@ from pathlib import Path
 import pytest
 
 from medoracle.drugnames import _MAX_DRUG_SYNONYMS, DrugIndex, _generic_name, drug_cache_dir, load_drug_index
-from medoracle.vocab import (NEGATION_WORDS, STOP_WORDS, QueryTerms, expand_abbreviation, spelling_variants,
-                             understand, warm_up)
+from medoracle.vocab import (
+    NEGATION_WORDS,
+    STOP_WORDS,
+    QueryTerms,
+    expand_abbreviation,
+    spelling_variants,
+    understand,
+    warm_up,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "medoracle" / "data"
 

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 
 from medoracle.editorial import open_repository
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
 from medoracle.store import open_store
 from medoracle.types import ArticleStatus
-from medoracle.editorial.users import Accounts
 from medoracle.web.app import create_app
 
 PASSWORD = "a long test password"

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from medoracle.errors import BadInput
+from medoracle.splitting import LONG_SENTENCE_WORDS, split_long_sentence, split_text
+from medoracle.text import has_verb, split_sentences, word_count
 from medoracle.types import Answer, Audience, Section, Statement
-from medoracle.splitting import (FINITE_VERB, LONG_SENTENCE_WORDS, outside_brackets, split_long_sentence,
-                                 split_text, word_count)
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
 __all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",
@@ -153,7 +154,7 @@ def _too_technical(st: Statement, g: Glossary) -> bool:
     if _TECHNICAL.search(st.text):
         return True
     # A heading-like fragment with no verb ("Selection of suitable treatments for …") is a guideline's aim.
-    if not FINITE_VERB.search(outside_brackets(st.text)) and not re.search(r"\b\w+(?:ed|es)\b", st.text):
+    if not has_verb(st.text, strict=True):
         return True
     trial = _tailor_text(Reworder(g, Audience.patient), st.text, patient=True)
     # Judged on the statement's own sentences: the short word explanations after it must not average it down.
@@ -229,12 +230,8 @@ class Readability:
     sentences: int
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?])\)?\s+(?=[\"'(\[]?[A-Z0-9])", text.strip()) if word_count(s)]
-
-
 @lru_cache(maxsize=1)
-def _hyphenator():  # type: ignore[no-untyped-def]
+def _hyphenator() -> Any:  # pyphen has no type hints
     import pyphen  # textstat's own syllable fallback, shipped with it
 
     return pyphen.Pyphen(lang="en_US")
@@ -254,7 +251,7 @@ def readability(text: str) -> Readability:
     import textstat
 
     clean = re.sub(r"\s*(?:\[\d+\])+", "", text or "").strip()
-    sents = _sentences(clean)
+    sents = [s for s in split_sentences(clean) if word_count(s)]
     if not sents:
         return Readability(0.0, 0.0, 0)
     tokens = [t for t in (re.sub(r"[^\w'’]", "", w) for w in clean.split()) if t]

@@ -168,7 +168,7 @@ def _embed(args) -> int:
 
 
 def _filters(args) -> SearchFilters | None:
-    kinds = []
+    kinds: list[str] = []
     for f in args.filter:
         key, _, value = f.partition("=")
         if key.strip() != "doc_type" or not value:
@@ -305,9 +305,8 @@ def _kb(args) -> int:
 def _serve(args) -> int:
     import uvicorn
 
-    from medoracle.web.app import create_app
-
     from medoracle.service import clinic_for
+    from medoracle.web.app import create_app
 
     settings = _settings(args)
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(msg))

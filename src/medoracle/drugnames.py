@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medoracle.stopwords import STOP_WORDS
+from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
 
 __all__ = ["DrugIndex", "DrugMatch", "drug_cache_dir", "load_drug_index"]
 

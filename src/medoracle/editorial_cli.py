@@ -14,9 +14,9 @@ import sys
 from typing import Any
 
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import ROLES, Accounts
 from medoracle.errors import BadInput
 from medoracle.settings import Settings
-from medoracle.editorial.users import ROLES, Accounts
 
 
 def _desk(args: argparse.Namespace) -> tuple[ArticleDesk, Accounts]:
@@ -230,7 +230,8 @@ def add_commands(subparsers: Any) -> None:
     s.set_defaults(run=_articles_show)
     for action, helptext in [("approve", "approve the current version"),
                              ("request-changes", "ask for changes (--comment, optionally --section)"),
-                             ("reject", "reject (--comment)"), ("start-review", "take a submitted article under review"),
+                             ("reject", "reject (--comment)"),
+                             ("start-review", "take a submitted article under review"),
                              ("resubmit", "send a changes-requested article back to review"),
                              ("retract", "retract (editors; --comment gives the reason)")]:
         s = db(ars.add_parser(action, help=helptext))

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 class MedoracleError(Exception):
     """Base of every error medoracle raises on purpose."""
@@ -29,7 +31,7 @@ class BadQuestion(BadInput):
 class ReadError(BadInput):
     """One record of one file could not be read. The rest of the file still goes in."""
 
-    def __init__(self, path: str, where: str | int | None, reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], where: str | int | None, reason: str) -> None:
         self.path, self.where, self.reason = str(path), where, reason
         loc = f"{path}:{where}" if where not in (None, "") else str(path)
         super().__init__(f"{loc}: {reason}")

@@ -26,8 +26,14 @@ COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be w
 PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
+# The one prior table: the composer ranks sentences by it too (`doc_type_prior`).
 DOC_TYPE_PRIOR = {"guideline": 1.0, "systematic_review": 0.85, "trial": 0.6, "review": 0.55,
                   "textbook": 0.5, "other": 0.4, "consumer": 0.35}
+
+
+def doc_type_prior(doc_type: str) -> float:
+    """0..1: how much a clinician would rather read this kind of evidence when relevance is close."""
+    return DOC_TYPE_PRIOR.get(doc_type, DOC_TYPE_PRIOR["other"])
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="medoracle-lexical")
@@ -198,7 +204,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
 
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:
     """0..1: evidence type (most), recency, and a printed grade."""
-    kind = DOC_TYPE_PRIOR.get(doc_type, 0.4)
+    kind = doc_type_prior(doc_type)
     recency = 0.5 if year is None else min(max((year - 1995) / 30, 0.0), 1.0)
     graded = grade_rank if grade_rank is not None else 0.0
     return 0.6 * kind + 0.25 * recency + 0.15 * graded

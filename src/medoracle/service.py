@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from medoracle.compose import Composer
 from medoracle.editorial import EditorialRepository, open_repository, repository_beside
-from medoracle.settings import Settings
-from medoracle.store import SearchFilters, open_store
 from medoracle.editorial.threads import ThreadStore
+from medoracle.embed import Embedder
+from medoracle.settings import Settings
+from medoracle.store import SearchFilters, Store, open_store
 from medoracle.types import Answer, Audience
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
@@ -26,14 +29,16 @@ class Clinic:
     """The long-lived components one deployment answers with."""
 
     settings: Settings
-    store: object
-    embedder: object | None
-    composer: object
+    store: Store
+    embedder: Embedder | None
+    composer: Composer
     threads: ThreadStore
 
     @classmethod
-    def build(cls, settings: Settings | None = None, *, store=None, embedder=DEFAULT, composer=None,
-              on_progress=None, repository: EditorialRepository | None = None) -> "Clinic":
+    def build(cls, settings: Settings | None = None, *, store: Store | None = None, embedder: Any = DEFAULT,
+              composer: Composer | None = None, on_progress: Callable[[str], None] | None = None,
+              repository: EditorialRepository | None = None) -> Clinic:
+        """`embedder`: an Embedder, None for lexical search only, or DEFAULT for the settings' choice."""
         from medoracle import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
@@ -57,15 +62,17 @@ class Clinic:
     def answer(self, question: str, *, audience: Audience | str = Audience.clinician, thread_id: str | None = None,
                filters: SearchFilters | None = None) -> Answer:
         events = list(self.answer_stream(question, audience=audience, thread_id=thread_id, filters=filters))
-        return events[-1][1]
+        final = events[-1][1]
+        assert isinstance(final, Answer)  # the stream always ends with ("answer", Answer)
+        return final
 
     def answer_stream(self, question: str, *, audience: Audience | str = Audience.clinician,
                       thread_id: str | None = None,
                       filters: SearchFilters | None = None) -> Iterator[tuple[str, object]]:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
-        from medoracle.retrieve import check_question, retrieve
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
+        from medoracle.retrieve import check_question, retrieve
         from medoracle.verify import verify
 
         started = time.perf_counter()

@@ -7,12 +7,12 @@ Precedence: explicit keyword arguments > environment > TOML file (`MEDORACLE_CON
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
 import platformdirs
+import tomllib
 
 
 def _default_data_dir() -> str:
@@ -64,7 +64,7 @@ class Settings:
         return not self.db
 
     @classmethod
-    def load(cls, config_file: str | None = None, **overrides: Any) -> "Settings":
+    def load(cls, config_file: str | None = None, **overrides: Any) -> Settings:
         values: dict[str, Any] = {}
         hints = get_type_hints(cls)
         path = config_file or os.environ.get("MEDORACLE_CONFIG")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from medoracle.text import FINITE_VERB, outside_brackets, split_sentences, word_count
+
 LONG_SENTENCE_WORDS = 25
 # Patient text is split at safe joints from this length on: plain-language guidance aims at 15–20 words.
 PATIENT_SPLIT_WORDS = 15
@@ -49,16 +51,6 @@ _NOT_A_LIST_TAIL = re.compile(r",\s+(?:and\s+)?(?:[a-z]+ed|[a-z]+ly|against|vers
                               r"to|from|at|by|on|then)\b")
 _SUBORDINATE = r"(?i:if|when|whenever|although|though|because|while|unless|where|after|before|as|once|until|since)\b"
 _CLAUSE_AFTER_LIST = re.compile(r",\s+(?:should|can|may|must|will|is|are|was|were|has|have|need|needs)\b")
-# The main clause after an opening phrase has a verb before its next comma ("For A, B or C, offer …" is a list).
-FINITE_VERB = re.compile(r"\b(?:should|can|may|must|will|would|could|might|is|are|was|were|has|have|do|does|need|needs|"
-                     r"advises?|advised|recommends?|suggests?|supports?|offer|give|use|consider|start|treat|take|"
-                     r"think|refer|screen|check|measure|monitor|manage|assess|avoid|includes?|causes?|reduces?|"
-                     r"lowers?|improves?|helps?|shows?|says?|asks?|goes|gets?|depends?|remains?|becomes?|seems?|"
-                     r"occurs?|happens?|works?|leads?|prevents?|increases?|relieves?|treats?|makes?|comes?|"
-                     r"provides?|allows?|affects?|signals?|guides?|requires?|controls?|starts?|gives?|rests?|"
-                     r"combines?|showed|gave|did|reached|occurred|appeared|added|enrolled|regained|"
-                     r"they|it|we|you|there)\b")
-
 # A verb form right after these is a noun ("the need for"), an infinitive ("to lower") or inside a relative
 # clause ("cancers that have spread"): it does not make the words around it a sentence.
 _NOT_BEFORE_VERB = set("""the a an this these those its their his her our your my no any some each every of for to
@@ -100,12 +92,6 @@ _OPENER = re.compile(r"^(?:In|For|If|When|Where|Although|Though|After|Before|Amo
                      r"Once|Until|Since|As|With|Without|Despite|Given|Following|Compared|Among|Of)\b")
 
 
-def word_count(text: str) -> int:
-    return len(re.findall(r"[A-Za-z0-9][\w'’/-]*", text))
-
-
-def outside_brackets(text: str) -> str:
-    return re.sub(r"\([^()]*\)", "", text)
 
 
 def depth_at(text: str, i: int) -> int:
@@ -228,7 +214,10 @@ def _split_list(sentence: str) -> list[str] | None:
     items[-1] = items[-1][4:]
     half = len(items) // 2
     first, second = items[:half], items[half:]
-    join = lambda xs: xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
+    def join(xs: list[str]) -> str:
+        return xs[0] if len(xs) == 1 else ", ".join(xs[:-1]) + " and " + xs[-1]
+
     again = "It also includes" if m.group("verb") == "includes" else "They also include"
     return [f"{m.group('head')} {join(first)}.", f"{again} {join(second)}."]
 
@@ -262,6 +251,6 @@ def split_long_sentence(sentence: str, limit: int = LONG_SENTENCE_WORDS) -> list
 
 def split_text(text: str) -> str:
     out = []
-    for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip()):
+    for sent in split_sentences(text):
         out.extend(split_long_sentence(sent, PATIENT_SPLIT_WORDS))
     return " ".join(out)

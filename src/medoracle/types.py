@@ -27,7 +27,7 @@ class DocType(str, Enum):
     other = "other"
 
     @classmethod
-    def parse(cls, value: str | None) -> "DocType":
+    def parse(cls, value: str | None) -> DocType:
         if not value:
             return cls.other
         key = value.strip().lower().replace("-", "_").replace(" ", "_")

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from medoracle.drugnames import DrugIndex, DrugMatch, drug_cache_dir, load_drug_index
-from medoracle.stopwords import NEGATION_WORDS, STOP_WORDS
+from medoracle.text import NEGATION_WORDS, singular
+from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
 
 __all__ = ["STOP_WORDS", "NEGATION_WORDS", "DrugIndex", "DrugMatch", "QueryTerms", "drug_cache_dir",
            "expand_abbreviation", "load_drug_index", "understand", "warm_up"]
@@ -85,21 +86,6 @@ class QueryTerms:
 
 # ---------------------------------------------------------------------------------------------- folding
 
-def _fold(word: str) -> str:
-    """Fold simple plurals for phrase lookup only (metastases ≈ metastasis, infections ≈ infection)."""
-    if len(word) <= 3:
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("is"):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us")):
-        word = word[:-1]
-    if word.endswith("e") and len(word) > 4:
-        word = word[:-1]
-    return word
-
-
 def _words(phrase: str) -> list[str]:
     """Lower-case words of a phrase; hyphens split, possessive 's dropped, curly apostrophes straightened."""
     out: list[str] = []
@@ -116,7 +102,7 @@ def _parts(token: str) -> list[str]:
 
 
 def _key(phrase: str) -> tuple[str, ...]:
-    return tuple(_fold(w) for w in _words(phrase))
+    return tuple(singular(w) for w in _words(phrase))
 
 
 def _squash(abbreviation: str) -> str:
@@ -396,7 +382,7 @@ def understand(question: str) -> QueryTerms:
             found = _abbreviation_lookup(tables, token, shouting)
             if found:
                 expand(token.lower(), found[1])
-        keys = [_fold(w) for w in words]
+        keys = [singular(w) for w in words]
         for phrase, alternatives in _match_phrases(keys, tables.long_to_abbr, tables.max_phrase, words):
             expand(phrase, alternatives)
         for phrase, alternatives in _match_phrases(keys, tables.synonyms, tables.max_phrase, words):

@@ -12,17 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from medoracle.splitting import depth_at
+from medoracle.text import numbers_as_written, singular
 from medoracle.types import Audience
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-
-# A number with its comparison sign, range and unit: "≥ 50%", "24 Gy", "10–20%", "180/120 mmHg".
-_UNITS = (r"%|Gy|cGy|mg/dL|mg/kg|mg|mcg|µg|micrograms?|g/dL|g|kg|mL|ml|L|mmHg|mmol/mol|mmol/L|mmol|"
-          r"IU|units?|hours?|hrs?|h|days?|weeks?|months?|years?|minutes?|min|cm|mm|kg/m2|kg/m²|bpm")
-_NUMBER = re.compile(
-    r"[≥≤<>±~]?\s?\d+(?:[.,/]\d+)*(?:\s?(?:[–—-]|to)\s?\d+(?:[.,/]\d+)*)?"
-    r"(?:\s?(?:" + _UNITS + r")\b|\s?%)?")
-
 
 # ---------------------------------------------------------------- glossary
 
@@ -140,13 +133,12 @@ def load_glossary(path: str | None = None) -> Glossary:
 # ---------------------------------------------------------------- numbers
 
 
-def numbers_in(text: str) -> list[str]:
-    """Every number with its sign, range and unit as written, e.g. ['24 Gy', '2', '≥ 50%']."""
-    return [m.group(0).strip() for m in _NUMBER.finditer(text) if any(c.isdigit() for c in m.group(0))]
+numbers_in = numbers_as_written
 
 
 def numbers_kept(original: str, tailored: str) -> bool:
-    return all(n in tailored for n in numbers_in(original))
+    """Every number of `original`, with its sign, range and unit, is in `tailored` as written."""
+    return all(n in tailored for n in numbers_as_written(original))
 
 
 # ---------------------------------------------------------------- rewording
@@ -168,11 +160,6 @@ def _cap_like(src: str, out: str) -> str:
 def _label(word: str) -> str:
     """A word as the head of its explanation: 'Radiotherapy', but 'eGFR' stays eGFR (EGFR is another thing)."""
     return word if any(c.isupper() for c in word[1:]) else word[:1].upper() + word[1:]
-
-
-def _stem(word: str) -> str:
-    w = word.lower()
-    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
 
 
 _REPEAT_IGNORED = {"the", "and", "of", "to", "in", "a", "an", "or", "with", "for", "on", "by", "at", "from"}
@@ -282,7 +269,7 @@ class Reworder:
         Compared with the words right next to it (and what their own swaps bring: "fracture" → "broken bone"),
         only where they run on into it: "echocardiography; heart failure …" repeats nothing.
         """
-        words = lambda text: {_stem(w) for w in re.findall(r"[A-Za-z]+", text)}  # noqa: E731
+        words = lambda text: {singular(w) for w in re.findall(r"[A-Za-z]+", text)}  # noqa: E731
         near: set[str] = set()
         for w in re.findall(r"([A-Za-z]+)[\s-]*$", before) + re.findall(r"^[\s-]*([A-Za-z]+)", after):
             entry = self.g.terms.get(w.lower())

@@ -55,10 +55,10 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
+    from medoracle.editorial.users import Accounts
     from medoracle.ingest.pipeline import ingest
     from medoracle.settings import Settings
     from medoracle.store import open_store
-    from medoracle.editorial.users import Accounts
     from medoracle.web.app import create_app
 
     root = tmp_path_factory.mktemp("browser")

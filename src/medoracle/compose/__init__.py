@@ -7,7 +7,8 @@ model, and both go through the same verifier. Register another with `COMPOSERS["
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from medoracle.errors import BadInput
 from medoracle.types import Answer, Audience, Evidence

@@ -24,30 +24,35 @@ import re
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.question import QuestionForm, read_question
+from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
-from medoracle.ingest.grading import find_grades
 from medoracle.editorial.threads import extract_topic
-from medoracle.types import (Answer, Audience, DocType, Evidence, Grade, Reference, Section, Statement,
-                             citation_key)
-from medoracle.verify import content_stems, numbers_of, quoted_in, sentence_spans
+from medoracle.ingest.grading import find_grades
+from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
+from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Section, Statement
+
+if TYPE_CHECKING:
+    from medoracle.embed import Embedder
+    from medoracle.settings import Settings
 
 __all__ = ["ExtractiveComposer"]
 
-_DOC_PRIOR = {DocType.guideline: 0.10, DocType.systematic_review: 0.07, DocType.review: 0.04,
-              DocType.trial: 0.04, DocType.textbook: 0.04, DocType.consumer: 0.0, DocType.other: 0.01}
+
+def _doc_prior(doc_type: DocType) -> float:
+    """retrieve's prior table on the composer's scale: a guideline adds 0.1, a consumer page nothing."""
+    floor = DOC_TYPE_PRIOR["consumer"]
+    return 0.1 * (doc_type_prior(doc_type.value) - floor) / (1.0 - floor)
+
+
 # Words that frame a question rather than name its subject; they count a quarter.
-_FRAME = frozenset(content_stems(
-    "what which how recommended recommendation recommendations management manage managed options option best "
-    "approach approaches current guideline guidelines evidence role treatment treatments treat treated therapy "
-    "therapies patients patient people adults adult indications indicated first line effective effect effects "
-    "should done given need needed know tell explain difference differences does mean causes cause first-line "
-    "second-line third-line used use recommended associated related induced based dependent"))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS)))
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
@@ -56,7 +61,6 @@ _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|co
                         r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                         re.IGNORECASE)
-_DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol)\b")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 _FOLLOW_UP = {
     "red_flags": "Which warning signs in {c} need urgent care?",
@@ -102,7 +106,7 @@ class _Candidate:
     card_bottom_line: bool = False
     lead: bool = False           # the first sentence of its passage
     last: bool = False           # the last sentence of its passage
-    vector: Any = None
+    vector: np.ndarray | None = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
 
 
@@ -118,11 +122,12 @@ class ExtractiveComposer:
     # Passages it wants to read: a broad answer draws on some 40 one-fact cards or guideline passages.
     wants_passages = 48
 
-    def __init__(self, embedder: Any = None, min_relevance: float = 0.3, max_statements: int = 34, *,
-                 per_section: int = 6, focused_statements: int = 3, embed_top: int = 0,
-                 settings: Any = None) -> None:
-        if settings is not None and min_relevance == 0.3:
-            min_relevance = float(getattr(settings, "min_relevance", min_relevance))
+    def __init__(self, embedder: Embedder | None = None, min_relevance: float | None = None,
+                 max_statements: int = 34, *, per_section: int = 6, focused_statements: int = 3, embed_top: int = 0,
+                 settings: Settings | None = None) -> None:
+        # Not given: the settings' value, else 0.3. Given (even 0.3): that value.
+        if min_relevance is None:
+            min_relevance = settings.min_relevance if settings is not None else 0.3
         if not 0 <= min_relevance <= 1:
             raise ValueError("min_relevance must be between 0 and 1")
         if max_statements < 1 or per_section < 1 or focused_statements < 0:
@@ -314,7 +319,7 @@ class ExtractiveComposer:
             declared = 0.08 if ev.passage.facet is not None else 0.0
             actionable = 0.05 if c.grade is not None or _RECOMMENDS.search(c.text) else 0.0
             c.score = (c.relevance + grade_bonus + intent + declared + actionable
-                       + _DOC_PRIOR.get(ev.passage.doc_type, 0.0))
+                       + _doc_prior(ev.passage.doc_type))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
                      form: QuestionForm, question: str = "") -> _Candidate | None:
@@ -323,12 +328,12 @@ class ExtractiveComposer:
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
             # A specific question is answered by the sentence closest to it, whatever else is strong.
-            value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _DOC_PRIOR.get(passage.doc_type, 0.0)
+            value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _doc_prior(passage.doc_type)
             if c.card_bottom_line:
                 value += 0.6 if form.broad or form.intent is None else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
-            value += 1.0 if asks_dose and _DOSE.search(c.text) else 0.0  # "and the dose?" wants the number
+            value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
             if not c.card_bottom_line:
                 # What was asked about; for "how is X managed", what to do first.
                 value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
@@ -343,7 +348,7 @@ class ExtractiveComposer:
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
-                    or (asks_dose and _DOSE.search(c.text) and c.relevance >= 0.6 * best)]
+                    or (asks_dose and has_dose(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
         return max(eligible, key=strength) if eligible else None
 
@@ -374,7 +379,7 @@ class ExtractiveComposer:
         per_source: dict[tuple[str, str], int] = {}  # (reference, section): a page quotes many sources, not one
 
         def source(c: _Candidate) -> tuple[str, str]:
-            return _document_key(evidence[c.ev]), c.facet
+            return evidence_key(evidence[c.ev]), c.facet
 
         def cap(facet: str) -> int:
             return min(per_section, _BACKGROUND_CAP) if facet == "background" and form.broad else per_section
@@ -397,9 +402,9 @@ class ExtractiveComposer:
             for key in FACET_ORDER:
                 if key == "background" or len(chosen) >= limit:
                     continue
-                first = next((c for c in rest if c.facet == key and open_for(c)), None)
-                if first is not None:
-                    take(first)
+                lead = next((c for c in rest if c.facet == key and open_for(c)), None)
+                if lead is not None:
+                    take(lead)
         while rest and len(chosen) < limit:
             best_c, best_v = None, -1e9
             for c in rest:
@@ -416,24 +421,10 @@ class ExtractiveComposer:
 
     def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: _Candidate | None,
                   summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float) -> Answer:
-        refs: dict[str, Reference] = {}
+        bibliography = Bibliography()
 
         def cite(c: _Candidate) -> list[int]:
-            numbers = []
-            for i in [c.ev] + c.also:
-                ev = evidence[i]
-                key = _document_key(ev)
-                ref = refs.get(key)
-                if ref is None:
-                    ref = refs[key] = Reference(
-                        n=len(refs) + 1, doc_id=ev.doc_id, title=ev.title, url=ev.url, source=ev.source,
-                        published=ev.passage.published, doc_type=ev.passage.doc_type)
-                if ev.passage.id not in ref.passage_ids:
-                    ref.passage_ids.append(ev.passage.id)
-                    ref.quotes.append(ev.passage.text)
-                if ref.n not in numbers:
-                    numbers.append(ref.n)
-            return numbers
+            return bibliography.cite_all(evidence[i] for i in [c.ev] + c.also)
 
         summary_citations = cite(bottom) if bottom is not None else []
         by_facet: dict[str, list[_Candidate]] = {}
@@ -455,7 +446,7 @@ class ExtractiveComposer:
         summary_grade = bottom.grade.printed if bottom is not None and bottom.grade is not None else None
         return Answer(question=question, summary=summary, summary_citations=summary_citations,
                       summary_grade=summary_grade, sections=sections,
-                      references=sorted(refs.values(), key=lambda r: r.n), audience=audience,
+                      references=bibliography.references(), audience=audience,
                       follow_ups=_follow_ups(question, covered, mentioned, evidence,
                                              {pid for sec in sections for st in sec.statements
                                               for pid in st.passage_ids}))
@@ -514,10 +505,6 @@ def _similarity(a: _Candidate, b: _Candidate) -> float:
     if jaccard > 0.6 and numbers_of(a.text) != numbers_of(b.text):
         return 0.55
     return jaccard
-
-
-def _document_key(ev: Evidence) -> str:
-    return citation_key(ev.url, ev.title, ev.source, ev.doc_id)
 
 
 def _long_form(acronym: str) -> re.Pattern[str] | None:

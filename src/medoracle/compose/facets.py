@@ -92,8 +92,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          1.0),
     ],
     "emerging": [
-        (r"\b(?:more|further) research\b|\bresearch is needed\b|\bremains? (?:unclear|uncertain|a subject of debate)\b"
-         r"|\bemerging\b|\binvestigational\b|\bexperimental\b|\bnovel\b|\bunder investigation\b|\bongoing (?:trials?|stud)",
+        (r"\b(?:more|further) research\b|\bresearch is needed\b"
+         r"|\bremains? (?:unclear|uncertain|a subject of debate)\b|\bemerging\b|\binvestigational\b|\bexperimental\b"
+         r"|\bnovel\b|\bunder investigation\b|\bongoing (?:trials?|stud)",
          3.0),
         (r"\bphase (?:I|II|III|1|2|3)\b|\bclinical trials?\b|\bfurther research\b|\bfuture\b|\bpromising\b"
          r"|\bnot yet (?:established|known|clear)\b|\bevidence is (?:limited|insufficient|lacking)\b", 1.5),
@@ -153,7 +154,7 @@ def classify(text: str, section_path: str = "") -> FacetGuess:
 def facet_of(text: str, passage: Passage | None = None) -> tuple[str, float]:
     """(section key, confidence) for a sentence; a passage's declared facet (knowledge-base card) wins."""
     if passage is not None and passage.facet in FACETS:
-        return passage.facet, 1.0  # type: ignore[return-value]
+        return passage.facet, 1.0
     guess = classify(text, passage.section if passage is not None else "")
     return guess.key, guess.confidence
 

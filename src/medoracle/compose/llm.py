@@ -19,16 +19,22 @@ import secrets
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from medoracle.compose.extractive import ExtractiveComposer, _document_key
+from medoracle.compose.extractive import ExtractiveComposer
 from medoracle.compose.facets import FACET_ORDER, FACETS, title_of
+from medoracle.compose.references import Bibliography
 from medoracle.errors import ComposerError
 from medoracle.ingest.grading import find_grades
-from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Reference, Section, Statement
+from medoracle.text import sentence_spans
+from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Section, Statement
 from medoracle.verify import verify
+
+if TYPE_CHECKING:
+    from medoracle.embed import Embedder
+    from medoracle.settings import Settings
 
 __all__ = ["OpenAICompatibleComposer", "LlamaCppComposer", "build_messages", "parse_reply", "reply_schema",
            "default_model_path"]
@@ -152,9 +158,9 @@ def fit_passages(evidence: list[Evidence], max_chars: int | None) -> list[Eviden
     if not kept:
         first = evidence[0]
         room = max(200, max_chars - len(first.title or "") - len(first.source or "") - 24)
-        text = first.passage.text[:room]
-        stop = max(text.rfind(". "), text.rfind(".\n"))
-        text = text[: stop + 1] if stop > room // 3 else text
+        # Cut after the last whole sentence that fits (or, when that would leave little, at the limit).
+        ends = [end for _, end in sentence_spans(first.passage.text) if end <= room]
+        text = first.passage.text[: ends[-1]] if ends and ends[-1] > room // 3 else first.passage.text[:room]
         kept.append(first.model_copy(update={"passage": first.passage.model_copy(update={"text": text})}))
     return kept
 
@@ -165,8 +171,8 @@ class _ModelComposer:
     name = "model"
     prompt_chars: int | None = None  # passage text a prompt may hold; None: no limit (the server's context decides)
 
-    def __init__(self, *, embedder: Any = None, min_relevance: float = 0.3, max_passages: int = 12,
-                 settings: Any = None) -> None:
+    def __init__(self, *, embedder: Embedder | None = None, min_relevance: float | None = None, max_passages: int = 12,
+                 settings: Settings | None = None) -> None:
         self.embedder = embedder
         self.max_passages = max_passages
         # The extractive composer's relevance check decides abstention, so a model never pads an unrelated answer.
@@ -193,31 +199,18 @@ class _ModelComposer:
         if "abstain" in reply and not reply.get("statements"):
             return Answer(question=question, abstained=True, audience=audience,
                           abstain_reason=f"The model found no answer in the sources: {str(reply['abstain'])[:300]}")
-        refs: dict[str, Reference] = {}
+        bibliography = Bibliography()
         dropped: list[DroppedStatement] = []
 
         def cite(keys: Any) -> tuple[list[int], list[str]]:
-            numbers, passage_ids = [], []
+            cited: list[Evidence] = []
             for key in keys if isinstance(keys, list) else [keys]:
                 m = _KEY.match(str(key))
-                if not m or not 1 <= int(m.group(1)) <= len(evidence):
-                    continue  # an unknown key is stripped here, never shown
-                ev = evidence[int(m.group(1)) - 1]
-                doc_key = _document_key(ev)
-                ref = refs.get(doc_key)
-                if ref is None:
-                    ref = refs[doc_key] = Reference(n=len(refs) + 1, doc_id=ev.doc_id, title=ev.title, url=ev.url,
-                                                    source=ev.source, published=ev.passage.published,
-                                                    doc_type=ev.passage.doc_type)
-                if ev.passage.id not in ref.passage_ids:
-                    ref.passage_ids.append(ev.passage.id)
-                    ref.quotes.append(ev.passage.text)
-                if ref.n not in numbers:
-                    numbers.append(ref.n)
-                passage_ids.append(ev.passage.id)
-            return numbers, passage_ids
+                if m and 1 <= int(m.group(1)) <= len(evidence):  # an unknown key is stripped here, never shown
+                    cited.append(evidence[int(m.group(1)) - 1])
+            return bibliography.cite_all(cited), [ev.passage.id for ev in cited]
 
-        summary, summary_citations = "", []
+        summary, summary_citations = "", list[int]()
         bottom = reply.get("bottom_line")
         if isinstance(bottom, dict) and str(bottom.get("text", "")).strip():
             text = _INLINE_KEYS.sub("", str(bottom["text"])).strip()
@@ -243,7 +236,7 @@ class _ModelComposer:
                 grade=grade.printed if grade else None, grade_norm=grade))
         sections = [Section(key=k, title=title_of(k), statements=by_key[k]) for k in FACET_ORDER if k in by_key]
         return Answer(question=question, summary=summary, summary_citations=summary_citations, sections=sections,
-                      references=sorted(refs.values(), key=lambda r: r.n), audience=audience, dropped=dropped,
+                      references=bibliography.references(), audience=audience, dropped=dropped,
                       notes=[f"Written by a language model ({self.label}) from the cited passages and checked "
                              "against them."])
 
@@ -270,8 +263,8 @@ class OpenAICompatibleComposer(_ModelComposer):
 
     def __init__(self, base_url: str | None = None, model: str | None = None, api_key: str | None = None, *,
                  timeout: float = 60.0, transport: httpx.BaseTransport | None = None, temperature: float = 0.0,
-                 embedder: Any = None, min_relevance: float = 0.3, max_passages: int = 12,
-                 settings: Any = None) -> None:
+                 embedder: Embedder | None = None, min_relevance: float | None = None, max_passages: int = 12,
+                 settings: Settings | None = None) -> None:
         super().__init__(embedder=embedder, min_relevance=min_relevance, max_passages=max_passages,
                          settings=settings)
         self.base_url = (base_url or getattr(settings, "llm_base_url", "") or "http://127.0.0.1:8080/v1").rstrip("/")
@@ -307,8 +300,8 @@ class LlamaCppComposer(_ModelComposer):
 
     def __init__(self, model_path: str | None = None, *, n_ctx: int = 2048, max_tokens: int = 384,
                  max_statement_chars: int = 240, max_statements: int = 3, threads: int | None = None,
-                 embedder: Any = None, min_relevance: float = 0.3, max_passages: int = 8,
-                 settings: Any = None) -> None:
+                 embedder: Embedder | None = None, min_relevance: float | None = None, max_passages: int = 8,
+                 settings: Settings | None = None) -> None:
         try:
             import xllamacpp  # noqa: F401
         except ImportError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from medoracle.text import UNIT_PATTERN, has_verb
 from medoracle.types import Grade
 
 __all__ = ["clean_sentence", "is_meta_section", "strip_glued_heading"]
@@ -29,25 +30,13 @@ _BOILERPLATE = re.compile(
     r"\bthe (?:panel|committee|working group|guideline development group|GDG|task force) "
     r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)",
     re.IGNORECASE)
-# A sentence states something: it has a verb. Lists of outcomes and joined headings do not.
-_VERB = re.compile(r"\b(?:is|are|was|were|be|been|being|should|must|may|can|could|might|will|would|shall|has|have|had|"
-                   r"do|does|did|recommend\w*|suggest\w*|offer\w*|consider\w*|use[sd]?|give[sn]?|avoid\w*|need\w*|"
-                   r"improv\w+|reduc\w+|increas\w+|decreas\w+|caus\w+|includ\w+|occur\w*|help\w*|requir\w+|"
-                   r"show\w*|found|provid\w+|appear\w*|remain\w*|lead\w*|led|result\w*|develop\w*|affect\w*|"
-                   r"prevent\w*|treat\w*|refer\w*|check\w*|take[sn]?|stop\w*|start\w*|receiv\w+|seek|call|get|"
-                   r"go|ask|tell|make[s]?|keep[s]?|report\w*|indicat\w+|associat\w+|compar\w+|"
-                   r"gave|got|made|fell|rose|achiev\w+|produc\w+|prolong\w+|extend\w+|"
-                   # the verbs our knowledge-base cards use to say what a guideline says ("NICE advises ...")
-                   r"advis\w+|defin\w+|list[sed]*|prefer\w*|add(?:s|ed)|point\w*|diagnos\w+|support[sed]*|"
-                   r"aim[sed]*|grade[sd]?)\b",
-                   re.IGNORECASE)
 _JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
 # A number standing alone (not a dose, a percentage, a range or a date part): tables flattened into text.
-_BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?:mg|g|mcg|Gy|h|hours?|days?|weeks?|months?|"
-                          r"years?|mmHg|mmol|ml|mL|kg|%|times|fractions?)\b)")
+_BARE_NUMBER = re.compile(r"(?<![\w./,–-])\d{1,3}(?![\w./%,–-]|\s?(?i:" + UNIT_PATTERN + r")(?![A-Za-z]))")
 # Fields of a guideline summary that describe the guideline, not the patient.
 _META_SECTION = re.compile(
-    r"^(?:guideline objective|target population|potential benefits|(?:major )?outcomes considered|interventions and practices|"
+    r"^(?:guideline objective|target population|potential benefits|(?:major )?outcomes considered|"
+    r"interventions and practices|"
     r"disease/condition|other disease|qualifying statement|fda warning|regulatory alert|methods?\b|description of|"
     r"rating scheme|cost analysis|funding|financial disclosure|guideline (?:availability|status|developer|endorser|"
     r"committee)|copyright|implementation|abbreviations|references?\b|bibliographic|companion document|"
@@ -113,7 +102,7 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
         return None  # headings and list fragments: they do not stand on their own
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
         return None
-    if not _VERB.search(text):
+    if not has_verb(text):
         return None
     capitals = sum(w[:1].isupper() for w in words) / len(words)
     if len(_JOINED_HEADINGS.findall(text)) >= 2 and capitals > 0.5:

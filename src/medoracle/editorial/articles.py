@@ -12,6 +12,7 @@ each entry carries the SHA-256 of the previous entry's hash and its own canonica
 
 from __future__ import annotations
 
+import builtins
 import difflib
 import hashlib
 import re
@@ -63,11 +64,14 @@ _RESETS_APPROVALS = ("request_changes", "reject", "resubmit", "edit", "retract")
 
 
 class Actor(Protocol):
-    """Who acts: a `medoracle.editorial.users.User` (anything with these attributes)."""
+    """Who acts: a `medoracle.editorial.users.User` (anything with these attributes, read-only is enough)."""
 
-    username: str
-    role: str
-    disabled: bool
+    @property
+    def username(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def disabled(self) -> bool: ...
 
 
 class ArticleNotFound(BadInput, LookupError):
@@ -86,8 +90,8 @@ def answer_text(answer: Answer) -> str:
     try:
         from medoracle.render import to_markdown
     except ImportError:  # render is optional for the editorial side
-        to_markdown = None
-    if to_markdown is not None:
+        pass
+    else:
         return to_markdown(answer)
     lines = [answer.question, "", answer.summary, ""]
     for sec in answer.sections:
@@ -135,9 +139,9 @@ class ArticleDesk:
         return self.repository.article(key)
 
     def list(self, *, status: ArticleStatus | str | Iterable[ArticleStatus | str] | None = None,
-             query: str | None = None, limit: int = 50, offset: int = 0) -> list[Article]:
+             query: str | None = None, limit: int = 50, offset: int = 0) -> builtins.list[Article]:
         """Newest first; `query` matches every word anywhere in the question, summary or statements."""
-        states: list[str] = []
+        states: builtins.list[str] = []
         if status:
             wanted = [status] if isinstance(status, (str, ArticleStatus)) else list(status)
             states = [S(s).value for s in wanted]
@@ -145,22 +149,22 @@ class ArticleDesk:
         return self.repository.articles(statuses=states, words=words, limit=max(1, min(limit, 500)),
                                         offset=max(0, offset))
 
-    def queue(self) -> list[Article]:
+    def queue(self) -> builtins.list[Article]:
         """What reviewers have to look at, oldest first."""
         return self.repository.articles(statuses=("submitted", "under_review", "changes_requested"),
                                         limit=10_000, oldest_first=True)
 
-    def history(self, key: str | int) -> list[ReviewEvent]:
+    def history(self, key: str | int) -> builtins.list[ReviewEvent]:
         art = self.get(key)
         assert art.id is not None
         return self.repository.review_events(art.id)
 
-    def versions(self, key: str | int) -> list[Version]:
+    def versions(self, key: str | int) -> builtins.list[Version]:
         art = self.get(key)
         assert art.id is not None
         return self.repository.versions(art.id)
 
-    def diff(self, key: str | int, old: int, new: int) -> list[str]:
+    def diff(self, key: str | int, old: int, new: int) -> builtins.list[str]:
         """A unified diff (lines) between two versions' rendered text."""
         by_number = {v.version: v for v in self.versions(key)}
         for n in (old, new):
@@ -169,14 +173,14 @@ class ArticleDesk:
         return list(difflib.unified_diff(by_number[old].text.splitlines(), by_number[new].text.splitlines(),
                                          f"version {old}", f"version {new}", lineterm=""))
 
-    def approvals(self, key: str | int) -> list[str]:
+    def approvals(self, key: str | int) -> builtins.list[str]:
         """Usernames who approved the current version in the current review round, in order."""
         art = self.get(key)
         assert art.id is not None
         with self.repository.transaction() as tx:
             return tx.approvals(art.id, art.version, _RESETS_APPROVALS)
 
-    def allowed_actions(self, article: Article, actor: Actor | None) -> list[str]:
+    def allowed_actions(self, article: Article, actor: Actor | None) -> builtins.list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
         out = []
         for action in ("start_review", *REVIEW_ACTIONS, "resubmit", "edit", "retract"):
@@ -258,13 +262,13 @@ class ArticleDesk:
 
     # -- internals --------------------------------------------------------------------------------
     def _check(self, article: Article, action: str, actor: Actor | None,
-               auto_start: bool = False) -> list[Transition]:
+               auto_start: bool = False) -> builtins.list[Transition]:
         """The transitions this action takes from the article's state, or WorkflowError/PermissionDenied."""
         if actor is None:
             raise PermissionDenied("log in to act on articles")
         if actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
-        steps: list[Transition] = []
+        steps: builtins.list[Transition] = []
         state = article.status
         if auto_start and state is S.submitted and (action, state) not in _TABLE:
             steps.append(_TABLE[("start_review", state)])
@@ -332,4 +336,5 @@ class ArticleDesk:
                                          **({"comment": comment} if comment and step is steps[-1] else {}),
                                          **({"section": section} if section and step is steps[-1] else {})})
                 status = target
-        return self.get(article.id)  # type: ignore[arg-type]
+        assert article.id is not None  # a stored article has its id
+        return self.get(article.id)

@@ -222,12 +222,12 @@ class _Tx:
         self.tx.lock("audit")  # one head at a time across every server: the chain never forks
         head = self.tx.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         new_id, prev = (int(head[0][0]) + 1, head[0][1]) if head else (1, GENESIS)
-        body = {"id": new_id, "at": now(), "actor": actor, "action": action, "subject": subject,
-                "details": details or {}}
+        at, details = now(), details or {}
+        body = {"id": new_id, "at": at, "actor": actor, "action": action, "subject": subject, "details": details}
         digest = entry_hash(prev, body)
         self.tx.execute(f"INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (new_id, body["at"], actor, action, subject, canonical_json(body["details"]), prev, digest))
-        return AuditEntry(new_id, body["at"], actor, action, subject, body["details"], prev, digest)
+                        (new_id, at, actor, action, subject, canonical_json(details), prev, digest))
+        return AuditEntry(new_id, at, actor, action, subject, details, prev, digest)
 
 
 class SQLRepository:

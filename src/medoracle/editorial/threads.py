@@ -15,9 +15,11 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
+from medoracle.compose.references import continue_numbers
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.errors import BadInput
-from medoracle.types import Answer, citation_key
+from medoracle.text import stem
+from medoracle.types import Answer
 
 __all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
            "extract_topic", "names_condition"]
@@ -124,7 +126,7 @@ _CONDITION_WORDS = {
     "tuberculosis", "malaria", "measles", "cirrhosis", "angina", "anaemia", "anemia", "schizophrenia",
     "autism", "adhd", "glaucoma", "cataract", "cataracts", "compression", "stenosis", "hyperlipidaemia",
     "hyperlipidemia", "dyslipidaemia", "dyslipidemia", "hypercholesterolaemia", "hypercholesterolemia",
-    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy", "migraine",
+    "hypothyroidism", "hyperthyroidism", "osteoporosis", "arthritis", "palsy",
     "haemorrhage", "hemorrhage", "arrest", "delirium", "psychosis", "insomnia", "apnoea", "apnea", "acne",
     "burns", "burn", "wound", "wounds", "lysis", "obstruction", "pre-eclampsia", "preeclampsia",
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
@@ -150,7 +152,7 @@ _GENERIC_CLINICAL = {
     "dosing", "doses", "signs", "symptoms", "causes", "cause", "prognosis", "prevention", "prevent",
     "screening", "risk", "factors", "complications", "effective", "efficacy", "safe", "safety", "new",
     "latest", "done", "mean", "means", "work", "works", "someone", "person", "prevented", "treats",
-    "managed", "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
+    "offered", "started", "given", "needed", "helps", "help", "antibiotic", "antibiotics",
 }
 # Symptoms such as pain, bleeding or fever are deliberately not condition words: "what about bleeding?" in a
 # thread about atrial fibrillation asks about that condition, not a new one.
@@ -222,17 +224,9 @@ def extract_topic(question: str) -> str:
     return " ".join(longest)
 
 
-def _stem(word: str) -> str:
-    w = word.lower()
-    for suf in ("ases", "asis", "es", "s"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
-            return w[: -len(suf)]
-    return w
-
-
 def _overlaps(question: str, topic: str) -> bool:
-    topic_stems = {_stem(w) for w in _content_words(topic)}
-    return bool(topic_stems & {_stem(w) for w in _content_words(question)})
+    topic_stems = {stem(w) for w in _content_words(topic)}
+    return bool(topic_stems & {stem(w) for w in _content_words(question)})
 
 
 def _thread_topic(thread: Thread) -> str:
@@ -270,38 +264,5 @@ def resolve_followup(question: str, thread: Thread) -> str:
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
     """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
     continue after the highest number the thread has used. Statement and summary citations follow."""
-    def key(ref) -> str:  # the same source keeps its number even when another card of it was cited
-        return citation_key(ref.url, ref.title, ref.source, ref.doc_id)
-
-    known: dict[str, int] = {}
-    for turn in thread.turns:
-        for ref in turn.answer.references:
-            known.setdefault(key(ref), ref.n)
-    next_n = max(known.values(), default=0)
-    mapping: dict[int, int] = {}
-    for ref in sorted(answer.references, key=lambda r: r.n):
-        if key(ref) in known:
-            mapping[ref.n] = known[key(ref)]
-        else:
-            next_n += 1
-            known[key(ref)] = next_n
-            mapping[ref.n] = next_n
-    out = answer.model_copy(deep=True)
-    out.thread_id = thread.id
-    for ref in out.references:
-        ref.n = mapping[ref.n]
-    out.references.sort(key=lambda r: r.n)
-
-    def remap(ns: list[int]) -> list[int]:
-        # A citation to no reference is dropped, as everywhere: it could not be resolved anyway.
-        seen: list[int] = []
-        for n in ns:
-            m = mapping.get(n)
-            if m is not None and m not in seen:
-                seen.append(m)
-        return seen
-
-    out.summary_citations = remap(out.summary_citations)
-    for st in out.statements():
-        st.citations = remap(st.citations)
-    return out
+    earlier = [ref for turn in thread.turns for ref in turn.answer.references]
+    return continue_numbers(answer, earlier).model_copy(update={"thread_id": thread.id})

@@ -1,5 +1,6 @@
 """Cut documents into passages that keep their heading path and never cut a sentence in half.
 
+Sentences are `medoracle.text`'s, so the composer and verifier later find the same sentences in a passage.
 Passages aim at ~110 words: long enough to carry a recommendation with its grade, short enough that
 MiniLM (256-token window) sees all of it and BM25 is not diluted.
 """
@@ -7,30 +8,15 @@ MiniLM (256-token window) sees all of it and BM25 is not diluted.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from medoracle.text import split_sentences
 from medoracle.types import SECTION_SEPARATOR, Document, Grade, Passage, TextBlock
 
 TARGET_WORDS = 110
 MAX_WORDS = 170
 
-# A sentence ends at . ! ? followed by space and an upper-case letter, digit or bracket — except after
-# abbreviations that clinicians write with a full stop (e.g., vs., Dr., et al., Fig.) and inside decimals.
-_ABBREV = "".join(rf"(?<!\b{a}\.)" for a in ("e.g", "i.e", "vs", "Dr", "al", "Fig", "No", "ca", "approx", "St", "Mr", "Mrs", "cf", "Ref", "Vol"))
-_SENTENCE_END = re.compile(r"(?<=[.!?])" + _ABBREV + r"[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9•\-–])")
-_NEWLINES = re.compile(r"\n\s*\n|\n(?=\s*(?:[-•*]|\d+[.)])\s)")
-_SPACES = re.compile(r"[ \t\r\f\v]+")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text; paragraph and list-item breaks are sentence breaks too."""
-    out: list[str] = []
-    for para in _NEWLINES.split(text):
-        para = _SPACES.sub(" ", para.replace("\n", " ")).strip()
-        if not para:
-            continue
-        out.extend(s.strip() for s in _SENTENCE_END.split(para) if s.strip())
-    return out
 
 
 def blocks_of(doc: Document) -> list[TextBlock]:
@@ -59,7 +45,7 @@ def blocks_of(doc: Document) -> list[TextBlock]:
     return blocks or [TextBlock(path=[], text=doc.text)]
 
 
-def chunk(doc: Document, grader=None) -> list[Passage]:
+def chunk(doc: Document, grader: Callable[[str, Document], Grade | None] | None = None) -> list[Passage]:
     """Passages of one document. `grader(text, doc) -> Grade | None` reads printed grades."""
     passages: list[Passage] = []
     facet = doc.metadata.get("facet") if isinstance(doc.metadata.get("facet"), str) else None

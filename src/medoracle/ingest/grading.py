@@ -10,7 +10,8 @@ meaning of it is the same across the common schemes; otherwise the field stays N
 
     component (how printed)                      strength               certainty
     GRADE code "1A".."2D" (ACCP, KDIGO)          1 strong, 2 conditional A high, B moderate, C low, D very_low
-    GRADE symbols "2|++OO"                       1 strong, 2 conditional ++++ high, +++O moderate, ++OO low, +OOO very_low
+    GRADE symbols "2|++OO"                       1 strong, 2 conditional ++++ high, +++O moderate, ++OO low,
+                                                                        +OOO very_low
     GRADE words "strong/weak/conditional         strong; weak, conditional,
       recommendation" (any order with quality)   discretionary -> conditional
     quality words "moderate-quality evidence"                           high, moderate (= intermediate, medium), low,
@@ -36,6 +37,7 @@ meaning of it is the same across the common schemes; otherwise the field stays N
 from __future__ import annotations
 
 import re
+
 from medoracle.types import Grade
 
 __all__ = ["parse_grade", "find_grades"]
@@ -83,7 +85,8 @@ _COMPONENTS: list[tuple[str, str]] = [
     ("stmt", r"(?P<stmt>[A-DI])\s+(?i:recommendation|statement)" + _END),
     ("letter", r"(?P<letter>[A-E])" + _END),
     ("roman", r"(?P<roman>" + _ROMAN + r"(?:[-‐–][123]|[abc])?)" + _END),
-    ("opinion", r"(?P<opinion>(?i:expert\s+opinion|consensus(?:\s+recommendation)?|good\s+practice\s+point|GPP))" + _END),
+    ("opinion",
+     r"(?P<opinion>(?i:expert\s+opinion|consensus(?:\s+recommendation)?|good\s+practice\s+point|GPP))" + _END),
 ]
 _BARE = {"code", "sym", "rl", "lr", "sign", "oxf", "loe", "stmt", "letter", "roman", "opinion"}
 
@@ -272,8 +275,8 @@ def _read_label(label: str, hint: str, *, labelled_only: bool) -> _Parts | None:
 
 
 def _grade(printed: str, parts: _Parts) -> Grade:
-    return Grade(printed=printed, scheme=parts.scheme, strength=parts.strength,  # type: ignore[arg-type]
-                 certainty=parts.certainty or parts.fallback_certainty)  # type: ignore[arg-type]
+    return Grade(printed=printed, scheme=parts.scheme, strength=parts.strength,
+                 certainty=parts.certainty or parts.fallback_certainty)
 
 
 def _tidy(text: str) -> str:
@@ -346,14 +349,14 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
     for pos in sorted(starts):
         if pos < taken_until or any(s <= pos < e for s, e in brackets):
             continue
-        m = _SCAN_LABELLED.match(text, pos)
-        if m is None:
+        labelled = _SCAN_LABELLED.match(text, pos)
+        if labelled is None:
             continue
-        parts = _read_label(m.group(0), hint, labelled_only=True)
+        parts = _read_label(labelled.group(0), hint, labelled_only=True)
         # A lone "grade 2" or "Level II" in running text is usually a tumour grade or a trauma level.
         if parts is None or (parts.weak and len(parts.kinds) == 1):
             continue
-        taken_until = m.end()
-        found.append((m.start(), m.end(), _grade(_tidy(m.group(0)), parts)))
+        taken_until = labelled.end()
+        found.append((labelled.start(), labelled.end(), _grade(_tidy(labelled.group(0)), parts)))
     found.sort(key=lambda t: t[0])
     return found

@@ -17,9 +17,8 @@ import yaml
 
 from medoracle.compose.sentences import clean_sentence
 from medoracle.errors import ReadError
-from medoracle.verify import numbers_of, sentence_spans
-
-TOPIC_PAGE = "_topic.md"
+from medoracle.ingest.readers.markdown import TOPIC_PAGE, split_front_matter
+from medoracle.text import numbers_of, sentence_spans
 
 FACETS: frozenset[str] = frozenset({
     "bottom_line", "assessment", "first_line", "adjunct", "procedures", "special",
@@ -94,21 +93,21 @@ def card_paths(root: Path | None = None) -> list[Path]:
 
 
 def read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
-    """Split a card into (front matter as a dict, body text). Raises ReadError naming the file when malformed."""
+    """Split a card into (front matter as a dict, body text). Raises ReadError naming the file when malformed.
+
+    The parsing is the Markdown reader's (`split_front_matter`); a card must have front matter."""
     text = Path(path).read_text(encoding="utf-8")
     if not text.startswith("---"):
         raise ReadError(str(path), 1, "no YAML front matter: the file must start with a '---' line")
-    lines = text.splitlines(keepends=True)
-    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-    if end is None:
-        raise ReadError(str(path), 1, "front matter is not closed by a second '---' line")
     try:
-        meta = yaml.safe_load("".join(lines[1:end]))
+        meta, body = split_front_matter(text)
     except yaml.YAMLError as exc:
         raise ReadError(str(path), "front matter", f"malformed YAML: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise ReadError(str(path), "front matter", "front matter must be a YAML mapping")
-    return meta, "".join(lines[end + 1:]).strip()
+    except ValueError as exc:
+        raise ReadError(str(path), "front matter", f"front matter must be a YAML mapping ({exc})") from exc
+    if not meta and body == text:
+        raise ReadError(str(path), 1, "front matter is not closed by a second '---' line")
+    return meta, body.strip()
 
 
 def _missing(value: Any) -> bool:

@@ -29,21 +29,21 @@ def sqlite_fault(path: str, exc: sqlite3.Error) -> StorageFault:
     primary = code & 0xFF if isinstance(code, int) else None
     text = str(exc)
     if primary in (_CORRUPT, _NOTADB) or "malformed" in text or "not a database" in text:
-        what = ("is damaged (SQLite reports: {}); restore it from a backup, or run `medoracle check --db {}` "
-                "to see what is wrong").format(text, path)
+        what = (f"is damaged (SQLite reports: {text}); restore it from a backup, or run `medoracle check --db {path}` "
+                "to see what is wrong")
     elif primary == _READONLY or "readonly" in text or "read-only" in text:
-        what = ("is read-only ({}); give this user write permission on the file and its folder "
-                "(and clear any immutable flag), or open a writable copy").format(text)
+        what = (f"is read-only ({text}); give this user write permission on the file and its folder "
+                "(and clear any immutable flag), or open a writable copy")
     elif primary == _FULL or "full" in text:
-        what = "cannot grow: the disk is full ({}); free space or move the database, then retry".format(text)
+        what = f"cannot grow: the disk is full ({text}); free space or move the database, then retry"
     elif primary in (_CANTOPEN, _PERM):
-        what = "cannot be opened ({}); check the path and that this user may read and write it".format(text)
+        what = f"cannot be opened ({text}); check the path and that this user may read and write it"
     elif primary == _BUSY or "locked" in text:
-        what = ("is locked by another process for longer than 30 s ({}); wait for the other writer "
-                "(an ingest?) to finish, then retry").format(text)
+        what = (f"is locked by another process for longer than 30 s ({text}); wait for the other writer "
+                "(an ingest?) to finish, then retry")
     elif primary == _IOERR or "disk I/O" in text:
-        what = ("could not be read or written ({}): the disk may be full, failing or unplugged; check it, "
-                "then retry").format(text)
+        what = (f"could not be read or written ({text}): the disk may be full, failing or unplugged; check it, "
+                "then retry")
     else:
         what = f"cannot be used: {text}"
     return StorageFault(f"{path} {what}")

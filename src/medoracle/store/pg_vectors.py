@@ -205,11 +205,12 @@ def _vector_literal(v: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(v, dtype=np.float32).tolist()) + "]"
 
 
-def filter_sql(filters: SearchFilters | None) -> tuple[str, list]:
+def filter_sql(filters: SearchFilters | None) -> tuple[str, list[list[str] | int]]:
     """SQL (`AND …`, on passages aliased `p`) and parameters for search filters."""
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[list[str] | int] = []
     if filters.doc_types:
         parts.append("p.doc_type = ANY(%s)")
         params.append(list(filters.doc_types))

@@ -172,8 +172,9 @@ class PostgresStore:
                     if content_hash in stored:
                         continue
                     stored.add(content_hash)
-                    fresh.pop(_text(doc.id), None)  # a later version of the same id in the batch wins
-                    fresh[_text(doc.id)] = (doc, passages, content_hash)
+                    key = doc.id.replace("\x00", "")  # as _text stores it
+                    fresh.pop(key, None)  # a later version of the same id in the batch wins
+                    fresh[key] = (doc, passages, content_hash)
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
@@ -187,7 +188,7 @@ class PostgresStore:
                       _text(doc.published), year_of(doc.published), _text(doc.grade),
                       json.dumps(_scrub(doc.metadata), default=str), content_hash)
                      for doc_id, (doc, _, content_hash) in fresh.items()], returning=True)
-                inserted = set()
+                inserted: set[str] = set()
                 while True:  # one result per row; empty where another writer stored that content first
                     inserted.update(r["id"] for r in cur.fetchall())
                     if not cur.nextset():

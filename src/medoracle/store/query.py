@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-
 FIELDS = ("title", "section", "text")
 
 
@@ -64,7 +63,7 @@ class LexicalQuery:
     filters: SearchFilters = field(default_factory=SearchFilters)
 
     @classmethod
-    def of(cls, *texts: str, filters: SearchFilters | None = None) -> "LexicalQuery":
+    def of(cls, *texts: str, filters: SearchFilters | None = None) -> LexicalQuery:
         """One phrase clause per text (a convenience for tests and tools)."""
         return cls(tuple(Clause(words_of(t)) for t in texts if words_of(t)), filters or SearchFilters())
 

@@ -320,10 +320,11 @@ def fts5_clause(words: tuple[str, ...], fields: tuple[str, ...] = ()) -> str:
     return f"{{{' '.join(fields)}}} : {phrase}" if fields else phrase
 
 
-def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list]:
+def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[str | int]]:
     if not filters or filters.empty:
         return "", []
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[str | int] = []
     if filters.doc_types:
         parts.append(f"{alias}.doc_type IN ({','.join('?' * len(filters.doc_types))})")
         params.extend(filters.doc_types)

@@ -9,15 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Quantity", "quantities", "numbers_of", "numbers_as_written", "fold_unit", "UNITS", "COMPARATORS"]
+__all__ = ["Quantity", "quantities", "numbers_of", "numbers_as_written", "has_dose", "fold_unit", "UNITS",
+           "UNIT_PATTERN", "DOSE_UNITS", "COUNTED", "COMPARATORS"]
 
 # Canonical unit → the ways it is written (matched case-insensitively, longest first, never inside a word).
 UNITS: dict[str, tuple[str, ...]] = {
     "%": ("%", "percent", "per cent"),
     "mmhg": ("mmHg", "mm Hg"),
     "mmol/mol": ("mmol/mol",), "mmol/l": ("mmol/L", "mmol/litre", "mmol/liter"), "mmol": ("mmol",),
-    "meq/l": ("mEq/L",), "mg/dl": ("mg/dL",), "g/dl": ("g/dL",), "g/l": ("g/L",), "mg/l": ("mg/L",),
-    "ng/ml": ("ng/mL", "ng/ml"), "pg/ml": ("pg/mL",), "mg/kg": ("mg/kg",), "mcg/kg": ("mcg/kg", "µg/kg", "μg/kg"),
+    "meq/l": ("mEq/L",), "mg/dl": ("mg/dL",), "g/dl": ("g/dL",), "g/l": ("g/L", "g/litre"),
+    "mg/l": ("mg/L", "mg/litre"), "ng/l": ("ng/L", "ng/litre", "ng/liter"), "pmol/l": ("pmol/L", "pmol/litre"),
+    "micromol/l": ("micromol/L", "micromol/litre", "µmol/L", "μmol/L"), "ng/ml": ("ng/mL", "ng/ml"),
+    "pg/ml": ("pg/mL",), "ml/min/1.73m2": ("mL/min/1.73 m2", "mL/min/1.73m2", "mL/min/1.73 m²", "mL/min/1.73m²"),
+    "mg/kg": ("mg/kg",), "mcg/kg": ("mcg/kg", "µg/kg", "μg/kg"),
     "mg/m2": ("mg/m2", "mg/m²"), "kg/m2": ("kg/m2", "kg/m²"), "ml/min": ("mL/min", "ml/min"),
     "mg": ("mg", "milligrams", "milligram"), "mcg": ("mcg", "µg", "μg", "micrograms", "microgram"),
     "ng": ("ng",), "g": ("g", "grams", "gram"), "kg": ("kg", "kilograms", "kilogram"),
@@ -30,8 +34,15 @@ UNITS: dict[str, tuple[str, ...]] = {
     "times": ("times",), "fold": ("fold",), "fraction": ("fractions", "fraction"), "dose": ("doses", "dose"),
     "cycle": ("cycles", "cycle"), "tablet": ("tablets", "tablet"), "puff": ("puffs", "puff"),
 }
+# Things counted rather than measured: part of a quantity for the verifier, but a plain rewording may name them
+# differently ("2 fractions" → "2 sessions"), so `numbers_as_written` keeps only the number.
+COUNTED = frozenset({"times", "fold", "fraction", "dose", "cycle", "tablet", "puff"})
 _FOLD = {v.lower(): canonical for canonical, written in UNITS.items() for v in written}
 _UNIT = "|".join(re.escape(v) for v in sorted(_FOLD, key=len, reverse=True))
+# Every written unit as one regular-expression alternation (match it case-insensitively, then `(?![A-Za-z])`).
+UNIT_PATTERN = _UNIT
+# Units a dose is given in: "16 mg", "8 Gy", "5000 units".
+DOSE_UNITS = frozenset({"mg", "mcg", "g", "gy", "unit", "iu", "mmol", "mg/kg", "mg/m2", "mcg/kg"})
 
 # Canonical comparator → the words and signs that say it. A comparator after the number ("80 years or over")
 # is listed with a leading "+".
@@ -133,6 +144,11 @@ def quantities(text: str) -> list[Quantity]:
     return found
 
 
+def has_dose(text: str) -> bool:
+    """Whether the text gives a dose: a number with a unit from DOSE_UNITS."""
+    return any(q.unit in DOSE_UNITS for q in quantities(text))
+
+
 def numbers_of(text: str) -> set[tuple[str, str | None]]:
     """The (value, unit) pairs of a text, e.g. {("8", "gy"), ("24", "h")}; a range gives both ends."""
     out: set[tuple[str, str | None]] = set()
@@ -146,4 +162,8 @@ def numbers_of(text: str) -> set[tuple[str, str | None]]:
 def numbers_as_written(text: str) -> list[str]:
     """Every number with its sign, range and unit as written, e.g. ['24 Gy', '2', '≥ 50%']: what a rewording
     must keep, character for character."""
-    return [m.group(0).strip() for m in _NUMBER.finditer(text)]
+    out = []
+    for m in _NUMBER.finditer(text):
+        end = m.start("unit") if m.group("unit") and fold_unit(m.group("unit")) in COUNTED else m.end()
+        out.append(text[m.start():end].strip())
+    return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 from medoracle.text.numbers import quantities
+from medoracle.text.wordlists import FILLER_WORDS
+from medoracle.text.words import stem
 
 __all__ = ["has_negation", "directions", "flipped_directions", "without_quantities", "DIRECTION_AXES"]
 
@@ -62,7 +64,29 @@ def directions(text: str) -> frozenset[tuple[str, int]]:
                      if w in _SIDE)
 
 
+def _aimed(text: str) -> frozenset[tuple[str, int, str]]:
+    """(axis, side, stem of the word it is about): "reduce the dose" → ("amount", 1, "dose"); "potassium rises" →
+    ("amount", 0, "potassi"). The word about is the nearest content word after it, else before it (4 words)."""
+    words = [m.group(0).lower() for m in _WORD.finditer(without_quantities(text))]
+    content = [w not in FILLER_WORDS and w not in _SIDE and len(w) > 1 for w in words]
+    out = set()
+    for i, w in enumerate(words):
+        if w not in _SIDE:
+            continue
+        after = [j for j in range(i + 1, min(len(words), i + 5)) if content[j]]
+        before = [j for j in range(i - 1, max(-1, i - 5), -1) if content[j]]
+        if after or before:
+            out.add((*_SIDE[w], stem(words[(after or before)[0]])))
+    return frozenset(out)
+
+
 def flipped_directions(statement: str, source: str) -> list[str]:
-    """The axes on which the statement says one side where the source says only the other, e.g. ["amount"]."""
+    """The axes on which the statement says one side where the source says only the other, e.g. ["amount"]; or says
+    it of the same thing the source says the other side of ("increase the dose" against "reduce the dose if
+    potassium rises")."""
     said, have = directions(statement), directions(source)
-    return sorted({axis for axis, side in said if (axis, side) not in have and (axis, 1 - side) in have})
+    flipped = {axis for axis, side in said if (axis, side) not in have and (axis, 1 - side) in have}
+    aimed = _aimed(source)
+    flipped |= {axis for axis, side, about in _aimed(statement)
+                if (axis, 1 - side, about) in aimed and (axis, side, about) not in aimed}
+    return sorted(flipped)

@@ -92,10 +92,15 @@ def _push(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None
         spans.append((start, end))
 
 
+def _next_word(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each sentence of `text`, in order, whitespace trimmed; see the module docstring."""
     spans: list[tuple[int, int]] = []
-    n = len(text)
     for seg_start, seg_end in _segments(text):
         start = seg_start
         pos = seg_start
@@ -103,11 +108,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             m = _END.search(text, pos, seg_end)
             if m is None:
                 break
-            end = m.end()
-            pos = end
-            nxt = end
-            while nxt < n and text[nxt].isspace():
-                nxt += 1
+            end = pos = m.end()
+            nxt = _next_word(text, end)
             if nxt >= seg_end:
                 break
             if _keeps_going(text, seg_start, m.start() + len(m.group(0).rstrip("\"'”’)]")) - 1, nxt):
@@ -115,11 +117,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             grade = _GRADE_BRACKET.match(text, end, seg_end)
             if grade and _GRADE_WORDS.match(text[nxt:grade.end()]):
                 # The grade printed after the full stop belongs to the sentence before it.
-                end = grade.end()
-                pos = end
-                nxt = end
-                while nxt < n and text[nxt].isspace():
-                    nxt += 1
+                end = pos = grade.end()
+                nxt = _next_word(text, end)
                 if nxt >= seg_end:
                     break
             if not _STARTS.match(text, nxt):

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from medoracle.compose.references import number_from_one
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.editorial.threads import ThreadStore
 from medoracle.settings import Settings
@@ -124,19 +125,4 @@ def standalone(answer: Answer) -> Answer:
     In a thread a follow-up's references continue the thread's numbers (15, 16 …); an article read on its
     own page starts at 1. Citations follow their references.
     """
-    order = sorted(answer.references, key=lambda r: r.n)
-    mapping = {r.n: i for i, r in enumerate(order, start=1)}
-    if all(old == new for old, new in mapping.items()):
-        return answer
-    out = answer.model_copy(deep=True)
-    for ref in out.references:
-        ref.n = mapping[ref.n]
-    out.references.sort(key=lambda r: r.n)
-
-    def remap(ns: list[int]) -> list[int]:
-        return [mapping[n] for n in ns if n in mapping]
-
-    out.summary_citations = remap(out.summary_citations)
-    for st in out.statements():
-        st.citations = remap(st.citations)
-    return out
+    return number_from_one(answer)

@@ -24,12 +24,12 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from medoracle.editorial.articles import ArticleDesk, ArticleNotFound
 from medoracle.editorial.repository import EditorialRepository
+from medoracle.editorial.users import Accounts
 from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
 from medoracle.store.base import Store
-from medoracle.web.answering import Asker, AnswersQuestions
+from medoracle.web.answering import AnswersQuestions, Asker
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
 from medoracle.web.security import CSRFMiddleware, secret_key
 from medoracle.web.view import long_date, sentence
@@ -77,8 +77,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
 
     # Order matters: the last added runs first, so sessions are decoded before the CSRF check reads them.
     app.add_middleware(CSRFMiddleware)
-    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings, repository), session_cookie="medoracle_session",
-                       max_age=14 * 24 * 3600, same_site="lax", https_only=False)
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(settings, repository),
+                       session_cookie="medoracle_session", max_age=14 * 24 * 3600, same_site="lax", https_only=False)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

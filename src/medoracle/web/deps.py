@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.users import Accounts, User
 from medoracle.errors import MedoracleError, PermissionDenied
 from medoracle.settings import Settings
-from medoracle.editorial.users import Accounts, User
 from medoracle.web.answering import Asker
 from medoracle.web.security import csrf_token
 from medoracle.web.view import AUDIENCES, parse_audience

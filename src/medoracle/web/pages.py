@@ -17,8 +17,17 @@ from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
 from medoracle.web.answering import standalone
 from medoracle.web.deps import audience_of, current_user, page, require_asker, require_reader, web_of
 from medoracle.web.security import csrf_token, login_session, safe_next
-from medoracle.web.view import (STATUS_LABELS, DISCLAIMERS, answer_view, article_json, medical_webpage_jsonld,
-                                parse_audience, reviewer_view, sentence, status_steps)
+from medoracle.web.view import (
+    DISCLAIMERS,
+    STATUS_LABELS,
+    answer_view,
+    article_json,
+    medical_webpage_jsonld,
+    parse_audience,
+    reviewer_view,
+    sentence,
+    status_steps,
+)
 
 router = APIRouter(include_in_schema=False)
 AUDIENCE_COOKIE_AGE = 365 * 24 * 3600
@@ -157,8 +166,9 @@ def article_json_view(request: Request, slug: str) -> Response:
     web = web_of(request)
     article = web.desk.get(slug)
     ctx = article_context(request, article)
-    return JSONResponse(article_json(article, approvals=ctx["approvals"], approvals_required=web.desk.approvals_required,
-                                     reviewers=ctx["reviewers"], url=ctx["url"]))
+    return JSONResponse(article_json(article, approvals=ctx["approvals"],
+                                     approvals_required=web.desk.approvals_required, reviewers=ctx["reviewers"],
+                                     url=ctx["url"]))
 
 
 @router.get("/articles/{slug}", name="article_page")

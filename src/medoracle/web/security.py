@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.settings import Settings
 from medoracle.editorial.users import User
+from medoracle.settings import Settings
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from medoracle.editorial.users import User
 from medoracle.render import template_context, to_json, web_url
 from medoracle.types import Answer, Article, ArticleStatus, Audience
-from medoracle.editorial.users import User
 
 S = ArticleStatus
 

@@ -9,14 +9,14 @@ import re
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from pydantic import ValidationError
 
 from medoracle.errors import ReadError
-from medoracle.types import Document, DocType, TextBlock
+from medoracle.types import DocType, Document, TextBlock
 
-Record = Union[Document, ReadError]
+Record = Document | ReadError
 Reader = Callable[[Path], Iterator[Record]]
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"

@@ -36,7 +36,7 @@ def _meta(soup: BeautifulSoup, *names: str) -> str | None:
 
 
 def _main_content(soup: BeautifulSoup) -> Tag:
-    for found in (soup.find("main"), soup.find(attrs={"role": "main"}), soup.find("article")):
+    for found in (soup.find("main"), soup.find(None, {"role": "main"}), soup.find("article")):
         if isinstance(found, Tag):
             return found
     body = soup.find("body")
@@ -49,10 +49,10 @@ def _strip_furniture(root: Tag) -> None:
     for tag in root.find_all(drop):
         if not tag.decomposed:
             tag.decompose()
-    for tag in root.find_all(attrs={"role": True}):
+    for tag in root.find_all(None, {"role": True}):
         if not tag.decomposed and str(tag.get("role")).lower() in _DROP_ROLES:
             tag.decompose()
-    for tag in root.find_all(attrs={"hidden": True}):
+    for tag in root.find_all(None, {"hidden": True}):
         if not tag.decomposed:
             tag.decompose()
 

@@ -24,7 +24,7 @@ def _records(path: Path, id_field: str, text_field: str,
              what: str) -> Iterator[ReadError | tuple[int, dict[str, Any], str, str, str]]:
     """Each JSON line whose id and text are present, as (line, object, encoding, id, text); otherwise a
     ReadError naming the line and the missing field."""
-    for n, obj, encoding in json_lines(path):
+    for n, obj, encoding in json_lines(path):  # noqa: B007 - the last line's encoding is used after the loop
         if isinstance(obj, ReadError):
             yield obj
             continue
@@ -49,8 +49,8 @@ def read_documents_jsonl(path: Path) -> Iterator[Record]:
             yield ReadError(path, n, f"duplicate id {doc_id!r} (first on line {seen[doc_id]})")
             continue
         seen[doc_id] = n
-        metadata = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        metadata = dict(metadata)
+        given = obj.get("metadata")
+        metadata = dict(given) if isinstance(given, dict) else {}
         metadata.update({k: v for k, v in obj.items() if k not in DOCUMENT_FIELDS and k != "metadata"})
         yield make_document(
             path, n, id=doc_id, text=text, title=as_str(obj.get("title")) or "", url=as_str(obj.get("url")),
@@ -134,7 +134,7 @@ def read_bioasq(path: Path) -> Iterator[Record]:
     """BioASQ gold snippets grouped into one document per PMID (the file is not sorted by PMID)."""
     groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     encoding = "utf-8"
-    for n, obj, encoding in json_lines(path):
+    for n, obj, encoding in json_lines(path):  # noqa: B007 - the last line's encoding is used after the loop
         if isinstance(obj, ReadError):
             yield obj
             continue

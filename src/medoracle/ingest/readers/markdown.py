@@ -104,7 +104,8 @@ def _source_fields(source: dict[str, Any]) -> tuple[str | None, str | None, str 
 
 
 def _card(path: Path, meta: dict[str, Any], body: str, encoding: str) -> Record:
-    source = meta.get("source") if isinstance(meta.get("source"), dict) else {}
+    given = meta.get("source")
+    source: dict[str, Any] = given if isinstance(given, dict) else {}
     organisation, source_title, year, url = _source_fields(source)
     is_topic = path.name == TOPIC_PAGE
     topic = as_str(meta.get("topic")) or path.parent.name

@@ -110,7 +110,9 @@ def article_document(path: Path, index: int, record: etree._Element) -> Record:
 def _open(path: Path) -> IO[bytes]:
     with open(path, "rb") as probe:
         gz = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gz else open(path, "rb")
+    if gz:
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes like any IO[bytes]
+    return open(path, "rb")
 
 
 def read_medline(path: Path) -> Iterator[Record]:
