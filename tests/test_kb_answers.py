@@ -9,7 +9,6 @@ import re
 
 import pytest
 
-
 QUICK_START = "What are the management options for spinal metastasis?"
 
 # Questions across the knowledge base's topics, each with the condition words its bottom line must mention
