@@ -169,9 +169,22 @@ def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
     first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
     """
-    technical = [_too_technical(st, g) for st in sec.statements]
+    # Our own plain text is written for patients: never too technical.
+    technical = [not st.plain and _too_technical(st, g) for st in sec.statements]
     lead = technical.index(False) if False in technical else 0
     return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
+
+
+def _once_per_card(statements: list[Statement], shown: set[str]) -> list[Statement]:
+    """The statements minus those whose card's plain text is already on the page (it says them already)."""
+    kept = []
+    for st in statements:
+        if st.plain:
+            if st.plain in shown:
+                continue
+            shown.add(st.plain)
+        kept.append(st)
+    return kept
 
 
 def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None = None) -> Answer:
@@ -194,18 +207,27 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
     rw = Reworder(g, audience, context)
     patient = audience is Audience.patient
     out.audience = audience
+    # Our plain texts, each shown once on a page: two statements quoted from one card say it once.
+    shown_plain: set[str] = set()
     if out.summary:
-        out.summary = _tailor_text(rw, out.summary, patient=patient)
+        if patient and out.summary_plain:
+            out.summary = out.summary_plain
+            shown_plain.add(out.summary_plain)
+        else:
+            out.summary = _tailor_text(rw, out.summary, patient=patient)
     omitted = 0
     for sec in out.sections:
         if patient:
             sec.title = PATIENT_TITLES.get(sec.key) or Reworder(g, audience).reword(sec.title)
             kept = _patient_statements(sec, g)
             omitted += len(sec.statements) - len(kept)
-            sec.statements = kept
+            sec.statements = _once_per_card(kept, shown_plain)
         prefixed = False
         for st in sec.statements:
             original = st.text
+            if patient and st.plain:
+                st.text = st.plain
+                continue
             text = _tailor_text(rw, original, patient=patient)
             if patient and _is_red_flag(sec, st):
                 urgent = _urgent(text, first_in_section=not prefixed)
@@ -214,6 +236,7 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
                     text = urgent
             st.text = text
     if patient:
+        out.sections = [sec for sec in out.sections if sec.statements]
         out.notes = [*out.notes, *([OMITTED_NOTE] if omitted else []), CARE_TEAM_NOTE]
     return out
 

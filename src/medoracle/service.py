@@ -72,6 +72,7 @@ class Clinic:
         """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
         from medoracle.audience import tailor
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
+        from medoracle.plain import attach_plain
         from medoracle.retrieve import check_question, retrieve
         from medoracle.verify import verify
 
@@ -87,7 +88,7 @@ class Clinic:
         found = retrieve(resolved, self.store, k=k, embedder=self.embedder, filters=filters)
         yield "status", f"Reading {len(found.evidence)} passages…"
         draft = self.composer.compose(found.query.with_generic_names(), found.evidence, audience=audience)
-        checked = verify(draft, found.evidence, self.embedder)
+        checked = attach_plain(verify(draft, found.evidence, self.embedder), found.evidence)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
         checked.notes = [*found.notes, *checked.notes]
