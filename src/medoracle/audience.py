@@ -134,12 +134,32 @@ def _says_to(text: str) -> str:
     return _ADVISES_GERUND.sub(sub, text)
 
 
+# A sentence that tells a clinician what to do ("Offer …", "Refer straight away …", "Consider …"), read from the
+# patient's side: "Your care team should offer …". "Consider" keeps its weaker force ("may consider").
+_CLINICIAN_VERBS = ("offer|give|refer|start|prescribe|arrange|measure|treat|assess|consider|think about|admit|"
+                    "discuss|review|monitor|perform|obtain|ensure|explain|advise|record|reassess|investigate|send|"
+                    "escalate|recheck|confirm|provide|inform|involve|seek specialist advice|titrate|be aware|switch")
+# Not "Check your …", "Stop smoking", "Avoid alcohol": a consumer page's advice to the reader stays as it is.
+_INSTRUCTION = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?P<neg>(?:Do not|Don't|Never)\s+)?(?P<verb>(?i:" + _CLINICIAN_VERBS
+                          + r"))\b(?=\s+[\w(])(?!\s+(?:your|you|yourself)\b)")
+
+
+def _care_team(text: str) -> str:
+    """Each sentence that starts with an instruction to a clinician, told from the patient's side."""
+    def sub(m: re.Match[str]) -> str:
+        verb = m.group("verb").lower()
+        if m.group("neg"):
+            return f"Your care team should not {verb}"
+        return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
+    return _INSTRUCTION.sub(sub, text)
+
+
 def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
     seen = set(rw.explained)
-    new = rw.reword(_says_to(_patient_clean(text)) if patient else text)
+    new = rw.reword(_care_team(_says_to(_patient_clean(text))) if patient else text)
     glosses = rw.take_glosses()
     if patient:
-        new = split_text(new)
+        new = _care_team(split_text(new))
     # Text from documents may hold table pipes ("a|b"); a reader sees words, not markup.
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
