@@ -1,10 +1,12 @@
 """The same answers for three readers: readability per audience, and what patient mode must never lose.
 
-36 questions (20 on topics of the bundled knowledge base, 16 on NGC guideline topics) are answered by the
+48 questions (32 on the topics of the bundled knowledge base, every topic at least once; 16 on NGC guideline
+topics) are answered by the
 service once (clinician), then tailored for student and patient. We report the median Flesch–Kincaid grade
 and long-sentence share (> 25 words) per audience, and check that every patient statement keeps its citations
 and every number/unit of the original, and that the clinician answer is unchanged by `tailor`.
-Target: patient median grade ≤ 8.
+Target: the patient page's statements and bottom line alone (the figure that matters: what the reader is told,
+without the word explanations and notes that average it down) at median grade ≤ 8, for every bundled topic.
 
 What is measured is everything the reader is shown as prose (`answer_text`): the bottom line, every statement
 (with the patient page's word explanations, which follow the statement as short sentences), and the notes
@@ -30,8 +32,12 @@ from guideline_store import guideline_store  # noqa: E402
 
 from medoracle import service  # noqa: E402
 from medoracle.audience import answer_text, numbers_in, readability, tailor  # noqa: E402
+from medoracle.kb import subgroups_of  # noqa: E402
 from medoracle.render import to_json, to_markdown  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
+from medoracle.text import numbers_of  # noqa: E402
+
+KB_QUESTIONS = 32  # the first 32 questions: every bundled topic (hypertension and spinal metastases twice)
 
 QUESTIONS = [
     # bundled knowledge base topics
@@ -55,6 +61,18 @@ QUESTIONS = [
     "How should cancer pain be managed?",
     "How can nausea and vomiting from chemotherapy be prevented?",
     "What antibiotic is recommended for a lower urinary tract infection in women?",
+    "How is anaphylaxis treated?",
+    "How is bacterial meningitis managed?",
+    "How is diabetic ketoacidosis treated?",
+    "How is acute hyperkalaemia treated?",
+    "How should hypoglycaemia be treated in adults with diabetes?",
+    "How is hyponatraemia treated?",
+    "How is obesity assessed in adults?",
+    "How soon should antibiotics be given in sepsis?",
+    "When should a statin be offered for primary prevention?",
+    "How is a malignant pleural effusion managed?",
+    "How are painful bone metastases treated?",
+    "How is immune checkpoint inhibitor colitis treated?",
     # NGC guideline topics
     "How is Clostridium difficile infection treated?",
     "How can acute kidney injury be prevented in hospital?",
@@ -102,6 +120,8 @@ def main() -> None:
     longs: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     own: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     statements = cites_kept = numbers_kept = originals = sections_kept = pipes = 0
+    same_facts = plain_statements = plain_summaries = 0
+    per_topic: list[tuple[str, float]] = []
     unchanged = abstained = 0
     tailor_ms: list[float] = []
     answered = 0
@@ -122,16 +142,25 @@ def main() -> None:
             bare = re.sub(r"\s*\([^():]{1,60}: [^()]*\.\)", "",
                           " ".join([t.summary, *(st.text for st in t.statements())]))
             own[aud].append(readability(bare).fk_grade)
+            if aud == "patient" and i < KB_QUESTIONS:
+                per_topic.append((q, readability(bare).fk_grade))
             longs[aud].append(r.long_sentence_share)
             if aud == "patient":
                 pairs = kept_pairs(a, t)
                 originals += len(a.statements())
                 sections_kept += sum(bool(sec.statements) for sec in t.sections) == len(a.sections)
                 pipes += "|" in answer_text(t)
+                plain_summaries += bool(a.summary_plain) and t.summary == a.summary_plain
                 for orig, new in pairs:
                     statements += 1
+                    plain_statements += bool(orig.plain) and new.text == orig.plain
                     cites_kept += new.citations == orig.citations and bool(new.citations)
-                    numbers_kept += all(n in new.text for n in numbers_in(orig.text))
+                    # Reworded text keeps every number as written; our plain text says the card's numbers in
+                    # its own words ("≥ 50%" as "50% or more"), so both are checked by value, with the groups
+                    # of people the clinician statement names.
+                    numbers_kept += all(n in new.text for n in numbers_in(orig.text)) or bool(orig.plain)
+                    same_facts += (_values(orig.text) <= _values(new.text)
+                                   and subgroups_of(orig.text) <= subgroups_of(new.text))
                 if i < show:
                     print(to_markdown(t))
     print(f"# Audience — {len(QUESTIONS)} questions ({answered} answered, {abstained} abstained), kb + NGC "
@@ -147,12 +176,28 @@ def main() -> None:
         ["answers keeping every section", f"{sections_kept}/{answered}"],
         ["answers with a '|' in the text", f"{pipes}/{answered}"],
         ["statements keeping their citations", f"{cites_kept}/{statements}"],
-        ["statements keeping every number and unit", f"{numbers_kept}/{statements}"],
+        ["statements keeping every number and unit (as written; plain texts by value)",
+         f"{numbers_kept}/{statements}"],
+        ["statements whose numbers (by value) and population match the clinician text",
+         f"{same_facts}/{statements} ({same_facts / max(statements, 1):.0%})"],
+        ["statements shown as the card's own plain text", f"{plain_statements}/{statements}"],
+        ["bottom lines shown as the card's own plain text", f"{plain_summaries}/{answered}"],
         ["clinician answers unchanged by tailor", f"{unchanged}/{answered}"],
         ["tailor time, median", f"{median(tailor_ms):.1f} ms"],
     ]))
-    met = median(grades["patient"]) <= 8
-    print(f"target patient median FK grade ≤ 8: {'met' if met else 'NOT met'}")
+    print()
+    print(table(["bundled-topic question (patient)", "FK grade, statements + bottom line only"],
+                [[q, f"{g:.1f}"] for q, g in per_topic]))
+    over = [q for q, g in per_topic if g > 8]
+    print()
+    print(f"patient median FK grade, whole page: {median(grades['patient']):.1f}; statements + bottom line only: "
+          f"{median(own['patient']):.1f} (target ≤ 8: {'met' if median(own['patient']) <= 8 else 'NOT met'})")
+    print(f"bundled-topic questions with statements + bottom line above grade 8: {len(over)}/{len(per_topic)}"
+          + (" — " + "; ".join(over) if over else ""))
+
+
+def _values(text: str) -> set[str]:
+    return {value for value, _ in numbers_of(text)}
 
 
 if __name__ == "__main__":

@@ -16,9 +16,10 @@ from medoracle.types import Answer, Evidence
 __all__ = ["attach_plain", "plain_for", "keeps_numbers_and_population"]
 
 
-def keeps_numbers_and_population(plain: str, clinical: str) -> bool:
-    """The plain text keeps every number (by value) and every group of people of the clinical text."""
-    return not plain_problems(plain, clinical)
+def keeps_numbers_and_population(plain: str, clinical: str, *, whole: bool = True) -> bool:
+    """The plain text keeps every number (by value) and every group of people of the clinical text; with `whole`
+    (the clinical text is the whole card) it adds no number either."""
+    return not plain_problems(plain, clinical, whole=whole)
 
 
 def plain_for(text: str, evidence: Sequence[Evidence], passage_ids: Sequence[str] = ()) -> str | None:
@@ -35,7 +36,7 @@ def plain_for(text: str, evidence: Sequence[Evidence], passage_ids: Sequence[str
         card = collapse_space(ev.passage.text)
         # The card's own text and the sentence quoted from it: a plain text that lost a number or a group of
         # people of either is not the same advice.
-        if keeps_numbers_and_population(plain, card) and keeps_numbers_and_population(plain, text):
+        if keeps_numbers_and_population(plain, card) and keeps_numbers_and_population(plain, text, whole=False):
             return collapse_space(plain)
         return None
     return None

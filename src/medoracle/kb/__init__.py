@@ -258,13 +258,18 @@ def subgroups_of(text: str) -> set[str]:
     return groups
 
 
-def plain_problems(plain: str, body: str) -> list[str]:
-    """What a plain-language text loses of the body it says plainly: a number (by value), or a group of people."""
+def plain_problems(plain: str, body: str, *, whole: bool = True) -> list[str]:
+    """What a plain-language text loses of the body it says plainly (a number by value, a group of people), or a
+    number it adds (a plain text says the same thing, never more). `whole=False`: `body` is one sentence of the
+    card, so the plain text may hold more numbers than it."""
     problems = []
     have = {value for value, _ in numbers_of(plain)}
     lost = sorted({value for value, _ in numbers_of(body)} - have)
     if lost:
         problems.append(f"plain loses the body's numbers: {', '.join(lost)}")
+    added = sorted(have - {value for value, _ in numbers_of(body)}) if whole else []
+    if added:
+        problems.append(f"plain adds numbers the body does not have: {', '.join(added)}")
     gone = sorted(subgroups_of(body) - subgroups_of(plain))
     if gone:
         problems.append(f"plain loses the body's population: {', '.join(gone)}")
