@@ -104,7 +104,9 @@ def kept_pairs(original, tailored) -> list:
         same = [i for i, o in enumerate(todo) if o.passage_ids == new.passage_ids and o.citations == new.citations]
         if not same:
             raise SystemExit(f"patient statement without its original: {new.text!r}")
-        pick = next((i for i in same if all(n in new.text for n in numbers_in(todo[i].text))), same[0])
+        # A card's plain text holds the numbers of all its sentences: matched by the plain text itself.
+        kept = [i for i in same if not todo[i].plain and all(n in new.text for n in numbers_in(todo[i].text))]
+        pick = next((i for i in same if todo[i].plain and todo[i].plain == new.text), (kept or same)[0])
         pairs.append((todo[pick], new))
         todo = todo[pick + 1:]
     return pairs
