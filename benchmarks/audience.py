@@ -31,7 +31,7 @@ from _common import CACHE, machine, median, table  # noqa: E402
 from guideline_store import guideline_store  # noqa: E402
 
 from medoracle import service  # noqa: E402
-from medoracle.audience import answer_text, numbers_in, readability, tailor  # noqa: E402
+from medoracle.audience import DATED_LABEL, answer_text, numbers_in, readability, tailor  # noqa: E402
 from medoracle.kb import subgroups_of  # noqa: E402
 from medoracle.render import to_json, to_markdown  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
@@ -105,7 +105,8 @@ def kept_pairs(original, tailored) -> list:
         if not same:
             raise SystemExit(f"patient statement without its original: {new.text!r}")
         # A card's plain text holds the numbers of all its sentences: matched by the plain text itself.
-        kept = [i for i in same if not todo[i].plain and all(n in new.text for n in numbers_in(todo[i].text))]
+        kept = [i for i in same if not todo[i].plain
+                and all(n in new.text for n in numbers_in(DATED_LABEL.sub("", todo[i].text)))]
         pick = next((i for i in same if todo[i].plain and todo[i].plain == new.text), (kept or same)[0])
         pairs.append((todo[pick], new))
         todo = todo[pick + 1:]
@@ -160,8 +161,10 @@ def main() -> None:
                     # Reworded text keeps every number as written; our plain text says the card's numbers in
                     # its own words ("≥ 50%" as "50% or more"), so both are checked by value, with the groups
                     # of people the clinician statement names.
-                    numbers_kept += all(n in new.text for n in numbers_in(orig.text)) or bool(orig.plain)
-                    same_facts += (_values(orig.text) <= _values(new.text)
+                    # (A dated editorial label, "[new 2015]", is left out: its year is not a clinical number.)
+                    said = DATED_LABEL.sub("", orig.text)
+                    numbers_kept += all(n in new.text for n in numbers_in(said)) or bool(orig.plain)
+                    same_facts += (_values(said) <= _values(new.text)
                                    and subgroups_of(orig.text) <= subgroups_of(new.text))
                 if i < show:
                     print(to_markdown(t))

@@ -19,8 +19,8 @@ from medoracle.text import has_verb, split_sentences, word_count
 from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
-__all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",
-           "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
+__all__ = ["tailor", "readability", "DATED_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
+           "numbers_in", "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
 
 
 CARE_TEAM_NOTE = ("This page tells you what the cited sources say. It is not advice about your own care. "
@@ -108,8 +108,12 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
 
+# NICE's editorial labels ("[new 2015]", "[2011, amended 2019]") date a recommendation; they hold no clinical number.
+DATED_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]", re.I)
+
+
 def _patient_clean(text: str) -> str:
-    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", text)).strip()
+    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", DATED_LABEL.sub("", text))).strip()
 
 
 # "NICE advises offering X" → "NICE says to offer X": the same instruction in shorter words.
@@ -164,7 +168,7 @@ def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
     new = re.sub(r"\b(\w{4,}) \1\b", lambda m: m.group(0) if m.group(0) in text else m.group(1), new)
-    if not numbers_kept(text, new):
+    if not numbers_kept(DATED_LABEL.sub("", text) if patient else text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
     return f"{new} {glosses}" if glosses else new
@@ -246,7 +250,7 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
         for st in sec.statements:
             original = st.text
             if patient and st.plain:
-                st.text = st.plain
+                st.text = st.plain  # ours, written short: never split or reworded
                 continue
             text = _tailor_text(rw, original, patient=patient)
             if patient and _is_red_flag(sec, st):
