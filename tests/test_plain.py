@@ -134,3 +134,21 @@ def test_kb_patient_answer_uses_the_cards_plain_texts(kb_clinic, question):
             assert st.citations == by_plain[st.text]
             meta, body = read_front_matter(cards[st.text])
             assert not plain_problems(st.text, collapse_space(body))
+
+
+def test_a_corrected_plain_text_reaches_the_evidence_after_reingest(store, tmp_path):
+    """A card whose only change is its `plain:` is a new version: the store must not keep the old text."""
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.retrieve import retrieve
+
+    card = tmp_path / "hypona-correction-limits.md"
+    original = (kb_root() / CORRECTION).read_text(encoding="utf-8")
+    card.write_text(original, encoding="utf-8")
+    ingest([card], store, fmt="markdown")
+    first = retrieve("sodium correction osmotic demyelination", store, k=3, embedder=None).evidence
+    assert first and first[0].plain and "10 mmol/L" in first[0].plain
+    card.write_text(original.replace("Your care team watches for this", "Your care team checks for this"),
+                    encoding="utf-8")
+    assert ingest([card], store, fmt="markdown").added == 1
+    again = retrieve("sodium correction osmotic demyelination", store, k=3, embedder=None).evidence
+    assert again[0].plain and "Your care team checks for this" in again[0].plain
