@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,6 +67,30 @@ def clinical_jsonl(tmp_path) -> Path:
     path = tmp_path / "clinical.jsonl"
     path.write_text("\n".join(json.dumps(d) for d in CLINICAL_DOCS) + "\n", encoding="utf-8")
     return path
+
+
+PG_URL = os.environ.get("MEDORACLE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema (dropped afterwards); skips with the reason when there is no server."""
+    psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'medoracle[pg]')")
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_URL}: {str(exc).strip()[:200]}")
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def pg_url(schema: str) -> str:
+    """A database URL whose connections use `schema` (libpq options: a deployment needs only its URL)."""
+    return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}%2Cpublic"
 
 
 @pytest.fixture(scope="session")

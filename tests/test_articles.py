@@ -100,7 +100,12 @@ def test_reviewer_cannot_approve_their_own_article(conn: sqlite3.Connection, peo
 
 def test_anonymous_and_disabled_users_cannot_review(conn: sqlite3.Connection, people: dict) -> None:
     desk = make_desk(conn)
-    art = desk.publish(sample_answer())
+    with pytest.raises(PermissionDenied, match="accountable author"):
+        desk.publish(sample_answer())  # publishing needs an account unless the setting allows it
+    desk.settings.anonymous_submissions = True
+    with pytest.raises(PermissionDenied, match="browser session"):
+        desk.publish(sample_answer())
+    art = desk.publish(sample_answer(), submitter="browser-session-1")
     assert art.author is None
     with pytest.raises(PermissionDenied):
         desk.act(art.slug, "approve", None)
@@ -172,7 +177,7 @@ def test_list_search_queue_and_slugs(conn: sqlite3.Connection, people: dict) -> 
     desk = make_desk(conn)
     a = desk.publish(sample_answer(), people["author"])
     b = desk.publish(sample_answer(), people["author"])
-    c = desk.publish(sample_answer("How is atrial fibrillation anticoagulated?"))
+    c = desk.publish(sample_answer("How is atrial fibrillation anticoagulated?"), people["boss"])
     assert b.slug == a.slug + "-2"
     desk.approve(c.slug, people["rev1"])
     assert [x.slug for x in desk.list(query="hypertension thiazide")] == [b.slug, a.slug]
@@ -187,7 +192,7 @@ def test_list_search_queue_and_slugs(conn: sqlite3.Connection, people: dict) -> 
 def test_abstentions_are_not_published(conn: sqlite3.Connection) -> None:
     desk = make_desk(conn)
     with pytest.raises(BadInput, match="abstention"):
-        desk.publish(Answer(question="What is the airspeed of a swallow?", abstained=True))
+        desk.publish(Answer(question="What is the airspeed of a swallow?", abstained=True), User("a", "editor"))
 
 
 def test_audit_chain_verifies_and_detects_tampering(conn: sqlite3.Connection, people: dict,

@@ -152,3 +152,16 @@ def test_a_corrected_plain_text_reaches_the_evidence_after_reingest(store, tmp_p
     assert ingest([card], store, fmt="markdown").added == 1
     again = retrieve("sodium correction osmotic demyelination", store, k=3, embedder=None).evidence
     assert again[0].plain and "Your care team checks for this" in again[0].plain
+
+
+def test_an_edited_statement_is_reworded_not_replaced_by_the_card_plain_text():
+    answer, evidence = _card_answer()
+    attach_plain(answer, evidence)
+    edited = answer.sections[0].statements[0]
+    edited.text = "Sodium should rise by no more than 8 mmol/L in the first 24 hours."
+    edited.written_by = "editor"
+    answer.summary_written_by = "editor"
+    patient = tailor(answer, Audience.patient)
+    plain = collapse_space(evidence[0].plain or "")
+    assert patient.summary != plain
+    assert "8 mmol/L" in patient.statements()[0].text

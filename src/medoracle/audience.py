@@ -194,7 +194,7 @@ def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
     """
     # Our own plain text is written for patients: never too technical.
-    technical = [not st.plain and _too_technical(st, g) for st in sec.statements]
+    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in sec.statements]
     lead = technical.index(False) if False in technical else 0
     return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
 
@@ -203,7 +203,7 @@ def _once_per_card(statements: list[Statement], shown: set[str]) -> list[Stateme
     """The statements minus those whose card's plain text is already on the page (it says them already)."""
     kept = []
     for st in statements:
-        if st.plain:
+        if st.plain and not st.written_by:
             if st.plain in shown:
                 continue
             shown.add(st.plain)
@@ -234,7 +234,8 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
     # Our plain texts, each shown once on a page: two statements quoted from one card say it once.
     shown_plain: set[str] = set()
     if out.summary:
-        if patient and out.summary_plain:
+        # An editor's own wording is no longer the card's: its plain text would say something else.
+        if patient and out.summary_plain and not out.summary_written_by:
             out.summary = out.summary_plain
             shown_plain.add(out.summary_plain)
         else:
@@ -249,7 +250,7 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
         prefixed = False
         for st in sec.statements:
             original = st.text
-            if patient and st.plain:
+            if patient and st.plain and not st.written_by:
                 st.text = st.plain  # ours, written short: never split or reworded
                 continue
             text = _tailor_text(rw, original, patient=patient)

@@ -1,4 +1,5 @@
-"""The `medoracle` command. Exit codes: 0 ok, 1 partial failure (some records skipped), 2 bad input."""
+"""The `medoracle` command. Exit codes: 0 ok, 1 partial failure (some records skipped), 2 bad input,
+3 storage fault (damaged, read-only, full or newer-version database)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.console import Console
 from medoracle.errors import BadInput, MedoracleError
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters
+from medoracle.store.faults import StorageFault
 
 err = Console(stderr=True, soft_wrap=True)  # never wrap file paths in messages
 FORMATS = ["auto", "jsonl", "medline", "ngc", "pdf", "html", "markdown", "medquad", "pubmedqa", "bioasq"]
@@ -30,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except BadInput as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         return 2
+    except StorageFault as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 3
     except MedoracleError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         return 1
@@ -93,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--db")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1,
+                   help="uvicorn worker processes (several share the database; use PostgreSQL for many hosts)")
     s.set_defaults(run=_serve)
 
     s = sub.add_parser("settings", help="list every setting, its default and meaning")
@@ -104,6 +111,8 @@ def _parser() -> argparse.ArgumentParser:
         pass
     else:
         add_commands(sub)
+    from medoracle.ops_cli import add_commands as add_ops_commands
+    add_ops_commands(sub)
     return p
 
 
@@ -140,6 +149,11 @@ def _ingest(args) -> int:
         err.print(f"[yellow]skipped[/] {e}", highlight=False)
     if len(summary.errors) > 50:
         err.print(f"… and {len(summary.errors) - 50} more")
+    for c in summary.collisions[:50]:
+        err.print(f"[yellow]id collision[/] {c}", highlight=False)
+    if summary.replaced:
+        err.print(f"{len(summary.replaced):,} stored documents replaced by a new version with the same id "
+                  f"(e.g. {', '.join(summary.replaced[:5])})", highlight=False)
     if args.json:
         print(json.dumps(summary.as_dict()))
     else:
@@ -309,8 +323,16 @@ def _serve(args) -> int:
     from medoracle.web.app import create_app
 
     settings = _settings(args)
+    if args.workers > 1:
+        from medoracle.ops_cli import serve_workers
+        err.print(f"medoracle on http://{args.host}:{args.port}  ({args.workers} workers, database "
+                  f"{settings.database if not settings.database.startswith('postgres') else 'PostgreSQL'})")
+        serve_workers(settings, args.host, args.port, args.workers)
+        return 0
+    from medoracle.ops_cli import prepare_serving
+    prepare_serving(settings, on_progress=lambda msg: err.print(msg))
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(msg))
-    app = create_app(settings=settings, store=clinic.store, clinic=clinic)
+    app = create_app(settings=settings, store=clinic.store, clinic=clinic, host=args.host, port=args.port)
     err.print(f"medoracle on http://{args.host}:{args.port}  (database {clinic.store.path})")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

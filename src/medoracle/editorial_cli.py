@@ -87,6 +87,15 @@ def _users_update(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_logout(args: argparse.Namespace) -> int:
+    desk, accounts = _desk(args)
+    user = accounts.require(args.username)
+    accounts.end_sessions(user.username)
+    desk.audit.record(actor="cli", action="logout_everywhere", subject=f"user:{user.username}")
+    print(f"every session of {args.username} has ended")
+    return 0
+
+
 def _users_token(args: argparse.Namespace) -> int:
     desk, accounts = _desk(args)
     token = accounts.issue_token(args.username)
@@ -210,6 +219,9 @@ def add_commands(subparsers: Any) -> None:
     s.add_argument("--disclosures")
     s.add_argument("--role", choices=ROLES)
     s.set_defaults(run=_users_update)
+    s = db(us.add_parser("logout", help="end every web session of an account (e.g. a lost laptop)"))
+    s.add_argument("username")
+    s.set_defaults(run=_users_logout)
     s = db(us.add_parser("token", help="issue a new API token (replaces the old one; shown once)"))
     s.add_argument("username")
     s.set_defaults(run=_users_token)

@@ -44,13 +44,39 @@ class Settings:
         "help": "Reviewer approvals an article needs before it is Approved (1 to 3)."})
     public_read: bool = field(default=True, metadata={"help": "Anyone may read articles without an account."})
     public_ask: bool = field(default=True, metadata={"help": "Anyone may ask questions without an account."})
+    anonymous_submissions: bool = field(default=False, metadata={
+        "help": "Allow publishing an answer for review without an account (no reviewer may then act on an "
+                "article from the browser session that submitted it)."})
+    public_drafts: bool = field(default=False, metadata={
+        "help": "Show articles that are not approved, and review history, to readers without an account."})
+    base_url: str = field(default="", metadata={
+        "help": "Public address of the site (e.g. https://answers.example.org) for canonical links; empty: "
+                "the address the server listens on."})
+    secure_cookies: str = field(default="auto", metadata={
+        "help": "Send the session cookie over HTTPS only: on, off, or auto (on unless serving on a loopback "
+                "address)."})
+    session_idle_minutes: int = field(default=60, metadata={
+        "help": "A login ends after this many minutes without a request."})
+    session_max_hours: int = field(default=12, metadata={
+        "help": "A login ends this many hours after it began, however active."})
     secret_key: str = field(default="", metadata={
-        "help": "Signs session cookies. Empty: generated once and kept in <data_dir>/secret_key."})
+        "help": "Signs session cookies. Empty: generated once and kept in the database, shared by every server."})
     audience: str = field(default="clinician", metadata={"help": "Default audience: clinician, student or patient."})
+    check_at_startup: bool = field(default=False, metadata={
+        "help": "`serve` runs the integrity check (`medoracle check`) before accepting requests."})
+    thread_retention_days: float = field(default=0.0, metadata={
+        "help": "Threads unused for this many days are deleted at `serve` start-up and by `medoracle threads "
+                "prune`; 0 keeps them."})
 
     def __post_init__(self) -> None:
         if not 1 <= int(self.approvals_required) <= 3:
             raise ValueError("approvals_required must be between 1 and 3")
+        if str(self.secure_cookies).lower() not in ("auto", "on", "off"):
+            raise ValueError(f"secure_cookies must be auto, on or off, not {self.secure_cookies!r}")
+        if int(self.session_idle_minutes) < 1 or int(self.session_max_hours) < 1:
+            raise ValueError("session_idle_minutes and session_max_hours must be at least 1")
+        if self.base_url and not str(self.base_url).startswith(("http://", "https://")):
+            raise ValueError(f"base_url must start with http:// or https://, not {self.base_url!r}")
         if self.audience not in ("clinician", "student", "patient"):
             raise ValueError(f"audience must be clinician, student or patient, not {self.audience!r}")
 

@@ -173,6 +173,11 @@ class Statement(BaseModel):
     plain: str | None = Field(None, description="The plain-language text of the card this statement is quoted "
                                                 "from (shown to patients instead of rewording), if checked to keep "
                                                 "its numbers and population.")
+    written_by: str | None = Field(default=None, description="Editor who wrote or changed this sentence after it "
+                                                             "was composed; None for composed text.")
+    unsupported: str | None = Field(default=None, description="Why the verifier found no support for an edited "
+                                                              "sentence in the passages it cites; shown as the "
+                                                              "editor's own words.")
 
 
 class Section(BaseModel):
@@ -199,6 +204,10 @@ class Answer(BaseModel):
     summary_grade: str | None = Field(None, description="Grade of the bottom line as its source prints it.")
     summary_plain: str | None = Field(None, description="The plain-language text of the card the bottom line is "
                                                         "quoted from, as for `Statement.plain`.")
+    summary_written_by: str | None = Field(default=None, description="Editor who wrote or changed the bottom line.")
+    summary_unsupported: str | None = Field(default=None, description="Why an edited bottom line is not carried "
+                                                                      "by its cited passages (the editor's own "
+                                                                      "words).")
     sections: list[Section] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
     follow_ups: list[str] = Field(default_factory=list, description="Suggested next questions.")

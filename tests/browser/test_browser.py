@@ -64,7 +64,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("browser")
     corpus = root / "docs.jsonl"
     corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
-    settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none")
+    # An open site: anyone may publish and read drafts (test_browser_editing.py runs with the defaults).
+    settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none", anonymous_submissions=True,
+                        public_drafts=True)
     store = open_store(settings)
     ingest([corpus], store)
     from medoracle.editorial import open_repository
@@ -136,7 +138,13 @@ def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN0
     assert page.locator("main img, main [onerror]").count() == 0
     _shot(page, "2-article-pending-review")
 
-    # A reviewer logs in and approves; the banner goes, the reviewer and disclosures appear.
+    # A reviewer logs in and approves; the banner goes, the reviewer and disclosures appear. In her own browser:
+    # from the one the article was submitted in she could not review it (the four-eyes rule).
+    submitter = context
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_default_timeout(60_000)
     page.goto(server + "/login?next=" + article_url.replace(server, "") + "/review")
     page.fill("#username", "rita")
     page.fill("#password", PASSWORD)
@@ -159,6 +167,7 @@ def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN0
     assert dialogs == []
     assert page.evaluate("typeof window.__xss") == "undefined"
     context.close()
+    submitter.close()
 
 
 def test_review_pages_need_a_reviewer(server: str, browser) -> None:  # noqa: ANN001

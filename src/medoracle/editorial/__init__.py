@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from medoracle.editorial.repository import EditorialRepository, EditorialTx, SQLRepository
+from medoracle.editorial.repository import (
+    EditorialRepository,
+    EditorialTx,
+    SQLRepository,
+)
 from medoracle.settings import Settings
 from medoracle.store.base import Store
 from medoracle.store.db import PostgresDatabase, SQLiteDatabase
@@ -39,8 +43,7 @@ def open_repository(target: Settings | str | Path | None = None) -> EditorialRep
     if target is None:
         target = Settings.load()
     location = target.database if isinstance(target, Settings) else str(target)
-    if location.startswith("sqlite://"):
-        location = location[len("sqlite://"):]
+    location = location.removeprefix("sqlite://")
     return BACKENDS[backend_for(location)](location)
 
 

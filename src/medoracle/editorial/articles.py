@@ -1,13 +1,15 @@
-"""Publishing and the editorial workflow: states, reviewers, versions and a hash-chained audit log.
+"""Publishing and the editorial workflow: articles, their versions, reviews and the audit trail.
 
 An answer is published as an `Article` in state *submitted*. Reviewers take it under review and approve it,
 request changes (with a comment on a section) or reject it; an editor can retract any article. An article
-needs `settings.approvals_required` approvals from distinct reviewers, none of them its author, before it is
-*approved*; editing an approved article makes a new version and sends it back to review.
+needs `settings.approvals_required` approvals from distinct reviewers, none of whom wrote any of its text
+(the four-eyes rule, `medoracle.editorial.workflow`), before it is *approved*; editing makes a new version,
+sends an approved article back to review and starts the approvals again. Edited sentences are checked
+against their cited passages (`medoracle.editorial.revision`).
 
-Every allowed move is one row of `TRANSITIONS`, and every path (web, API, CLI) goes through `ArticleDesk`,
-so the rules cannot differ between them. Every action is also written to an append-only audit log in which
-each entry carries the SHA-256 of the previous entry's hash and its own canonical JSON.
+Every path (web, API, CLI) goes through `ArticleDesk`, so the rules cannot differ between them. Every action
+is also written to the hash-chained audit log (`medoracle.editorial.audit`); storage is the
+`EditorialRepository`'s.
 """
 
 from __future__ import annotations
@@ -18,60 +20,34 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
-from medoracle.editorial.repository import EditorialRepository, now
+from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
+from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, mark_revision
+from medoracle.editorial.workflow import (
+    AUTHOR,
+    EDITORS,
+    RESETS_APPROVALS,
+    REVIEW_ACTIONS,
+    REVIEWERS,
+    TRANSITIONS,
+    Actor,
+    Transition,
+    allowed,
+    anonymous_writer,
+    check,
+)
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
+__all__ = ["AUTHOR", "EDITORS", "GENESIS", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound",
+           "AuditEntry", "AuditLog", "Transition", "Version", "answer_text", "canonical_json", "entry_hash",
+           "slugify"]
+
 S = ArticleStatus
-REVIEWERS = frozenset({"reviewer", "editor", "admin"})
-EDITORS = frozenset({"editor", "admin"})
-AUTHOR = "author"  # pseudo-role: whoever submitted the article
-__all__ = ["GENESIS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound", "AuditEntry", "AuditLog",
-           "Transition", "Version", "answer_text", "canonical_json", "entry_hash", "slugify"]
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: ArticleStatus
-    target: ArticleStatus
-    roles: frozenset[str]
-
-
-# The whole workflow. `approve` reaches its target only once enough distinct reviewers have approved the
-# current version; until then the article stays under review.
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition("start_review", S.submitted, S.under_review, REVIEWERS),
-    Transition("approve", S.under_review, S.approved, REVIEWERS),
-    Transition("request_changes", S.under_review, S.changes_requested, REVIEWERS),
-    Transition("reject", S.under_review, S.rejected, REVIEWERS),
-    Transition("resubmit", S.changes_requested, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.submitted, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.under_review, S.under_review, EDITORS | {AUTHOR}),
-    Transition("edit", S.changes_requested, S.submitted, EDITORS | {AUTHOR}),
-    Transition("edit", S.approved, S.under_review, EDITORS | {AUTHOR}),
-    *(Transition("retract", s, S.retracted, EDITORS) for s in S if s is not S.retracted),
-)
-_TABLE = {(t.action, t.source): t for t in TRANSITIONS}
-REVIEW_ACTIONS = ("approve", "request_changes", "reject")
-_RESETS_APPROVALS = ("request_changes", "reject", "resubmit", "edit", "retract")
-
-
-class Actor(Protocol):
-    """Who acts: a `medoracle.editorial.users.User` (anything with these attributes, read-only is enough)."""
-
-    @property
-    def username(self) -> str: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def disabled(self) -> bool: ...
 
 
 class ArticleNotFound(BadInput, LookupError):
@@ -106,22 +82,28 @@ def _search_text(answer: Answer) -> str:
     return " ".join(parts).lower()
 
 
-def _roles_of(actor: Actor | None, author: str | None) -> set[str]:
-    if actor is None:
-        return set()
-    roles = {actor.role}
-    if author and actor.username == author:
-        roles.add(AUTHOR)
-    return roles
+def _as_composed(answer: Answer) -> Answer:
+    """Marks are the desk's to set: a published answer is as composed, whatever a client sent."""
+    return answer.model_copy(update={
+        "summary_written_by": None, "summary_unsupported": None,
+        "sections": [sec.model_copy(update={"statements": [
+            st.model_copy(update={"written_by": None, "unsupported": None}) for st in sec.statements]})
+            for sec in answer.sections]})
 
 
 class ArticleDesk:
-    """The editorial desk: every publish, review and edit goes through here."""
+    """The editorial desk: every publish, review and edit goes through here.
 
-    def __init__(self, repository: EditorialRepository, settings: Settings | None = None) -> None:
+    `passages` (the evidence store) is where edited sentences' cited passages are read from; without it they
+    are checked against the quotes stored with each reference.
+    """
+
+    def __init__(self, repository: EditorialRepository, settings: Settings | None = None,
+                 passages: PassageSource | None = None) -> None:
         self.repository = repository
         self.settings = settings or Settings.load()
         self.audit = AuditLog(repository)
+        self.passages = passages
 
     @property
     def approvals_required(self) -> int:
@@ -143,11 +125,12 @@ class ArticleDesk:
         """Newest first; `query` matches every word anywhere in the question, summary or statements."""
         states: builtins.list[str] = []
         if status:
-            wanted = [status] if isinstance(status, (str, ArticleStatus)) else list(status)
+            wanted = [status] if isinstance(status, (str, ArticleStatus)) else builtins.list(status)
             states = [S(s).value for s in wanted]
         words = re.findall(r"\w+", (query or "").lower())[:12]
+        # Databases count in 64-bit integers: a larger offset is past every article anyway.
         return self.repository.articles(statuses=states, words=words, limit=max(1, min(limit, 500)),
-                                        offset=max(0, offset))
+                                        offset=max(0, min(int(offset), 2**62)))
 
     def queue(self) -> builtins.list[Article]:
         """What reviewers have to look at, oldest first."""
@@ -170,52 +153,82 @@ class ArticleDesk:
         for n in (old, new):
             if n not in by_number:
                 raise BadInput(f"article {key!r} has no version {n}")
-        return list(difflib.unified_diff(by_number[old].text.splitlines(), by_number[new].text.splitlines(),
-                                         f"version {old}", f"version {new}", lineterm=""))
+        return builtins.list(difflib.unified_diff(by_number[old].text.splitlines(),
+                                                  by_number[new].text.splitlines(),
+                                                  f"version {old}", f"version {new}", lineterm=""))
 
     def approvals(self, key: str | int) -> builtins.list[str]:
         """Usernames who approved the current version in the current review round, in order."""
         art = self.get(key)
         assert art.id is not None
         with self.repository.transaction() as tx:
-            return tx.approvals(art.id, art.version, _RESETS_APPROVALS)
+            return tx.approvals(art.id, art.version, RESETS_APPROVALS)
+
+    def writers(self, key: str | int) -> builtins.list[str]:
+        """Everyone who saved a version of the article's text (usernames, or `anon:` session hashes)."""
+        art = self.get(key)
+        assert art.id is not None
+        with self.repository.transaction() as tx:
+            return tx.writers(art.id)
+
+    def approved_versions(self, key: str | int) -> builtins.list[int]:
+        """Versions that reached *approved*, oldest first (from the audit trail, which records every move)."""
+        art = self.get(key)
+        entries = self.repository.audit_recent(action="approve", subject=f"article:{art.slug}", limit=10_000)
+        return sorted({int(e.details.get("version", 0)) for e in entries if e.details.get("to") == S.approved.value})
 
     def allowed_actions(self, article: Article, actor: Actor | None) -> builtins.list[str]:
         """The actions this actor may take on this article now (for buttons; the desk re-checks)."""
-        out = []
-        for action in ("start_review", *REVIEW_ACTIONS, "resubmit", "edit", "retract"):
-            try:
-                self._check(article, action, actor, auto_start=action in REVIEW_ACTIONS)
-            except WorkflowError:
-                continue
-            out.append(action)
-        return out
+        return allowed(article, actor, self.writers(article.slug) if article.id is not None else [])
+
+    def by_answer_key(self, answer_key: str | None) -> Article | None:
+        """The article already published from this answer, if any."""
+        return self.repository.article_by_answer_key(answer_key) if answer_key else None
 
     # -- acting -----------------------------------------------------------------------------------
-    def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None) -> Article:
-        """Submit an answer as a new article (anonymous when actor is None)."""
+    def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None,
+                submitter: str | None = None, answer_key: str | None = None) -> Article:
+        """Submit an answer as a new article; the same `answer_key` twice gives back the first article.
+
+        Without an account (`actor` None) only when `settings.anonymous_submissions` allows it, and then
+        `submitter` names the browser session, so that no reviewer acting from it can review the article.
+        """
         if actor is not None and actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
+        if actor is None:
+            if not self.settings.anonymous_submissions:
+                raise PermissionDenied("log in to publish: every article needs an accountable author")
+            if not submitter:
+                raise PermissionDenied("an anonymous submission must come from a browser session")
         question = (question or answer.question or "").strip()
         if not question:
             raise BadInput("an article needs a question")
         if answer.abstained:
             raise BadInput("an abstention cannot be published: there is no sourced answer to review")
         author = actor.username if actor else None
+        writer = author or anonymous_writer(submitter or "")
+        answer = _as_composed(answer)
         at = now()
         with self.repository.transaction() as tx:
+            existing = tx.article_id_by_answer_key(answer_key) if answer_key else None
+            if existing is not None:
+                found = tx.article(existing)
+                assert found is not None
+                return found
             base, slug, n = slugify(question), slugify(question), 1
             while tx.slug_taken(slug):
                 n += 1
                 slug = f"{base}-{n}"
             payload = answer.model_dump_json()
             article_id = tx.insert_article(slug=slug, question=question, status=S.submitted.value, author=author,
-                                           answer_json=payload, search_text=_search_text(answer), at=at)
-            tx.add_version(article_id, 1, payload, answer_text(answer), author, "first version", at)
+                                           answer_json=payload, search_text=_search_text(answer), at=at,
+                                           answer_key=answer_key or None)
+            tx.add_version(article_id, 1, payload, answer_text(answer), writer, "first version", at)
             tx.add_event(article_id, 1, author, "submit", None, None, at)
             tx.append_audit(actor=author, action="submit", subject=f"article:{slug}",
                             details={"version": 1, "status": S.submitted.value,
-                                     "sha256": hashlib.sha256(payload.encode()).hexdigest()})
+                                     "sha256": hashlib.sha256(payload.encode()).hexdigest(),
+                                     **({} if author else {"writer": writer})})
         return self.get(slug)
 
     def start_review(self, key: str | int, actor: Actor) -> Article:
@@ -244,9 +257,20 @@ class ArticleDesk:
         return self._move(key, "retract", actor, comment=reason)
 
     def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None) -> Article:
-        """Save a new version; an approved article goes back under review, approvals start again."""
+        """Save a new version; an approved article goes back under review, approvals start again.
+
+        New and changed sentences are checked against their cited passages and marked with who wrote them.
+        """
         if answer.abstained:
             raise BadInput("an abstention cannot replace an article's answer")
+        if not answer.summary.strip() and not answer.statements():
+            raise BadInput("an article needs a bottom line or at least one statement")
+        if any(len(t) > MAX_SENTENCE for t in [answer.summary, *(st.text for st in answer.statements())]):
+            raise BadInput(f"a statement or bottom line may be at most {MAX_SENTENCE:,} characters")
+        cited = set(answer.summary_citations).union(*(st.citations for st in answer.statements()))
+        unknown = sorted(cited - {r.n for r in answer.references})
+        if unknown:
+            raise BadInput(f"citation(s) {', '.join(map(str, unknown))} name no reference of the article")
         return self._move(key, "edit", actor, comment=note, new_answer=answer)
 
     def act(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
@@ -260,33 +284,30 @@ class ArticleDesk:
             return self._move(key, action, actor, comment=comment)
         raise BadInput(f"unknown action {action!r}")
 
+    def respond(self, key: str | int, actor: Actor, comment: str, *, section: str | None = None) -> None:
+        """An editor's or author's answer to a reviewer's comment (on `section`), kept in the review history."""
+        comment = (comment or "").strip()
+        if not comment:
+            raise BadInput("a response needs some text")
+        with self.repository.transaction() as tx:
+            article = self._locked(tx, key)
+            check(article, "edit", actor, ())  # whoever may revise the article may answer its reviewers
+            assert article.id is not None
+            tx.add_event(article.id, article.version, actor.username, "respond", comment,
+                         (section or "").strip() or None, now())
+            tx.append_audit(actor=actor.username, action="respond", subject=f"article:{article.slug}",
+                            details={"version": article.version, "comment": comment,
+                                     **({"section": section} if section else {})})
+
     # -- internals --------------------------------------------------------------------------------
-    def _check(self, article: Article, action: str, actor: Actor | None,
-               auto_start: bool = False) -> builtins.list[Transition]:
-        """The transitions this action takes from the article's state, or WorkflowError/PermissionDenied."""
-        if actor is None:
-            raise PermissionDenied("log in to act on articles")
-        if actor.disabled:
-            raise PermissionDenied(f"account {actor.username!r} is disabled")
-        steps: builtins.list[Transition] = []
-        state = article.status
-        if auto_start and state is S.submitted and (action, state) not in _TABLE:
-            steps.append(_TABLE[("start_review", state)])
-            state = S.under_review
-        step = _TABLE.get((action, state))
-        if step is None:
-            raise WorkflowError(f"cannot {action.replace('_', ' ')} an article that is "
-                                f"{article.status.value.replace('_', ' ')}")
-        steps.append(step)
-        roles = _roles_of(actor, article.author)
-        for s in steps:
-            if not roles & s.roles:
-                raise PermissionDenied(f"{actor.username} ({actor.role}) may not {s.action.replace('_', ' ')}"
-                                       " this article")
-        if action == "approve":
-            if article.author and actor.username == article.author:
-                raise PermissionDenied("a reviewer cannot approve their own article")
-        return steps
+    @staticmethod
+    def _locked(tx: EditorialTx, key: str | int) -> Article:
+        # the row is locked (SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) before its state is
+        # checked, so two reviewers acting at once are served one after the other
+        found = tx.article(key, for_update=True)
+        if found is None:
+            raise ArticleNotFound(f"no article {key!r}")
+        return found
 
     def _move(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
               section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False) -> Article:
@@ -294,15 +315,18 @@ class ArticleDesk:
         section = (section or "").strip() or None
         if action in ("request_changes", "reject", "retract") and not comment:
             raise BadInput(f"{action.replace('_', ' ')} needs a comment saying why")
+        expected_version: int | None = None
+        if actor is not None and action == "edit" and new_answer is not None:
+            # Checked outside the write lock: reading passages and verifying take a while.
+            current = self.get(key)
+            new_answer = mark_revision(current.answer, new_answer, actor.username, self.passages)
+            expected_version = current.version
         with self.repository.transaction() as tx:
-            # the row is locked (SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) before its state
-            # is checked, so two reviewers acting at once are served one after the other
-            found = tx.article(key, for_update=True)
-            if found is None:
-                raise ArticleNotFound(f"no article {key!r}")
-            article = found
+            article = self._locked(tx, key)
             assert article.id is not None
-            steps = self._check(article, action, actor, auto_start=auto_start)
+            if expected_version is not None and article.version != expected_version:
+                raise WorkflowError(f"version {article.version} was saved meanwhile: reload and edit again")
+            steps = check(article, action, actor, tx.writers(article.id), auto_start=auto_start)
             assert actor is not None
             if section is not None:
                 keys = {s.key for s in article.answer.sections} | {"summary", "references"}
@@ -320,8 +344,10 @@ class ArticleDesk:
                     tx.update_article(article.id, answer_json=payload, search_text=_search_text(new_answer),
                                       version=version)
                     details["sha256"] = hashlib.sha256(payload.encode()).hexdigest()
+                    details["unsupported"] = (sum(1 for st in new_answer.statements() if st.unsupported)
+                                              + (1 if new_answer.summary_unsupported else 0))
                 if step.action == "approve":
-                    done = tx.approvals(article.id, version, _RESETS_APPROVALS)
+                    done = tx.approvals(article.id, version, RESETS_APPROVALS)
                     if actor.username in done:
                         raise WorkflowError(f"{actor.username} has already approved version {version}")
                     done.append(actor.username)
@@ -336,5 +362,4 @@ class ArticleDesk:
                                          **({"comment": comment} if comment and step is steps[-1] else {}),
                                          **({"section": section} if section and step is steps[-1] else {})})
                 status = target
-        assert article.id is not None  # a stored article has its id
         return self.get(article.id)

@@ -24,13 +24,16 @@ class AuditLog:
         """Add an entry in a transaction of its own (e.g. account changes, failed logins)."""
         return self.repository.record_audit(actor=actor, action=action, subject=subject, details=details)
 
-    def entries(self, subject: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        return self.repository.audit_entries(subject, limit)
+    def entries(self, subject: str | None = None, limit: int = 1000, *, newest_first: bool = False,
+                before: int | None = None) -> list[AuditEntry]:
+        return self.repository.audit_entries(subject, limit, newest_first=newest_first, before=before)
 
     def recent(self, action: str, *, subject: str | None = None, since: str | None = None,
-               limit: int = 100) -> list[AuditEntry]:
-        """Entries of one action, newest first (e.g. `login_failed` for one account in the last 15 minutes)."""
-        return self.repository.audit_recent(action=action, subject=subject, since=since, limit=limit)
+               limit: int = 100, detail: tuple[str, str] | None = None) -> list[AuditEntry]:
+        """Entries of one action, newest first (e.g. `login_failed` for one account in the last 15 minutes, or
+        from one client address with `detail=("client", address)`)."""
+        return self.repository.audit_recent(action=action, subject=subject, since=since, limit=limit,
+                                            detail=detail)
 
     def head(self) -> str:
         """The latest hash: keep a copy elsewhere to also detect truncation of the newest entries."""

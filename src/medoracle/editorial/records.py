@@ -24,6 +24,9 @@ class User:
     disabled: bool = False
     created_at: str = ""
     session_version: int = 0
+    # Anonymous-submitter ids of the browser session this person acts from (set by the web layer), so the
+    # four-eyes rule also knows the articles they submitted before logging in.
+    sessions: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

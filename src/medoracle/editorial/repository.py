@@ -15,6 +15,7 @@ The workflow rules live in `medoracle.editorial.articles.ArticleDesk`; this modu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
@@ -46,7 +47,13 @@ class EditorialTx(Protocol):
     def slug_taken(self, slug: str) -> bool: ...
 
     def insert_article(self, *, slug: str, question: str, status: str, author: str | None, answer_json: str,
-                       search_text: str, at: str) -> int: ...
+                       search_text: str, at: str, answer_key: str | None = None) -> int: ...
+
+    def article_id_by_answer_key(self, answer_key: str) -> int | None:
+        """The article already published from this answer key (one article per answer)."""
+
+    def writers(self, article_id: int) -> list[str]:
+        """Everyone who saved a version of the article (usernames, or `anon:` session hashes), sorted."""
 
     def update_article(self, article_id: int, **values: Any) -> None:
         """Set columns among status, version, answer_json, search_text, updated_at."""
@@ -83,6 +90,8 @@ class EditorialRepository(Protocol):
     def review_events(self, article_id: int) -> list[ReviewEvent]: ...
 
     def versions(self, article_id: int) -> list[Version]: ...
+
+    def article_by_answer_key(self, answer_key: str) -> Article | None: ...
 
     # accounts
     def insert_user(self, *, username: str, password_hash: str, role: str, display_name: str, credentials: str,
@@ -124,11 +133,13 @@ class EditorialRepository(Protocol):
     def record_audit(self, *, actor: str | None, action: str, subject: str,
                      details: dict[str, Any] | None = None) -> AuditEntry: ...
 
-    def audit_entries(self, subject: str | None = None, limit: int = 1000) -> list[AuditEntry]: ...
+    def audit_entries(self, subject: str | None = None, limit: int = 1000, *, newest_first: bool = False,
+                      before: int | None = None) -> list[AuditEntry]: ...
 
     def audit_recent(self, *, action: str, subject: str | None = None, since: str | None = None,
-                     limit: int = 100) -> list[AuditEntry]:
-        """Entries of one action (e.g. login_failed), optionally for one subject and since a time, newest first."""
+                     limit: int = 100, detail: tuple[str, str] | None = None) -> list[AuditEntry]:
+        """Entries of one action (e.g. login_failed), optionally for one subject, one detail value (e.g. the
+        client address) and since a time, newest first."""
 
     def audit_head(self) -> str: ...
 
@@ -160,10 +171,16 @@ def _audit(row: Row) -> AuditEntry:
 
 
 def _find_article(tx: Tx, key: str | int, suffix: str = "") -> Article | None:
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        rows = tx.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?{suffix}", (int(key),))
-        if rows or isinstance(key, int):
-            return _article(rows[0]) if rows else None
+    # Ids are 64-bit integers: a longer run of digits (or '²', which str.isdigit accepts) can only be a slug.
+    if isinstance(key, str) and re.fullmatch(r"[0-9]{1,18}", key):
+        key = int(key)
+    if isinstance(key, int):
+        if not 0 < key < 2**63:
+            return None
+        rows = tx.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id = ?{suffix}", (key,))
+        if rows:
+            return _article(rows[0])
+        key = str(key)
     rows = tx.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE slug = ?{suffix}", (str(key),))
     return _article(rows[0]) if rows else None
 
@@ -183,12 +200,22 @@ class _Tx:
         return bool(self.tx.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)))
 
     def insert_article(self, *, slug: str, question: str, status: str, author: str | None, answer_json: str,
-                       search_text: str, at: str) -> int:
+                       search_text: str, at: str, answer_key: str | None = None) -> int:
         rows = self.tx.execute(
             "INSERT INTO articles (slug, question, status, version, author, answer_json, search_text, created_at,"
-            " updated_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?) RETURNING id",
-            (slug, question, status, author, answer_json, search_text, at, at))
+            " updated_at, answer_key) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (slug, question, status, author, answer_json, search_text, at, at, answer_key))
         return int(rows[0][0])
+
+    def article_id_by_answer_key(self, answer_key: str) -> int | None:
+        self.tx.lock("slugs")  # the same lock as publishing: two servers never both publish one answer
+        rows = self.tx.execute("SELECT id FROM articles WHERE answer_key = ?", (answer_key,))
+        return int(rows[0][0]) if rows else None
+
+    def writers(self, article_id: int) -> list[str]:
+        rows = self.tx.execute("SELECT DISTINCT actor FROM article_versions WHERE article_id = ? "
+                               "AND actor IS NOT NULL", (article_id,))
+        return sorted(str(r[0]) for r in rows)
 
     def update_article(self, article_id: int, **values: Any) -> None:
         allowed = {"status", "version", "answer_json", "search_text", "updated_at"}
@@ -222,12 +249,12 @@ class _Tx:
         self.tx.lock("audit")  # one head at a time across every server: the chain never forks
         head = self.tx.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")
         new_id, prev = (int(head[0][0]) + 1, head[0][1]) if head else (1, GENESIS)
-        at, details = now(), details or {}
-        body = {"id": new_id, "at": at, "actor": actor, "action": action, "subject": subject, "details": details}
+        at, facts = now(), details or {}
+        body = {"id": new_id, "at": at, "actor": actor, "action": action, "subject": subject, "details": facts}
         digest = entry_hash(prev, body)
         self.tx.execute(f"INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (new_id, at, actor, action, subject, canonical_json(details), prev, digest))
-        return AuditEntry(new_id, at, actor, action, subject, details, prev, digest)
+                        (new_id, at, actor, action, subject, canonical_json(facts), prev, digest))
+        return AuditEntry(new_id, at, actor, action, subject, facts, prev, digest)
 
 
 class SQLRepository:
@@ -274,6 +301,10 @@ class SQLRepository:
                              " WHERE article_id = ? ORDER BY id", (article_id,))
         return [ReviewEvent(article_id=r[0], version=r[1], actor=r[2], action=r[3], comment=r[4], section=r[5],
                             at=r[6]) for r in rows]
+
+    def article_by_answer_key(self, answer_key: str) -> Article | None:
+        rows = self.db.query(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE answer_key = ?", (answer_key,))
+        return _article(rows[0]) if rows else None
 
     def versions(self, article_id: int) -> list[Version]:
         rows = self.db.query("SELECT version, answer_json, text, actor, note, created_at FROM article_versions"
@@ -368,17 +399,33 @@ class SQLRepository:
         with self.transaction() as tx:
             return tx.append_audit(actor=actor, action=action, subject=subject, details=details)
 
-    def audit_entries(self, subject: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        where, args = ("", ()) if subject is None else (" WHERE subject = ?", (subject,))
-        rows = self.db.query(f"SELECT {AUDIT_COLUMNS} FROM audit_log{where} ORDER BY id LIMIT ?", (*args, limit))
+    def audit_entries(self, subject: str | None = None, limit: int = 1000, *, newest_first: bool = False,
+                      before: int | None = None) -> list[AuditEntry]:
+        where: list[str] = []
+        args: list[Any] = []
+        if subject is not None:
+            where.append("subject = ?")
+            args.append(subject)
+        if before is not None:
+            where.append("id < ?")
+            args.append(before)
+        clause = " WHERE " + " AND ".join(where) if where else ""
+        order = "id DESC" if newest_first else "id"
+        rows = self.db.query(f"SELECT {AUDIT_COLUMNS} FROM audit_log{clause} ORDER BY {order} LIMIT ?",
+                             (*args, limit))
         return [_audit(r) for r in rows]
 
     def audit_recent(self, *, action: str, subject: str | None = None, since: str | None = None,
-                     limit: int = 100) -> list[AuditEntry]:
+                     limit: int = 100, detail: tuple[str, str] | None = None) -> list[AuditEntry]:
         where, args = ["action = ?"], [action]
         if subject is not None:
             where.append("subject = ?")
             args.append(subject)
+        if detail is not None:
+            # matched in the canonical JSON, which both dialects store byte for byte the same
+            where.append("details LIKE ? ESCAPE '\\'")
+            pair = canonical_json({detail[0]: detail[1]})[1:-1]
+            args.append("%" + pair.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         if since is not None:
             where.append("at >= ?")
             args.append(since)

@@ -70,6 +70,13 @@ def index_audit_by_action(tx: Tx) -> None:
     tx.execute("CREATE INDEX audit_log_action ON audit_log(action, subject, id)")
 
 
+@articles.register
+def add_answer_key(tx: Tx) -> None:
+    # one article per answer: a second publish of the same answer key returns the first article
+    _run(tx, "ALTER TABLE articles ADD COLUMN answer_key TEXT",
+         "CREATE UNIQUE INDEX articles_answer_key ON articles(answer_key)")
+
+
 @users.register
 def create_users(tx: Tx) -> None:
     tx.execute("""

@@ -21,8 +21,16 @@ from medoracle.errors import BadInput
 from medoracle.text import stem
 from medoracle.types import Answer
 
-__all__ = ["ThreadStore", "Thread", "Turn", "UnknownThread", "resolve_followup", "renumber_with_thread",
-           "extract_topic", "names_condition"]
+__all__ = [
+    "Thread",
+    "ThreadStore",
+    "Turn",
+    "UnknownThread",
+    "extract_topic",
+    "names_condition",
+    "renumber_with_thread",
+    "resolve_followup",
+]
 
 
 class UnknownThread(BadInput):

@@ -32,6 +32,9 @@ class IngestSummary:
     errors: list[ReadError] = field(default_factory=list)
     seconds: float = 0.0
     embedded: int = 0
+    collisions: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    _seen: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def skipped(self) -> int:
@@ -41,7 +44,7 @@ class IngestSummary:
         return {"files": self.files, "documents": self.documents, "added": self.added,
                 "unchanged": self.unchanged, "passages": self.passages, "skipped": self.skipped,
                 "errors": [str(e) for e in self.errors], "seconds": round(self.seconds, 2),
-                "embedded": self.embedded}
+                "embedded": self.embedded, "collisions": self.collisions, "replaced": self.replaced}
 
 
 def content_hash(doc: Document) -> str:
@@ -108,6 +111,14 @@ def _write(items: Iterator, store, summary: IngestSummary, progress: Progress | 
         read += 1
         summary.documents += 1
         digest = content_hash(item)
+        earlier = summary._seen.get(item.id)
+        if earlier is not None and earlier[0] != digest:
+            # two corpora (or one file twice) use the same id for different documents: the first one read
+            # wins, so rerunning the same ingest keeps the same document instead of swapping them each time
+            summary.collisions.append(f"document id {item.id!r} in {name} is already used by a different "
+                                      f"document in {earlier[1]}; kept the one from {earlier[1]}")
+            continue
+        summary._seen.setdefault(item.id, (digest, name))
         if store.has_hash(digest):
             summary.unchanged += 1
         else:
@@ -126,6 +137,8 @@ def _write(items: Iterator, store, summary: IngestSummary, progress: Progress | 
 def _flush(batch: list, store, summary: IngestSummary) -> None:
     if not batch:
         return
+    stored = store.stored_hashes([d.id for d, _, _ in batch])
+    summary.replaced += [d.id for d, _, h in batch if d.id in stored and stored[d.id] != h]
     added, unchanged = store.add_many(batch)
     summary.added += added
     summary.unchanged += unchanged

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from medoracle.settings import Settings
-from medoracle.store.base import DocumentMeta, LexicalQuery, SearchFilters, Store, StoreStats
+from medoracle.store.base import (
+    DocumentMeta,
+    LexicalQuery,
+    SearchFilters,
+    Store,
+    StoreStats,
+)
 from medoracle.store.query import Clause
 from medoracle.store.sqlite import SQLiteStore
 
@@ -39,6 +45,5 @@ def open_store(target: Settings | str | Path | None = None) -> Store:
     if target is None:
         target = Settings.load()
     location = target.database if isinstance(target, Settings) else str(target)
-    if location.startswith("sqlite://"):
-        location = location[len("sqlite://"):]
+    location = location.removeprefix("sqlite://")
     return BACKENDS[backend_for(location)](location)

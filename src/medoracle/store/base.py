@@ -81,7 +81,7 @@ class Store(Protocol):
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
         """Store a batch in one transaction; returns (added, unchanged).
 
-        A document whose id is stored with other content replaces it; `replaced_ids` names those.
+        A document whose id is stored with other content replaces it (a new version of that document).
         """
 
     def has_hash(self, content_hash: str) -> bool: ...

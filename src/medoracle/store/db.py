@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -58,13 +58,13 @@ class Database(Protocol):
     dialect: str
     location: str
 
-    def transaction(self) -> Any:
+    def transaction(self) -> AbstractContextManager[Tx]:
         """A context manager yielding a `Tx` that holds the write lock from its first statement."""
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement outside any explicit transaction (reads)."""
 
-    def exclusive(self, name: str) -> Any:
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
         """A context manager holding a cross-process lock named `name` that does not block other writes."""
 
     def close(self) -> None: ...
@@ -89,6 +89,20 @@ class _SQLiteTx:
         return None
 
 
+# One lock per file for the writers of this process. Without it, 50 threads meeting at BEGIN IMMEDIATE all
+# poll SQLite's busy handler, which sleeps in growing steps: an ask waited up to 14 s for a write that takes
+# milliseconds (p99 at 50 askers, `serve_load.py`). A Python lock queues them instead; other processes
+# are still kept out by SQLite's own lock.
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writer_lock(path: str) -> threading.RLock:
+    key = os.path.realpath(path) if path != ":memory:" else f":memory:{threading.get_ident()}"
+    with _WRITERS_LOCK:
+        return _WRITERS.setdefault(key, threading.RLock())
+
+
 class SQLiteDatabase:
     """A SQLite file in WAL mode; one connection per thread, transactions begun with BEGIN IMMEDIATE."""
 
@@ -102,6 +116,7 @@ class SQLiteDatabase:
         self._all_lock = threading.Lock()
         if self.location != ":memory:":
             Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+        self._writer = _writer_lock(self.location)
 
     def connect(self) -> sqlite3.Connection:
         """This thread's connection, in autocommit mode: every transaction is opened explicitly."""
@@ -126,6 +141,13 @@ class SQLiteDatabase:
     @contextmanager
     def transaction(self) -> Iterator[_SQLiteTx]:
         conn = self.connect()
+        if conn.in_transaction:  # nested in this thread's own transaction: part of it
+            yield _SQLiteTx(conn, self.location)
+            return
+        with self._writer:
+            yield from self._transaction(conn)
+
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[_SQLiteTx]:
         try:
             conn.execute("BEGIN IMMEDIATE")  # the write lock now, so read-check-write sequences are serialised
         except sqlite3.DatabaseError as exc:
@@ -201,8 +223,15 @@ class _PostgresTx:
         self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s || current_schema()))", (f"medoracle.{name}.",))
 
 
+# Connections one process keeps open to one database. uvicorn runs sync endpoints on up to 40 threads; a
+# connection per thread for the store and another for the repository ran a server with 2 workers out of
+# PostgreSQL's default 100 (`serve_load.py`, 50 askers: 181 errors). Threads beyond this wait their turn.
+POOL_SIZE = 8
+POOL_WAIT_S = 30
+
+
 class PostgresDatabase:
-    """A PostgreSQL database (optionally one schema of it); one autocommit connection per thread."""
+    """A PostgreSQL database (optionally one schema of it) through a small pool of autocommit connections."""
 
     dialect = "postgres"
 
@@ -215,8 +244,9 @@ class PostgresDatabase:
         self.schema = schema
         self.location = redact(url) + (f" (schema {schema})" if schema else "")
         self._local = threading.local()
-        self._all: list[Any] = []
-        self._all_lock = threading.Lock()
+        self._idle: list[Any] = []
+        self._idle_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(POOL_SIZE)
         if schema:
             conn = self._open(search_path=False)
             with conn.transaction():  # IF NOT EXISTS alone still collides when workers start together
@@ -235,23 +265,44 @@ class PostgresDatabase:
             conn.execute(pgsql.SQL("SET search_path TO {}, public").format(pgsql.Identifier(self.schema)))
         return conn
 
-    def connect(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed:
-            conn = self._open()
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A connection from the pool for the duration of the block (the same one if this thread has one)."""
+        held = getattr(self._local, "held", None)
+        if held is not None:  # nested use in one thread shares the connection: no self-deadlock on the pool
+            yield held
+            return
+        if not self._slots.acquire(timeout=POOL_WAIT_S):
+            raise StorageFault(f"PostgreSQL at {self.location}: all {POOL_SIZE} connections of this process "
+                               f"stayed busy for {POOL_WAIT_S} s; the server is overloaded or a query hangs")
+        conn = None
+        try:
+            with self._idle_lock:
+                while self._idle and conn is None:
+                    candidate = self._idle.pop()
+                    conn = None if candidate.closed or candidate.broken else candidate
+            if conn is None:
+                conn = self._open()
+            self._local.held = conn
+            yield conn
+        finally:
+            self._local.held = None
+            if conn is not None:
+                if conn.closed or conn.broken or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    conn.close()  # never hand a half-finished transaction to the next caller
+                else:
+                    with self._idle_lock:
+                        self._idle.append(conn)
+            self._slots.release()
 
     @contextmanager
     def transaction(self) -> Iterator[_PostgresTx]:
-        conn = self.connect()
-        with conn.transaction():
+        with self.connection() as conn, conn.transaction():
             yield _PostgresTx(conn, self.location)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
-        return _PostgresTx(self.connect(), self.location).execute(statement, params)
+        with self.connection() as conn:
+            return _PostgresTx(conn, self.location).execute(statement, params)
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -264,11 +315,10 @@ class PostgresDatabase:
             conn.close()
 
     def close(self) -> None:
-        with self._all_lock:
-            for conn in self._all:
+        with self._idle_lock:
+            for conn in self._idle:
                 conn.close()
-            self._all.clear()
-        self._local.conn = None
+            self._idle.clear()
 
 
 def open_database(location: str, *, schema: str | None = None, synchronous: str = "NORMAL") -> Database:

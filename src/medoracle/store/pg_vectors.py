@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -26,26 +27,28 @@ except ImportError:  # pragma: no cover - exercised only where the extra is miss
 
 
 class PgVectors:
-    """The `embeddings` table of one PostgreSQL store; `connect` gives this thread's dict-row connection."""
+    """The `embeddings` table of one PostgreSQL store; `connection` checks out a dict-row connection."""
 
-    def __init__(self, connect: Callable[[], Any], location: str, use_pgvector: bool = True) -> None:
-        self._pg = connect
+    def __init__(self, connection: Callable[[], AbstractContextManager[Any]], location: str,
+                 use_pgvector: bool = True) -> None:
+        self._connection = connection
         self.path = location
         self.use_pgvector = use_pgvector
         self._vs = "public"  # the schema holding pgvector's type and operators
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
-        conn = self._pg()
-        self.pgvector = self._enable_pgvector(conn)
-        with conn.transaction():  # under the migration lock: CREATEs from workers starting together collide
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext('medoracle.migrations.' || current_schema()))")
-            self._ensure_table(conn)
-        self.uses_pgvector = self._column_type(conn) == "vector"
+        with self._connection() as conn:
+            self.pgvector = self._enable_pgvector(conn)
+            with conn.transaction():  # under the migration lock: CREATEs from workers starting together collide
+                conn.execute("SELECT pg_advisory_xact_lock(hashtext('medoracle.migrations.' || current_schema()))")
+                self._ensure_table(conn)
+            self.uses_pgvector = self._column_type(conn) == "vector"
 
     def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
         try:
-            cur = self._pg().execute(query, params)
-            return cur.fetchall() if cur.description else []
+            with self._connection() as conn:
+                cur = conn.execute(query, params)
+                return cur.fetchall() if cur.description else []
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
 
@@ -95,9 +98,8 @@ class PgVectors:
         if not len(rowids):
             return
         dims = int(vectors.shape[1])
-        conn = self._pg()
         try:
-            with conn.transaction(), conn.cursor() as cur:
+            with self._connection() as conn, conn.transaction(), conn.cursor() as cur:
                 cur.execute("INSERT INTO meta VALUES ('embedder', %s) ON CONFLICT (key) DO NOTHING", (embedder,))
                 cur.execute("INSERT INTO meta VALUES ('dimensions', %s) ON CONFLICT (key) DO NOTHING", (str(dims),))
                 stored = {r["key"]: r["value"] for r in cur.execute(
@@ -109,11 +111,11 @@ class PgVectors:
                 if self.uses_pgvector:
                     cur.execute(f"CREATE INDEX IF NOT EXISTS embeddings_hnsw ON embeddings USING hnsw "
                                 f"((embedding::{self._vs}.vector({dims})) {self._vs}.vector_cosine_ops)")
-                    rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors)]
+                    rows = [(int(r), _vector_literal(v)) for r, v in zip(rowids, vectors, strict=True)]
                     cur.executemany(f"INSERT INTO embeddings VALUES (%s, %s::{self._vs}.vector) ON CONFLICT "
                                     "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
                 else:
-                    rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)]
+                    rows = [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)]
                     cur.executemany("INSERT INTO embeddings VALUES (%s, %s) ON CONFLICT "
                                     "(passage_rowid) DO UPDATE SET embedding = excluded.embedding", rows)
         except psycopg.Error as exc:
@@ -121,13 +123,13 @@ class PgVectors:
 
     def reset(self) -> None:
         """Forget every vector; the table is rebuilt with pgvector if the server has it now."""
-        conn = self._pg()
-        with conn.transaction():
-            conn.execute("DROP TABLE IF EXISTS embeddings")
-            conn.execute("DELETE FROM meta WHERE key IN ('embedder', 'dimensions')")
-            self.pgvector = self._enable_pgvector(conn)
-            self._ensure_table(conn)
-        self.uses_pgvector = self._column_type(conn) == "vector"
+        with self._connection() as conn:
+            with conn.transaction():
+                conn.execute("DROP TABLE IF EXISTS embeddings")
+                conn.execute("DELETE FROM meta WHERE key IN ('embedder', 'dimensions')")
+                self.pgvector = self._enable_pgvector(conn)
+                self._ensure_table(conn)
+            self.uses_pgvector = self._column_type(conn) == "vector"
         self._matrix = None
 
     def _dimensions(self) -> int | None:
@@ -153,9 +155,8 @@ class PgVectors:
                  f"JOIN passages p ON p.rowid = e.passage_rowid WHERE true {where} "
                  f"ORDER BY {distance} LIMIT %s")
         literal = _vector_literal(vector)
-        conn = self._pg()
         try:
-            with conn.transaction():
+            with self._connection() as conn, conn.transaction():
                 # the index returns ef_search candidates before filters apply: ask for enough of them
                 conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(min(max(40, 2 * k), 1000)),))
                 if filters and not filters.empty and _version(conn) >= (0, 8):

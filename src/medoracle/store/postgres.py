@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -88,27 +89,29 @@ class PostgresStore:
         self.schema = schema
         self.path = self.db.location
         self._df_cache: dict[str, int] = {}
-        self.replaced_ids: list[str] = []
         try:
             migrate(self.db, migrations)
-            self.vectors = PgVectors(self._pg, self.path, use_pgvector)
+            self.vectors = PgVectors(self._conn, self.path, use_pgvector)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
 
     # -- connections -------------------------------------------------------------------------------
-    def _pg(self) -> Any:
-        conn = self.db.connect()
-        if conn.row_factory is not dict_row:
-            conn.row_factory = dict_row
-        return conn
+    @contextmanager
+    def _conn(self) -> Iterator[Any]:
+        """A pooled connection with dict rows, for this store's own queries."""
+        with self.db.connection() as conn:
+            if conn.row_factory is not dict_row:
+                conn.row_factory = dict_row
+            yield conn
 
     def close(self) -> None:
         self.db.close()
 
     def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
         try:
-            cur = self._pg().execute(query, params)
-            return cur.fetchall() if cur.description else []
+            with self._conn() as conn:
+                cur = conn.execute(query, params)
+                return cur.fetchall() if cur.description else []
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
 
@@ -163,9 +166,8 @@ class PostgresStore:
         self._df_cache.clear()
         # one round trip per step, not per document: on a laptop the round trips cost more than the writes
         fresh: dict[str, tuple[Document, Sequence[Passage], str]] = {}
-        conn = self._pg()
-        try:
-            with conn.transaction(), conn.cursor() as cur:  # a killed ingest leaves the batch absent or complete
+        try:  # one transaction: a killed ingest leaves the batch absent or complete
+            with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
                 stored = {r["content_hash"] for r in cur.execute(
                     "SELECT content_hash FROM documents WHERE content_hash = ANY(%s)", ([h for *_, h in items],))}
                 for doc, passages, content_hash in items:
@@ -178,8 +180,7 @@ class PostgresStore:
                 if not fresh:
                     return 0, len(items)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
-                replaced = [r["id"] for r in cur.execute("DELETE FROM documents WHERE id = ANY(%s) RETURNING id",
-                                                         (list(fresh),)).fetchall()]
+                cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(fresh),))
                 cur.executemany(
                     "INSERT INTO documents (id, title, url, source, doc_type, published, year, grade, metadata, "
                     "content_hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s::jsonb,%s) "
@@ -206,7 +207,6 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL could not store the batch (nothing of it was written): "
                              f"{str(exc).strip()}") from exc
-        self.replaced_ids.extend(replaced)
         return len(inserted), len(items) - len(inserted)
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:

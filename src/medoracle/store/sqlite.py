@@ -58,7 +58,6 @@ class SQLiteStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
-        self.replaced_ids: list[str] = []
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._df_cache: dict[str, int] = {}
@@ -121,7 +120,6 @@ class SQLiteStore:
                     unchanged += 1
                     continue
                 if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
-                    self.replaced_ids.append(doc.id)
                     self._delete_document(conn, doc.id)  # same id, new content: the new version replaces it
                 year = year_of(doc.published)
                 conn.execute(
@@ -168,7 +166,7 @@ class SQLiteStore:
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder,))
             _bump_vectors_version(conn)
             conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
-                             [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors)])
+                             [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)])
 
     def reset_embeddings(self) -> None:
         with self.db.transaction():
@@ -183,16 +181,15 @@ class SQLiteStore:
         return rows[0][0] if rows else None
 
     def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        conn = self._conn()
         # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
         # is stale without counting the table on every query
-        row = conn.execute("SELECT value FROM meta WHERE key = 'vectors_version'").fetchone()
-        count = int(row[0]) if row else 0
+        found = self._read("SELECT value FROM meta WHERE key = 'vectors_version'")
+        count = int(found[0][0]) if found else 0
         with self._matrix_lock:
             if self._matrix is None or self._matrix[0] != count:
-                rows = conn.execute(
+                rows = self._read(
                     "SELECT p.rowid, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
-                    "JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid").fetchall()
+                    "JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid")
                 rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
                 kinds = np.array([r[1] for r in rows], dtype=object)
                 years = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
@@ -252,11 +249,7 @@ class SQLiteStore:
             if len(cache) > 50_000:
                 cache.clear()
             phrase = '"' + term.replace('"', '""') + '"'
-            try:
-                cache[term] = self._conn().execute(
-                    "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,)).fetchone()[0]
-            except sqlite3.OperationalError:
-                cache[term] = 0
+            cache[term] = self._read("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,))[0][0]
         return cache[term]
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:

@@ -108,12 +108,11 @@ class Asker:
         return final
 
     def thread_for_article(self, answer: Answer) -> str:
-        """A thread to continue from an article: its own, or a new one seeded with the article's answer."""
-        if answer.thread_id:
-            try:
-                return self.check_thread(answer.thread_id)
-            except Exception:  # noqa: BLE001 - a thread deleted since publishing: start a fresh one
-                pass
+        """A new thread for a reader's follow-up on an article, seeded with the article's answer.
+
+        Never the thread the article was asked in (older articles still carry its id): that is the asker's
+        conversation, and a reader of the article must not be able to read or continue it.
+        """
         thread_id = self.threads.create(answer.question[:300])
         self.threads.append(thread_id, answer)
         return thread_id

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from medoracle.editorial.articles import ArticleDesk, ArticleNotFound
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.editorial.users import Accounts
-from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, WorkflowError
+from medoracle.errors import BadInput, BadQuestion, MedoracleError, PermissionDenied, StoreError, WorkflowError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.settings import Settings
 from medoracle.store.base import Store
 from medoracle.web.answering import AnswersQuestions, Asker
 from medoracle.web.deps import TEMPLATES, LoginRequired, Web, page
-from medoracle.web.security import CSRFMiddleware, secret_key
+from medoracle.web.security import CSRFMiddleware, SecurityHeaders, secret_key, secure_cookies
 from medoracle.web.view import long_date, sentence
 
 log = logging.getLogger("medoracle.web")
@@ -39,11 +41,14 @@ STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None, *,
-               clinic: AnswersQuestions | None = None, repository: EditorialRepository | None = None) -> FastAPI:
+               clinic: AnswersQuestions | None = None, repository: EditorialRepository | None = None,
+               host: str | None = None, port: int | None = None) -> FastAPI:
     """The whole site. Without `store`, opens the database the settings name (with the bundled knowledge base).
 
     Articles, accounts, threads, the audit log and the session key live in `repository` (default: the
     same database as the store), so every server sharing a PostgreSQL database sees the same of each.
+    `host` and `port` are where `medoracle serve` listens: they decide `secure_cookies=auto` and the canonical
+    address when `settings.base_url` is empty.
     """
     from medoracle.editorial import open_repository, repository_beside
 
@@ -65,35 +70,43 @@ def create_app(settings: Settings | None = None, store: Store | None = None, *,
     env.filters["sentence"] = sentence
     env.globals["max_question"] = MAX_QUESTION_CHARS  # the one limit the retriever enforces
     templates = Jinja2Templates(env=env)
-    app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(repository, settings),
+    app.state.web = Web(settings=settings, store=store, desk=ArticleDesk(repository, settings, passages=store),
                         accounts=Accounts(repository), asker=Asker(settings, store, repository, clinic, build_kb),
                         templates=templates)
 
-    from medoracle.web import api, editorial, pages
+    app.state.listen_url = f"http://{host}:{port}" if host and port else ""
+    from medoracle.web import api, editorial, pages, staff
     app.include_router(api.router)
     app.include_router(editorial.router)
+    app.include_router(staff.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _document_security(app, api.SECURITY_SCHEMES)
 
-    # Order matters: the last added runs first, so sessions are decoded before the CSRF check reads them.
+    # Order matters: the last added runs first, so sessions are decoded before the CSRF check reads them, and
+    # the security headers wrap everything (errors included).
     app.add_middleware(CSRFMiddleware)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(settings, repository),
-                       session_cookie="medoracle_session", max_age=14 * 24 * 3600, same_site="lax", https_only=False)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        # Inline scripts are never needed (JSON-LD is data, not script): a CSP is the second line of
-        # defence behind autoescaping.
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                                    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+                       session_cookie="medoracle_session", max_age=int(settings.session_max_hours) * 3600,
+                       same_site="lax", https_only=secure_cookies(settings, host))
+    app.add_middleware(SecurityHeaders, on_crash=lambda scope: _crash_body(scope))
     _install_error_handlers(app)
     return app
+
+
+def _document_security(app: FastAPI, schemes: dict[str, Any]) -> None:
+    """The schema names how to authenticate (operations say which schemes they accept)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = schemes
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]
 
 
 def _strict() -> bool:
@@ -113,6 +126,16 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
 
 
+def _crash_body(scope: MutableMapping[str, Any]) -> tuple[bytes, str]:
+    """What a request that crashed gets: the same `{"error": …}` or error page as any other error."""
+    path = str(scope.get("path", ""))
+    message = "An internal error occurred; it has been logged."
+    if path.startswith("/api/") or path.endswith(".json"):
+        return json.dumps({"error": message}).encode(), "application/json"
+    return (f"<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1><p>{message}</p>"
+            .encode(), "text/html; charset=utf-8")
+
+
 def _status_handler(status: int):
     async def handler(request: Request, exc: Exception) -> Response:
         return _error(request, status, str(exc))
@@ -124,7 +147,7 @@ def _error(request: Request, status: int, message: str) -> Response:
         return JSONResponse({"error": message}, status_code=status)
     titles = {400: "That request could not be used", 401: "Please log in", 403: "Not allowed",
               404: "Not found", 409: "Not possible now", 422: "That question could not be used",
-              500: "Something went wrong"}
+              500: "Something went wrong", 503: "The database cannot be used"}
     return page(request, "error.html", http_status=status, title=titles.get(status, "Error"), message=message)
 
 
@@ -138,8 +161,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     # the most specific class wins (Starlette walks the exception's MRO), so BadQuestion is 422, other BadInput 400
+    # a storage fault (damaged, read-only, full disk, newer version) is 503 with its one-line message
     for error, status in ((ArticleNotFound, 404), (PermissionDenied, 403), (WorkflowError, 409),
-                          (BadQuestion, 422), (BadInput, 400)):
+                          (BadQuestion, 422), (BadInput, 400), (StoreError, 503)):
         app.add_exception_handler(error, _status_handler(status))
 
     @app.exception_handler(RequestValidationError)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from medoracle.editorial.users import Accounts, User
 from medoracle.errors import MedoracleError, PermissionDenied
 from medoracle.settings import Settings
 from medoracle.web.answering import Asker
-from medoracle.web.security import csrf_token
+from medoracle.web.security import csrf_token, end_login
 from medoracle.web.view import AUDIENCES, parse_audience
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -40,7 +41,11 @@ def web_of(request: Request) -> Web:
 
 
 def current_user(request: Request) -> User | None:
-    """The Bearer token's user, else the session's; disabled accounts count as nobody."""
+    """The Bearer token's user, else the session's; disabled accounts and ended sessions count as nobody.
+
+    A session ends when its account's `session_version` moved on (logout, password or role change,
+    disable), after `session_idle_minutes` without a request, or `session_max_hours` after logging in.
+    """
     if hasattr(request.state, "user"):
         return request.state.user
     web = web_of(request)
@@ -51,10 +56,21 @@ def current_user(request: Request) -> User | None:
         if user is None:
             raise LoginRequired("invalid or revoked API token")
     elif "session" in request.scope and request.session.get("user"):
-        user = web.accounts.get(request.session["user"])
-        if user is None or user.disabled:
-            request.session.pop("user", None)
+        session = request.session
+        user = web.accounts.get(str(session["user"]))
+        now = int(time.time())
+        settings = web.settings
+        if (user is None or user.disabled or session.get("sv") != user.session_version
+                or now - int(session.get("seen") or 0) > int(settings.session_idle_minutes) * 60
+                or now - int(session.get("since") or 0) > int(settings.session_max_hours) * 3600):
+            end_login(request)
             user = None
+        else:
+            if now - int(session.get("seen") or 0) >= 30:  # re-signed at most twice a minute
+                session["seen"] = now
+            submitter = session.get("submitter")
+            if submitter:
+                user = replace(user, sessions=(str(submitter),))
     request.state.user = user
     return user
 

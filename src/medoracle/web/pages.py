@@ -13,10 +13,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response, Stream
 
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.types import Answer, Article, ArticleStatus, Audience, Section
+from medoracle.types import Answer, ArticleStatus, Audience, Section
 from medoracle.web.answering import standalone
-from medoracle.web.deps import audience_of, current_user, page, require_asker, require_reader, web_of
-from medoracle.web.security import csrf_token, login_session, safe_next
+from medoracle.web.deps import LoginRequired, audience_of, current_user, page, require_asker, require_reader, web_of
+from medoracle.web.published import article_context, readable, sees_drafts, visible_states
+from medoracle.web.security import csrf_token, submitter_id
 from medoracle.web.view import (
     DISCLAIMERS,
     STATUS_LABELS,
@@ -24,7 +25,6 @@ from medoracle.web.view import (
     article_json,
     medical_webpage_jsonld,
     parse_audience,
-    reviewer_view,
     sentence,
     status_steps,
 )
@@ -90,7 +90,7 @@ def ask_stream(request: Request, q: str = Query(""),
         try:
             thread_id = thread.strip() or None
             if article and not thread_id:  # the follow-up box of an article continues the article's thread
-                thread_id = web.asker.thread_for_article(web.desk.get(article).answer)
+                thread_id = web.asker.thread_for_article(readable(request, article).answer)
             for kind, value in web.asker.stream(q, audience=chosen, thread_id=thread_id):
                 if kind == "status":
                     yield _sse("status", {"text": str(value)})
@@ -129,6 +129,12 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
                   thread: str = Form("")) -> Response:
     require_asker(request)
     web = web_of(request)
+    user = current_user(request)
+    if user is None and not web.settings.anonymous_submissions:
+        raise LoginRequired("log in to publish an article for review")
+    existing = web.desk.by_answer_key(answer_key)
+    if existing is not None:  # published already (a second click, or someone re-posting the key)
+        return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
     answer = web.asker.answers.get(answer_key)
     if answer is None:
         if not q.strip():
@@ -137,8 +143,12 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
                                          thread_id=thread.strip() or None)
     # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
     # numbered from 1 like any article rather than continuing its thread's numbers.
-    article = await run_in_threadpool(web.desk.publish, standalone(answer), current_user(request),
-                                      question=answer.resolved_question or answer.question)
+    # Published without its thread: a reader of the article must not be able to continue the asker's thread.
+    article = await run_in_threadpool(web.desk.publish, standalone(answer).model_copy(update={"thread_id": None}),
+                                      user,
+                                      question=answer.resolved_question or answer.question,
+                                      submitter=None if user else submitter_id(request),
+                                      answer_key=answer_key if web.asker.answers.get(answer_key) else None)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 
@@ -146,29 +156,23 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
 @router.get("/articles")
 def article_list(request: Request, q: str = "", status: str = "") -> Response:
     require_reader(request)
-    states = [ArticleStatus(status)] if status in ArticleStatus._value2member_map_ else None
-    articles = web_of(request).desk.list(status=states, query=q, limit=100)
+    allowed = visible_states(request)
+    states = [ArticleStatus(status)] if status in ArticleStatus._value2member_map_ else allowed
+    if allowed is not None and states is not None and not set(states) <= set(allowed):
+        states = allowed
+    articles = web_of(request).desk.list(status=states, query=q[:500], limit=100)
     return page(request, "articles.html", articles=articles, q=q, status=status, labels=STATUS_LABELS)
-
-
-def article_context(request: Request, article: Article) -> dict[str, Any]:
-    web = web_of(request)
-    approvals = web.desk.approvals(article.slug)
-    reviewers = [reviewer_view(web.accounts.get(u), u) for u in approvals]
-    url = str(request.url_for("article_page", slug=article.slug))
-    reviewed_at = next((e.at for e in reversed(web.desk.history(article.slug)) if e.action == "approve"), None)
-    return {"approvals": approvals, "reviewers": reviewers, "url": url, "reviewed_at": reviewed_at}
 
 
 @router.get("/articles/{slug}.json", name="article_json")
 def article_json_view(request: Request, slug: str) -> Response:
     require_reader(request)
     web = web_of(request)
-    article = web.desk.get(slug)
+    article = readable(request, slug)
     ctx = article_context(request, article)
     return JSONResponse(article_json(article, approvals=ctx["approvals"],
                                      approvals_required=web.desk.approvals_required, reviewers=ctx["reviewers"],
-                                     url=ctx["url"]))
+                                     url=ctx["url"], author=ctx["author_name"]))
 
 
 @router.get("/articles/{slug}", name="article_page")
@@ -180,7 +184,7 @@ def article_page(request: Request, slug: str, audience: str | None = None) -> Re
 def _article_response(request: Request, slug: str, audience: str | None, *, http_status: int = 200,
                       followup_q: str = "", followup_error: str | None = None) -> Response:
     web = web_of(request)
-    article = web.desk.get(slug)
+    article = readable(request, slug)
     ctx = article_context(request, article)
     shown, adapted = article.answer, False
     chosen = audience_of(request, audience)
@@ -195,7 +199,8 @@ def _article_response(request: Request, slug: str, audience: str | None, *, http
                     disclaimer=DISCLAIMERS[shown.audience.value], jsonld=jsonld,
                     can_review=bool(current_user(request) and current_user(request).can_review),  # type: ignore[union-attr]
                     approvals_required=web.desk.approvals_required, followup_q=followup_q,
-                    followup_error=followup_error, http_status=http_status, **ctx)
+                    followup_error=followup_error, http_status=http_status, show_history=sees_drafts(request),
+                    **ctx)
     if audience:
         _remember_audience(response, chosen)
     return response
@@ -206,7 +211,7 @@ async def article_followup(request: Request, slug: str, q: str = Form(""), audie
     """The follow-up box without JavaScript: continue the article's thread on the ask page."""
     require_asker(request)
     web = web_of(request)
-    article = web.desk.get(slug)
+    article = readable(request, slug)
     chosen = parse_audience(audience or audience_of(request)).value
     try:
         from medoracle.retrieve import check_question
@@ -235,31 +240,3 @@ def about(request: Request) -> Response:
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
-
-
-# -- login ----------------------------------------------------------------------------------------
-@router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
-    return page(request, "login.html", next=safe_next(next), error=None, username="")
-
-
-@router.post("/login")
-async def login(request: Request, username: str = Form(""), password: str = Form(""),
-                next: str = Form("/")) -> Response:
-    web = web_of(request)
-    user = await run_in_threadpool(web.accounts.authenticate, username, password)
-    if user is None:
-        return page(request, "login.html", http_status=401, next=safe_next(next), username=username,
-                    error="Wrong username or password, or the account is disabled.")
-    login_session(request, user)
-    request.state.user = user
-    await run_in_threadpool(web.desk.audit.record, actor=user.username, action="login",
-                            subject=f"user:{user.username}")
-    return RedirectResponse(safe_next(next), status_code=303)
-
-
-@router.post("/logout")
-def logout(request: Request) -> Response:
-    request.session.clear()
-    return RedirectResponse("/", status_code=303)
-

@@ -89,25 +89,40 @@ def answer_view(answer: Answer) -> dict[str, Any]:
                 c["hint"] = first_quote.get(c["n"], "")[:300]
     for c in ctx["summary_citations"]:
         c["hint"] = first_quote.get(c["n"], "")[:300]
+    # An edited sentence no cited passage carries is the editor's own words, and says so wherever it is shown.
+    for sec_view, sec in zip(ctx["sections"], answer.sections):
+        for st_view, st in zip(sec_view["statements"], sec.statements):
+            st_view["own_words"] = st.unsupported
+            st_view["written_by"] = st.written_by
+    ctx["summary_own_words"] = answer.summary_unsupported
+    ctx["summary_written_by"] = answer.summary_written_by
     return ctx
 
 
 def reviewer_view(user: User | None, username: str) -> dict[str, str]:
+    """A reviewer as pages and public JSON show them: by display name, never by login name."""
     if user is None:
-        return {"username": username, "name": username, "credentials": "", "disclosures": ""}
-    return {"username": user.username, "name": user.display_name or user.username,
-            "credentials": user.credentials, "disclosures": user.disclosures or "None declared."}
+        return {"name": username, "credentials": "", "disclosures": ""}
+    return {"name": user.display_name or user.username, "credentials": user.credentials,
+            "disclosures": user.disclosures or "None declared."}
+
+
+def public_answer_json(answer: Answer) -> dict[str, Any]:
+    """`to_json` without the thread the answer was asked in: a published article is not a way into it."""
+    out = to_json(answer)
+    out.pop("thread_id", None)
+    return out
 
 
 def article_json(article: Article, *, approvals: list[str], approvals_required: int,
-                 reviewers: list[dict[str, str]], url: str) -> dict[str, Any]:
-    """The `.json` view of an article page and the API's article object."""
+                 reviewers: list[dict[str, str]], url: str, author: str = "anonymous") -> dict[str, Any]:
+    """The `.json` view of an article page and the API's article object (people by display name)."""
     return {
         "slug": article.slug, "url": url, "question": article.question, "status": article.status.value,
-        "version": article.version, "author": article.author, "created_at": article.created_at,
-        "updated_at": article.updated_at, "approvals": approvals, "approvals_required": approvals_required,
+        "version": article.version, "author": author, "created_at": article.created_at,
+        "updated_at": article.updated_at, "approvals": len(approvals), "approvals_required": approvals_required,
         "reviewers": reviewers if article.status is S.approved else [],
-        "answer": to_json(article.answer),
+        "answer": public_answer_json(article.answer),
     }
 
 

@@ -1,0 +1,182 @@
+"""Bounded load on `medoracle serve` over 127.0.0.1: concurrent askers on the JSON API, 1 vs N workers,
+SQLite vs PostgreSQL, on the bundled knowledge base (and the four shared corpora with --corpora).
+
+    python benchmarks/serve_load.py [--seconds 60] [--askers 10 50] [--workers 1 2] [--pg URL] [--corpora]
+
+Each asker sends one `POST /api/ask` after another (closed loop) for the duration; the table gives
+throughput, latency percentiles, errors (any non-200 or transport failure) and the servers' resident memory
+(the uvicorn process and its workers, summed). The baseline is the single-worker SQLite row of the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import CACHE, machine, median, percentile, table  # noqa: E402
+
+QUESTIONS = [
+    "What is the first-line treatment for stage 1 hypertension?",
+    "How is metastatic spinal cord compression managed?",
+    "Which antibiotics for febrile neutropenia?",
+    "What is the management of acute gout?",
+    "How should community-acquired pneumonia be treated in adults?",
+    "When should statins be offered for primary prevention?",
+    "What is the treatment of type 2 diabetes after metformin?",
+    "How is atrial fibrillation anticoagulated?",
+    "What are the treatment options for major depression in adults?",
+    "How is asthma managed in adults?",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        todo += children.get(p, [])
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def start(db: str | None, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "MEDORACLE_DATA_DIR": str(data_dir)}
+    args = [sys.executable, "-m", "medoracle.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    if db:
+        args += ["--db", db]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 1800  # a first start builds and embeds the knowledge base
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    # warm every worker: the first question loads the embedder and the vector matrix
+    with httpx.Client(timeout=600) as client:
+        for q in QUESTIONS[: 2 * workers]:
+            client.post(base + "/api/ask", json={"question": q})
+    return proc, base
+
+
+async def load(base: str, askers: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    kinds: dict[str, int] = {}
+    stop = time.perf_counter() + seconds
+    rng = random.Random(7)
+    limits = httpx.Limits(max_connections=askers, max_keepalive_connections=askers)
+
+    async def asker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            try:
+                r = await client.post(base + "/api/ask", json={"question": rng.choice(QUESTIONS)})
+                kind = "" if r.status_code == 200 else f"HTTP {r.status_code}: {r.text[:120]}"
+            except httpx.HTTPError as exc:
+                kind = type(exc).__name__
+            if not kind:
+                latencies.append(time.perf_counter() - t)
+            else:
+                errors += 1
+                kinds[kind] = kinds.get(kind, 0) + 1
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        await asyncio.gather(*(asker(client) for _ in range(askers)))
+    elapsed = time.perf_counter() - started
+    return {"done": len(latencies), "errors": errors, "error_kinds": kinds, "rate": len(latencies) / elapsed,
+            "p50": median(latencies), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99)}
+
+
+def prepare_postgres(url: str) -> str:
+    """Load the knowledge base into the PostgreSQL database (once; the fingerprint skips it after)."""
+    from medoracle.editorial import open_repository
+    from medoracle.kb.build import ensure_knowledge_base
+    from medoracle.settings import Settings
+    from medoracle.store import open_store
+
+    settings = Settings.load(db=url)
+    store = open_store(url)
+    ensure_knowledge_base(store, settings, open_repository(url), on_progress=lambda m: print(m, file=sys.stderr))
+    store.close()
+    return url
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--askers", type=int, nargs="+", default=[10, 50])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--pg", help="postgresql:// URL to also measure (its knowledge base is loaded first)")
+    ap.add_argument("--corpora", action="store_true", help=f"also serve {CACHE / 'all.db'} (the four corpora)")
+    args = ap.parse_args()
+
+    kb_dir = CACHE / "serve-kb"  # the default database, built (and embedded) on the first run only
+    kb_dir.mkdir(parents=True, exist_ok=True)
+    targets: list[tuple[str, str | None]] = [("knowledge base, SQLite", None)]
+    if args.pg:
+        targets.append(("knowledge base, PostgreSQL", prepare_postgres(args.pg)))
+    if args.corpora:
+        targets.append(("four corpora, SQLite", str(CACHE / "all.db")))
+    rows = []
+    for name, db in targets:
+        for workers in args.workers:
+            with tempfile.TemporaryDirectory() as scratch:
+                proc, base = start(db, kb_dir if db is None else Path(scratch), workers)
+                try:
+                    for askers in args.askers:
+                        r = asyncio.run(load(base, askers, args.seconds))
+                        rows.append([name, workers, askers, r["done"], r["rate"], r["p50"] * 1000, r["p95"] * 1000,
+                                     r["p99"] * 1000, r["errors"], _rss_mb(proc.pid)])
+                        print(json.dumps({"target": name, "workers": workers, "askers": askers, **r}),
+                              file=sys.stderr)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=60)
+    print(f"serve load, {args.seconds:g} s per row · {machine()}\n")
+    print(table(["database", "workers", "askers", "answers", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors",
+                 "RSS MB"], rows))
+    base_rows = [r for r in rows if r[0] == targets[0][0] and r[1] == args.workers[0]]
+    if base_rows:
+        print(f"\nbaseline: {targets[0][0]}, {args.workers[0]} worker(s): "
+              + ", ".join(f"{r[4]:.1f} answers/s at {r[2]} askers" for r in base_rows))
+
+
+if __name__ == "__main__":
+    main()
