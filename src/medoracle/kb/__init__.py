@@ -243,7 +243,7 @@ def _currency_link_problems(meta: dict[str, Any]) -> list[str]:
 # Adults count too (not a subgroup for the `population:` rule): "adults with …" read as "people with …" would
 # take in children.
 _POPULATION_WORDS = re.compile(
-    r"\b(?:(?P<pregnant>pregnan\w*)|(?P<child>child\w*|paediatric|pediatric)|(?P<infant>infant\w*|bab(?:y|ies)|"
+    r"\b(?:(?P<pregnant>pregnan\w*)|(?P<child>child(?!bearing|birth)\w*|paediatric|pediatric)|(?P<infant>infant\w*|bab(?:y|ies)|"
     r"neonat\w*|newborns?)|(?P<adolescent>adolescen\w*|teenage\w*|young (?:people|persons?))|"
     r"(?P<older>older (?:adults?|people|patients|women|men)|elderly)|(?P<frail>frail\w*)|"
     r"(?P<breastfeeding>breastfeed\w*|breast-feed\w*)|(?P<adult>adults?))\b", re.IGNORECASE)
