@@ -1,19 +1,18 @@
 """The same answers for three readers: readability per audience, and what patient mode must never lose.
 
 48 questions (32 on the topics of the bundled knowledge base, every topic at least once; 16 on NGC guideline
-topics) are answered by the
-service once (clinician), then tailored for student and patient. We report the median Flesch–Kincaid grade
-and long-sentence share (> 25 words) per audience, and check that every patient statement keeps its citations
-and every number/unit of the original, and that the clinician answer is unchanged by `tailor`.
-Target: the patient page's statements and bottom line alone (the figure that matters: what the reader is told,
-without the word explanations and notes that average it down) at median grade ≤ 8, for every bundled topic.
+topics) are answered by the service once (clinician), then tailored for student and patient. We report the median
+Flesch–Kincaid grade and long-sentence share (> 25 words) per audience, both for the whole page and for the
+statements and bottom line alone, and per bundled topic; and we check that every patient statement keeps its
+citations, every number (as written, or by value for our plain texts) and the groups of people the clinician
+statement names, and that the clinician answer is unchanged by `tailor`.
 
-What is measured is everything the reader is shown as prose (`answer_text`): the bottom line, every statement
-(with the patient page's word explanations, which follow the statement as short sentences), and the notes
-(including the care-team reminder). Citation markers are not words and are left out. The patient page may leave
-out whole statements that are too technical (trial statistics, evidence talk, licensing, a guideline's aims), never
-a section's lead statement; how many it leaves out is reported, and each kept statement is matched to its
-original (same cited passages and citations, in order) to check its citations and numbers.
+Target: the patient page's statements and bottom line alone at median grade ≤ 8, for every bundled topic. That is
+the figure that matters: what the reader is told, without the word explanations and notes (short sentences that
+average the grade down). A statement quoted from a knowledge-base card is shown as the card's own plain text
+(`plain:`); others are reworded. The patient page may leave out statements that are too technical (trial
+statistics, evidence talk, licensing, a guideline's aims), never a section's lead statement; each kept statement is
+matched to its original (same cited passages and citations, in order).
 
     python benchmarks/audience.py [--dense] [--show N]
 """
