@@ -116,3 +116,13 @@ def test_student_mode_explains_scores_classes_and_grading_schemes():
     assert "SGLT2 inhibitors (diabetes medicines that make the kidneys pass more sugar" in sglt2
     # What every student knows is not explained.
     assert "atrial fibrillation (" not in summary and "hypertension (" not in summary
+
+
+def test_a_swap_keeps_the_group_of_people():
+    from medoracle.kb import subgroups_of
+
+    sentence = ("In certain CKD populations, including the elderly and those with diabetes mellitus, aggressive blood "
+                "pressure control could lead to acute deterioration in kidney function.")
+    out = page(sentence).summary
+    assert "including older people and those with diabetes" in out
+    assert subgroups_of(sentence) <= subgroups_of(out)
