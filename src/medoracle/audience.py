@@ -1,9 +1,10 @@
 """The same evidence worded for three readers: clinician, student, patient.
 
-`tailor` only rewords; it never adds a clinical claim. Definitions come from our glossary
-(`data/glossary.tsv`): they explain words, not the patient's situation. Every number and unit in a statement
-survives tailoring (checked in code: a statement that would lose one keeps its original wording), and every
-statement keeps its citations.
+For patients, a statement quoted from a knowledge-base card is shown as the card's own plain text (`plain:`, attached
+and checked by `medoracle.plain`), once per page; other evidence is reworded, never given a new clinical claim.
+Definitions come from our glossary (`data/glossary.tsv`): they explain words, not the patient's situation. Every
+number and unit in a reworded statement survives tailoring (checked in code: a statement that would lose one keeps
+its original wording), and every statement keeps its citations.
 """
 
 from __future__ import annotations
