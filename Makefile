@@ -14,6 +14,8 @@ install: $(BIN)/python
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@# axe-core for the accessibility scan in tests/browser (injected into each page; not committed)
+	@test -f .cache/axe/node_modules/axe-core/axe.min.js || npm install --no-save --silent --prefix .cache/axe axe-core@4 >/dev/null
 
 pgvector:
 	@bash scripts/install-pgvector.sh

@@ -55,5 +55,5 @@ def test_heading_path_tips_an_ambiguous_sentence():
 
 def test_titles_and_order():
     assert FACET_ORDER[0] == "bottom_line" and FACET_ORDER[-1] == "background"
-    assert title_of("red_flags") == "Red flags: when to seek urgent care" == FACETS["red_flags"]
+    assert title_of("red_flags") == "Red flags" == FACETS["red_flags"]  # not the patient wording
     assert title_of("new_key") == "New key"

@@ -11,6 +11,7 @@ from medoracle.editorial.threads import (
     Thread,
     ThreadStore,
     UnknownThread,
+    earlier_numbers,
     extract_topic,
     names_condition,
     renumber_with_thread,
@@ -142,45 +143,39 @@ def test_topic_moves_when_the_user_changes_condition(tmp_path):
     assert "type 2 diabetes" in resolve_followup("and the dose?", thread).lower()
 
 
-def test_renumbering_keeps_earlier_numbers_and_continues_after_the_highest(tmp_path):
+def test_each_answer_of_a_thread_numbers_its_references_from_one(tmp_path):
     store = ThreadStore(connector(tmp_path / "t.db"))
     tid = store.create()
     store.append(tid, answer(FIRST, ["nice", "astro", "sahgal"]))
     thread = store.get(tid)
-    # The follow-up's composer numbered from 1: sahgal=1, new-a=2, nice=3, new-b=4.
     follow = answer("and the dose?", ["sahgal", "new-a", "nice", "new-b"])
     follow.sections[0].statements.append(Statement(text="Both.", citations=[4, 1]))
     out = renumber_with_thread(follow, thread)
-    numbers = {r.doc_id: r.n for r in out.references}
-    assert numbers == {"sahgal": 3, "nice": 1, "new-a": 4, "new-b": 5}
-    assert [r.n for r in out.references] == [1, 3, 4, 5]
-    assert [s.citations for s in out.statements()] == [[3], [4], [1], [5], [5, 3]]
-    assert out.summary_citations == [3]
-    assert out.thread_id == tid
-    assert [r.n for r in follow.references] == [1, 2, 3, 4]  # the input is not changed
-    # Every citation still resolves to the same document as before.
-    before = {r.n: r.doc_id for r in follow.references}
-    after = {r.n: r.doc_id for r in out.references}
-    for old, new in zip(follow.statements(), out.statements()):
-        assert [before[n] for n in old.citations] == [after[n] for n in new.citations]
+    assert [r.n for r in out.references] == [1, 2, 3, 4]  # no [1] … [12] gaps on the follow-up's page
+    assert [(r.n, r.doc_id) for r in out.references] == [(r.n, r.doc_id) for r in follow.references]
+    assert [s.citations for s in out.statements()] == [s.citations for s in follow.statements()]
+    assert out.thread_id == tid and follow.thread_id != tid  # the input is not changed
 
 
-def test_renumbering_in_an_empty_thread_changes_nothing_but_the_thread_id():
-    a = answer(FIRST, ["a", "b"])
-    out = renumber_with_thread(a, Thread(id="t", created_at="x"))
-    assert [r.n for r in out.references] == [1, 2] and out.thread_id == "t"
-
-
-def test_another_card_of_the_same_guideline_keeps_the_guidelines_number(tmp_path):
+def test_the_thread_keeps_which_number_a_source_had_in_each_turn(tmp_path):
     store = ThreadStore(connector(tmp_path / "t.db"))
     tid = store.create()
     first = answer(FIRST, ["kb:astro-sbrt", "kb:nice-mri"])
     first.references[0].url = "https://doi.org/10.1016/j.prro.2024.04.018"
     store.append(tid, first)
-    follow = answer("and if it was irradiated before?", ["kb:astro-reirradiation"])
-    follow.references[0].url = "https://doi.org/10.1016/j.prro.2024.04.018/"
-    out = renumber_with_thread(follow, store.get(tid))
-    assert [r.n for r in out.references] == [1]  # ASTRO 2024 is [1] in the whole thread, whichever card is cited
+    follow = answer("and if it was irradiated before?", ["kb:nice-mri", "kb:astro-reirradiation"])
+    follow.references[1].url = "https://doi.org/10.1016/j.prro.2024.04.018/"  # another card, same guideline
+    store.append(tid, renumber_with_thread(follow, store.get(tid)))
+    thread = store.get(tid)
+    later = thread.turns[1]
+    assert earlier_numbers(thread, later) == {1: [(1, 2)], 2: [(1, 1)]}
+    assert earlier_numbers(thread, thread.turns[0]) == {1: [], 2: []}
+
+
+def test_a_thread_remembers_its_owner(tmp_path):
+    store = ThreadStore(connector(tmp_path / "t.db"))
+    assert store.get(store.create("q", owner="browser:abc")).owner == "browser:abc"
+    assert store.get(store.create("q")).owner == ""
 
 
 def test_a_resolved_follow_up_names_its_topic_first():

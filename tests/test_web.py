@@ -142,11 +142,14 @@ def test_a_form_without_a_valid_csrf_token_is_refused(site: dict) -> None:
 
 def test_streamed_answer_has_sections_citations_and_a_publish_form(site: dict) -> None:
     events = stream(client(site), q=QUESTION, audience="clinician")
-    kinds = [k for k, _ in events]
-    assert "section" in kinds and kinds[-2:] == ["answer", "done"]
+    kinds = [k for k, _ in events if k != "status"]
+    # Reading order: the bottom line first, then every section, then the whole answer.
+    assert kinds[0] == "summary" and set(kinds[1:-2]) == {"section"} and kinds[-2:] == ["answer", "done"]
+    assert "Bottom line" in events[[k for k, _ in events].index("summary")][1]["html"]
     answer = dict(events)["answer"]
-    assert answer["thread_id"] and not answer["abstained"]
-    assert 'href="#live-ref-1"' in answer["html"] and 'id="live-ref-1"' in answer["html"]
+    assert answer["thread_id"] and not answer["abstained"] and answer["turn"] == 1
+    assert 'href="#t1-ref-1"' in answer["html"] and 'id="t1-ref-1"' in answer["html"]
+    assert 'id="t1-asked"' in answer["html"] and answer["heading"] == "t1-asked"
     assert "Publish as article" in answer["html"] and answer["key"] in answer["html"]
 
 
@@ -383,14 +386,29 @@ def test_reading_can_require_an_account(tmp_path: Path) -> None:
 def test_pages_work_without_javascript(site: dict) -> None:
     c = client(site)
     r = c.post("/ask", data={"q": QUESTION, "audience": "student", "csrf_token": csrf(c)})
-    assert r.status_code == 200 and 'id="ref-1"' in r.text and "Publish as article" in r.text
+    # The answer is shown on the conversation's own page, at its turn: reload and Back keep it.
+    assert r.status_code == 303 and re.fullmatch(r"/threads/[0-9a-f-]+#t1-turn", r.headers["location"])
+    thread_url = r.headers["location"].split("#")[0]
+    r = c.get(thread_url)
+    assert r.status_code == 200 and 'id="t1-ref-1"' in r.text and "Publish as article" in r.text
     assert c.cookies.get("audience") == "student"
-    key = re.search(r'name="answer_key" value="([^"]+)"', r.text).group(1)
-    r = c.post("/articles", data={"answer_key": key, "csrf_token": csrf(c)})
+    thread = thread_url.rsplit("/", 1)[1]
+    r = c.post("/articles", data={"thread": thread, "turn": "1", "csrf_token": csrf(c)})
     slug = r.headers["location"].rsplit("/", 1)[1]
-    assert site["desk"].get(slug).answer.audience.value == "student"
+    # Published as the clinician text the student's answer was worded from: every reader can have it re-worded.
+    assert site["desk"].get(slug).answer.audience.value == "clinician"
+    assert "Reworded automatically for a medical student" in c.get(f"/articles/{slug}").text
+    again = c.post("/articles", data={"thread": thread, "turn": "1", "csrf_token": csrf(c)})
+    assert again.headers["location"].endswith(slug)  # a second click publishes nothing new
+    # A follow-up without JavaScript adds a turn under the first: both stay on the page, each from [1].
+    r = c.post("/ask", data={"q": "what about monitoring?", "thread": thread, "csrf_token": csrf(c)})
+    assert r.status_code == 303 and r.headers["location"].endswith("#t2-turn")
+    page_html = c.get(thread_url).text
+    assert 'id="t1-turn"' in page_html and 'id="t2-turn"' in page_html
+    assert 'id="t1-ref-1"' in page_html and 'id="t2-ref-1"' in page_html
     r = c.post(f"/articles/{slug}/followup", data={"q": "and the dose?", "csrf_token": csrf(c)})
-    assert r.status_code == 200 and "Have a follow-up question?" in r.text
+    assert r.status_code == 303 and r.headers["location"].startswith("/threads/")
+    assert not r.headers["location"].startswith(thread_url)  # the reader's own thread, not the asker's
     # A refused question comes back on the ask form, kept, with the reason beside it.
     r = c.post("/ask", data={"q": "", "csrf_token": csrf(c)})
     assert r.status_code == 422 and 'id="ask-error"' in r.text and "The question is empty." in r.text
@@ -443,7 +461,7 @@ def test_a_blank_follow_up_on_an_article_is_answered_on_the_article(site: dict) 
 def test_patient_page_calls_the_bottom_line_what_it_means_for_you(site: dict) -> None:
     slug = publish(site)
     html = client(site).get(f"/articles/{slug}?audience=patient").text
-    assert "<h2>What this means for you</h2>" in html and "<h2>Bottom line</h2>" not in html
+    assert '<h2 id="summary-h">What this means for you</h2>' in html and ">Bottom line</h2>" not in html
     assert f'href="/articles/{slug}?audience=clinician#personalize"' in html  # back to the reviewed text
     assert 'action="/articles/' + slug + '#personalize"' in html
 
@@ -505,3 +523,65 @@ def test_review_page_shows_the_requested_change_and_who_acts_next(site: dict) ->
     assert "Add the blood pressure target." in banner and f'href="#sec-{section.key}"' in banner
     assert section.title in banner and f'id="sec-{section.key}"' in html
     assert "Waiting for the author or an editor" in html  # a reviewer has nothing to do until it is resubmitted
+
+
+def test_only_its_owner_reads_or_continues_a_thread(site: dict) -> None:
+    owner, other = client(site), client(site)
+    r = owner.post("/ask", data={"q": QUESTION, "csrf_token": csrf(owner)})
+    url = r.headers["location"].split("#")[0]
+    thread = url.rsplit("/", 1)[1]
+    assert owner.get(url).status_code == 200
+    r = other.get(url)
+    assert r.status_code == 403 and "another browser or account" in r.text
+    r = other.post("/ask", data={"q": "and the dose?", "thread": thread, "csrf_token": csrf(other)})
+    assert r.status_code == 403
+    events = stream(other, q="and the dose?", thread=thread)
+    assert events[0][0] == "problem" and "another browser" in events[0][1]["error"]
+    r = other.post("/articles", data={"thread": thread, "turn": "1", "csrf_token": csrf(other)})
+    assert r.status_code == 403
+    assert len(site["app"].state.web.asker.threads.turns(thread)) == 1  # nothing was added
+    assert other.get("/threads/no-such-thread").status_code == 404
+
+
+def test_a_whole_conversation_publishes_as_one_article_numbered_from_one(site: dict) -> None:
+    c = client(site)
+    url = c.post("/ask", data={"q": QUESTION, "csrf_token": csrf(c)}).headers["location"].split("#")[0]
+    thread = url.rsplit("/", 1)[1]
+    c.post("/ask", data={"q": "what about monitoring?", "thread": thread, "csrf_token": csrf(c)})
+    assert "Publish the conversation as one article" in c.get(url).text
+    r = c.post("/articles", data={"thread": thread, "whole": "1", "csrf_token": csrf(c)})
+    article = site["desk"].get(r.headers["location"].rsplit("/", 1)[1])
+    refs = [ref.n for ref in article.answer.references]
+    assert refs == list(range(1, len(refs) + 1))
+    cited = {n for st in article.answer.statements() for n in st.citations} | set(article.answer.summary_citations)
+    assert cited <= set(refs)
+    turns = site["app"].state.web.asker.threads.turns(thread)
+    assert not turns[1].answer.abstained
+    assert any(sec.title.startswith("Follow-up: ") for sec in article.answer.sections)
+
+
+
+def test_suggestion_chips_are_links_that_fill_the_box_without_javascript(site: dict) -> None:
+    c = client(site)
+    url = c.post("/ask", data={"q": QUESTION, "csrf_token": csrf(c)}).headers["location"].split("#")[0]
+    html = c.get(url).text
+    chips = re.findall(r'<a class="chip" data-fill="[^"]*" href="([^"]+)"', html)
+    assert chips and all(h.startswith(url.replace("http://testserver", "") + "?q=") for h in chips)
+    target = chips[0].replace("&amp;", "&")
+    question = target.split("?q=", 1)[1].split("#")[0]
+    from urllib.parse import unquote_plus
+    assert f'value="{unquote_plus(question)}"' in c.get(target.split("#")[0]).text  # the follow-up box, filled
+    slug = publish(site)
+    assert re.search(r'<a class="chip" data-fill="[^"]*" href="/\?q=', client(site).get(f"/articles/{slug}").text)
+
+
+def test_an_older_article_published_for_a_patient_says_it_cannot_be_reworded(site: dict) -> None:
+    from medoracle.audience import tailor
+    from medoracle.types import Audience
+
+    asker = site["app"].state.web.asker
+    answer = tailor(asker.answer(QUESTION, audience=Audience.clinician, thread_id=None), Audience.patient)
+    article = site["desk"].publish(answer.model_copy(update={"thread_id": None}), site["accounts"].get("rita"),
+                                   question="An older patient article?")
+    html = client(site).get(f"/articles/{article.slug}?audience=clinician").text
+    assert "cannot be re-worded" in html and "patient or caregiver" in html

@@ -69,7 +69,8 @@ class Clinic:
     def answer_stream(self, question: str, *, audience: Audience | str = Audience.clinician,
                       thread_id: str | None = None,
                       filters: SearchFilters | None = None) -> Iterator[tuple[str, object]]:
-        """Events as the answer is built: ("status", str) …, ("section", Section) …, ("answer", Answer) last."""
+        """Events as the answer is built: ("status", str) …, ("summary", Answer), ("section", Section) …,
+        ("answer", Answer) last."""
         from medoracle.audience import tailor
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
         from medoracle.plain import attach_plain
@@ -100,6 +101,9 @@ class Clinic:
             self.threads.append(thread_id, final)
             final.thread_id = thread_id
         final.timings = {**found.timings, **checked.timings, "total": (time.perf_counter() - started) * 1000}
+        # Reading order: the bottom line first (the whole answer, for its summary), then the sections as the
+        # page shows them.
+        yield "summary", final
         for section in final.sections:
             yield "section", section
         yield "answer", final

@@ -114,17 +114,18 @@ def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN0
     page.check("input[name=audience][value=clinician]")
     page.fill("#q", QUESTION)
     page.click("#ask-form button[type=submit]")
-    page.wait_for_selector("#answer-live .references li#live-ref-1")
-    assert page.locator("#answer-live .answer-section").count() >= 1
-    assert page.locator("#answer-live sup.cite a").count() >= 1
+    page.wait_for_selector("#turns .references li#t1-ref-1")
+    assert page.locator("#turns .answer-section").count() >= 1
+    assert page.locator("#turns sup.cite a").count() >= 1
+    assert "/threads/" in page.url  # the conversation has its own address
     assert "audience=clinician" in page.evaluate("document.cookie")
     _shot(page, "1-streamed-answer")
 
     # The hostile document is cited, shown as text, and ran nothing.
-    answer_text = page.inner_text("#answer-live")
+    answer_text = page.inner_text("#turns")
     assert "<script>" in answer_text
     assert page.evaluate("typeof window.__xss") == "undefined"
-    assert page.locator("#answer-live img, #answer-live script, #answer-live [onerror]").count() == 0
+    assert page.locator("#turns img, #turns script, #turns [onerror]").count() == 0
 
     # Publish: the article page carries the pending-review banner and the status steps.
     page.click("text=Publish as article")
@@ -211,8 +212,13 @@ def test_article_prints_its_quotes_and_fits_a_phone(server: str, browser) -> Non
     assert not page.locator("form.personalize").is_visible() and not page.locator("form.followup").is_visible()
     _shot(page, "7-article-print")
     page.emulate_media(media="screen")
-    # Choosing a reader reloads the article at the chooser, with the keyboard still on it.
-    page.check("input[name=audience][value=patient]")
+    # Arrow keys move through the readers without reloading; "Show" shows the article for the one chosen,
+    # with the keyboard back on the chooser.
+    page.focus("input[name=audience][value=clinician]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.url == article_url and page.is_checked("input[name=audience][value=patient]")
+    page.click("form.personalize button[type=submit]")
     page.wait_for_url("**audience=patient#personalize")
     page.wait_for_load_state("load")
     page.wait_for_function("document.activeElement && document.activeElement.value === 'patient'")

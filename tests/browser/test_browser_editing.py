@@ -86,7 +86,7 @@ def test_editor_edits_reviewer_sees_the_diff_and_another_person_approves(server:
     _login(page, server, "ed")
     page.fill("#q", QUESTION)
     page.click("#ask-form button[type=submit]")
-    page.wait_for_selector("#answer-live .references li#live-ref-1")
+    page.wait_for_selector("#turns .references li#t1-ref-1")
     page.click("text=Publish as article")
     page.wait_for_url("**/articles/*")
     slug = page.url.rsplit("/", 1)[1]

@@ -18,7 +18,7 @@ __all__ = ["FACETS", "FACET_ORDER", "FacetGuess", "classify", "facet_of", "title
 # Section keys, in the order an answer page shows them, with their titles.
 FACETS: dict[str, str] = {
     "bottom_line": "Bottom line",
-    "red_flags": "Red flags: when to seek urgent care",
+    "red_flags": "Red flags",  # clinicians; patients read audience.PATIENT_TITLES
     "assessment": "Assessment and diagnosis",
     "first_line": "First-line treatment",
     "adjunct": "Adjunctive and supportive treatment",

@@ -114,10 +114,13 @@ class EditorialRepository(Protocol):
     def user_by_token_hash(self, token_hash: str) -> User | None: ...
 
     # threads
-    def create_thread(self, thread_id: str, title: str, at: str) -> None: ...
+    def create_thread(self, thread_id: str, title: str, at: str, owner: str = "") -> None: ...
 
     def thread(self, thread_id: str) -> tuple[str, str, str, str] | None:
         """(id, title, topic, created_at)."""
+
+    def thread_owner(self, thread_id: str) -> str | None:
+        """Who started the thread ('' for anyone holding its id); None when there is no such thread."""
 
     def thread_turns(self, thread_id: str) -> list[tuple[int, str, str | None, str, str]]:
         """(n, question, resolved_question, answer_json, created_at), oldest first."""
@@ -353,10 +356,14 @@ class SQLRepository:
         return _user(rows[0]) if rows else None
 
     # -- threads -----------------------------------------------------------------------------------
-    def create_thread(self, thread_id: str, title: str, at: str) -> None:
+    def create_thread(self, thread_id: str, title: str, at: str, owner: str = "") -> None:
         with self.db.transaction() as tx:
-            tx.execute("INSERT INTO threads (id, title, topic, created_at, updated_at) VALUES (?, ?, '', ?, ?)",
-                       (thread_id, title, at, at))
+            tx.execute("INSERT INTO threads (id, title, topic, created_at, updated_at, owner) "
+                       "VALUES (?, ?, '', ?, ?, ?)", (thread_id, title, at, at, owner))
+
+    def thread_owner(self, thread_id: str) -> str | None:
+        rows = self.db.query("SELECT owner FROM threads WHERE id = ?", (thread_id,))
+        return str(rows[0][0]) if rows else None
 
     def thread(self, thread_id: str) -> tuple[str, str, str, str] | None:
         rows = self.db.query("SELECT id, title, topic, created_at FROM threads WHERE id = ?", (thread_id,))

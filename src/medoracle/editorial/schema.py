@@ -112,6 +112,13 @@ def add_thread_last_used(tx: Tx) -> None:
          "CREATE INDEX threads_updated ON threads(updated_at)")
 
 
+@threads.register
+def add_thread_owner(tx: Tx) -> None:
+    # who may read and continue a thread on the web: "user:<name>" or "browser:<id>"; '' (the CLI, an
+    # anonymous API client) means whoever holds the thread's unguessable id
+    tx.execute("ALTER TABLE threads ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+
+
 @editorial.register
 def create_settings(tx: Tx) -> None:
     # deployment-wide values every server must share: the session-signing key, knowledge-base fingerprint

@@ -15,26 +15,34 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
-from medoracle.compose.references import continue_numbers
+from medoracle.compose.references import continue_numbers, reference_key
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.errors import BadInput
+from medoracle.errors import BadInput, PermissionDenied
 from medoracle.text import stem
-from medoracle.types import Answer
+from medoracle.types import Answer, Section, Statement
 
 __all__ = [
+    "NotYourThread",
     "Thread",
     "ThreadStore",
     "Turn",
     "UnknownThread",
+    "earlier_numbers",
     "extract_topic",
     "names_condition",
     "renumber_with_thread",
     "resolve_followup",
+    "source_numbers",
+    "thread_as_answer",
 ]
 
 
 class UnknownThread(BadInput):
     """No thread has this id."""
+
+
+class NotYourThread(PermissionDenied):
+    """The thread was started in another browser or account: only its owner reads and continues it."""
 
 
 class Turn(BaseModel):
@@ -54,6 +62,8 @@ class Thread(BaseModel):
     title: str = ""
     topic: str = Field("", description="Main condition phrase, from the first question that names one.")
     created_at: str
+    owner: str = Field("", description="Who may read and continue it: 'user:<name>', 'browser:<id>', or '' "
+                                       "for whoever holds the id (CLI, anonymous API).")
     turns: list[Turn] = Field(default_factory=list)
 
 
@@ -67,10 +77,10 @@ class ThreadStore:
     def __init__(self, repository: EditorialRepository) -> None:
         self.repository = repository
 
-    def create(self, title: str = "") -> str:
+    def create(self, title: str = "", owner: str = "") -> str:
         """A new empty thread; returns its id."""
         thread_id = str(uuid.uuid4())
-        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now())
+        self.repository.create_thread(thread_id, (title or "").strip()[:300], _now(), owner)
         return thread_id
 
     def _row(self, thread_id: str) -> tuple[str, str, str, str]:
@@ -82,7 +92,8 @@ class ThreadStore:
     def get(self, thread_id: str) -> Thread:
         """The thread with its turns; `UnknownThread` if there is none with this id."""
         tid, title, topic, created = self._row(thread_id)
-        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid))
+        return Thread(id=tid, title=title, topic=topic, created_at=created, turns=self.turns(tid),
+                      owner=self.repository.thread_owner(tid) or "")
 
     def turns(self, thread_id: str) -> list[Turn]:
         self._row(thread_id)
@@ -266,11 +277,51 @@ def resolve_followup(question: str, thread: Thread) -> str:
     return f"{topic[:1].upper()}{topic[1:]}: {body}"
 
 
-# ---------------------------------------------------------------- consistent reference numbers
+# ---------------------------------------------------------------- reference numbers in a thread
 
 
 def renumber_with_thread(answer: Answer, thread: Thread) -> Answer:
-    """A copy of `answer` whose references keep the numbers they had earlier in the thread; new references
-    continue after the highest number the thread has used. Statement and summary citations follow."""
-    earlier = [ref for turn in thread.turns for ref in turn.answer.references]
-    return continue_numbers(answer, earlier).model_copy(update={"thread_id": thread.id})
+    """A copy of `answer` for the thread: numbered from [1] like any answer read on its own (as the verifier
+    numbered it, by first use), never continuing the thread's numbers: a page that shows [1] and [12] with
+    nothing between reads as missing references. `source_numbers` keeps the thread's mapping."""
+    return answer.model_copy(deep=True, update={"thread_id": thread.id})
+
+
+def source_numbers(thread: Thread) -> dict[str, dict[int, int]]:
+    """Each source of the thread → {turn number: its reference number in that turn's answer}."""
+    numbers: dict[str, dict[int, int]] = {}
+    for turn in thread.turns:
+        for ref in turn.answer.references:
+            numbers.setdefault(reference_key(ref), {}).setdefault(turn.n, ref.n)
+    return numbers
+
+
+def earlier_numbers(thread: Thread, turn: Turn) -> dict[int, list[tuple[int, int]]]:
+    """For each reference of `turn`: [(earlier turn, its number there)], for "also [3] in question 1"."""
+    numbers = source_numbers(thread)
+    return {ref.n: [(t, n) for t, n in sorted(numbers.get(reference_key(ref), {}).items()) if t < turn.n]
+            for ref in turn.answer.references}
+
+
+def thread_as_answer(thread: Thread) -> Answer:
+    """The whole conversation as one answer, to publish as one article: the first answer, then each answered
+    follow-up's bottom line and sections (titled with its question), with one reference list numbered from
+    [1]: a source cited again keeps its number, a new one continues (`continue_numbers`)."""
+    answered = [t for t in thread.turns if not t.answer.abstained]
+    if not answered:
+        raise BadInput("nothing to publish: no question of this conversation got an answer")
+    out = answered[0].answer.model_copy(deep=True, update={"thread_id": None})
+    for turn in answered[1:]:
+        part = continue_numbers(turn.answer, out.references)
+        asked = turn.resolved_question or turn.question
+        if part.summary:  # a follow-up's bottom line opens its part of the article
+            out.sections.append(Section(key=f"bottom_line_q{turn.n}", title=f"Follow-up: {asked}", statements=[
+                Statement(text=part.summary, citations=list(part.summary_citations), grade=part.summary_grade)]))
+        for sec in part.sections:
+            out.sections.append(sec.model_copy(update={"key": f"{sec.key}_q{turn.n}",
+                                                       "title": f"{sec.title} (follow-up: {asked})"}))
+        known = {r.n for r in out.references}
+        out.references.extend(r for r in part.references if r.n not in known)
+    out.references.sort(key=lambda r: r.n)
+    out.follow_ups = list(answered[-1].answer.follow_ups)
+    return out

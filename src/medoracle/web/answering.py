@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from medoracle.compose.references import number_from_one
 from medoracle.editorial.repository import EditorialRepository
-from medoracle.editorial.threads import ThreadStore
+from medoracle.editorial.threads import NotYourThread, Thread, ThreadStore
 from medoracle.settings import Settings
 from medoracle.store.base import Store
 from medoracle.types import Answer, Audience
@@ -29,29 +29,43 @@ class AnswersQuestions(Protocol):
 
 
 class AnswerCache:
-    """The last few hundred answers, by random key (thread-safe, least recently used dropped first)."""
+    """The last few hundred answers, by random key (thread-safe, least recently used dropped first).
+
+    Each entry keeps the answer as the reader saw it and the clinician text it was worded from: an article
+    is published from the clinician text, so any reader can have it re-worded for them.
+    """
 
     def __init__(self, size: int = 256) -> None:
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Answer, Answer]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def put(self, answer: Answer) -> str:
+    def put(self, answer: Answer, clinician: Answer | None = None) -> str:
         key = secrets.token_urlsafe(16)
         with self._lock:
-            self._items[key] = answer
+            self._items[key] = (answer, clinician or answer)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return key
 
-    def get(self, key: str | None) -> Answer | None:
+    def _entry(self, key: str | None) -> tuple[Answer, Answer] | None:
         if not key:
             return None
         with self._lock:
-            answer = self._items.get(key)
-            if answer is not None:
+            entry = self._items.get(key)
+            if entry is not None:
                 self._items.move_to_end(key)
-            return answer
+            return entry
+
+    def get(self, key: str | None) -> Answer | None:
+        """The answer as shown."""
+        entry = self._entry(key)
+        return entry[0] if entry else None
+
+    def clinician(self, key: str | None) -> Answer | None:
+        """The clinician text the shown answer was worded from (the same answer for a clinician)."""
+        entry = self._entry(key)
+        return entry[1] if entry else None
 
 
 class Asker:
@@ -80,48 +94,83 @@ class Asker:
                 self._clinic = Clinic.build(self.settings, store=self.store, repository=self.repository)
             return self._clinic
 
-    def new_thread(self, title: str) -> str:
-        return self.threads.create(title[:300])
+    def new_thread(self, title: str, owner: str = "") -> str:
+        return self.threads.create(title[:300], owner)
 
-    def check_thread(self, thread_id: str) -> str:
-        """The id if such a thread exists; UnknownThread (a BadInput) otherwise."""
-        return self.threads.get(thread_id).id
+    def own_thread(self, thread_id: str, owners: Sequence[str] = ("",)) -> Thread:
+        """The thread if `owners` (this browser's and account's keys) include its owner.
 
-    def stream(self, question: str, *, audience: Audience, thread_id: str | None) -> Iterator[tuple[str, Any]]:
-        """("status", str) / ("section", Section) events, then ("answer", Answer)."""
+        UnknownThread (a BadInput) when there is none; NotYourThread (403) when another browser or account
+        started it. A thread with no owner (CLI, anonymous API) is open to whoever holds its id.
+        """
+        thread = self.threads.get(thread_id)
+        if thread.owner and thread.owner not in owners:
+            raise NotYourThread("this conversation belongs to another browser or account; "
+                                "ask your own question on the Ask page")
+        return thread
+
+    def stream(self, question: str, *, audience: Audience, thread_id: str | None,
+               owners: Sequence[str] = ("",)) -> Iterator[tuple[str, Any]]:
+        """("status", str) / ("summary", Answer) / ("section", Section) events in reading order, then
+        ("clinician", Answer), the text it was worded from, and ("answer", Answer) as the reader sees it.
+
+        `owners[0]` owns a thread started here; continuing one needs its owner among `owners`.
+        """
         from medoracle.retrieve import check_question
         check_question(question)  # refused before the (slow, first-time) clinic build and before any thread
-        clinic = self.clinic()
         if thread_id:
-            self.check_thread(thread_id)
-        else:
-            thread_id = self.new_thread(question)
-        yield from clinic.answer_stream(question, audience=audience, thread_id=thread_id)
+            self.own_thread(thread_id, owners)
+        clinic = self.clinic()
+        if not thread_id:
+            thread_id = self.new_thread(question, owners[0] if owners else "")
+        # Asked as a clinician and worded for the reader here: the thread keeps the clinician text, so each
+        # turn can be shown to whoever reads it, and what is published is what reviewers check.
+        from medoracle.audience import tailor
+        shown: Answer | None = None
+        for kind, value in clinic.answer_stream(question, audience=Audience.clinician, thread_id=thread_id):
+            if kind == "summary" and isinstance(value, Answer):
+                shown = tailor(value, audience)
+                yield "summary", shown
+                for section in shown.sections:
+                    yield "section", section
+            elif kind == "answer" and isinstance(value, Answer):
+                shown = shown or tailor(value, audience)
+                shown.timings = value.timings
+                yield "clinician", value
+                yield "answer", shown
+            elif kind != "section":
+                yield kind, value
 
-    def answer(self, question: str, *, audience: Audience, thread_id: str | None) -> Answer:
+    def answer(self, question: str, *, audience: Audience, thread_id: str | None,
+               owners: Sequence[str] = ("",)) -> Answer:
+        return self.answer_both(question, audience=audience, thread_id=thread_id, owners=owners)[0]
+
+    def answer_both(self, question: str, *, audience: Audience, thread_id: str | None,
+                    owners: Sequence[str] = ("",)) -> tuple[Answer, Answer]:
+        """(the answer as the reader sees it, the clinician text it was worded from)."""
         final: Answer | None = None
-        for kind, value in self.stream(question, audience=audience, thread_id=thread_id):
+        clinician: Answer | None = None
+        for kind, value in self.stream(question, audience=audience, thread_id=thread_id, owners=owners):
             if kind == "answer":
                 final = value
-        if final is None:
+            elif kind == "clinician":
+                clinician = value
+        if final is None or clinician is None:
             raise RuntimeError("the answer stream ended without an answer")
-        return final
+        return final, clinician
 
-    def thread_for_article(self, answer: Answer) -> str:
+    def thread_for_article(self, answer: Answer, owner: str = "") -> str:
         """A new thread for a reader's follow-up on an article, seeded with the article's answer.
 
         Never the thread the article was asked in (older articles still carry its id): that is the asker's
         conversation, and a reader of the article must not be able to read or continue it.
         """
-        thread_id = self.threads.create(answer.question[:300])
+        thread_id = self.threads.create(answer.question[:300], owner)
         self.threads.append(thread_id, answer)
         return thread_id
 
 
 def standalone(answer: Answer) -> Answer:
-    """A copy numbered 1, 2, 3 … for publishing on its own.
-
-    In a thread a follow-up's references continue the thread's numbers (15, 16 …); an article read on its
-    own page starts at 1. Citations follow their references.
-    """
+    """A copy numbered 1, 2, 3 … for publishing on its own (answers are numbered from 1 already, threads
+    included; an older thread's follow-up may still carry continued numbers). Citations follow."""
     return number_from_one(answer)

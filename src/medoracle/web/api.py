@@ -18,8 +18,16 @@ from starlette.responses import JSONResponse
 from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.types import Answer, ArticleStatus
-from medoracle.web.deps import LoginRequired, current_user, require_asker, require_reader, require_user, web_of
+from medoracle.types import Answer, ArticleStatus, Audience
+from medoracle.web.deps import (
+    LoginRequired,
+    current_user,
+    require_asker,
+    require_reader,
+    require_user,
+    thread_owners,
+    web_of,
+)
 from medoracle.web.published import article_context, canonical_url, display_name, readable, sees_drafts, visible_states
 from medoracle.web.security import MAX_API_BYTES, submitter_id
 from medoracle.web.view import article_json, article_summary_json, parse_audience
@@ -189,10 +197,14 @@ async def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     """The answer in the `ask --json` shape (plus `thread_id` to ask a follow-up, `answer_key` to publish it)."""
     require_asker(request)
     web = web_of(request)
-    answer = await run_in_threadpool(web.asker.answer, body.question, audience=parse_audience(body.audience),
-                                     thread_id=(body.thread_id or "").strip() or None)
+    # A thread started here belongs to the account (or the browser session) asking; without either it is
+    # open to whoever holds its id, as a cookie-less client could never continue it otherwise.
+    answer, clinician = await run_in_threadpool(web.asker.answer_both, body.question,
+                                                audience=parse_audience(body.audience),
+                                                thread_id=(body.thread_id or "").strip() or None,
+                                                owners=thread_owners(request, browser=False))
     out = to_json(answer)  # carries thread_id, for a follow-up
-    out["answer_key"] = web.asker.answers.put(answer)
+    out["answer_key"] = web.asker.answers.put(answer, clinician)
     return out
 
 
@@ -231,14 +243,15 @@ async def api_publish(request: Request, body: PublishRequest) -> Any:
     existing = web.desk.by_answer_key(body.answer_key)
     if existing is not None:
         return JSONResponse(_article_out(request, existing.slug), status_code=200)
-    answer = web.asker.answers.get(body.answer_key)
+    answer = web.asker.answers.clinician(body.answer_key)  # published as clinician text; readers re-word it
     key = body.answer_key if answer is not None else None
     if answer is None:
         if not (body.question or "").strip():
             raise BadInput("give a question, or the answer_key of an answer just given")
         answer = await run_in_threadpool(web.asker.answer, body.question or "",
-                                         audience=parse_audience(body.audience),
-                                         thread_id=(body.thread_id or "").strip() or None)
+                                         audience=Audience.clinician,
+                                         thread_id=(body.thread_id or "").strip() or None,
+                                         owners=thread_owners(request, browser=False))
     article = await run_in_threadpool(web.desk.publish, answer.model_copy(update={"thread_id": None}), user,
                                       submitter=None if user else submitter_id(request), answer_key=key)
     return _article_out(request, article.slug)

@@ -16,7 +16,7 @@ from medoracle.editorial.users import Accounts, User
 from medoracle.errors import MedoracleError, PermissionDenied
 from medoracle.settings import Settings
 from medoracle.web.answering import Asker
-from medoracle.web.security import csrf_token, end_login
+from medoracle.web.security import csrf_token, end_login, submitter_id
 from medoracle.web.view import AUDIENCES, parse_audience
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -73,6 +73,21 @@ def current_user(request: Request) -> User | None:
                 user = replace(user, sessions=(str(submitter),))
     request.state.user = user
     return user
+
+
+def thread_owners(request: Request, *, browser: bool = True) -> tuple[str, ...]:
+    """Who this request speaks for as a thread's owner, the one a new thread gets first: the account, then
+    this browser. With `browser=False` (the JSON API) a client without a session cookie gets no browser id,
+    so its threads are open to whoever holds their id (a cookie-less client could never continue them)."""
+    keys: list[str] = []
+    user = current_user(request)
+    if user is not None:
+        keys.append(f"user:{user.username}")
+    if browser:
+        keys.append(f"browser:{submitter_id(request)}")
+    elif "session" in request.scope and request.session.get("submitter"):
+        keys.append(f"browser:{request.session['submitter']}")
+    return tuple(keys) or ("",)
 
 
 def require_user(request: Request, *, review: bool = False, edit: bool = False) -> User:

@@ -246,4 +246,5 @@ def history(request: Request, slug: str, a: int | None = None, b: int | None = N
     names: dict[str, Any] = {name: display_name(web, name) for name in
                              {e.actor for e in events} | {v.actor or "" for v in versions}}
     return page(request, "history.html", article=article, versions=versions, events=events, names=names,
-                old=old, new=new, diff=diff, action_labels=ACTION_LABELS, labels=STATUS_LABELS)
+                old=old, new=new, diff=diff, action_labels=ACTION_LABELS, labels=STATUS_LABELS,
+                section_titles=_section_titles(article))

@@ -8,14 +8,25 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Query
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_as_answer
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus, Audience, Section
 from medoracle.web.answering import standalone
-from medoracle.web.deps import LoginRequired, audience_of, current_user, page, require_asker, require_reader, web_of
+from medoracle.web.deps import (
+    LoginRequired,
+    audience_of,
+    current_user,
+    page,
+    require_asker,
+    require_reader,
+    thread_owners,
+    web_of,
+)
 from medoracle.web.published import article_context, readable, sees_drafts, visible_states
 from medoracle.web.security import csrf_token, submitter_id
 from medoracle.web.view import (
@@ -44,7 +55,7 @@ def ask_page(request: Request, q: str = "", thread: str = "", audience: str | No
     require_asker(request)
     desk = web_of(request).desk
     recent = desk.list(status=ArticleStatus.approved, limit=8) if web_of(request).settings.public_read else []
-    response = page(request, "ask.html", question=q[:MAX_QUESTION_CHARS], thread=thread, answer=None, recent=recent,
+    response = page(request, "ask.html", question=q[:MAX_QUESTION_CHARS], thread="", recent=recent,
                     chosen=audience_of(request, audience))
     if audience:
         _remember_audience(response, parse_audience(audience).value)
@@ -54,20 +65,64 @@ def ask_page(request: Request, q: str = "", thread: str = "", audience: str | No
 @router.post("/ask")
 async def ask_form(request: Request, q: str = Form(""), audience: str = Form("clinician"),
                    thread: str = Form("")) -> Response:
-    """Without JavaScript: answer in one go and show it on the ask page."""
+    """Without JavaScript: answer in one go, then show the conversation's own page at the new turn."""
     require_asker(request)
+    web = web_of(request)
     chosen = parse_audience(audience).value
+    thread_id = thread.strip() or None
+    owners = thread_owners(request)
+    if thread_id:
+        web.asker.own_thread(thread_id, owners)  # 403 before any work when it is someone else's
     try:
-        answer = await run_in_threadpool(web_of(request).asker.answer, q, audience=Audience(chosen),
-                                         thread_id=thread.strip() or None)
+        answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread_id,
+                                         owners=owners)
     except BadQuestion as exc:  # back to the form, with the question kept, rather than a bare error page
-        return page(request, "ask.html", http_status=422, question=q, thread=thread, answer=None, recent=[],
-                    chosen=chosen, error=sentence(str(exc)))
-    key = web_of(request).asker.answers.put(answer)
-    response = page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
-                    answer_key=key, recent=[], chosen=chosen)
+        if thread_id:
+            return _thread_response(request, thread_id, http_status=422, followup_q=q,
+                                    followup_error=sentence(str(exc)))
+        return page(request, "ask.html", http_status=422, question=q, thread="", recent=[], chosen=chosen,
+                    error=sentence(str(exc)))
+    response = RedirectResponse(_turn_url(web, answer.thread_id or ""), status_code=303)
     _remember_audience(response, chosen)
     return response
+
+
+def _turn_url(web: Any, thread_id: str) -> str:
+    n = len(web.asker.threads.turns(thread_id))
+    return f"/threads/{thread_id}#t{n}-turn"
+
+
+# -- threads --------------------------------------------------------------------------------------
+@router.get("/threads/{thread_id}", name="thread_page")
+def thread_page(request: Request, thread_id: str, q: str = "") -> Response:
+    """A conversation: every turn's question and answer in order, each answer numbered from [1].
+
+    Read and continued by its owner only (this browser or account), whatever `public_read` says: a
+    conversation may carry details of a patient; sharing is what publishing an article is for.
+    """
+    require_asker(request)
+    return _thread_response(request, thread_id, followup_q=q[:MAX_QUESTION_CHARS])
+
+
+def _thread_response(request: Request, thread_id: str, *, http_status: int = 200, followup_q: str = "",
+                     followup_error: str | None = None) -> Response:
+    web = web_of(request)
+    try:
+        thread = web.asker.own_thread(thread_id, thread_owners(request))
+    except UnknownThread:
+        raise StarletteHTTPException(404, "There is no conversation at this address: it may have been deleted "
+                                          "after a long time without use. Ask a new question.") from None
+    from medoracle.audience import tailor
+    chosen = Audience(audience_of(request))
+
+    def shown(answer: Answer) -> Answer:
+        # the thread keeps the clinician text; each reader gets it worded for them (older turns as stored)
+        return tailor(answer, chosen) if answer.audience is Audience.clinician else answer
+
+    turns = [{"n": t.n, "a": answer_view(shown(t.answer)), "pfx": f"t{t.n}-", "earlier": earlier_numbers(thread, t)}
+             for t in thread.turns]
+    return page(request, "thread.html", http_status=http_status, thread=thread, turns=turns, chosen=chosen.value,
+                followup_q=followup_q, followup_error=followup_error)
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:
@@ -79,31 +134,41 @@ def _sse(event: str, data: dict[str, Any]) -> str:
 @router.get("/ask/stream")
 def ask_stream(request: Request, q: str = Query(""),
                audience: str | None = None, thread: str = "", article: str = "") -> Response:
-    """The answer as Server-Sent Events: status lines, one rendered section at a time, then the whole answer."""
+    """The answer as Server-Sent Events in reading order: status lines, the bottom line, each section as the
+    page shows it, then the whole answer (which replaces what was streamed)."""
     require_asker(request)
     web = web_of(request)
     chosen = Audience(audience_of(request, audience))
+    owners = thread_owners(request)
     # Rendered here, while the request (and its session) is at hand; the generator runs in a worker thread.
-    base = {"csrf": csrf_token(request), "user": current_user(request), "pfx": "live-"}
+    base = {"csrf": csrf_token(request), "user": current_user(request), "pfx": "live-", "hl": 3}
 
     def events() -> Iterator[str]:
         try:
             thread_id = thread.strip() or None
-            if article and not thread_id:  # the follow-up box of an article continues the article's thread
-                thread_id = web.asker.thread_for_article(readable(request, article).answer)
-            for kind, value in web.asker.stream(q, audience=chosen, thread_id=thread_id):
+            clinician: Answer | None = None
+            if article and not thread_id:  # the follow-up box of an article starts the reader's own thread
+                thread_id = web.asker.thread_for_article(readable(request, article).answer, owners[0])
+            for kind, value in web.asker.stream(q, audience=chosen, thread_id=thread_id, owners=owners):
                 if kind == "status":
                     yield _sse("status", {"text": str(value)})
+                elif kind == "summary" and isinstance(value, Answer):
+                    html = _fragment(web, "_bottom_line.html", a=answer_view(value), **base)
+                    yield _sse("summary", {"html": html})
                 elif kind == "section" and isinstance(value, Section):
                     html = _fragment(web, "_section.html", sec=answer_view(Answer(question=q, sections=[value]))
                                      ["sections"][0], **base)
                     yield _sse("section", {"html": html})
+                elif kind == "clinician" and isinstance(value, Answer):
+                    clinician = value
                 elif kind == "answer" and isinstance(value, Answer):
-                    key = web.asker.answers.put(value)
-                    html = _fragment(web, "_answer_block.html", a=answer_view(value), answer_key=key,
-                                     thread=value.thread_id or "", **base)
-                    yield _sse("answer", {"html": html, "key": key, "thread_id": value.thread_id,
-                                          "abstained": value.abstained})
+                    key = web.asker.answers.put(value, clinician)
+                    tid = value.thread_id or ""
+                    n = len(web.asker.threads.turns(tid)) if tid else 1
+                    html = _fragment(web, "_answer_block.html", a=answer_view(value), answer_key=key, thread=tid,
+                                     turn=n, **{**base, "pfx": f"t{n}-"})
+                    yield _sse("answer", {"html": html, "key": key, "thread_id": value.thread_id, "turn": n,
+                                          "heading": f"t{n}-asked", "abstained": value.abstained})
         except MedoracleError as exc:
             yield _sse("problem", {"error": sentence(str(exc))})
         except Exception:  # noqa: BLE001 - the stream has started: report in-band, never hang the page
@@ -126,29 +191,44 @@ def _fragment(web: Any, name: str, **context: Any) -> str:
 # -- publish --------------------------------------------------------------------------------------
 @router.post("/articles")
 async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""), audience: str = Form("clinician"),
-                  thread: str = Form("")) -> Response:
+                  thread: str = Form(""), turn: str = Form(""), whole: str = Form("")) -> Response:
+    """Publish one answer (by its key, or a turn of one's own thread) or a whole conversation as one article."""
     require_asker(request)
     web = web_of(request)
     user = current_user(request)
     if user is None and not web.settings.anonymous_submissions:
         raise LoginRequired("log in to publish an article for review")
+    answer: Answer | None = None
+    thread_id = thread.strip()
+    if thread_id and (whole or turn.strip()):
+        # From the thread's own store, never from the form: the owner's stored answer is what they read.
+        owned = web.asker.own_thread(thread_id, thread_owners(request))
+        if whole:
+            answer_key, answer = f"thread:{owned.id}", thread_as_answer(owned)
+        else:
+            chosen_turn = next((t for t in owned.turns if str(t.n) == turn.strip()), None)
+            if chosen_turn is None:
+                raise BadInput(f"this conversation has no question {turn.strip()!r}")
+            answer_key, answer = f"thread:{owned.id}:{chosen_turn.n}", chosen_turn.answer
     existing = web.desk.by_answer_key(answer_key)
     if existing is not None:  # published already (a second click, or someone re-posting the key)
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
-    answer = web.asker.answers.get(answer_key)
+    keyed = answer is not None or web.asker.answers.get(answer_key) is not None
+    if answer is None:  # the clinician text: the article page re-words it for each reader
+        answer = web.asker.answers.clinician(answer_key)
     if answer is None:
         if not q.strip():
             raise BadInput("nothing to publish: ask a question first")
-        answer = await run_in_threadpool(web.asker.answer, q, audience=parse_audience(audience),
-                                         thread_id=thread.strip() or None)
+        answer = await run_in_threadpool(web.asker.answer, q, audience=Audience.clinician,
+                                         thread_id=thread_id or None, owners=thread_owners(request))
     # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
-    # numbered from 1 like any article rather than continuing its thread's numbers.
+    # numbered from 1 like any article.
     # Published without its thread: a reader of the article must not be able to continue the asker's thread.
     article = await run_in_threadpool(web.desk.publish, standalone(answer).model_copy(update={"thread_id": None}),
                                       user,
                                       question=answer.resolved_question or answer.question,
                                       submitter=None if user else submitter_id(request),
-                                      answer_key=answer_key if web.asker.answers.get(answer_key) else None)
+                                      answer_key=answer_key if keyed else None)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 
@@ -219,11 +299,11 @@ async def article_followup(request: Request, slug: str, q: str = Form(""), audie
     except BadQuestion as exc:  # the article again, with the message by its follow-up box
         return _article_response(request, article.slug, chosen, http_status=422, followup_q=q,
                                  followup_error=sentence(str(exc)))
-    thread = await run_in_threadpool(web.asker.thread_for_article, article.answer)
-    answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread)
-    key = web.asker.answers.put(answer)
-    return page(request, "ask.html", question="", thread=answer.thread_id or "", answer=answer_view(answer),
-                answer_key=key, recent=[], chosen=chosen)
+    owners = thread_owners(request)
+    thread = await run_in_threadpool(web.asker.thread_for_article, article.answer, owners[0])
+    answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread,
+                                     owners=owners)
+    return RedirectResponse(_turn_url(web, answer.thread_id or thread), status_code=303)
 
 
 # -- static pages ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from medoracle.editorial.throttle import LoginThrottle
 from medoracle.editorial.users import User
 from medoracle.web.deps import current_user, page, require_user, web_of
+from medoracle.web.published import display_name
 from medoracle.web.security import end_login, login_session, safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -94,5 +95,7 @@ def audit_page(request: Request, subject: str = Query("", max_length=300),
     start = int(before) if before.isdigit() and len(before) < 19 else None
     entries = audit.entries(subject=subject.strip() or None, limit=100, newest_first=True, before=start)
     ok, bad = audit.verify_chain()
+    # People by display name (the login name stays in the hover text: the record is kept under it).
+    names = {e.actor: display_name(web_of(request), e.actor) for e in entries if e.actor}
     return page(request, "audit.html", entries=entries, ok=ok, bad=bad, head=audit.head(), subject=subject,
-                older=entries[-1].id if len(entries) == 100 else None)
+                older=entries[-1].id if len(entries) == 100 else None, names=names)

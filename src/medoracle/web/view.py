@@ -94,6 +94,17 @@ def answer_view(answer: Answer) -> dict[str, Any]:
         for st_view, st in zip(sec_view["statements"], sec.statements):
             st_view["own_words"] = st.unsupported
             st_view["written_by"] = st.written_by
+    # Which statements cite each source, for the reference list's links back to them ("Cited by").
+    cited_by: dict[int, list[dict[str, str]]] = {}
+    for c in ctx["summary_citations"]:
+        cited_by.setdefault(c["n"], []).append({"anchor": "summary-text", "label": ctx["summary_label"]})
+    for sec in ctx["sections"]:
+        for i, st in enumerate(sec["statements"], start=1):
+            for c in st["citations"]:
+                cited_by.setdefault(c["n"], []).append({"anchor": f"{sec['anchor']}-{i}",
+                                                        "label": f"{sec['title']}, statement {i}"})
+    for r in ctx["references"]:
+        r["cited_by"] = cited_by.get(r["n"], [])
     ctx["summary_own_words"] = answer.summary_unsupported
     ctx["summary_written_by"] = answer.summary_written_by
     return ctx
