@@ -32,5 +32,6 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/retrieval.py
 	$(BIN)/python benchmarks/answers.py
+	$(BIN)/python benchmarks/answer_safety.py
 	$(BIN)/python benchmarks/audience.py --dense
 	$(BIN)/python benchmarks/followups.py --dense

@@ -3,11 +3,15 @@
 For BioASQ and PubMedQA dev questions, in the same run:
 - medoracle: `Clinic.answer(question)` (retrieve → compose → verify → tailor), the answer text being the bottom
   line followed by every statement;
-- baseline: the three sentences most similar to the question (content-word overlap) from the top three BM25
-  documents (SQLite FTS5 BM25 on the same database).
-Reported: ROUGE-2 and ROUGE-L F1 against `ideal_answer` (best over the references) / `long_answer`, citation
-validity (every citation resolves to a reference and every cited passage was retrieved), the share of statements
-that pass the verifier, abstention rate, and end-to-end latency p50/p95. Off-topic questions must abstain.
+- baseline: the three sentences most similar to the question (MiniLM cosine; content-word overlap with
+  --no-embed) from the top three documents of reciprocal-rank fusion, k=60, of BM25 (SQLite FTS5) and dense
+  search (the same MiniLM vectors), each over its top 100 passages, on the same database. It never abstains.
+Reported: ROUGE-2 and ROUGE-L F1 against `ideal_answer` (best over the references) / `long_answer`, an abstention
+scoring 0, citation validity (every citation resolves to a reference and every cited passage was retrieved), the
+share of statements that pass the verifier, abstention rate, and end-to-end latency p50/p95. Off-topic questions
+must abstain. For BioASQ, a second table splits ROUGE-2 by question type (yes/no, factoid, list, summary) with how
+much medoracle says: the share of answers that are empty or share no bigram with the experts' answer, statements
+per answer and words per answer, against the baseline's.
 
     python benchmarks/answers.py [--n 100] [--db PATH] [--no-embed]
 """
@@ -22,10 +26,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np  # noqa: E402
 from _common import CACHE, DATA, machine, percentile, require_data, table  # noqa: E402
 from rouge_score import rouge_scorer  # noqa: E402
 
-from medoracle.retrieve import POOL, lexical_query  # noqa: E402
+from medoracle.retrieve import lexical_query  # noqa: E402
 from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
@@ -37,13 +42,14 @@ OFF_TOPIC = ["What is the capital of France?", "Write me a poem about autumn.", 
              "How do I bake sourdough bread?"]
 
 
-def load(name: str, n: int, seed: int = 7) -> list[tuple[str, str, list[str]]]:
+def load(name: str, n: int, seed: int = 7) -> list[tuple[str, str, list[str], str]]:
+    """(qid, question, reference answers, question type) for a sample of one dev set."""
     rows = [json.loads(line) for line in (DATA / "questions" / f"{name}.jsonl").open()]
     rows = random.Random(seed).sample(rows, min(n, len(rows)))
     out = []
     for r in rows:
         refs = r["ideal_answer"] if "ideal_answer" in r else [r["long_answer"]]
-        out.append((str(r.get("qid") or r.get("id")), r["question"], [x for x in refs if x]))
+        out.append((str(r.get("qid") or r.get("id")), r["question"], [x for x in refs if x], r.get("type", "")))
     return out
 
 
@@ -51,19 +57,46 @@ def answer_text(answer) -> str:
     return " ".join([answer.summary] + [st.text for st in answer.statements()]).strip()
 
 
-def baseline(question: str, store: SQLiteStore) -> str:
-    hits = store.lexical(lexical_query(understand(question)), POOL)
+RRF_K = 60
+RRF_DEPTH = 100
+MAX_SENTENCES = 400  # per question, in document order: bounds the embedding cost of a long guideline
+
+
+def rrf_documents(question: str, store: SQLiteStore, embedder, n: int = 3) -> list[str]:
+    """The top `n` documents of RRF(BM25, dense), k=60 over each top 100 passages, by their best passage."""
+    runs = [store.lexical(lexical_query(understand(question)), RRF_DEPTH)]
+    if embedder is not None:
+        runs.append(store.dense(np.asarray(embedder.embed([question])[0]), RRF_DEPTH))
+    fused: dict[str, float] = {}
+    for run in runs:
+        for rank, (pid, _) in enumerate(run, 1):
+            fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank)
     docs: list[str] = []
-    for pid, _ in hits:
+    for pid in sorted(fused, key=lambda p: -fused[p]):
         doc = pid.split("#")[0]
         if doc not in docs:
             docs.append(doc)
-        if len(docs) == 3:
+        if len(docs) == n:
             break
-    q = set(content_stems(question))
-    sentences = [s for d in docs for p in store.document_passages(d) for s in split_sentences(p.text)]
-    scored = sorted(sentences, key=lambda s: -len(q & set(content_stems(s))) / (len(set(content_stems(s))) or 1) ** 0.5)
-    return " ".join(scored[:3])
+    return docs
+
+
+def baseline(question: str, store: SQLiteStore, embedder) -> str:
+    """The three sentences of the RRF top-3 documents most similar to the question."""
+    docs = rrf_documents(question, store, embedder)
+    sentences = [s for d in docs for p in store.document_passages(d) for s in split_sentences(p.text)][:MAX_SENTENCES]
+    if not sentences:
+        return ""
+    if embedder is not None:
+        vectors = np.asarray(embedder.embed([question, *sentences]), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+        similarity = vectors[1:] @ vectors[0]
+        order = list(np.argsort(-similarity))
+    else:
+        q = set(content_stems(question))
+        order = sorted(range(len(sentences)), key=lambda i: -len(q & set(content_stems(sentences[i])))
+                       / (len(set(content_stems(sentences[i]))) or 1) ** 0.5)
+    return " ".join(sentences[i] for i in order[:3])
 
 
 def citations_valid(answer, evidence) -> bool:
@@ -92,11 +125,14 @@ def main() -> None:
     clinic = Clinic.build(settings, store=store, **({"embedder": None} if args.no_embed else {}))
     scorer = rouge_scorer.RougeScorer(["rouge2", "rougeL"], use_stemmer=True)
     rows = []
+    base_name = "baseline: 3 best sentences of RRF(BM25, dense) top-3 docs" if clinic.embedder is not None else \
+        "baseline: 3 best sentences of BM25 top-3 docs"
+    by_type: dict[str, dict[str, list[float]]] = {}
     for name in ("bioasq_dev", "pubmedqa_dev"):
         ours, base, latency = [], [], []
         valid = abstained = statements = passed = 0
         questions = load(name, args.n)
-        for _, question, refs in questions:
+        for _, question, refs, qtype in questions:
             t0 = time.perf_counter()
             answer = clinic.answer(question)
             latency.append((time.perf_counter() - t0) * 1000)
@@ -110,10 +146,20 @@ def main() -> None:
             passed += len(draft.statements()) - sum(1 for d in checked.dropped if not d.reason.startswith("bottom"))
             valid += citations_valid(checked, evidence)
             abstained += answer.abstained
-            ours.append(rouge(scorer, answer_text(answer), refs))
-            base.append(rouge(scorer, baseline(question, store), refs))
+            text, base_text = answer_text(answer), baseline(question, store, clinic.embedder)
+            ours.append(rouge(scorer, text, refs))
+            base.append(rouge(scorer, base_text, refs))
+            if name == "bioasq_dev":
+                t = by_type.setdefault(qtype or "other", {k: [] for k in ("ours", "base", "silent", "statements",
+                                                                          "words", "base_words")})
+                t["ours"].append(ours[-1][0])
+                t["base"].append(base[-1][0])
+                t["silent"].append(float(ours[-1][0] == 0.0))
+                t["statements"].append(0.0 if answer.abstained else 1.0 + len(answer.statements()))
+                t["words"].append(float(len(text.split())))
+                t["base_words"].append(float(len(base_text.split())))
         n = len(questions)
-        for system, scores in (("medoracle", ours), ("baseline: 3 best sentences of top-3 BM25 docs", base)):
+        for system, scores in (("medoracle", ours), (base_name, base)):
             is_ours = system == "medoracle"
             rows.append([name, system, sum(s[0] for s in scores) / n, sum(s[1] for s in scores) / n,
                          f"{valid / n:.0%}" if is_ours else "-",
@@ -127,6 +173,13 @@ def main() -> None:
           + ("lexical only (--no-embed)" if args.no_embed else f"hybrid ({stats.embedded:,} passages embedded)"))
     print(table(["set", "system", "ROUGE-2 F1", "ROUGE-L F1", "citations valid", "statements verified",
                  "abstained", "p50 ms", "p95 ms"], rows))
+    mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
+    print("\nbioasq_dev by question type (statements counts the bottom line; an abstention says 0 words):")
+    print(table(["type", "questions", "medoracle ROUGE-2", "baseline ROUGE-2", "medoracle empty or no shared bigram",
+                 "medoracle statements", "medoracle words", "baseline words"],
+                [[qtype, len(t["ours"]), mean(t["ours"]), mean(t["base"]), f"{mean(t['silent']):.0%}",
+                  f"{mean(t['statements']):.1f}", f"{mean(t['words']):.0f}", f"{mean(t['base_words']):.0f}"]
+                 for qtype, t in sorted(by_type.items())]))
     print(f"\noff-topic questions abstained: {sum(off)}/{len(off)}")
 
 

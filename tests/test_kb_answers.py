@@ -86,3 +86,13 @@ def test_questions_outside_medicine_abstain(kb_clinic):
     for question in ("What is the capital of France?", "Write me a poem about autumn."):
         answer = kb_clinic.answer(question)
         assert answer.abstained and answer.abstain_reason and not answer.statements()
+
+
+def test_uspstf_statin_grades_reach_their_own_sentences(kb_clinic):
+    """The USPSTF card grades its 10%-or-more sentence B and its 7.5% to <10% sentence C; each shows its own."""
+    answer = kb_clinic.answer("USPSTF statin recommendation for primary prevention")
+    shown = [(answer.summary, answer.summary_grade)] + [(st.text, st.grade) for st in answer.statements()]
+    b = [g for text, g in shown if "risk of 10% or more" in text]
+    c = [g for text, g in shown if "7.5% to less than 10%" in text]
+    assert b or c, shown
+    assert all(g == "Grade B" for g in b) and all(g == "Grade C" for g in c), shown

@@ -81,6 +81,9 @@ def test_stems_merge_what_they_should_and_only_that():
     assert content_stems("has it already been treated") == content_stems("treated")
     assert singular("metastases") == singular("metastasis") and singular("therapies") == "therapy"
     assert singular("infections") == "infection" and singular("virus") == "virus"
+    # a card for "pregnant women" or "children" must meet a question about a pregnant woman or a child
+    assert stem("women") == stem("woman") and stem("children") == stem("child") and stem("men") == stem("man")
+    assert singular("Women") == "woman" and singular("children") == "child"
 
 
 def test_quotation_and_word_count():

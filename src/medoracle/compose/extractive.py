@@ -33,7 +33,7 @@ from medoracle.compose.question import QuestionForm, read_question
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
 from medoracle.editorial.threads import extract_topic
-from medoracle.ingest.grading import find_grades
+from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Section, Statement
@@ -198,8 +198,9 @@ class ExtractiveComposer:
             if is_meta_section(ev.passage.section):
                 continue
             quotable = _quotable(ev.passage.text)
+            inherited = unprinted_grade(ev.passage.text, ev.passage.grade)
             for n, (cleaned, grade) in enumerate(quotable):
-                grade = grade or ev.passage.grade
+                grade = grade or inherited
                 key = cleaned.lower()
                 if key in seen:  # the same sentence in two sources: one statement citing both
                     if i != seen[key].ev and i not in seen[key].also:
@@ -454,21 +455,15 @@ class ExtractiveComposer:
 
 @lru_cache(maxsize=4096)
 def _quotable(text: str) -> tuple[tuple[str, Grade | None], ...]:
-    """The sentences of a passage that can stand as statements, with the grade printed in or right after them.
+    """The sentences of a passage that can stand as statements, each with the grade printed for it.
 
     Cached by text: a server meets the same passages question after question."""
-    grades = find_grades(text)
     out = []
-    for start, end in sentence_spans(text):
-        sentence = clean_sentence(text[start:end], [(s - start, e - start, g) for s, e, g in grades
-                                                    if s < end and e > start])
-        if sentence is None:
-            continue
-        cleaned, grade = sentence
-        if grade is None:
-            after = [g for s, _, g in grades if end <= s <= end + 3]
-            grade = after[0] if after else None
-        out.append((cleaned, grade))
+    for sentence in graded_sentences(text, sentence_spans(text)):
+        start = sentence.start
+        cleaned = clean_sentence(text[start:sentence.end], [(s - start, e - start, g) for s, e, g in sentence.labels])
+        if cleaned is not None:
+            out.append((cleaned[0], sentence.grade))
     return tuple(out)
 
 

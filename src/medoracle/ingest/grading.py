@@ -3,7 +3,7 @@
 `find_grades(text)` finds the printed grade labels in a passage ("(Grade 1A)", "[I, A]", "Class IIa, LOE B-R",
 "strong recommendation, moderate-quality evidence" …); `parse_grade(label)` reads one label. Each `Grade` keeps the
 label as printed and, where the label says so, a strength (strong / conditional) and a certainty (high / moderate /
-low / very_low).
+low / very_low). `graded_sentences(text, spans)` binds each label to the sentence it grades (see there).
 
 The mapping is deliberately conservative: a letter or number is only turned into a strength when the scheme's
 meaning of it is the same across the common schemes; otherwise the field stays None.
@@ -37,10 +37,13 @@ meaning of it is the same across the common schemes; otherwise the field stays N
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from medoracle.text import sentence_spans
 from medoracle.types import Grade
 
-__all__ = ["parse_grade", "find_grades"]
+__all__ = ["GradedSentence", "find_grades", "graded_sentences", "parse_grade", "unprinted_grade"]
 
 _ROMAN = r"(?:IV|V|III|II|I)"
 # A value ends where a word, a '+' or a range dash ("I-III", "A-D", "1A-2C") would continue it.
@@ -59,7 +62,8 @@ _COMPONENTS: list[tuple[str, str]] = [
     # (name, pattern). Named groups carry the value; labels are matched but not captured.
     ("rec", r"\b(?P<rec_label>" + _LABEL_REC + r")" + _SEP +
      r"(?:(?P<rec_code>[12]\s?[A-D])|(?P<rec_num>[123])|(?P<rec_letter>[A-E]|I|U)|"
-     r"(?P<rec_word>(?i:strong|weak|conditional|discretionary|moderate|consensus)))" + _END),
+     r"(?P<rec_word>(?i:strong|weak|conditional|discretionary|moderate|consensus|insufficient))"
+     r"(?:\s+(?i:for|against))?)" + _END),
     ("evi", r"\b(?P<evi_label>" + _LABEL_EVI + r")" + _SEP + r"(?:(?i:grade)\s+)?" +
      r"(?:(?P<evi_sign>[1-4](?:\+\+|\+|[-−](?![\d])))|(?P<evi_roman>" + _ROMAN + r"(?:[-‐–][123]|[abc])?)|"
      r"(?P<evi_num>[1-5][abc]?)|(?P<evi_letter>[A-E](?:-(?:R|NR|LD|EO))?|U)|"
@@ -73,6 +77,9 @@ _COMPONENTS: list[tuple[str, str]] = [
     ("qw", r"\b(?P<qw>(?i:very[\s-]+low|high|moderate|low|intermediate|insufficient))"
            r"(?:[\s-]+(?i:quality|level|certainty|grade|strength))?(?:\s+(?i:of))?\s+(?i:evidence)" + _END),
     # Bare forms: only when they are the whole content of a bracket.
+    # VA/DoD: "( Strong For )", "( Weak Against )", "( Neither for nor against )".
+    ("va", r"(?P<va>(?i:strong|weak|conditional))\s+(?i:for|against)" + _END +
+           r"|(?P<va_none>(?i:neither\s+for\s+nor\s+against))"),
     ("code", r"(?P<code>[12]\s?[A-D])" + _END),
     ("sym", r"(?P<sym_n>[12])\s?\|?\s?(?P<sym>[+⊕][+⊕O○◯]{3})"),
     # "I-A", "IV, C", "II-2B"; never "IA"/"IV"/"VA", which are abbreviations far more often than grades.
@@ -88,7 +95,7 @@ _COMPONENTS: list[tuple[str, str]] = [
     ("opinion",
      r"(?P<opinion>(?i:expert\s+opinion|consensus(?:\s+recommendation)?|good\s+practice\s+point|GPP))" + _END),
 ]
-_BARE = {"code", "sym", "rl", "lr", "sign", "oxf", "loe", "stmt", "letter", "roman", "opinion"}
+_BARE = {"va", "code", "sym", "rl", "lr", "sign", "oxf", "loe", "stmt", "letter", "roman", "opinion"}
 
 
 def _alt(names: set[str] | None, *, capture: bool) -> str:
@@ -104,6 +111,8 @@ def _alt(names: set[str] | None, *, capture: bool) -> str:
 
 _JOIN = r"(?:\s*[,;/]\s*|\s+(?i:and)\s+|\s*)"
 _LABELLED = {"rec", "evi", "cls", "cat", "sw", "qw"}
+# Labels that read as a grade wherever a bracket holds them: named labels, and VA/DoD's "Strong For".
+_DISTINCT = _LABELLED | {"va"}
 _COMPONENT_ANY = re.compile(_alt(None, capture=True))
 _COMPONENT_LABELLED = re.compile(_alt(_LABELLED, capture=True))
 _FULL_BRACKET = re.compile(r"\s*(?:" + _alt(None, capture=False) + r")(?:" + _JOIN +
@@ -229,6 +238,8 @@ def _read_component(m: re.Match[str], parts: _Parts, hint: str) -> None:
         parts.add(kind, _STRENGTH_WORD.get(g["sw"].lower()), scheme="GRADE", weak=True)
     elif kind == "qw":
         parts.add(kind, None, _CERT_WORD.get(_word(g["qw"])), scheme="GRADE", weak=True)
+    elif kind == "va":
+        parts.add(kind, _STRENGTH_WORD.get(g["va"].lower()) if g["va"] else None, scheme="VA/DoD")
     elif kind == "code":
         code = g["code"].replace(" ", "")
         if "nccn" in hint:
@@ -285,7 +296,7 @@ def _tidy(text: str) -> str:
 
 def _printed(label: str, inner: str, parts: _Parts) -> str:
     """Labelled grades print without their brackets; bare ones ("[I, A]", "(B)") need them to read as grades."""
-    if label is inner or set(parts.kinds) & _LABELLED:
+    if label is inner or set(parts.kinds) & _DISTINCT:
         return _tidy(inner)
     return f"{label[0]}{_tidy(inner)}{label[-1]}"
 
@@ -329,9 +340,14 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
             parts = _read_label(inner, hint, labelled_only=False)
             if parts is None:
                 continue
-            if parts.weak or not set(parts.kinds) & _LABELLED:
+            if parts.weak or not set(parts.kinds) & _DISTINCT:
                 before = text[m.start() - 1] if m.start() else " "
-                if before.isalnum() or not _CLOSES.match(text, m.end()):
+                # Between two sentences ("… judgment. ( 1C ) The panel …") a bracket is a label too, unless it
+                # is a lone letter or numeral, which in prose enumerates ("… groups. (A) Patients …"); but
+                # "[ D ]" and "( A )" (square or padded, as guideline summaries print grades) read as labels even so.
+                between = bool(re.search(r"[.!?]\s*$", text[max(0, m.start() - 3):m.start()])) and (
+                    not set(parts.kinds) <= {"letter", "roman"} or m.group(0)[0] == "[" or inner[:1] == " ")
+                if before.isalnum() or not (_CLOSES.match(text, m.end()) or between):
                     continue
             found.append((m.start(), m.end(), _grade(_printed(m.group(0), inner, parts), parts)))
     brackets = [(s, e) for s, e, _ in found]
@@ -360,3 +376,101 @@ def find_grades(text: str, scheme_hint: str | None = None) -> list[tuple[int, in
         found.append((labelled.start(), labelled.end(), _grade(_tidy(labelled.group(0)), parts)))
     found.sort(key=lambda t: t[0])
     return found
+
+
+@dataclass(frozen=True)
+class GradedSentence:
+    """One sentence of a passage (`text[start:end]`, any label that opened it cut off) with the grade printed for
+    it; `labels` are the grade labels left inside the sentence, as offsets into the whole `text` (a trailing
+    "(Grade 1A)" the caller trims from the statement)."""
+
+    start: int
+    end: int
+    grade: Grade | None
+    labels: tuple[tuple[int, int, Grade], ...] = ()
+
+
+# What may sit between a grade label and the sentence edge without being words: list marks, stops, brackets, space.
+_EDGE = " \t\n.;:,-–—•*·()[]"
+# "Grade A: Offer …", "Level B — Consider …": a label that introduces the text after it.
+_INTRODUCES = re.compile(r"[ \t]*[:–—-][ \t]*\S")
+
+
+def graded_sentences(text: str, spans: Sequence[tuple[int, int]] | None = None) -> list[GradedSentence]:
+    """Each sentence of `text` (`spans`, default `medoracle.text.sentence_spans`) with the grade printed for that
+    sentence, never its neighbour's.
+
+    Guideline summaries place a sentence's label in four ways (counted over the 1,416 NGC records' recommendations):
+    inside, before the stop ("… pain (Level C).", 4,975 labels); after the stop on the same line ("… judgment.
+    ( Strong For )", 3,950); on a line of its own under the text ("(Level of Evidence = IV)", 901); and, rarely,
+    leading ("Grade A: Offer …"). Where a span ends or begins with a label, the layout decides whose it is:
+    - a label closing a span grades that span, unless it opens its own line and a sentence follows it on that
+      line (a leading layout with line breaks: "(Weak For) The panel suggests …");
+    - a label opening a span grades the span before (a splitter that cut after the stop: "( Strong For ) This
+      guideline panel recommends against …" looks leading but grades the sentence before it, as the raw records
+      show, where such a label closes its line), unless it introduces the text after it (a colon or dash follows)
+      or opens a line with a sentence after it on that line;
+    - a label opening the first span, or meant for a sentence that has its own, grades a sentence we cannot see
+      here (the passage before; one the splitter merged) and is dropped, not guessed.
+    """
+    if spans is None:
+        spans = sentence_spans(text)
+    has_lines = "\n" in text  # passages are stored on one line; raw records keep their line breaks
+    owned: list[Grade | None] = [None] * len(spans)
+    inside: list[list[tuple[int, int, Grade]]] = [[] for _ in spans]
+    starts: list[int] = [s for s, _ in spans]
+
+    def opens_sentence_on_its_line(label: tuple[int, int, Grade]) -> bool:
+        if not has_lines or text[text.rfind("\n", 0, label[0]) + 1:label[0]].strip(_EDGE):
+            return False
+        line_end = text.find("\n", label[1])
+        rest = text[label[1]:len(text) if line_end < 0 else line_end].strip(_EDGE)
+        return bool(rest) and rest[0].isupper()
+
+    # Labels printed side by side ("Level of evidence = C (Class I)") are one label: they share an owner.
+    group: tuple[int, int | None, bool, int] | None = None  # (end, owner, opened its span, span)
+    owner: int | None
+    for label in find_grades(text):
+        i = next((k for k, (s, e) in enumerate(spans) if s <= label[0] < e), None)
+        if i is None:
+            continue
+        s, e = spans[i]
+        if group is not None and not text[group[0]:label[0]].strip(_EDGE):
+            _, owner, opener, span = group
+            if opener and span == i:
+                starts[i] = max(starts[i], label[1])
+            else:
+                inside[i].append(label)
+            group = (label[1], owner, opener, span)
+            continue
+        before = text[s:label[0]].strip(_EDGE)
+        after = text[label[1]:e].strip(_EDGE)
+        if before:
+            owner = i
+            if not after and i + 1 < len(spans) and opens_sentence_on_its_line(label):
+                owner = i + 1
+            inside[i].append(label)
+        else:
+            starts[i] = max(starts[i], label[1])  # the label is not part of the sentence's text either way
+            leading = bool(after) and (bool(_INTRODUCES.match(text, label[1])) or opens_sentence_on_its_line(label))
+            owner = i if leading else (i - 1 if i > 0 else None)
+        group = (label[1], owner, not before, i)
+        if owner is not None and owned[owner] is None:
+            owned[owner] = label[2]
+    out = []
+    for i, (s, e) in enumerate(spans):
+        start = starts[i]
+        while start > s and start < e and text[start] in _EDGE and text[start] not in "([":
+            start += 1  # past the label's closing bracket and separator
+        if start >= e:
+            continue  # nothing but a label: it was given to the sentence before
+        out.append(GradedSentence(start, e, owned[i], tuple(x for x in inside[i] if x[0] >= start)))
+    return out
+
+
+def unprinted_grade(text: str, grade: Grade | None) -> Grade | None:
+    """`grade` (a passage's grade) when it is not one of the labels printed in `text`: a grade the source gives
+    the whole document (a card's front matter), which every sentence without its own label inherits."""
+    if grade is None:
+        return None
+    return None if any(g.printed == grade.printed for _, _, g in find_grades(text)) else grade

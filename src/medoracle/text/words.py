@@ -45,6 +45,14 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 
 
+# Plurals no suffix rule reaches; the population words among them decide whether a card for "pregnant women"
+# or "children" matches a question about a pregnant woman or a child.
+IRREGULAR_PLURALS: dict[str, str] = {
+    "women": "woman", "men": "man", "children": "child", "feet": "foot", "teeth": "tooth", "mice": "mouse",
+    "people": "person", "geese": "goose", "lice": "louse",
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A short stem of one lower-case word, for matching what two texts say.
@@ -52,6 +60,7 @@ def stem(word: str) -> str:
     Deliberately coarse: "metastasis", "metastases" and "metastatic" meet ("metasta"), as do "irradiated" and
     "irradiation", "spine" and "spinal", "haemorrhage" and "hemorrhage". Cut to 7 letters, so it is a key, not a word.
     """
+    word = IRREGULAR_PLURALS.get(word, word)
     # "-ate" verbs meet their "-ation" nouns: "irradiated" and "irradiation", "indicated" and "indication"
     ate_verb = word.endswith(("ated", "ate", "ating", "ates")) and len(word) >= 8
     # British and American spellings meet: "haemorrhage"/"hemorrhage", "oedema"/"edema", "tumour"/"tumor".
@@ -72,6 +81,8 @@ def singular(word: str) -> str:
     """The light fold of `stem`: simple plurals only, still a word-like key (metastases ≈ metastasis,
     infections ≈ infection, therapies ≈ therapy). For phrase lookup, where `stem` would merge too much."""
     word = word.lower()
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
     if len(word) <= 3:
         return word
     if word.endswith("ies"):
