@@ -35,8 +35,8 @@ from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.store import SQLiteStore  # noqa: E402
 from medoracle.text import content_stems, split_sentences  # noqa: E402
+from medoracle.understand.vocab import understand  # noqa: E402
 from medoracle.verify import verify  # noqa: E402
-from medoracle.vocab import understand  # noqa: E402
 
 OFF_TOPIC = ["What is the capital of France?", "Write me a poem about autumn.", "Who won the 2010 World Cup?",
              "How do I bake sourdough bread?"]

@@ -30,7 +30,8 @@ from retrieval import RRF_POOL, bench_store, docs_in_order, metrics, rrf  # noqa
 
 from medoracle import retrieve as R  # noqa: E402
 from medoracle.embed import get_embedder  # noqa: E402
-from medoracle.vocab import understand  # noqa: E402
+from medoracle.understand import read_query  # noqa: E402
+from medoracle.understand.vocab import understand  # noqa: E402
 
 PRIMARY = {"medquad_dev": "MRR@10", "pubmedqa_dev": "MRR@10", "bioasq_dev": "MAP@10"}
 LEXICAL_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -63,8 +64,9 @@ def main() -> None:
                 text = R.check_question(q["question"])
             except Exception:
                 continue
-            query = understand(text)
-            lexical = store.lexical(R.fts_query(query, store), R.POOL, None)
+            query = understand(read_query(text, known=R.known_words(store)).search_text)
+            query.text = text
+            lexical = store.lexical(R.lexical_query(query, store, None), R.POOL)
             dense = store.dense(np.asarray(embedder.embed_query(R._dense_text(query))), R.POOL, None)
             cached.append((q, lexical, dense))
         candidates[name] = cached

@@ -248,7 +248,7 @@ def test_llama_cpp_composer_explains_the_missing_extra():
     ("Which imaging test diagnoses metastatic spinal cord compression?", False, "assessment"),
 ])
 def test_question_form_decides_page_or_focused_reply(question, broad, intent):
-    from medoracle.compose.question import read_question
+    from medoracle.understand.form import read_question
     form = read_question(question)
     assert (form.broad, form.intent) == (broad, intent)
 

@@ -70,9 +70,8 @@ QUESTIONS: list[tuple[str, list[str]]] = [
     ("How is NSTEMI managed?", [r"GRACE", r"72 hours"]),
 ]
 
-# Shorthand that abstains today only because "mx", "workup", "abx" … are not yet expanded (k15a's work).
-SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = {"tia mx", "mx of PE", "dvt workup", "nstemi mx", "variceal bleed mx",
-                                          "c diff abx", "abx for cellulitis"}
+# Shorthand that abstained before the understanding stage spelled out "mx", "workup", "abx" …: all answer now.
+SHORTHAND_NOT_YET_UNDERSTOOD: set[str] = set()
 
 
 @pytest.fixture(scope="session")
@@ -92,8 +91,6 @@ def _params():
         yield pytest.param(question, patterns, id=question, marks=marks)
 
 
-@pytest.mark.xfail(strict=False, reason="selection keeps off-topic, other-population sentences (a UTI card for "
-                                        "non-pregnant women); the population and on-topic work is k15a's")
 def test_pregnancy_question_keeps_to_its_topic_and_population(kb_clinic):
     answer = kb_clinic.answer("Which antibiotic for cellulitis in pregnancy?")
     assert not answer.abstained, answer.abstain_reason

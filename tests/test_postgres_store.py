@@ -17,7 +17,7 @@ from medoracle.errors import StoreError
 from medoracle.ingest.pipeline import embed_pending, ingest
 from medoracle.retrieve import lexical_query, retrieve
 from medoracle.store import Clause, LexicalQuery, SearchFilters, open_store
-from medoracle.vocab import understand
+from medoracle.understand.vocab import understand
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'medoracle[pg]')")
 

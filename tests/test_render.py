@@ -201,3 +201,13 @@ def test_abstention_explains_itself_and_offers_rephrasings():
     lines = _page(a)
     assert lines[2].startswith("No answer: the library has no card about gout.")
     assert "Try asking" in lines
+
+
+def test_a_grade_written_out_in_words_wraps_by_word_and_keeps_its_first_word_with_the_citation():
+    a = _long_answer()
+    a.sections[1].statements[0].grade = "Strength of recommendation: strong; Quality of evidence: high"
+    lines = _page(a, 80)
+    url = a.references[0].url
+    assert all(len(line) <= 80 or url in line for line in lines)
+    assert any("[1][3] (Strength" in line for line in lines)
+    assert not any(line.strip().startswith(("[1][3]", "(Strength")) for line in lines)

@@ -8,7 +8,7 @@ from medoracle.errors import BadQuestion
 from medoracle.ingest.pipeline import embed_pending, ingest
 from medoracle.retrieve import PRIOR_WEIGHT, _prior, lexical_query, retrieve
 from medoracle.store import SearchFilters
-from medoracle.vocab import understand
+from medoracle.understand.vocab import understand
 
 
 @pytest.fixture

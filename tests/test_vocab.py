@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from medoracle.drugnames import _MAX_DRUG_SYNONYMS, DrugIndex, _generic_name, drug_cache_dir, load_drug_index
-from medoracle.vocab import (
+from medoracle.understand.drugnames import _MAX_DRUG_SYNONYMS, DrugIndex, _generic_name, drug_cache_dir, load_drug_index
+from medoracle.understand.vocab import (
     NEGATION_WORDS,
     STOP_WORDS,
     QueryTerms,
@@ -315,7 +315,7 @@ def test_unwritable_cache_dir_builds_the_index_in_memory(tmp_path: Path, caplog:
     dictionary = _write_dictionary(tmp_path / "drugs.pkl.bz2", _APIXABAN, _APIXABAN_NAMES)
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")  # works even as root, unlike chmod
-    with caplog.at_level("WARNING", logger="medoracle.vocab"):
+    with caplog.at_level("WARNING", logger="medoracle.understand.vocab"):
         index = load_drug_index(dictionary, blocker / "cache")
     assert index is not None and index.path is None
     assert _ours(index, ["eliquis"]) == [("eliquis", "apixaban", ["apixaban"])]

@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
             s.add_argument("--markdown", action="store_true", help="print Markdown")
             s.add_argument("--thread", metavar="ID", help="continue a thread ('new' starts one)")
             s.add_argument("--verbose", action="store_true", help="print stage timings")
+            s.add_argument("--explain", action="store_true",
+                           help="show how the question was read and why each statement was chosen, for whom")
             s.add_argument("--brief", action="store_true",
                            help="the bottom line, one screen of the most important statements and their sources")
             s.add_argument("--no-pager", action="store_true", help="never page a long answer on a terminal")
@@ -257,7 +259,7 @@ def _search(args) -> int:
 
 
 def _ask(args) -> int:
-    from medoracle.render import to_json, to_markdown
+    from medoracle.render import explain_lines, to_json, to_markdown
     from medoracle.service import clinic_for
     from medoracle.terminal import page_lines, to_terminal
 
@@ -280,7 +282,7 @@ def _ask(args) -> int:
             print(json.dumps({"qid": qid, "error": str(exc)}))
             continue
         if args.json:
-            print(json.dumps({"qid": qid, "answer": to_json(ans)}, ensure_ascii=False))
+            print(json.dumps({"qid": qid, "answer": to_json(ans, explain=args.explain)}, ensure_ascii=False))
         elif args.markdown:
             print(to_markdown(ans))
         elif out.is_terminal and not args.no_pager and len(page_lines(ans, out.width, brief=args.brief)) > out.height:
@@ -291,6 +293,9 @@ def _ask(args) -> int:
                 to_terminal(ans, out, brief=args.brief)
         else:
             to_terminal(ans, out, brief=args.brief)
+        if args.explain and not args.json:
+            for line in explain_lines(ans):
+                out.print(line, highlight=False, markup=False)
         if args.verbose:
             err.print("timings (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in ans.timings.items()))
     return 0

@@ -32,10 +32,12 @@ def _reference_json(ref: Reference) -> dict[str, Any]:
             "published": ref.published, "doc_type": ref.doc_type.value}
 
 
-def to_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
+def to_json(answer: Answer, qid: str | None = None, *, explain: bool = False) -> dict[str, Any]:
     """The stable JSON contract of DESIGN.md (keys may be added, never renamed).
 
     With `qid` the result is the `ask --json` line: `{"qid", "answer": {...}}`; without, the answer object.
+    A statement carries `applies_to` when its source says whom it is for; with `explain`, also `why`, and the
+    answer `understood` (how the question was read: conditions, population, intents …).
     """
     body: dict[str, Any] = {
         "question": answer.question,
@@ -44,8 +46,7 @@ def to_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
         "sections": [
             {"title": sec.title,
              "key": sec.key,
-             "statements": [{"text": st.text, "citations": list(st.citations), "grade": st.grade,
-                             "grade_norm": _grade_norm(st)} for st in sec.statements]}
+             "statements": [_statement_json(st, explain) for st in sec.statements]}
             for sec in answer.sections
         ],
         "references": [_reference_json(r) for r in answer.references],
@@ -59,9 +60,45 @@ def to_json(answer: Answer, qid: str | None = None) -> dict[str, Any]:
         "notes": list(answer.notes),
         "timings": dict(answer.timings),
     }
+    if explain and answer.understood is not None:
+        body["understood"] = answer.understood.model_dump(mode="json", exclude_defaults=True)
     if qid is None:
         return body
     return {"qid": qid, "answer": body}
+
+
+def _statement_json(st: Statement, explain: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": st.text, "citations": list(st.citations), "grade": st.grade,
+                           "grade_norm": _grade_norm(st)}
+    if st.applies_to:
+        out["applies_to"] = st.applies_to
+    if explain and st.why:
+        out["why"] = st.why
+    return out
+
+
+def explain_lines(answer: Answer) -> list[str]:
+    """For `ask --explain`: how the question was read, then why each statement was chosen and whom it is for."""
+    lines: list[str] = []
+    q = answer.understood
+    if q is not None:
+        lines.append(f"Read as: {q.search_text}")
+        bits = [f"conditions: {', '.join(q.conditions) or '—'}", f"intent: {', '.join(q.intents) or '—'}"]
+        if not q.population.is_empty():
+            bits.append("population: " + ", ".join(f"{k}={v}" for k, v in
+                                                   q.population.model_dump(exclude_defaults=True).items()))
+        if q.drugs:
+            bits.append(f"drugs: {', '.join(q.drugs)}")
+        if q.comparison:
+            bits.append(f"comparison: {q.comparison[0]} vs {q.comparison[1]}")
+        if q.corrections:
+            bits.append("read " + ", ".join(f"{a!r} as {b!r}" for a, b in q.corrections.items()))
+        lines.append("; ".join(bits))
+    for sec in answer.sections:
+        for st in sec.statements:
+            lines.append(f"[{sec.title}] {st.text[:70]}… — {st.why or 'chosen'}"
+                         + (f"; applies to {st.applies_to}" if st.applies_to and not st.why else ""))
+    return lines
 
 
 # ---------------------------------------------------------------- Markdown

@@ -13,10 +13,12 @@ import numpy as np
 
 from medoracle.embed import check_embedder
 from medoracle.errors import BadQuestion
+from medoracle.ingest.population import focus_of, passage_population, population_of
 from medoracle.store.base import DocumentMeta, Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
-from medoracle.types import Evidence, year_of
-from medoracle.vocab import QueryTerms, understand
+from medoracle.types import Evidence, Query, year_of
+from medoracle.understand import read_query
+from medoracle.understand.vocab import QueryTerms, understand
 
 MAX_QUESTION_CHARS = 2000
 POOL = 100          # candidates taken from each retriever before fusion
@@ -46,6 +48,7 @@ class Retrieval:
     question: str
     query: QueryTerms
     evidence: list[Evidence]
+    understood: Query | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     mode: str = "hybrid"
@@ -102,14 +105,19 @@ def _common_terms(terms: list[str], store: Store) -> set[str]:
 
 
 def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: SearchFilters | None = None,
-             per_document: int = 3) -> Retrieval:
+             per_document: int = 3, understood: Query | None = None) -> Retrieval:
+    """Ranked evidence for a question. `understood`: the question already read (the service passes it);
+    retrieval searches its spelled-out text ("svco mx" → "superior vena cava obstruction management")."""
     started = time.perf_counter()
     q = check_question(question)
-    query = understand(q)
+    if understood is None:
+        understood = read_query(q, known=known_words(store))
+    query = understand(understood.search_text)
+    query.text = q
     if not query.terms and not query.expansions:
         raise BadQuestion("the question has only common words (like 'what', 'is', 'the'); "
                           "name a condition, test or treatment")
-    out = Retrieval(question=q, query=query, evidence=[])
+    out = Retrieval(question=q, query=query, evidence=[], understood=understood)
     out.timings["understand"] = (time.perf_counter() - started) * 1000
     # BM25 runs in a worker thread while the question is embedded and the vectors scanned: SQLite, numpy
     # and onnxruntime all release the GIL, so on two cores the two searches overlap instead of adding up.
@@ -136,6 +144,14 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     out.timings["fuse"] = (time.perf_counter() - t2) * 1000
     out.timings["retrieve"] = (time.perf_counter() - started) * 1000
     return out
+
+
+def known_words(store):
+    """Whether the library's index holds a word (so spelling tolerance leaves it alone), when the store can say."""
+    frequency = getattr(store, "document_frequency", None)
+    if frequency is None:
+        return None
+    return lambda word: frequency(word) > 0
 
 
 def _timed(fn, *args):
@@ -199,7 +215,16 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
                                source=meta.source if meta else None, plain=_plain_of(meta),
                                score=info["fused"] + prior_weight * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
-    return _dedupe(scored, k, per_document)
+    kept = _dedupe(scored, k, per_document)
+    for ev in kept:  # whom each passage speaks of, and what its document is about (only for what is kept)
+        meta = docs.get(ev.doc_id)
+        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
+        stored = metadata.get("passage_populations")
+        population = passage_population(ev.passage, population_of(ev.title, metadata),
+                                        stored if isinstance(stored, dict) else None)
+        ev.population = None if population.is_empty() else population
+        ev.focus = focus_of(ev.title, metadata)
+    return kept
 
 
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:

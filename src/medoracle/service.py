@@ -19,7 +19,7 @@ from medoracle.editorial.threads import ThreadStore
 from medoracle.embed import Embedder
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, Store, open_store
-from medoracle.types import Answer, Audience
+from medoracle.types import Answer, Audience, Query
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
@@ -39,9 +39,9 @@ class Clinic:
               composer: Composer | None = None, on_progress: Callable[[str], None] | None = None,
               repository: EditorialRepository | None = None) -> Clinic:
         """`embedder`: an Embedder, None for lexical search only, or DEFAULT for the settings' choice."""
-        from medoracle import vocab
         from medoracle.compose import get_composer
         from medoracle.embed import get_embedder
+        from medoracle.understand import vocab
 
         vocab.warm_up(background=True)  # tables and the drug index load while the store and models do
         settings = settings or Settings.load()
@@ -74,7 +74,9 @@ class Clinic:
         from medoracle.audience import tailor
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
         from medoracle.plain import attach_plain
-        from medoracle.retrieve import check_question, retrieve
+        from medoracle.retrieve import check_question, known_words, retrieve
+        from medoracle.understand import read_query
+        from medoracle.understand.focus import focus_gate, population_gate
         from medoracle.verify import verify
 
         started = time.perf_counter()
@@ -82,17 +84,35 @@ class Clinic:
         asked = check_question(question)
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
-        yield "status", "Searching the evidence…"
-        # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
-        # broad question); retrieval cost barely changes with k, the answer's completeness does.
-        k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
-        found = retrieve(resolved, self.store, k=k, embedder=self.embedder, filters=filters)
-        yield "status", f"Reading {len(found.evidence)} passages…"
-        draft = self.composer.compose(found.query.with_generic_names(), found.evidence, audience=audience)
-        checked = attach_plain(verify(draft, found.evidence, self.embedder), found.evidence)
+        history = [t.resolved_question or t.question for t in thread.turns] if thread else []
+        query = read_query(resolved, history=history, known=known_words(self.store))
+        unusable = _unusable(query)
+        if unusable is not None:
+            checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
+            found = None
+        else:
+            yield "status", "Searching the evidence…"
+            # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
+            # broad question); retrieval cost barely changes with k, the answer's completeness does.
+            k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
+            found = retrieve(query.search_text, self.store, k=k, embedder=self.embedder, filters=filters,
+                             understood=query)
+            # The relevance gate every composer needs: evidence about the question's condition only.
+            evidence, off_topic = focus_gate(query, found.evidence)
+            if off_topic is None:  # and for the question's patient: a children's guideline is not for an adult
+                evidence, off_topic = population_gate(query, evidence)
+            yield "status", f"Reading {len(evidence)} passages…"
+            if off_topic is not None:
+                draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)
+            else:
+                found.query.text = query.spelled_out()  # brands become generic names below
+                draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
+                                              query=query)
+            checked = attach_plain(verify(draft, evidence, self.embedder), evidence)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
-        checked.notes = [*found.notes, *checked.notes]
+        checked.understood = query
+        checked.notes = [*(found.notes if found is not None else []), *checked.notes]
         if thread is not None:
             checked = renumber_with_thread(checked, thread)
         final = tailor(checked, audience)
@@ -100,7 +120,8 @@ class Clinic:
         if thread_id:
             self.threads.append(thread_id, final)
             final.thread_id = thread_id
-        final.timings = {**found.timings, **checked.timings, "total": (time.perf_counter() - started) * 1000}
+        final.timings = {**(found.timings if found is not None else {}), **checked.timings,
+                         "total": (time.perf_counter() - started) * 1000}
         # Reading order: the bottom line first (the whole answer, for its summary), then the sections as the
         # page shows them.
         yield "summary", final
@@ -109,6 +130,34 @@ class Clinic:
         yield "answer", final
 
 
+_EXAMPLE = "What is the first-line treatment for community-acquired pneumonia?"
+
+
+def _unusable(query: Query) -> str | None:
+    """Why a question cannot be answered as asked (not clinical, or a patient who cannot exist), or None."""
+    if query.contradiction:
+        return (f"The question describes a patient who cannot exist: {query.contradiction}. "
+                "Say which patient you mean (for example the age, or child or adult) and ask again.")
+    if query.noise:
+        return (f"This does not look like a clinical question ({query.noise}). The library answers questions "
+                f"about conditions, tests and treatments from its guidelines and documents; the bundled knowledge "
+                f"base covers {_covered_topics()}. Name a condition and what you want to know, for example: "
+                f"\"{_EXAMPLE}\"")
+    return None
+
+
+def _covered_topics() -> str:
+    if "topics" not in _TOPICS:
+        from medoracle.kb import topics
+        try:
+            titles = [t.title.split(" (")[0] for t in topics()]
+        except Exception:  # a damaged bundled folder must not turn a message into a traceback
+            titles = []
+        _TOPICS["topics"] = ", ".join(titles[:-1]) + (f" and {titles[-1]}" if len(titles) > 1 else "".join(titles))
+    return _TOPICS["topics"] or "common clinical topics"
+
+
+_TOPICS: dict[str, str] = {}
 _clinics: dict[str, Clinic] = {}
 _clinics_lock = threading.Lock()
 

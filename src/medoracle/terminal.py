@@ -23,6 +23,7 @@ __all__ = ["BRIEF_STATEMENTS", "MAX_WIDTH", "page_lines", "to_terminal"]
 MAX_WIDTH = 100        # lines longer than this are hard to read even on a wide terminal
 BRIEF_STATEMENTS = 5   # about one screen (24 lines at 80 columns) under the bottom line, with the references
 BULLET = "•"
+SHORT_GRADE = 24       # "(Grade 1A)", "(I, A)", "(Strong For)" never break; longer spelled-out grades wrap by word
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,13 @@ def _statement_pieces(text: str, citations: list[int], grade: str | None) -> lis
         # glued to the last word, so a citation never starts a line of its own
         pieces.append(Piece(_marks(citations), "cyan", glued=bool(pieces)))
     if grade:
-        pieces.append(Piece(f"({' '.join(grade.split())})", "bold magenta", glued=bool(pieces)))
+        printed = f"({' '.join(grade.split())})"
+        if len(printed) <= SHORT_GRADE:
+            pieces.append(Piece(printed, "bold magenta", glued=bool(pieces)))
+        else:  # a grade written out in words wraps like words, its first word kept with the citation
+            words = printed.split()
+            pieces.append(Piece(words[0], "bold magenta", glued=bool(pieces)))
+            pieces += [Piece(w, "bold magenta") for w in words[1:]]
     return pieces
 
 
@@ -72,7 +79,7 @@ def layout(pieces: list[Piece], width: int, first: str = "", rest: str = "") -> 
     long URL, gets a line of its own, whole), the first line after `first`, the others after `rest`."""
     lines: list[Text] = []
     line, used = Text(first), len(first)
-    empty = True
+    empty, previous = True, ""
     for atom in _atoms(pieces):
         need = _width(atom) + (0 if empty else 1)
         if not empty and used + need > width:
@@ -81,9 +88,10 @@ def layout(pieces: list[Piece], width: int, first: str = "", rest: str = "") -> 
             need = _width(atom)
         for i, p in enumerate(atom):
             if not empty or i:
-                line.append(" ")
+                # a space between two words of one style takes that style (an underlined heading stays whole)
+                line.append(" ", p.style if p.style and p.style == previous and not p.link else None)
             line.append(p.text, Style.parse(p.style) + Style(link=p.link) if p.link else p.style or None)
-            empty = False
+            previous, empty = p.style, False
         used += need
     if not empty or not lines:
         lines.append(line)

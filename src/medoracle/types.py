@@ -128,6 +128,88 @@ class Passage(BaseModel):
                                                 "cards), preferred over the classifier's guess.")
 
 
+AgeGroup = Literal["neonate", "infant", "child", "adolescent", "adult", "older_adult"]
+Intent = Literal["treatment", "first_line", "dose", "diagnosis", "risk_score", "prognosis", "monitoring",
+                 "prevention", "duration", "safety", "threshold", "comparison", "background"]
+
+
+class Population(BaseModel):
+    """Whom a question, or a source sentence, speaks of. Every field is optional: unset means "not said".
+
+    The same extractor (`medoracle.understand.population`) reads questions and passages, so "adults aged 55 or
+    over" in a question and "in adults under 55" in a guideline meet as two age ranges that do not overlap.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    age_groups: tuple[AgeGroup, ...] = Field((), description="Age groups named: children, adults, older adults …")
+    age_min: float | None = Field(None, description="Lowest age in years the text covers ('55 or over' → 55).")
+    age_max: float | None = Field(None, description="Age in years the text stays below ('under 55' → 55).")
+    pregnancy: Literal["pregnant", "not_pregnant", "breastfeeding"] | None = Field(
+        None, description="Pregnancy status named ('non-pregnant women' → not_pregnant).")
+    sex: Literal["female", "male"] | None = Field(None, description="Sex named (women, men).")
+    kidney_impairment: bool = Field(False, description="Renal impairment, CKD or dialysis named.")
+    liver_impairment: bool = Field(False, description="Hepatic impairment or cirrhosis named.")
+    comorbidities: tuple[str, ...] = Field((), description="Other conditions the patient has ('with diabetes').")
+    cancer: tuple[str, ...] = Field((), description="Cancer named ('cancer', 'breast cancer', 'lung').")
+    severity: tuple[int, int] | None = Field(
+        None, description="Severity as a range on 1 mild … 4 life-threatening (CTCAE grade n → n).")
+    stage: str | None = Field(None, description="Disease stage as written ('stage III', 'metastatic').")
+    phase: Literal["stable", "exacerbation", "acute", "chronic"] | None = Field(
+        None, description="Course of the disease: stable COPD vs an exacerbation, acute vs chronic.")
+    setting: Literal["outpatient", "inpatient", "icu"] | None = Field(None, description="Where care happens.")
+    line: Literal["first", "second", "refractory", "recurrent"] | None = Field(
+        None, description="Line of therapy: first-line, second-line, refractory or recurrent disease.")
+    manifestations: tuple[str, ...] = Field(
+        (), description="Organ or toxicity named within a condition ('rash', 'colitis', 'hepatitis').")
+
+    def is_empty(self) -> bool:
+        return self == _NOBODY
+
+
+_NOBODY = Population()
+
+
+class Query(BaseModel):
+    """A question as understood: what it is about, whom, which drugs, and what it asks for.
+
+    Built once by `medoracle.understand.read_query` from the question (and the thread before it), then read by
+    retrieval, composition, follow-ups and `--explain`.
+    """
+
+    text: str = Field(description="The question as asked, whitespace-normalised.")
+    search_text: str = Field(description="The question with shorthand spelled out and misspellings corrected: "
+                                         "what retrieval and the composer read.")
+    conditions: list[str] = Field(default_factory=list,
+                                  description="Condition phrases, main one first ('superior vena cava obstruction').")
+    population: Population = Field(default_factory=Population, description="Whom the question is about.")
+    drugs: list[str] = Field(default_factory=list, description="Generic names of the drugs named (brands resolved).")
+    interventions: list[str] = Field(default_factory=list,
+                                     description="Non-drug treatments named ('stent', 'radiotherapy', 'SRS').")
+    comparison: tuple[str, str] | None = Field(None, description="The two options of 'A vs B' / 'A or B?'.")
+    intents: list[Intent] = Field(default_factory=list, description="What is asked for, in order of mention; "
+                                                                     "several for a multi-part question.")
+    corrections: dict[str, str] = Field(default_factory=dict,
+                                        description="Words read as another: shorthand and misspellings "
+                                                    "('mx' → 'management', 'hyperkalemai' → 'hyperkalemia').")
+    inherited: bool = Field(False, description="The population was carried over from an earlier question of the "
+                                               "thread, the follow-up naming none of its own.")
+    noise: str | None = Field(None, description="Why this is not a clinical question (a greeting, one generic "
+                                                "word, a recipe), else None.")
+    contradiction: str | None = Field(None, description="Populations that cannot both hold ('child aged 70').")
+
+    @property
+    def intent(self) -> Intent | None:
+        """The main thing asked for."""
+        return self.intents[0] if self.intents else None
+
+    def spelled_out(self) -> str:
+        """`search_text` without the abbreviations kept in brackets ("hypertension (HTN)" → "hypertension"):
+        what a composer matches sentences against, so the abbreviation is not a word the sentence must hold."""
+        import re
+        return " ".join(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", self.search_text).split())
+
+
 class Evidence(BaseModel):
     """A passage retrieved for a question, with its document's metadata and why it ranked."""
 
@@ -140,6 +222,9 @@ class Evidence(BaseModel):
     score: float = Field(0.0, description="Final fused score (higher is better).")
     explain: dict[str, Any] = Field(default_factory=dict,
                                     description="lexical_rank, dense_rank, rrf, prior, … for --explain.")
+    population: Population | None = Field(None, description="Whom the passage speaks of (its heading, its "
+                                                             "document's declared population), if it says.")
+    focus: list[str] = Field(default_factory=list, description="Conditions the document is about.")
 
     @property
     def doc_id(self) -> str:
@@ -173,6 +258,10 @@ class Statement(BaseModel):
     plain: str | None = Field(None, description="The plain-language text of the card this statement is quoted "
                                                 "from (shown to patients instead of rewording), if checked to keep "
                                                 "its numbers and population.")
+    applies_to: str | None = Field(None, description="Whom the statement speaks of, when it says "
+                                                     "('adults aged 55 or over').")
+    why: str | None = Field(None, description="Why it was chosen, for --explain: the intent it answers and "
+                                              "whether its population matches the question's.")
     written_by: str | None = Field(default=None, description="Editor who wrote or changed this sentence after it "
                                                              "was composed; None for composed text.")
     unsupported: str | None = Field(default=None, description="Why the verifier found no support for an edited "
@@ -219,6 +308,8 @@ class Answer(BaseModel):
     thread_id: str | None = None
     resolved_question: str | None = Field(None, description="The question as rewritten with thread context.")
     notes: list[str] = Field(default_factory=list, description="Things the reader should know, e.g. fallbacks.")
+    understood: Query | None = Field(None, description="How the question was read (conditions, population, "
+                                                       "intent); shown by --explain.")
 
     def statements(self) -> list[Statement]:
         return [s for sec in self.sections for s in sec.statements]

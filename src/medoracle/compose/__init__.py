@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from medoracle.errors import BadInput
-from medoracle.types import Answer, Audience, Evidence
+from medoracle.types import Answer, Audience, Evidence, Query
 
 __all__ = ["COMPOSERS", "Composer", "get_composer"]
 
@@ -22,8 +22,10 @@ class Composer(Protocol):
 
     name: str
 
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer: ...
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
+        """`query`: the question as understood (population, intent, drugs); composers that can, respect it."""
+        ...
 
 
 def _extractive(**kw: Any) -> Composer:

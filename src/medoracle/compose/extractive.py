@@ -6,7 +6,7 @@
    passage, heading path and document title (weighted by how rare they are in this evidence), and the passage's
    retrieval score (its cosine to the question when retrieval was dense: no model runs here).
 3. Abstain when the evidence does not cover the question's words or nothing is relevant enough.
-4. Read the question's form (`compose.question`): a broad "management of X" question gets the whole page, every
+4. Read the question's form (`understand.form`): a broad "management of X" question gets the whole page, every
    section with its best statements; a specific question gets a focused reply, the bottom line and a few
    statements, preferring the section it asks about.
 5. Pick the bottom line (a knowledge-base bottom-line card, else the strongest graded guideline recommendation),
@@ -28,15 +28,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from medoracle.compose import fit
+from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
-from medoracle.compose.question import QuestionForm, read_question
+from medoracle.compose.followups import follow_ups
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
-from medoracle.editorial.threads import extract_topic
 from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
-from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Section, Statement
+from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
+from medoracle.understand.form import QuestionForm, read_question
+from medoracle.understand.population import describe
 
 if TYPE_CHECKING:
     from medoracle.embed import Embedder
@@ -61,18 +64,6 @@ _CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|co
                         r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                         re.IGNORECASE)
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
-_FOLLOW_UP = {
-    "red_flags": "Which warning signs in {c} need urgent care?",
-    "assessment": "How is {c} assessed and diagnosed?",
-    "first_line": "What is the first-line treatment for {c}?",
-    "adjunct": "Which supportive or add-on treatments help in {c}?",
-    "procedures": "When are surgery or procedures needed for {c}?",
-    "special": "How does management of {c} change in pregnancy, older age or after earlier treatment?",
-    "complications": "What are the complications of {c} and how are they monitored?",
-    "emerging": "Which new approaches to {c} are being studied?",
-    "background": "What causes {c} and how common is it?",
-}
 # Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
 _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
                         r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
@@ -82,10 +73,9 @@ _ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|
 # recommendations and findings, and keeps a study sentence only when it states the conclusion.
 _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
-# Headings that name a part of a document, not a topic one could ask about.
-_GENERIC_HEADING = re.compile(r"^(?:major recommendations?|recommendations?|abstract|background|methods?|results?|"
-                              r"conclusions?|summary|introduction|discussion|objectives?|key points?|overview|"
-                              r"definitions?|also known as|references?|notes?)$", re.IGNORECASE)
+_POPULATION_WORDS = frozenset(content_stems(
+    "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
+    "grade severe mild moderate acute stable exacerbation patient patients year old"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -108,6 +98,10 @@ class _Candidate:
     last: bool = False           # the last sentence of its passage
     vector: np.ndarray | None = None
     also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
+    population: Population = field(default_factory=Population)  # whom it speaks of (`fit.annotate`)
+    conflicts: list[str] = field(default_factory=list)  # slots where that rules it out for the question
+    matches: list[str] = field(default_factory=list)    # slots the question makes a point of, met
+    declared: list[str] = field(default_factory=list)   # … met by its passage's declared population
 
 
 class ExtractiveComposer:
@@ -141,35 +135,58 @@ class ExtractiveComposer:
         self.embed_top = embed_top
 
     # -- public ---------------------------------------------------------------------------------------------
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer:
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
         t0 = time.perf_counter()
-        answer = self._compose(question, list(evidence), Audience(audience))
+        answer = self._compose(question, list(evidence), Audience(audience), query)
         answer.timings["compose"] = round((time.perf_counter() - t0) * 1000, 2)
         return answer
 
     # -- stages ---------------------------------------------------------------------------------------------
-    def _compose(self, question: str, evidence: list[Evidence], audience: Audience) -> Answer:
+    def _compose(self, question: str, evidence: list[Evidence], audience: Audience,
+                 query: Query | None = None) -> Answer:
         def abstain(reason: str) -> Answer:
             return Answer(question=question, abstained=True, abstain_reason=reason, audience=audience)
 
         if not evidence:
             return abstain("No passages were found for this question.")
         q_stems = list(dict.fromkeys(content_stems(question)))
+        if query is not None and not query.population.is_empty():
+            # Whom the question is about is `fit`'s to judge (a card's declared population counts there); as
+            # words to find in a sentence, "55", "year" and "old" of ">55 yo" would outweigh the condition.
+            named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
+            q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence)
         if not candidates:
             return abstain("The passages found contain no quotable sentences.")
+        # For the question's patient only: a sentence for someone else (under 55, non-pregnant, a rash when the
+        # question is about colitis) is left out, and said to be when nothing else is left.
+        fit.annotate(candidates, evidence, query)
+        ruled_out = [c for c in candidates if c.conflicts]
+        candidates = [c for c in candidates if not c.conflicts]
+        if not candidates and query is not None:
+            return abstain(fit.other_population(query, ruled_out))
         weights = self._term_weights(q_stems, candidates)
+        if query is not None and query.conditions:
+            # The focus gate kept only documents about the question's condition, so nearly every candidate names
+            # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
+            # The condition's words keep the weight of a typical subject word.
+            named = set(content_stems(" ".join(query.conditions)))
+            spread = sorted(w for t, w in weights.items() if t not in _FRAME)
+            typical = spread[len(spread) // 2] if spread else 1.0
+            for t in named & set(weights):
+                weights[t] = max(weights[t], typical)
         coverage = self._coverage(question, weights, evidence)
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
         form = read_question(question)
-        self._score(question, form, weights, candidates, evidence)
+        self._score(question, form, weights, candidates, evidence, query)
         best = max(c.relevance for c in candidates)
-        subject = [t for t in q_stems if t not in _FRAME]
+        # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
+        subject = [t for t in q_stems if t not in _FRAME and t not in _POPULATION_WORDS]
         needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
         if needed and max(c.own for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
@@ -184,12 +201,25 @@ class ExtractiveComposer:
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
         relevant = [c for c in candidates if c.relevance >= floor]
         on_topic = 0.62 * max(c.topic for c in relevant)
-        pool = sorted((c for c in relevant if c.topic >= on_topic), key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best, form, question)
+        pool = [c for c in relevant if c.topic >= on_topic]
+        if query is not None:
+            # What the question makes a point of (its patient, the drug or dose it asks for) may be worded
+            # further from it than a general sentence: such sentences on the subject join the pool.
+            pool += [c for c in candidates if c not in pool and (
+                (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
+                or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+        if any(c.matches for c in pool):
+            for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
+                c.score -= 0.0 if c.matches else 0.15
+        pool.sort(key=lambda c: -c.score)
+        bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence)
-        return self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor)
+        chosen += fit.safety_statements(candidates, chosen + shown, query)
+        answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
+        answer.notes = fit.notes(query, bottom, ruled_out, answer)
+        return answer
 
     def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
         found: list[_Candidate] = []
@@ -219,7 +249,9 @@ class ExtractiveComposer:
         for t in q_stems:
             df = sum(t in c.stems for c in candidates)
             idf = math.log((n + 1) / (df + 0.5)) + 1.0
-            weights[t] = idf * (0.25 if t in _FRAME else 1.0)
+            # Framing words, and whom it is about (judged by `fit`, a card's declared population included) or a
+            # bare number ("55" of ">55 yo"), count a quarter.
+            weights[t] = idf * (0.25 if t in _FRAME or t in _POPULATION_WORDS or t.isdigit() else 1.0)
         return weights
 
     def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence]) -> float:
@@ -231,23 +263,29 @@ class ExtractiveComposer:
         total = sum(weights.values())
         if not total:
             return 0.0
-        acronyms = [(a, content_stems(a)) for a in _ACRONYM.findall(question)]
+        acronyms = [(a, content_stems(a)) for a in ACRONYM.findall(question)]
         best = 0.0
         for ev in evidence[:50]:
             text = ev.passage.text + " " + (ev.title or "")
             stems = set(content_stems(text))
             covered = {t for t in weights if t in stems}
             for acronym, stem in acronyms:
-                if stem and stem[0] in weights and stem[0] not in covered and _spelled_out(acronym, text):
+                if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])
             best = max(best, sum(weights[t] for t in covered) / total)
         return best
 
     def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[_Candidate],
-               evidence: list[Evidence]) -> None:
+               evidence: list[Evidence], query: Query | None = None) -> None:
         total = sum(weights.values()) or 1.0
         top = max((e.score for e in evidence), default=0.0)
-        aliases = _acronym_aliases(question, weights, evidence)
+        aliases = acronym_aliases(question, weights, evidence)
+        for short, long_form in (query.corrections.items() if query is not None else ()):
+            # What the question wrote as an abbreviation ("DKA") and we spelled out: a sentence using the
+            # abbreviation says the long form's words.
+            written, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
+            if written and stands_for:
+                aliases.setdefault(written[0], (stands_for, None))
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}
@@ -273,7 +311,8 @@ class ExtractiveComposer:
             titled.append(hits(set(content_stems(ev.title or "")), ev.title or ""))
         # The topic: the subject words that most of the best-ranked passages share ("febrile", "neutropenia"),
         # not the particulars asked about them ("how soon").
-        subject = [t for t in weights if t not in _FRAME]
+        subject = [t for t in weights if t not in _FRAME and t not in _POPULATION_WORDS] or \
+            [t for t in weights if t not in _FRAME]
         head = context[:5]
         topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
 
@@ -323,7 +362,7 @@ class ExtractiveComposer:
                        + _doc_prior(ev.passage.doc_type))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm, question: str = "") -> _Candidate | None:
+                     form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
 
         def strength(c: _Candidate) -> float:
@@ -341,6 +380,9 @@ class ExtractiveComposer:
                 value += 0.15 if form.broad and c.facet == "first_line" else 0.0
             if passage.facet is not None and c.lead:
                 value += 0.1  # a card states its point first; what follows qualifies it
+            # The asked-for thing, for this patient: a source that declares that patient (a card's population,
+            # a heading) outweighs a sentence that mentions them in passing.
+            value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -351,6 +393,19 @@ class ExtractiveComposer:
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
                     or (asks_dose and has_dose(c.text) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
+        if query is not None and query.intents:
+            # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
+            most_on_topic = max(c.topic for c in pool)
+            giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
+                      and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
+            eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
+        if query is not None and any(c.matches for c in pool):
+            # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
+            # sentence that speaks of that patient, when the evidence has one near enough.
+            fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
+            most = max((len(c.matches) for c in fitting), default=0)
+            fitting = [c for c in fitting if len(c.matches) == most]
+            eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
@@ -421,13 +476,17 @@ class ExtractiveComposer:
         return chosen
 
     def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: _Candidate | None,
-                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float) -> Answer:
+                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float,
+                  query: Query | None = None) -> Answer:
         bibliography = Bibliography()
 
         def cite(c: _Candidate) -> list[int]:
             return bibliography.cite_all(evidence[i] for i in [c.ev] + c.also)
 
         summary_citations = cite(bottom) if bottom is not None else []
+        safety = [c for c in chosen if c.facet == "_safety"]
+        for c in safety:
+            c.facet = "complications" if c.facet == "_safety" else c.facet
         by_facet: dict[str, list[_Candidate]] = {}
         for c in chosen:
             by_facet.setdefault(c.facet, []).append(c)
@@ -439,7 +498,10 @@ class ExtractiveComposer:
                 continue
             statements = [Statement(text=c.text, citations=cite(c), grade=c.grade.printed if c.grade else None,
                                     grade_norm=c.grade, facet=key,
-                                    passage_ids=[evidence[i].passage.id for i in [c.ev] + c.also])
+                                    passage_ids=[evidence[i].passage.id for i in [c.ev] + c.also],
+                                    applies_to=describe(c.population) or None,
+                                    why=fit.why_chosen(c, query, "safety statement about a drug named"
+                                                       if c in safety else f"best {title_of(key).lower()} match"))
                           for c in group]
             sections.append(Section(key=key, title=title_of(key), statements=statements))
         covered = {s.key for s in sections}
@@ -448,9 +510,7 @@ class ExtractiveComposer:
         return Answer(question=question, summary=summary, summary_citations=summary_citations,
                       summary_grade=summary_grade, sections=sections,
                       references=bibliography.references(), audience=audience,
-                      follow_ups=_follow_ups(question, covered, mentioned, evidence,
-                                             {pid for sec in sections for st in sec.statements
-                                              for pid in st.passage_ids}))
+                      follow_ups=follow_ups(query, question, covered, mentioned, evidence))
 
 
 @lru_cache(maxsize=4096)
@@ -502,77 +562,3 @@ def _similarity(a: _Candidate, b: _Candidate) -> float:
     return jaccard
 
 
-def _long_form(acronym: str) -> re.Pattern[str] | None:
-    """A pattern for an acronym spelled out: "MSCC" → "metastatic spinal cord compression" (one filler word)."""
-    letters = acronym.lower()
-    if not letters.isalpha() or len(letters) < 2:
-        return None
-    return re.compile(r"\b" + r"\w*[\s-]+(?:(?:of|the|and|in|to|for)[\s-]+)?".join(re.escape(ch) for ch in letters)
-                      + r"\w*", re.IGNORECASE)
-
-
-def _spelled_out(acronym: str, text: str) -> bool:
-    rx = _long_form(acronym)
-    return rx is not None and rx.search(text) is not None
-
-
-def _acronym_aliases(question: str, weights: dict[str, float],
-                     evidence: list[Evidence]) -> dict[str, tuple[set[str], re.Pattern[str] | None]]:
-    """Acronyms that stand for question words, both ways.
-
-    An acronym in the evidence whose letters start the question's words ("MSCC" for "metastatic spinal cord
-    compression") credits those words; an acronym in the question credits the sentences that spell it out.
-    """
-    aliases: dict[str, tuple[set[str], re.Pattern[str] | None]] = {}
-    seen: set[str] = set()
-    for ev in evidence[:50]:
-        for acronym in _ACRONYM.findall(ev.passage.text):
-            if acronym in seen:
-                continue
-            seen.add(acronym)
-            rx = _long_form(acronym)
-            m = rx.search(question) if rx is not None else None
-            own = content_stems(acronym)
-            if m and own:  # "NO" or "AS" are stop words, not aliases
-                stems = {t for t in content_stems(m.group(0)) if t in weights}
-                if stems:
-                    aliases[own[0]] = (stems, None)
-    for acronym in _ACRONYM.findall(question):
-        stem = content_stems(acronym)
-        rx = _long_form(acronym)
-        if stem and stem[0] in weights and rx is not None:
-            aliases[stem[0]] = ({stem[0]}, rx)
-    return aliases
-
-
-def _condition(question: str) -> str:
-    return extract_topic(question) or "this condition"
-
-
-def _follow_ups(question: str, covered: set[str], mentioned: set[str], evidence: list[Evidence],
-                cited: set[str]) -> list[str]:
-    """Three next questions: the sections the evidence touches but the answer left out, then the topics of
-    retrieved passages the answer did not cite (their headings), and only then generic section questions."""
-    condition = _condition(question)
-    order = [k for k in FACET_ORDER if k in _FOLLOW_UP]
-    first = [k for k in order if k in mentioned and k not in covered]
-    out = [_FOLLOW_UP[k].format(c=condition) for k in first[:3]]
-    asked = question.lower()
-    asked_stems = set(content_stems(question)) | _FRAME
-    for ev in evidence:
-        if len(out) >= 3:
-            break
-        heading = ev.passage.section.split(" › ")[-1].strip() if ev.passage.section else ""
-        if (ev.passage.id in cited or not heading or _GENERIC_HEADING.match(heading) or heading.lower() in asked
-                or len(heading.split()) > 10 or not set(content_stems(heading)) - asked_stems
-                or ev.passage.doc_id.startswith("kb:topic:")):
-            continue  # a heading that adds nothing to what was asked is no new question
-        suggestion = f"What does the evidence say about {heading[0].lower() + heading[1:]}?"
-        if not heading[:2].isupper() and suggestion not in out:  # keep acronyms such as "MRI" as written
-            out.append(suggestion)
-        elif heading[:2].isupper() and f"What does the evidence say about {heading}?" not in out:
-            out.append(f"What does the evidence say about {heading}?")
-    # last resort: sections the answer left out even if this evidence is silent on them, then any section
-    picks = sorted((k for k in order if _FOLLOW_UP[k].format(c=condition) not in out), key=lambda k: k in covered)
-    out += [_FOLLOW_UP[k].format(c=condition) for k in picks][: max(0, 3 - len(out))]
-    return out[:3]

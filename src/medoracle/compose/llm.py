@@ -29,7 +29,7 @@ from medoracle.compose.references import Bibliography
 from medoracle.errors import ComposerError
 from medoracle.ingest.grading import find_grades
 from medoracle.text import sentence_spans
-from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Section, Statement
+from medoracle.types import Answer, Audience, DroppedStatement, Evidence, Grade, Query, Section, Statement
 from medoracle.verify import verify
 
 if TYPE_CHECKING:
@@ -182,11 +182,11 @@ class _ModelComposer:
         """The model's reply to `messages`, whose data block holds keys P1…P{passages}."""
         raise NotImplementedError
 
-    def compose(self, question: str, evidence: list[Evidence], *,
-                audience: Audience = Audience.clinician) -> Answer:
+    def compose(self, question: str, evidence: list[Evidence], *, audience: Audience = Audience.clinician,
+                query: Query | None = None) -> Answer:
         t0 = time.perf_counter()
         evidence = fit_passages(list(evidence)[: self.max_passages], self.prompt_chars)
-        gate = self._gate.compose(question, evidence, audience=audience)
+        gate = self._gate.compose(question, evidence, audience=audience, query=query)
         if gate.abstained:
             gate.timings["compose"] = round((time.perf_counter() - t0) * 1000, 2)
             return gate

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from medoracle.errors import BadInput, ReadError
 from medoracle.ingest.chunking import chunk
+from medoracle.ingest.population import tag_document
 from medoracle.types import Document, Grade, Passage
 
 BATCH = 400
@@ -123,6 +124,7 @@ def _write(items: Iterator, store, summary: IngestSummary, progress: Progress | 
             summary.unchanged += 1
         else:
             passages = chunk(item, grader=grade_passage)
+            tag_document(item, passages)
             if passages:
                 batch.append((item, passages, digest))
         if len(batch) >= BATCH:

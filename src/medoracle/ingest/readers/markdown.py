@@ -95,6 +95,18 @@ def _topic_title(folder: Path) -> str | None:
     return as_str(meta.get("title"))
 
 
+@lru_cache(maxsize=256)
+def _topic_aliases(folder: Path) -> list[str]:
+    """The aliases of the topic a card's folder holds ([] without a readable topic page)."""
+    page = folder / TOPIC_PAGE
+    try:
+        meta, _ = split_front_matter(page.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return []
+    aliases = meta.get("aliases")
+    return [str(a) for a in aliases] if isinstance(aliases, list) else []
+
+
 def _source_fields(source: dict[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
     """(organisation, title, year, url) of a card's source mapping; the url falls back to DOI, then PubMed."""
     doi, pmid = as_str(source.get("doi")), as_str(source.get("pmid"))
@@ -119,6 +131,7 @@ def _card(path: Path, meta: dict[str, Any], body: str, encoding: str) -> Record:
             return ReadError(path, None, "knowledge-base card has no 'id' in its front matter")
         doc_id = f"kb:{card_id}"
         topic_title = _topic_title(path.parent.resolve()) or topic
+        topic_aliases = _topic_aliases(path.parent.resolve())
         base = [topic_title, as_str(meta.get("title")) or card_id]
     blocks = heading_blocks(body, base)
     metadata: dict[str, Any] = {k: v for k, v in meta.items()
@@ -126,6 +139,8 @@ def _card(path: Path, meta: dict[str, Any], body: str, encoding: str) -> Record:
     metadata.update({"topic": topic, "topic_title": topic_title, "kb": True})
     if not is_topic and as_str(meta.get("title")):
         metadata["card_title"] = as_str(meta.get("title"))
+    if not is_topic and topic_aliases:
+        metadata["topic_aliases"] = list(topic_aliases)  # what the card's condition is also called, for its focus
     for key in ("pmid", "doi"):
         if as_str(source.get(key)):
             metadata[key] = as_str(source.get(key))

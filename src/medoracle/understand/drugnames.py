@@ -102,6 +102,12 @@ class DrugIndex:
         with self._lock:
             self._db.close()
 
+    def names(self) -> list[str]:
+        """The one-word names in the index (brand and generic), lower case."""
+        with self._lock:
+            rows = self._db.execute("SELECT name FROM variant WHERE name NOT LIKE '% %'").fetchall()
+        return [r[0] for r in rows]
+
     def _lookup(self, names: set[str]) -> dict[str, list[tuple[str, list[str]]] | None]:
         with self._lock:
             if len(self._memo) > 200_000:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["QuestionForm", "read_question"]
+__all__ = ["QuestionForm", "read_intents", "read_question"]
 
 _BROAD = re.compile(
     r"\b(?:management|managing|manage[ds]?|treatment options?|therapeutic options?|options? for|approach(?:es)? to|"
@@ -28,7 +28,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECAS
                    r"antibiotic) of choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|regimens?|"
                    r"anticoagulants?)\b|\bwhat (?:drugs?|antibiotics?|dose|regimen)\b|\bdos(?:e|es|ing)\b"),
     ("assessment", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
-                   r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b"),
+                   r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|"
+                   r"\bcriteria\b|\bdefinition\b"),
     ("procedures", r"\bsurg\w+|\bprocedures?\b|\boperat\w+|\bstent\w*|\bdrain\w*|\bpleurodesis\b|\bablation\b"),
     ("complications", r"\bcomplications?\b|\bside[- ]effects?\b|\badverse\b|\btoxicit\w+|\bmonitor\w*|"
                       r"\bfollow[- ]up\b"),
@@ -58,3 +59,41 @@ def read_question(question: str) -> QuestionForm:
                                                       question, re.IGNORECASE):
         broad = False  # "What is the first-line management of X?" singles out one section
     return QuestionForm(broad=broad, intent=None if broad else intent, yes_no=yes_no)
+
+
+# What a question asks for, by its wording; a multi-part question ("which drug and what dose?") has several.
+_ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE)) for key, rx in [
+    ("dose", r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b|\bwhat mg\b|"
+             r"\bconver(?:t|sion)\b|\b(?:insulin|infusion|drip) rate\b|\brate of (?:insulin|infusion)\b"),
+    ("first_line", r"\bfirst[- ]line\b|\bof choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|"
+                   r"regimens?|anticoagulants?|agents?|treatments?)\b|\bwhat (?:drugs?|antibiotics?|medications?|"
+                   r"regimens?|agents?)\b|\bbest (?:drug|treatment|antibiotic)\b|\bempiric\w*|\bantibiotics for\b|"
+                   r"\binitial (?:treatment|therapy|drug)\b|\bstep 1\b"),
+    ("comparison", r"\bvs\.?\b|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bor\b.{0,40}\?\s*$|"
+                   r"\bdifference between\b"),
+    ("duration", r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months)\b|\bcourse length\b|"
+                 r"\bhow many (?:days|weeks|months)\b|\bwhen (?:to|should|can) (?:i |we )?stop\b"),
+    ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
+                  r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
+    ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
+                  r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b"),
+    ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"
+                   r"\bWells\b|\bMASCC\b|\bORBIT\b|\bHAS-?BLED\b"),
+    ("prognosis", r"\bprognos\w+|\bsurvival\b|\boutlook\b|\blife expectancy\b|\bmortality\b"),
+    ("monitoring", r"\bmonitor\w*|\bfollow[- ]up\b|\bhow often\b|\breview\b|\bcheck(?:ed|ing)?\b"),
+    ("prevention", r"\bprevent\w*|\bprophyla\w+|\bscreen\w*|\bvaccin\w+|\breduce the risk\b"),
+    ("safety", r"\bsafe(?:ty)?\b|\bcontraindicat\w+|\bside[- ]effects?\b|\badverse\b|\bavoid\w*|\binteract\w*|"
+               r"\bwarnings?\b|\bG6PD\b|\bcaution\b|\btoxicit\w+|\bhypocalc\w+\?|\brisks?\b\?"),
+    ("treatment", r"\btreat\w*|\bmanag\w+|\btherap\w+|\bdrugs?\b|\bmedication\w*|\bstent\w*|\bsurgery\b|"
+                  r"\bradiotherapy\b|\bwhat (?:to do|should be done)\b|\boptions?\b"),
+    ("background", r"\bwhat (?:is|are) (?:a |an |the )?\w+\??$|\bcauses?\b|\bsymptoms?\b|\bsigns\b|\bhow common\b"),
+]]
+
+
+def read_intents(text: str) -> list[str]:
+    """What the question asks for, most specific first: dose, first-line choice, comparison, duration …"""
+    found = [(rx.search(text), key) for key, rx in _ASKS]
+    hits = [key for m, key in found if m is not None]
+    if "first_line" in hits and "treatment" in hits:
+        hits.remove("treatment")
+    return hits

@@ -1,0 +1,236 @@
+"""Fit the answer to the patient and to the ask: whom each candidate sentence speaks of, which ones are for
+someone else, what the bottom line must contain for the intent, and the safety statements about named drugs.
+
+A sentence's population is what it says itself, over its passage's heading and its document's declared
+population ("For adults aged 55 or over …" in a card for "Adults starting antihypertensive treatment"). A
+sentence whose population conflicts with the question's never reaches the answer; one that matches what the
+question makes a point of (pregnancy, an age, a grade) is preferred for the bottom line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+from medoracle.types import Answer, Evidence, Population, Query
+from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
+from medoracle.understand.vocab import drugs_in
+
+__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "notes", "other_population",
+           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
+
+_DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
+_DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
+                       r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
+                       r" (?:course|treatment)\b|\blifelong\b|\bindefinite\w*", re.IGNORECASE)
+_THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
+                        r"\bless than\b|\bmore than\b)\s*\d|\b\d+(?:\.\d+)?\s*(?:mmHg|mmol/L|%|or (?:more|higher|"
+                        r"above|over))|\bwhen\b|\bif\b", re.IGNORECASE)
+_COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\b|\bvs\b|\bcompared with\b|"
+                       r"\bsuperior\b|\binferior\b|\bnon-?inferior\b|\bbetter\b|\bpreferred\b|\binstead of\b|"
+                       r"\bfirst\b|\bif .{0,40} (?:unsuitable|not suitable|contraindicated)\b", re.IGNORECASE)
+_SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
+                     r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
+                     r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
+                     r"osteonecrosis|hypoglyc\w+|fetal|foetal)|\bosteonecrosis\b|\bhypocalc\w+|\bstopped and "
+                     r"replaced\b|\bunsafe\b|\bbleeding risk\b", re.IGNORECASE)
+
+
+class Fitted(Protocol):
+    """What `annotate` reads and writes on a composer's candidate sentence."""
+
+    ev: int
+    text: str
+    population: Population
+    relevance: float
+    facet: str
+    conflicts: list[str]
+    matches: list[str]
+    declared: list[str]
+
+
+F = TypeVar("F", bound=Fitted)
+
+
+def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Query | None) -> None:
+    """Each candidate's population, its conflicts with the question's, and the question's slots it matches."""
+    for c in candidates:
+        context = evidence[c.ev].population or Population()
+        c.population = merge(extract(c.text), context)
+        if query is None or query.population.is_empty():
+            c.conflicts, c.matches, c.declared = [], [], []
+            continue
+        c.conflicts = conflicts(query.population, c.population)
+        c.matches = matches(query.population, c.population)
+        c.declared = [m for m in matches(query.population, context) if m in c.matches]
+
+
+def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
+    """The plain statement that the library's evidence is for someone else."""
+    slots = sorted({s for c in ruled_out for s in c.conflicts})
+    theirs = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population, _slot_names(slots)))))
+    asked = describe(query.population, _slot_names(slots)) or "the patient in the question"
+    if theirs:
+        return (f"The sources found are for {'; '.join(theirs[:3])}; none covers {asked}. Nothing was said rather "
+                "than advice for another patient.")
+    return f"The sources found are for other patients; none covers {asked}."
+
+
+def _slot_names(conflict_slots: list[str]) -> list[str]:
+    mapping = {"pregnancy": "pregnancy", "age": "age", "severity": "severity", "phase": "phase",
+               "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "age",
+               "cancer type": "age"}
+    out = [mapping.get(s, s) for s in conflict_slots]
+    if "manifestation" in out:
+        out.append("severity")
+    return out
+
+
+def intent_value(c: Fitted, query: Query | None) -> float:
+    """How well a candidate gives what the question asks for first (for the bottom line)."""
+    if query is None or not query.intents:
+        return 0.0
+    value = 0.0
+    intents = set(query.intents)
+    if "dose" in intents and _DOSE.search(c.text):
+        value += 0.6
+    if intents & {"first_line", "treatment", "dose"} and (query.drugs or "first_line" in intents):
+        named = drugs_in(c.text)
+        if named:
+            value += 0.35 if "first_line" in intents else 0.15
+            if query.drugs and set(named) & set(query.drugs):
+                value += 0.15
+    if "comparison" in intents and query.comparison is not None:
+        low = c.text.lower()
+        both = sum(_mentions(low, option, query) for option in query.comparison)
+        value += 0.25 * both + (0.2 if both and _COMPARES.search(c.text) else 0.0)
+    if "duration" in intents and _DURATION.search(c.text):
+        value += 0.5
+    if "threshold" in intents and _THRESHOLD.search(c.text):
+        value += 0.3
+    if "safety" in intents and _SAFETY.search(c.text):
+        value += 0.3
+    return value
+
+
+_TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherapy\b|\bradiosurgery\b|"
+                         r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
+                         r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
+                         r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
+                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
+
+
+def satisfies(c: Fitted, query: Query | None) -> bool:
+    """Whether a candidate gives the main thing the question asks for (a dose for a dose question, a drug
+    for a drug question, both options for "A or B?", a duration, a threshold); True when nothing is required."""
+    if query is None or not query.intents:
+        return True
+    intent = query.intents[0]
+    if intent == "dose":
+        return bool(_DOSE.search(c.text))
+    if intent == "first_line":
+        # A drug by name, or a class the question did not itself name ("antibiotics for CAP" wants which one).
+        if drugs_in(c.text):
+            return True
+        asked = query.search_text.lower()
+        return any(m.group(0).lower().rstrip("s") not in asked for m in _TREATMENTS.finditer(c.text))
+    if intent == "comparison" and query.comparison is not None:
+        low = c.text.lower()
+        return all(_mentions(low, o, query) for o in query.comparison)
+    if intent == "duration":
+        return bool(_DURATION.search(c.text))
+    return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
+
+
+def _mentions(low: str, option: str, query: Query) -> int:
+    low = low.replace("-", " ")
+    option = option.lower()
+    if option in low:
+        return 1
+    long_form = query.corrections.get(option) or query.corrections.get(option.upper())
+    return int(bool(long_form and long_form.lower().replace("-", " ") in low))
+
+
+def missing_parts(query: Query | None, said: str) -> list[str]:
+    """Notes naming each part of the question the answer could not give."""
+    if query is None:
+        return []
+    out = []
+    if "dose" in query.intents and not _DOSE.search(said):
+        out.append("The sources found give no dose for this; check a formulary or the full guideline.")
+    if "duration" in query.intents and not _DURATION.search(said):
+        out.append("The sources found do not say how long to continue.")
+    if "first_line" in query.intents and not drugs_in(said) and not _TREATMENTS.search(said):
+        out.append("The sources found name no specific drug for this.")
+    if "comparison" in query.intents and query.comparison is not None:
+        low = said.lower()
+        absent = [o for o in query.comparison if not _mentions(low, o, query)]
+        if absent:
+            out.append(f"The sources found say nothing about {' or '.join(absent)} here, so the answer "
+                       "cannot compare the two.")
+    return out
+
+
+def safety_cue(text: str) -> bool:
+    """A sentence that warns: a contraindication, a G6PD-type or pregnancy warning, a serious harm."""
+    return bool(_SAFETY.search(text))
+
+
+def why_chosen(c: Fitted, query: Query | None, role: str) -> str:
+    """One line for --explain: the role, the intent it serves, and whom it applies to against the question."""
+    parts = [role]
+    if query is not None and query.intent:
+        parts.append(f"asked: {query.intent.replace('_', ' ')}")
+    who = describe(c.population)
+    if query is not None and wanted(query.population):
+        asked = describe(query.population)
+        if c.matches:
+            parts.append(f"applies to {who}, as asked ({asked})")
+        else:
+            parts.append(f"does not say it applies to {asked}" + (f" (it speaks of {who})" if who else ""))
+    elif who:
+        parts.append(f"applies to {who}")
+    return "; ".join(parts)
+
+
+def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query | None) -> list[F]:
+    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
+    evidence has them and the answer does not already say them: at most two. Relevance to the question's words
+    hardly matters here ("contraindicated in G6PD deficiency" shares none of "which drug prevents TLS"): the drug
+    named and the evidence having passed the focus gate are what make it belong."""
+    if query is None:
+        return []
+    said = " ".join(c.text for c in shown).lower()
+    named = set(query.drugs) | {d for c in shown for d in drugs_in(c.text)}
+    if not named:
+        return []
+    extra: list[F] = []
+    for c in sorted(candidates, key=lambda c: -c.relevance):
+        if len(extra) >= 2:
+            break
+        if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
+                or not safety_cue(c.text)):
+            continue
+        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
+            c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
+            extra.append(c)
+    return extra
+
+
+def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted], answer: Answer) -> list[str]:
+    """What the reader must know about the fit: evidence left out as for other patients, a population no source
+    speaks of, parts of the question the sources cannot answer."""
+    if query is None or answer.abstained:
+        return []
+    out: list[str] = []
+    asked = describe(query.population)
+    if ruled_out:
+        others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
+        out.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
+                     f" as not applying to {asked or 'this patient'}.")
+    if wanted(query.population) and (bottom is None or not bottom.matches):
+        out.append(f"None of the statements below says it applies to {asked}; check before applying it.")
+    said = " ".join([answer.summary, *(st.text for st in answer.statements())])
+    out.extend(missing_parts(query, said))
+    return out

@@ -1,0 +1,156 @@
+"""Does a document's condition focus match the question's condition? The relevance gate over a large corpus.
+
+Over 40,000 documents, some passage always shares a word with the question; what tells "cholera vaccine" from
+"migraine prophylaxis" is what the document is about. A document is on the question's subject when its focus
+(topic, aliases, MeSH terms, MedQuAD focus, NGC conditions, title) holds a condition phrase of the question, or
+most of the question's subject words; or when it names a drug the question asks about. Unknown focus (no title,
+no metadata) or a question naming no condition: no verdict, the document stays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, singular, tokens
+from medoracle.types import Evidence, Query
+from medoracle.understand.population import conflicts, describe, extract
+from medoracle.understand.topic import is_condition_word
+from medoracle.understand.vocab import spelling_variants, understand
+
+__all__ = ["focus_gate", "gate_conditions", "on_focus", "population_gate"]
+
+# Words of a condition phrase that do not say which condition: "acute heart failure" is about heart failure.
+_LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndrome severe mild moderate primary "
+                                 "secondary recurrent refractory suspected known confirmed adult adults child "
+                                 "children patient patients management treatment grade stage advanced early"))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS))) | frozenset(content_stems(
+    "treatment management therapy treat first line dose doses dosing diagnosis test tests options drug drugs "
+    "when what which how should best recommended start stop use safe risk risks versus compared evidence"))
+
+
+def _forms(text: str) -> set[str]:
+    """Words as written, plurals folded, in both British and American spelling."""
+    out: set[str] = set()
+    for w in tokens(text):
+        out.add(singular(w))
+        out.update(singular(v) for v in spelling_variants(w))
+    return out
+
+
+_RESEARCH = frozenset({"trial", "systematic_review", "review", "other"})
+
+
+def gate_conditions(query: Query) -> list[str]:
+    """The question's own condition phrases: not those that only say whom it is about ("with kidney failure")."""
+    out = []
+    for phrase in query.conditions:
+        p = extract(phrase)
+        if p.kidney_impairment or p.liver_impairment or p.comorbidities and phrase in p.comorbidities:
+            continue
+        if phrase.lower() in query.population.comorbidities:
+            continue
+        out.append(phrase)
+    return out
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """What a document's focus must hold for one question, computed once per question."""
+
+    phrases: tuple[tuple[tuple[str, ...], tuple[frozenset[str], ...]], ...]  # (stems, forms of each key word)
+    subject: tuple[str, ...]
+    drugs: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _wanted(query_json: str) -> _Wanted | None:
+    query = Query.model_validate_json(query_json)
+    wanted = gate_conditions(query)
+    if not wanted:
+        return None
+    variants: list[str] = []
+    for phrase in wanted:
+        variants.append(phrase)
+        # "high blood pressure" for "hypertension", "SVCO" for its long form: the whole phrase's alternatives
+        # only ("tumor" alone is not "tumour lysis syndrome"); spellings are folded by `_forms`.
+        expansions = understand(phrase).expansions
+        variants.extend(a for key, alts in expansions.items() if key == phrase.lower() for a in alts)
+    phrases = []
+    for phrase in variants:
+        stems = tuple(s for s in content_stems(phrase) if s not in _LOOSE)
+        if stems:
+            # The condition word itself must be there as a word, not only as a stem: "hyperkalaemia" is not
+            # "hyperkalemic periodic paralysis", though both cut to "hyperka".
+            key = tuple(frozenset(_forms(w)) for w in tokens(phrase)
+                        if is_condition_word(w) and not set(content_stems(w)) <= _LOOSE)
+            phrases.append((stems, key))
+    subject = tuple(s for s in dict.fromkeys(content_stems(query.search_text))
+                    if s not in _FRAME and s not in _LOOSE and not s.isdigit())
+    return _Wanted(tuple(phrases), subject, tuple(d.lower() for d in query.drugs))
+
+
+def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool = False) -> bool | None:
+    """True when the document is about the question's condition, False when it is about something else, None
+    when either side says nothing. `text`: the passage, read for the drugs the question names, and, when the
+    document has only a title to go by (`title_only`: no curated topic, MeSH or focus), for the condition."""
+    wanted = _wanted(query.model_dump_json())
+    if wanted is None or not focus:
+        return None
+    about = " ".join(focus) + (" " + text if title_only and text else "")
+    focus_stems, forms = _reading(about)
+    for stems, key in wanted.phrases:
+        shared = sum(s in focus_stems for s in stems)
+        if all(k & forms for k in key) and shared * 2 >= len(stems):
+            return True
+    hits = sum(s in focus_stems for s in wanted.subject)
+    if hits >= 2 and hits * 2 >= len(wanted.subject):
+        return True
+    if wanted.drugs and text:
+        lowered = text.lower()
+        if any(drug in lowered for drug in wanted.drugs):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _reading(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """Stems and word forms of a focus text (cached: documents recur across questions)."""
+    return frozenset(content_stems(text)), frozenset(_forms(text))
+
+
+def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], str | None]:
+    """The evidence about the question's condition, and, when none is, why the answer must abstain."""
+    kept: list[Evidence] = []
+    elsewhere: dict[str, None] = {}
+    for ev in evidence:
+        title_only = len(ev.focus) <= 1 and (not ev.focus or ev.focus[0] == " ".join((ev.title or "").split()))
+        # A research abstract is indexed by MeSH terms that name its topic broadly ("Potassium", "Kidney
+        # Diseases"): its own text counts too. Guidelines, consumer pages and the knowledge base keep to their
+        # declared focus (a tumour lysis card mentions hyperkalaemia; it is not about it).
+        research = ev.passage.doc_type.value in _RESEARCH and not ev.doc_id.startswith("kb:")
+        verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only or research)
+        if verdict is False:
+            elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
+        else:
+            kept.append(ev)
+    if kept or not evidence:
+        return kept, None
+    about = "; ".join(list(elsewhere)[:4])
+    wanted = gate_conditions(query)[0]
+    return [], (f"None of the sources found is about {wanted}: they are about {about}. "
+                "The library may not cover this condition; try its other names or a broader question.")
+
+
+def population_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], str | None]:
+    """The evidence whose passage or document may apply to the question's patient (a guideline for children is
+    not evidence for an adult), and, when none may, the plain statement of whom the library's evidence is for."""
+    if query.population.is_empty():
+        return evidence, None
+    kept = [ev for ev in evidence if ev.population is None or not conflicts(query.population, ev.population)]
+    if kept or not evidence:
+        return kept, None
+    theirs = list(dict.fromkeys(describe(ev.population) for ev in evidence if ev.population is not None))
+    asked = describe(query.population) or "the patient in the question"
+    return [], (f"The sources found are for {'; '.join(t for t in theirs[:3] if t) or 'other patients'}; "
+                f"none covers {asked}. Nothing was said rather than advice for another patient.")

