@@ -419,7 +419,9 @@ def test_spine_regions_keep_their_anatomy_and_are_explained():
     assert "neck" not in without_glosses(t) and "Cervical cancer" in t and "(Cervical cancer: cancer of the cervix" in t
     # The lower urinary tract is the bladder; "lower" + "bladder or kidney infection" named the wrong organ.
     t = patient_text("For non-pregnant women with lower urinary tract infection, NICE advises nitrofurantoin.")
-    assert "with bladder infection" in t and "kidney" not in without_glosses(t)
+    # The term itself is kept ("bladder infection" would narrow it: the urethra is part of it) and explained.
+    assert "with lower urinary tract infection" in t and "kidney" not in t
+    assert "(Lower urinary tract infection: an infection of the bladder and the tube" in t
     assert "with high blood pressure in the lungs" in patient_text("People with pulmonary hypertension need review.")
 
 

@@ -46,6 +46,12 @@ def test_card_is_well_formed(path: Path) -> None:
     assert validate_card(path) == []
 
 
+def test_every_card_has_a_plain_text() -> None:
+    """Patient pages show a card's own plain text (checked by validate_card to keep its numbers and population)."""
+    missing = [_label(p) for p in CARDS if not str(read_front_matter(p)[0].get("plain") or "").strip()]
+    assert missing == [], f"cards without a plain: text: {missing}"
+
+
 @pytest.mark.parametrize("path", CARDS, ids=_label)
 def test_card_sits_in_its_topic_folder(path: Path) -> None:
     meta, _ = read_front_matter(path)

@@ -1,9 +1,10 @@
 """The same evidence worded for three readers: clinician, student, patient.
 
-`tailor` only rewords; it never adds a clinical claim. Definitions come from our glossary
-(`data/glossary.tsv`): they explain words, not the patient's situation. Every number and unit in a statement
-survives tailoring (checked in code: a statement that would lose one keeps its original wording), and every
-statement keeps its citations.
+For patients, a statement quoted from a knowledge-base card is shown as the card's own plain text (`plain:`, attached
+and checked by `medoracle.plain`), once per page; other evidence is reworded, never given a new clinical claim.
+Definitions come from our glossary (`data/glossary.tsv`): they explain words, not the patient's situation. Every
+number and unit in a reworded statement survives tailoring (checked in code: a statement that would lose one keeps
+its original wording), and every statement keeps its citations.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from medoracle.text import has_verb, split_sentences, word_count
 from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
-__all__ = ["tailor", "readability", "Readability", "Glossary", "GlossEntry", "load_glossary", "numbers_in",
-           "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
+__all__ = ["tailor", "readability", "DATED_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
+           "numbers_in", "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
 
 
 CARE_TEAM_NOTE = ("This page tells you what the cited sources say. It is not advice about your own care. "
@@ -108,8 +109,12 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
 
+# NICE's editorial labels ("[new 2015]", "[2011, amended 2019]") date a recommendation; they hold no clinical number.
+DATED_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]", re.I)
+
+
 def _patient_clean(text: str) -> str:
-    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", text)).strip()
+    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", DATED_LABEL.sub("", text))).strip()
 
 
 # "NICE advises offering X" → "NICE says to offer X": the same instruction in shorter words.
@@ -134,17 +139,37 @@ def _says_to(text: str) -> str:
     return _ADVISES_GERUND.sub(sub, text)
 
 
+# A sentence that tells a clinician what to do ("Offer …", "Refer straight away …", "Consider …"), read from the
+# patient's side: "Your care team should offer …". "Consider" keeps its weaker force ("may consider").
+_CLINICIAN_VERBS = ("offer|give|refer|start|prescribe|arrange|measure|treat|assess|consider|think about|admit|"
+                    "discuss|review|monitor|perform|obtain|ensure|explain|advise|record|reassess|investigate|send|"
+                    "escalate|recheck|confirm|provide|inform|involve|seek specialist advice|titrate|be aware|switch")
+# Not "Check your …", "Stop smoking", "Avoid alcohol": a consumer page's advice to the reader stays as it is.
+_INSTRUCTION = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?P<neg>(?:Do not|Don't|Never)\s+)?(?P<verb>(?i:" + _CLINICIAN_VERBS
+                          + r"))\b(?=\s+[\w(])(?!\s+(?:your|you|yourself)\b)")
+
+
+def _care_team(text: str) -> str:
+    """Each sentence that starts with an instruction to a clinician, told from the patient's side."""
+    def sub(m: re.Match[str]) -> str:
+        verb = m.group("verb").lower()
+        if m.group("neg"):
+            return f"Your care team should not {verb}"
+        return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
+    return _INSTRUCTION.sub(sub, text)
+
+
 def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
     seen = set(rw.explained)
-    new = rw.reword(_says_to(_patient_clean(text)) if patient else text)
+    new = rw.reword(_care_team(_says_to(_patient_clean(text))) if patient else text)
     glosses = rw.take_glosses()
     if patient:
-        new = split_text(new)
+        new = _care_team(split_text(new))
     # Text from documents may hold table pipes ("a|b"); a reader sees words, not markup.
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
     new = re.sub(r"\b(\w{4,}) \1\b", lambda m: m.group(0) if m.group(0) in text else m.group(1), new)
-    if not numbers_kept(text, new):
+    if not numbers_kept(DATED_LABEL.sub("", text) if patient else text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
     return f"{new} {glosses}" if glosses else new
@@ -169,9 +194,22 @@ def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
     first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
     """
-    technical = [_too_technical(st, g) for st in sec.statements]
+    # Our own plain text is written for patients: never too technical.
+    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in sec.statements]
     lead = technical.index(False) if False in technical else 0
     return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
+
+
+def _once_per_card(statements: list[Statement], shown: set[str]) -> list[Statement]:
+    """The statements minus those whose card's plain text is already on the page (it says them already)."""
+    kept = []
+    for st in statements:
+        if st.plain and not st.written_by:
+            if st.plain in shown:
+                continue
+            shown.add(st.plain)
+        kept.append(st)
+    return kept
 
 
 def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None = None) -> Answer:
@@ -194,18 +232,28 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
     rw = Reworder(g, audience, context)
     patient = audience is Audience.patient
     out.audience = audience
+    # Our plain texts, each shown once on a page: two statements quoted from one card say it once.
+    shown_plain: set[str] = set()
     if out.summary:
-        out.summary = _tailor_text(rw, out.summary, patient=patient)
+        # An editor's own wording is no longer the card's: its plain text would say something else.
+        if patient and out.summary_plain and not out.summary_written_by:
+            out.summary = out.summary_plain
+            shown_plain.add(out.summary_plain)
+        else:
+            out.summary = _tailor_text(rw, out.summary, patient=patient)
     omitted = 0
     for sec in out.sections:
         if patient:
             sec.title = PATIENT_TITLES.get(sec.key) or Reworder(g, audience).reword(sec.title)
             kept = _patient_statements(sec, g)
             omitted += len(sec.statements) - len(kept)
-            sec.statements = kept
+            sec.statements = _once_per_card(kept, shown_plain)
         prefixed = False
         for st in sec.statements:
             original = st.text
+            if patient and st.plain and not st.written_by:
+                st.text = st.plain  # ours, written short: never split or reworded
+                continue
             text = _tailor_text(rw, original, patient=patient)
             if patient and _is_red_flag(sec, st):
                 urgent = _urgent(text, first_in_section=not prefixed)
@@ -214,6 +262,7 @@ def tailor(answer: Answer, audience: Audience | str, glossary: Glossary | None =
                     text = urgent
             st.text = text
     if patient:
+        out.sections = [sec for sec in out.sections if sec.statements]
         out.notes = [*out.notes, *([OMITTED_NOTE] if omitted else []), CARE_TEAM_NOTE]
     return out
 

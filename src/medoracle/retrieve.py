@@ -14,7 +14,7 @@ import numpy as np
 from medoracle.embed import check_embedder
 from medoracle.errors import BadQuestion
 from medoracle.ingest.population import focus_of, passage_population, population_of
-from medoracle.store.base import Store
+from medoracle.store.base import DocumentMeta, Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
 from medoracle.types import Evidence, Query, year_of
 from medoracle.understand import read_query
@@ -212,7 +212,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
         meta = docs.get(p.doc_id)
         scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
-                               source=meta.source if meta else None,
+                               source=meta.source if meta else None, plain=_plain_of(meta),
                                score=info["fused"] + prior_weight * prior, explain=info))
     scored.sort(key=lambda e: -e.score)
     kept = _dedupe(scored, k, per_document)
@@ -233,6 +233,12 @@ def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:
     recency = 0.5 if year is None else min(max((year - 1995) / 30, 0.0), 1.0)
     graded = grade_rank if grade_rank is not None else 0.0
     return 0.6 * kind + 0.25 * recency + 0.15 * graded
+
+
+def _plain_of(meta: DocumentMeta | None) -> str | None:
+    """A knowledge-base card's `plain:` text, kept by the Markdown reader in the document's metadata."""
+    plain = meta.metadata.get("plain") if meta is not None else None
+    return plain.strip() if isinstance(plain, str) and plain.strip() else None
 
 
 def _dedupe(ranked: list[Evidence], k: int, per_document: int) -> list[Evidence]:

@@ -73,6 +73,7 @@ class Clinic:
         ("answer", Answer) last."""
         from medoracle.audience import tailor
         from medoracle.editorial.threads import renumber_with_thread, resolve_followup
+        from medoracle.plain import attach_plain
         from medoracle.retrieve import check_question, known_words, retrieve
         from medoracle.understand import read_query
         from medoracle.understand.focus import focus_gate, population_gate
@@ -107,7 +108,7 @@ class Clinic:
                 found.query.text = query.spelled_out()  # brands become generic names below
                 draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
                                               query=query)
-            checked = verify(draft, evidence, self.embedder)
+            checked = attach_plain(verify(draft, evidence, self.embedder), evidence)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
         checked.understood = query

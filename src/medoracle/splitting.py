@@ -84,6 +84,9 @@ def has_finite_verb(text: str) -> bool:
             continue  # "the need for", "to lower"; but "this is", "this needs", "these include" are verbs
         if verb == "lower" and re.match(r"[\s-]+(?:" + _LOWER_NOUNS + r")\b", text[m.end():], re.I):
             continue  # "severe unremitting lower back pain" has no verb
+        if verb == "lower" and (prev in ("or", "and", "than", "no", "much", "even")
+                                or not re.match(r"\s+[a-z]", text[m.end():])):
+            continue  # "0.5 x 10^9/L or lower": a comparison, not a verb
         return True
     return False
 
@@ -192,12 +195,17 @@ def _population_opener(sentence: str) -> tuple[str, str, str] | None:
         # relative clause); "a drug that lowers blood pressure" is more of the opening phrase.
         if not has_finite_verb(chunk):
             continue
+        # "For adults with acute leukaemia, stem cell transplants or solid tumours in whom …": the list of the
+        # opening phrase goes on; cutting here would move its qualifier into another sentence.
+        if _LIST_GOES_ON.match(chunk):
+            return None
         if word_count(who) >= 4 and word_count(rest) >= 6:
             return who, rest, m.group(1)
         return None
     return None
 
 
+_LIST_GOES_ON = re.compile(r"^[a-z][\w\s-]*?\s(?:or|and|and/or)\s[\w\s-]+?\s(?:in whom|who|whose|with|without)\b")
 _INCLUDE_LIST = re.compile(r"^(?P<head>.+?\b(?P<verb>includes?))\s*:?\s+(?P<items>[^;:]+?)(?P<end>[.!?]?)$")
 
 

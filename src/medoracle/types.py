@@ -217,6 +217,8 @@ class Evidence(BaseModel):
     title: str = ""
     url: str | None = None
     source: str | None = None
+    plain: str | None = Field(None, description="The document's plain-language text for patients, written by us "
+                                                "(a knowledge-base card's `plain:`), if it has one.")
     score: float = Field(0.0, description="Final fused score (higher is better).")
     explain: dict[str, Any] = Field(default_factory=dict,
                                     description="lexical_rank, dense_rank, rrf, prior, … for --explain.")
@@ -253,6 +255,9 @@ class Statement(BaseModel):
     support: float | None = Field(None, description="Verifier's support score, 0..1.")
     passage_ids: list[str] = Field(default_factory=list, description="Cited passages (internal keys).")
     facet: str | None = Field(None, description="Section key the composer chose.")
+    plain: str | None = Field(None, description="The plain-language text of the card this statement is quoted "
+                                                "from (shown to patients instead of rewording), if checked to keep "
+                                                "its numbers and population.")
     applies_to: str | None = Field(None, description="Whom the statement speaks of, when it says "
                                                      "('adults aged 55 or over').")
     why: str | None = Field(None, description="Why it was chosen, for --explain: the intent it answers and "
@@ -286,6 +291,8 @@ class Answer(BaseModel):
     summary: str = Field("", description="The bottom line.")
     summary_citations: list[int] = Field(default_factory=list)
     summary_grade: str | None = Field(None, description="Grade of the bottom line as its source prints it.")
+    summary_plain: str | None = Field(None, description="The plain-language text of the card the bottom line is "
+                                                        "quoted from, as for `Statement.plain`.")
     summary_written_by: str | None = Field(default=None, description="Editor who wrote or changed the bottom line.")
     summary_unsupported: str | None = Field(default=None, description="Why an edited bottom line is not carried "
                                                                       "by its cited passages (the editor's own "

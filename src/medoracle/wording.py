@@ -176,6 +176,11 @@ within between among during unless until since where whereas although though via
 both each any all more less most least very too even""".split())
 
 
+# Word explanations after one patient statement: seven in a row ("(Oral: taken by mouth.) (Acute: …)") are a
+# glossary, not a sentence; two carry the words a reader most needs.
+MAX_GLOSSES = 2
+
+
 class Reworder:
     """Rewords the statements of one answer, remembering which words were already explained."""
 
@@ -184,7 +189,10 @@ class Reworder:
         self.audience = audience
         self.context = context.lower()
         self.explained: set[str] = set()
-        self.glosses: list[str] = []  # patient: word explanations waiting to follow the current sentence
+        # patient: word explanations waiting to follow the current statement, as (level, keys, text)
+        self.glosses: list[tuple[int, set[str], str]] = []
+        self._text = ""  # the text being reworded
+        self._end = 0  # where the word being reworded ends in it
 
     def _explain_once(self, key: str, definition: str, word: str = "") -> str:
         # Spelling variants and synonyms share an explanation ("radiotherapy", "radiation therapy"; "apnea",
@@ -192,12 +200,33 @@ class Reworder:
         same = "=" + definition.lower()
         if not definition or key in self.explained or same in self.explained:
             return ""
-        self.explained |= {key, same}
-        if self.audience is Audience.patient and word:
-            # A short gloss sentence after the statement reads easier than a long bracket inside it.
-            self.glosses.append(f"({_label(word)}: {definition}.)")
+        if self._says_already(key, definition):
             return ""
+        if re.match(r"\s*,?\s*(?:such as|including|e\.g\.|for example)\b", self._text[self._end:]):
+            # "opioids such as oxycodone": the sentence gives its own examples; the definition's would double them.
+            definition = re.split(r",?\s+such as\s", definition)[0]
+        entry = self.g.lookup(key) or self.g.lookup(word)
+        if self.audience is Audience.patient and word:
+            # A short gloss sentence after the statement reads easier than a long bracket inside it. Which ones
+            # are shown is decided when the statement is done (`take_glosses`): at most MAX_GLOSSES of them.
+            level = entry.level if entry is not None else 1
+            self.glosses.append((level, {key, same}, f"({_label(word)}: {definition}.)"))
+            self.explained |= {key, same}
+            return ""
+        self.explained |= {key, same}
         return f" ({definition})"
+
+    def _says_already(self, key: str, definition: str) -> bool:
+        """The definition names another word of this sentence that is explained: "a bisphosphonate such as
+        zoledronic acid (a bisphosphonate medicine …)" would explain one thing twice."""
+        for word in re.findall(r"[a-z][a-z-]{5,}", definition.lower()):
+            other = self.g.terms.get(word) or self.g.terms.get(singular(word))
+            if other is None or other.term.lower() == key:
+                continue
+            if other.term.lower() in self.explained and re.search(
+                    r"(?<![\w-])" + re.escape(other.term) + r"s?(?![\w-])", self._text, re.IGNORECASE):
+                return True
+        return False
 
     def _render(self, matched: str, entry: GlossEntry, attributive: bool = False, keep: bool = False,
                 label: str = "") -> str:
@@ -291,13 +320,21 @@ class Reworder:
         return bool(words) and sum(w in self.context for w in words) / len(words) >= 0.6
 
     def take_glosses(self) -> str:
-        out, self.glosses = " ".join(self.glosses), []
+        """The explanations for the statement just reworded: technical words first (a condition's name before
+        "oral" or "acute"), at most MAX_GLOSSES; the others are not shown, so they count as not yet explained."""
+        ranked = sorted(range(len(self.glosses)), key=lambda i: (-self.glosses[i][0], i))
+        shown = sorted(ranked[:MAX_GLOSSES])
+        for i in ranked[MAX_GLOSSES:]:
+            self.explained -= self.glosses[i][1]
+        out = " ".join(self.glosses[i][2] for i in shown)
+        self.glosses = []
         return out
 
     def reword(self, text: str) -> str:
         if self.audience is Audience.patient:
             # "compression of the spinal cord (MSCC)": the bracketed abbreviation only helps a clinician.
             text = self.g.bracketed_abbr.sub("", text)
+        self._text = text
 
         def sub(m: re.Match[str]) -> str:
             word = m.group("term") or m.group("abbr")
@@ -329,6 +366,7 @@ class Reworder:
             else:
                 swap = self._swap(entry, attributive)
                 keep = bool(swap) and self._repeats(swap, word, text[:start], text[m.end():])
+            self._end = m.end()
             out = self._render(word, entry, attributive, keep=keep, label=label)
             art = m.group("art")
             if art is None:

@@ -54,6 +54,11 @@ def content_hash(doc: Document) -> str:
                  doc.published or "", doc.grade or ""):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
+    # A card's plain-language text is shown to patients: a new or corrected `plain:` is a new version of the card.
+    # Hashed only when present, so documents without one keep their hash (and databases are not re-ingested).
+    plain = doc.metadata.get("plain")
+    if isinstance(plain, str) and plain.strip():
+        h.update(b"plain\x1f" + plain.encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

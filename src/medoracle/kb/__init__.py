@@ -239,14 +239,49 @@ def _currency_link_problems(meta: dict[str, Any]) -> list[str]:
     return problems
 
 
+# The people a sentence is about, as one key per group: "older adults" and "elderly people" are one group.
+# Adults count too (not a subgroup for the `population:` rule): "adults with …" read as "people with …" would
+# take in children.
+_POPULATION_WORDS = re.compile(
+    r"\b(?:(?P<pregnant>pregnan\w*)|(?P<child>child(?!bearing|birth)\w*|paediatric|pediatric)|(?P<infant>infant\w*|bab(?:y|ies)|"
+    r"neonat\w*|newborns?)|(?P<adolescent>adolescen\w*|teenage\w*|young (?:people|persons?))|"
+    r"(?P<older>older (?:adults?|people|patients|women|men)|elderly)|(?P<frail>frail\w*)|"
+    r"(?P<breastfeeding>breastfeed\w*|breast-feed\w*)|(?P<adult>adults?))\b", re.IGNORECASE)
+
+
+def subgroups_of(text: str) -> set[str]:
+    """The groups of people a text names: {"pregnant", "child", "older", "adult", …}."""
+    groups = {m.lastgroup for m in _POPULATION_WORDS.finditer(text) if m.lastgroup}
+    # "older adults" is its own group; it does not also name adults in general.
+    if "older" in groups and not re.search(r"(?<!older )\badults?\b", text, re.IGNORECASE):
+        groups.discard("adult")
+    return groups
+
+
+def plain_problems(plain: str, body: str, *, whole: bool = True) -> list[str]:
+    """What a plain-language text loses of the body it says plainly (a number by value, a group of people), or a
+    number it adds (a plain text says the same thing, never more). `whole=False`: `body` is one sentence of the
+    card, so the plain text may hold more numbers than it."""
+    problems = []
+    have = {value for value, _ in numbers_of(plain)}
+    lost = sorted({value for value, _ in numbers_of(body)} - have)
+    if lost:
+        problems.append(f"plain loses the body's numbers: {', '.join(lost)}")
+    added = sorted(have - {value for value, _ in numbers_of(body)}) if whole else []
+    if added:
+        problems.append(f"plain adds numbers the body does not have: {', '.join(added)}")
+    gone = sorted(subgroups_of(body) - subgroups_of(plain))
+    if gone:
+        problems.append(f"plain loses the body's population: {', '.join(gone)}")
+    return problems
+
+
 def _plain_problems(plain: Any, body: str) -> list[str]:
     if plain is None:
         return []
     if not isinstance(plain, str) or not plain.strip():
         return ["plain is empty: omit the key or write the plain-language version"]
-    have = {value for value, _ in numbers_of(plain)}
-    lost = sorted({value for value, _ in numbers_of(body)} - have)
-    return [f"plain loses the body's numbers: {', '.join(lost)}"] if lost else []
+    return plain_problems(plain, body)
 
 
 def _names_subgroup(text: str) -> bool:
@@ -296,4 +331,4 @@ def superseded_citations(paths: Iterable[Path]) -> list[str]:
 
 __all__ = ["DOC_TYPES", "DOI_FORM", "FACETS", "GRADE_SCHEMES", "HTTPS_FORM", "MAX_BODY_CHARS", "PMID_FORM",
            "SUBGROUP_WORDS", "TOPIC_PAGE", "TopicInfo", "card_paths", "kb_root", "normal_id", "read_front_matter",
-           "source_ids", "superseded_citations", "topics", "validate_card", "validate_topic_page"]
+           "plain_problems", "source_ids", "subgroups_of", "superseded_citations", "topics", "validate_card", "validate_topic_page"]

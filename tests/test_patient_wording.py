@@ -1,0 +1,128 @@
+"""Rewording of evidence without a plain text (ingested corpora): the defects found by reading patient pages.
+
+Sentences are knowledge-base and NGC-style guideline sentences; each test names the defect it guards against.
+"""
+
+from __future__ import annotations
+
+import re
+
+from medoracle.audience import tailor
+from medoracle.splitting import split_long_sentence
+from medoracle.types import Answer, Audience, Section, Statement
+
+GLOSS = re.compile(r"\(([^():]{1,60}): [^()]*\.\)")
+
+
+def page(summary: str, *statements: str, audience: Audience = Audience.patient) -> Answer:
+    answer = Answer(question="q", summary=summary, summary_citations=[1], sections=[Section(
+        key="first_line", title="First-line treatment",
+        statements=[Statement(text=t, citations=[i + 2], passage_ids=[f"d{i}#0"]) for i, t in enumerate(statements)])])
+    return tailor(answer, audience)
+
+
+def texts(answer: Answer) -> list[str]:
+    return [answer.summary, *(st.text for st in answer.statements())]
+
+
+def test_a_bottom_line_carries_at_most_two_word_explanations():
+    out = page("Oral antibiotics such as oral amoxicillin are given as oral treatment for acute low-severity "
+               "pneumonia with sepsis, neutropenia or hypercalcaemia, and intravenous antibiotics in hospital.")
+    assert len(GLOSS.findall(out.summary)) <= 2
+    # The condition names are explained before everyday words such as "oral" or "acute".
+    assert set(GLOSS.findall(out.summary)) <= {"Sepsis", "Neutropenia", "Hypercalcaemia", "Intravenous"}
+
+
+def test_each_term_is_explained_once_per_page():
+    out = page("Hypercalcaemia of malignancy is treated with intravenous fluids.",
+               "In hypercalcaemia, intravenous zoledronic acid is given after fluids.",
+               "Hypercalcaemia can come back, and intravenous treatment may be repeated.")
+    labels = [label for t in texts(out) for label in GLOSS.findall(t)]
+    assert labels.count("Hypercalcaemia") == 1 and labels.count("Intravenous") == 1
+
+
+def test_the_key_condition_term_is_explained():
+    out = page("Hypercalcaemia of malignancy is treated with intravenous fluids and a bisphosphonate.")
+    assert "(Hypercalcaemia: too much calcium in the blood.)" in out.summary
+    assert out.summary.startswith("Hypercalcaemia of ")  # the name is kept, not swapped
+
+
+def test_no_term_explained_twice_in_one_sentence():
+    sentence = "Hypercalcaemia of malignancy is treated with a bisphosphonate such as zoledronic acid."
+    student = page(sentence, audience=Audience.student).summary
+    # zoledronic acid's own explanation ("a bisphosphonate medicine …") would say "bisphosphonate" again.
+    assert student.count("bisphosphonate") == 1 and "zoledronic acid (" not in student, student
+    assert "bisphosphonate (a medicine that strengthens bone)" in student
+
+
+def test_no_doubled_such_as():
+    for audience in (Audience.student, Audience.patient):
+        out = page("For moderate to severe cancer pain, offer a strong opioid such as oral morphine as first line.",
+                   audience=audience)
+        assert out.summary.count("such as") <= 1 and "morphine" in out.summary, out.summary
+
+
+def test_a_split_never_moves_a_qualifier_into_another_sentence():
+    sentence = ("For adults with acute leukaemia, stem cell transplants or solid tumours in whom chemotherapy is "
+                "expected to drop the neutrophil count to 0.5 x 10^9/L or lower, offer prophylaxis with a "
+                "fluoroquinolone during the expected period of neutropenia.")
+    parts = split_long_sentence(sentence, 15)
+    assert not any(p.startswith("This is for adults with acute leukaemia.") for p in parts)
+    assert any("acute leukaemia, stem cell transplants or solid tumours in whom" in p for p in parts)
+    out = " ".join(texts(page("x.", sentence)))
+    assert "This is for adults with acute leukaemia." not in out
+    # A population opener that is whole still becomes its own sentence.
+    whole = ("For adults with hypertension and type 2 diabetes who are of Black African origin, offer an ACE inhibitor "
+             "or an angiotensin II receptor blocker as the first step of treatment.")
+    assert split_long_sentence(whole, 15)[0].startswith("This is for adults with hypertension")
+
+
+def test_medical_terms_are_neither_widened_nor_narrowed():
+    out = " ".join(texts(page("Offer nitrofurantoin to non-pregnant women with a urinary tract infection.",
+                              "Community-acquired pneumonia is treated with amoxicillin for 5 days.",
+                              "Febrile neutropenia is treated as an emergency.")))
+    bare = GLOSS.sub("", out)
+    assert "urinary tract infection" in bare and "bladder or kidney infection" not in out
+    assert "pneumonia" in bare.lower() and "chest infection" not in out
+    assert "neutropenia" in bare.lower() and "white blood cell count" not in bare
+
+
+def test_instructions_to_clinicians_are_told_from_the_patients_side():
+    out = page("Refer straight away people with suspected spinal cord compression to the MSCC coordinator.",
+               "Consider a urine culture in women aged over 65 with a urinary tract infection.",
+               "Do not offer antibiotics for asymptomatic bacteriuria in non-pregnant women.",
+               "Measure your blood pressure at home twice a day, as your nurse has explained.")
+    shown = texts(out)
+    summary = shown[0]
+    culture = next(t for t in shown if "culture" in t)
+    bacteriuria = next(t for t in shown if "bacteriuria" in t)
+    home = next(t for t in shown if "at home" in t)
+    assert summary.startswith("Your care team should refer straight away")
+    assert culture.startswith("Your care team may ")
+    assert bacteriuria.startswith("Your care team should not offer")
+    assert home.startswith("Measure your blood pressure")  # advice to the reader stays as it is
+    assert not any(re.match(r"(?:Refer|Offer|Consider|Do not offer)\b", t) for t in texts(out))
+    assert "65" in culture  # numbers untouched
+
+
+def test_student_mode_explains_scores_classes_and_grading_schemes():
+    out = page("Offer anticoagulation to people with atrial fibrillation and hypertension and a CHA2DS2-VASc score "
+               "of 2 or more, a strong recommendation under GRADE.",
+               "SGLT2 inhibitors are added for people with type 2 diabetes and heart failure.",
+               audience=Audience.student)
+    summary, sglt2 = texts(out)
+    assert "CHA2DS2-VASc (a score of stroke risk in atrial fibrillation)" in summary
+    assert "GRADE (Grading of Recommendations Assessment" in summary
+    assert "SGLT2 inhibitors (diabetes medicines that make the kidneys pass more sugar" in sglt2
+    # What every student knows is not explained.
+    assert "atrial fibrillation (" not in summary and "hypertension (" not in summary
+
+
+def test_a_swap_keeps_the_group_of_people():
+    from medoracle.kb import subgroups_of
+
+    sentence = ("In certain CKD populations, including the elderly and those with diabetes mellitus, aggressive blood "
+                "pressure control could lead to acute deterioration in kidney function.")
+    out = page(sentence).summary
+    assert "including older people and those with diabetes" in out
+    assert subgroups_of(sentence) <= subgroups_of(out)
