@@ -38,12 +38,9 @@ BACKENDS: dict[str, Callable[[str], EditorialRepository]] = {
 
 def open_repository(target: Settings | str | Path | None = None) -> EditorialRepository:
     """The editorial repository in the database a settings object (or a path, or a postgresql:// URL) names."""
-    from medoracle.store import backend_for
+    from medoracle.store import backend_for, database_location
 
-    if target is None:
-        target = Settings.load()
-    location = target.database if isinstance(target, Settings) else str(target)
-    location = location.removeprefix("sqlite://")
+    location = database_location(target)
     return BACKENDS[backend_for(location)](location)
 
 

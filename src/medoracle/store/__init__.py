@@ -17,7 +17,7 @@ from medoracle.store.query import Clause
 from medoracle.store.sqlite import SQLiteStore
 
 __all__ = ["BACKENDS", "Clause", "DocumentMeta", "LexicalQuery", "SQLiteStore", "SearchFilters", "Store",
-           "StoreStats", "backend_for", "open_store"]
+           "StoreStats", "backend_for", "database_location", "open_store"]
 
 
 def _postgres(location: str) -> Store:
@@ -40,10 +40,15 @@ def backend_for(location: str) -> str:
     return scheme.lower() if sep and scheme.lower() in BACKENDS else "sqlite"
 
 
-def open_store(target: Settings | str | Path | None = None) -> Store:
-    """Open the evidence store a settings object (or a path, or a postgresql:// URL) names, creating it if needed."""
+def database_location(target: Settings | str | Path | None = None) -> str:
+    """The database a settings object (or a path, or a postgresql:// URL) names; None: the loaded settings'."""
     if target is None:
         target = Settings.load()
     location = target.database if isinstance(target, Settings) else str(target)
-    location = location.removeprefix("sqlite://")
+    return location.removeprefix("sqlite://")
+
+
+def open_store(target: Settings | str | Path | None = None) -> Store:
+    """Open the evidence store a settings object (or a path, or a postgresql:// URL) names, creating it if needed."""
+    location = database_location(target)
     return BACKENDS[backend_for(location)](location)

@@ -26,6 +26,18 @@ except ImportError:  # pragma: no cover - exercised only where the extra is miss
     psycopg = None  # type: ignore[assignment]
 
 
+def run_query(connection: Callable[[], AbstractContextManager[Any]], query: Any, params: Sequence[Any] = (),
+              what: str = "query") -> list[dict]:
+    """One statement on a pooled connection; its rows (none for a statement that returns none). A driver error
+    becomes a StoreError that says which kind of query failed."""
+    try:
+        with connection() as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+    except psycopg.Error as exc:
+        raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
+
+
 class PgVectors:
     """The `embeddings` table of one PostgreSQL store; `connection` checks out a dict-row connection."""
 
@@ -45,12 +57,7 @@ class PgVectors:
             self.uses_pgvector = self._column_type(conn) == "vector"
 
     def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
-        try:
-            with self._connection() as conn:
-                cur = conn.execute(query, params)
-                return cur.fetchall() if cur.description else []
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
+        return run_query(self._connection, query, params, what)
 
     # -- schema ------------------------------------------------------------------------------------
     def _ensure_table(self, conn: Any) -> None:

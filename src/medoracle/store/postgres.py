@@ -25,7 +25,7 @@ from medoracle.errors import StoreError
 from medoracle.store.base import DocumentMeta, StoreStats
 from medoracle.store.db import PostgresDatabase, Tx
 from medoracle.store.migrations import Migrations, migrate
-from medoracle.store.pg_vectors import PgVectors, filter_sql
+from medoracle.store.pg_vectors import PgVectors, filter_sql, run_query
 from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters
 from medoracle.types import DocType, Document, Grade, Passage, year_of
 
@@ -108,12 +108,7 @@ class PostgresStore:
         self.db.close()
 
     def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
-        try:
-            with self._conn() as conn:
-                cur = conn.execute(query, params)
-                return cur.fetchall() if cur.description else []
-        except psycopg.Error as exc:
-            raise StoreError(f"PostgreSQL {what} failed: {str(exc).strip()}") from exc
+        return run_query(self._conn, query, params, what)
 
     def check(self) -> list[str]:
         """PostgreSQL checksums its own pages; here: the tables answer and the index is usable."""
