@@ -8,6 +8,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from medoracle.errors import BadQuestion
 from medoracle.ingest.population import focus_of, passage_population, population_of
 from medoracle.store.base import DocumentMeta, Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
-from medoracle.types import Evidence, Query, year_of
+from medoracle.types import Evidence, Passage, Population, Query, year_of
 from medoracle.understand import read_query
 from medoracle.understand.vocab import QueryTerms, understand
 
@@ -180,29 +181,34 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
     priors only decide genuinely close calls. Ranks and RRF are still reported for --explain.
     """
     explain: dict[str, dict] = {}
+    norms: dict[str, float] = {}
+    rrf: dict[str, float] = {}
+    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
     for key, hits in (("lexical", lexical), ("dense", dense)):
         if not hits:
             continue
-        scores = [s for _, s in hits]
-        top, bottom = max(scores), min(scores)
+        top, bottom = max(s for _, s in hits), min(s for _, s in hits)
         span = (top - bottom) or 1.0
+        weight = weights[key]
         for rank, (pid, score) in enumerate(hits, 1):
-            info = explain.setdefault(pid, {})
+            info = explain.get(pid)
+            if info is None:
+                info = explain[pid] = {}
+                norms[pid] = 0.0
             info[f"{key}_rank"] = rank
             info[f"{key}_score"] = round(score, 4)
-            info[f"{key}_norm"] = (score - bottom) / span if top != bottom else 1.0
+            rrf[pid] = rrf.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+            norms[pid] += weight * ((score - bottom) / span if top != bottom else 1.0)
     if not explain:
         return []
-    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
-    for info in explain.values():
-        info["rrf"] = round(sum(1.0 / (RRF_K + info[f"{key}_rank"]) for key in ("lexical", "dense")
-                                if f"{key}_rank" in info), 5)
-        info["fused"] = round(sum(weights[key] * info.pop(f"{key}_norm", 0.0) for key in ("lexical", "dense")), 4)
+    for pid, info in explain.items():
+        info["rrf"] = round(rrf[pid], 5)
+        info["fused"] = round(norms[pid], 4)
     # take generously before priors and dedupe, then cut to k
     shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, 40)]
     passages = {p.id: p for p in store.passages(shortlist)}
     docs = store.documents([p.doc_id for p in passages.values()])
-    scored: list[Evidence] = []
+    ranked: list[tuple[float, Passage]] = []
     for pid in shortlist:
         p = passages.get(pid)
         if p is None:
@@ -210,20 +216,26 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         info = explain[pid]
         prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
+        ranked.append((info["fused"] + prior_weight * prior, p))
+    ranked.sort(key=lambda item: -item[0])  # stable: equal scores keep the fused order
+    kept: list[Evidence] = []
+    doc_facts: dict[str, tuple[Population, dict | None, list[str]]] = {}
+    for score, p in _dedupe(ranked, k, per_document):
         meta = docs.get(p.doc_id)
-        scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
-                               source=meta.source if meta else None, plain=_plain_of(meta),
-                               score=info["fused"] + prior_weight * prior, explain=info))
-    scored.sort(key=lambda e: -e.score)
-    kept = _dedupe(scored, k, per_document)
-    for ev in kept:  # whom each passage speaks of, and what its document is about (only for what is kept)
-        meta = docs.get(ev.doc_id)
-        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
-        stored = metadata.get("passage_populations")
-        population = passage_population(ev.passage, population_of(ev.title, metadata),
-                                        stored if isinstance(stored, dict) else None)
+        title = meta.title if meta else ""
+        ev = Evidence(passage=p, title=title, url=meta.url if meta else None, source=meta.source if meta else None,
+                      plain=_plain_of(meta), score=score, explain=explain[p.id])
+        # whom each passage speaks of, and what its document is about (only for what is kept, once per document)
+        if p.doc_id not in doc_facts:
+            metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
+            stored = metadata.get("passage_populations")
+            doc_facts[p.doc_id] = (population_of(title, metadata), stored if isinstance(stored, dict) else None,
+                                   focus_of(title, metadata))
+        declared, stored, focus = doc_facts[p.doc_id]
+        population = passage_population(p, declared, stored)
         ev.population = None if population.is_empty() else population
-        ev.focus = focus_of(ev.title, metadata)
+        ev.focus = list(focus)
+        kept.append(ev)
     return kept
 
 
@@ -241,27 +253,34 @@ def _plain_of(meta: DocumentMeta | None) -> str | None:
     return plain.strip() if isinstance(plain, str) and plain.strip() else None
 
 
-def _dedupe(ranked: list[Evidence], k: int, per_document: int) -> list[Evidence]:
-    kept: list[Evidence] = []
-    kept_tokens: list[set[str]] = []
+def _dedupe(ranked: list[tuple[float, Passage]], k: int, per_document: int) -> list[tuple[float, Passage]]:
+    """The first k of `ranked`, skipping a text already kept, a near-copy (Jaccard > 0.8 of words) of a passage of
+    the same document already kept, and passages past `per_document` of one document."""
+    kept: list[tuple[float, Passage]] = []
     texts: set[str] = set()
-    per_doc: dict[str, int] = {}
-    for ev in ranked:
-        norm = " ".join(_WORD.findall(ev.passage.text.lower()))
+    kept_tokens: dict[str, list[set[str]]] = {}  # doc id → word sets of its kept passages
+    for score, p in ranked:
+        norm = _normalised(p.text)
         if norm in texts:
             continue  # the same text published twice (common in consumer sites) says nothing new
+        same_doc = kept_tokens.setdefault(p.doc_id, [])
+        if len(same_doc) >= per_document:
+            continue
         tokens = set(norm.split())
-        if any(kept[i].doc_id == ev.doc_id and _jaccard(tokens, kept_tokens[i]) > 0.8 for i in range(len(kept))):
+        if any(_jaccard(tokens, other) > 0.8 for other in same_doc):
             continue
-        if per_doc.get(ev.doc_id, 0) >= per_document:
-            continue
-        per_doc[ev.doc_id] = per_doc.get(ev.doc_id, 0) + 1
         texts.add(norm)
-        kept.append(ev)
-        kept_tokens.append(tokens)
+        same_doc.append(tokens)
+        kept.append((score, p))
         if len(kept) >= k:
             break
     return kept
+
+
+@lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    # cached: a server meets the same passages question after question
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
