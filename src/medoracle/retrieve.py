@@ -5,6 +5,7 @@ deduplicated. Every result carries why it ranked, for `--explain`.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -219,24 +220,56 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         ranked.append((info["fused"] + prior_weight * prior, p))
     ranked.sort(key=lambda item: -item[0])  # stable: equal scores keep the fused order
     kept: list[Evidence] = []
-    doc_facts: dict[str, tuple[Population, dict | None, list[str]]] = {}
     for score, p in _dedupe(ranked, k, per_document):
         meta = docs.get(p.doc_id)
-        title = meta.title if meta else ""
-        ev = Evidence(passage=p, title=title, url=meta.url if meta else None, source=meta.source if meta else None,
-                      plain=_plain_of(meta), score=score, explain=explain[p.id])
-        # whom each passage speaks of, and what its document is about (only for what is kept, once per document)
-        if p.doc_id not in doc_facts:
-            metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
-            stored = metadata.get("passage_populations")
-            doc_facts[p.doc_id] = (population_of(title, metadata), stored if isinstance(stored, dict) else None,
-                                   focus_of(title, metadata))
-        declared, stored, focus = doc_facts[p.doc_id]
-        population = passage_population(p, declared, stored)
-        ev.population = None if population.is_empty() else population
-        ev.focus = list(focus)
+        ev = Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
+                      source=meta.source if meta else None, plain=_plain_of(meta), score=score, explain=explain[p.id])
+        # whom each passage speaks of, and what its document is about (only for what is kept)
+        facts = _document_facts(meta)
+        ev.population = facts.population(p)
+        ev.focus = list(facts.focus)
         kept.append(ev)
     return kept
+
+
+class _DocumentFacts:
+    """What a document's metadata says about whom its passages speak of and what it is about, worked out once."""
+
+    def __init__(self, title: str, metadata: dict) -> None:
+        self.metadata = metadata  # held, so the cache key (its id) cannot be reused while the entry lives
+        self.title = title
+        self.declared = population_of(title, metadata)
+        stored = metadata.get("passage_populations")
+        self.stored = stored if isinstance(stored, dict) else None
+        self.focus = focus_of(title, metadata)
+        self._passages: dict[tuple[int, str], Population | None] = {}
+
+    def population(self, p: Passage) -> Population | None:
+        key = (p.position, p.section)
+        if key not in self._passages:
+            found = passage_population(p, self.declared, self.stored)
+            self._passages[key] = None if found.is_empty() else found
+        return self._passages[key]
+
+
+_FACTS: dict[int, _DocumentFacts] = {}
+_FACTS_LOCK = threading.Lock()
+_NO_METADATA: dict = {}
+
+
+def _document_facts(meta: DocumentMeta | None) -> _DocumentFacts:
+    """The facts of a document, cached by the identity of its metadata dict: the SQLite store hands out one dict per
+    distinct metadata text, so a server works each document out once; a store that parses afresh just misses."""
+    title = meta.title if meta else ""
+    metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else _NO_METADATA
+    facts = _FACTS.get(id(metadata))
+    if facts is None or facts.metadata is not metadata or facts.title != title:
+        facts = _DocumentFacts(title, metadata)
+        with _FACTS_LOCK:
+            if len(_FACTS) > 8192:
+                _FACTS.clear()
+            _FACTS[id(metadata)] = facts
+    return facts
 
 
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:

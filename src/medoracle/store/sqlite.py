@@ -266,8 +266,8 @@ class SQLiteStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self._read(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
-        by_id = {r["id"]: _passage(r) for r in rows}
+        rows = self._read(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", list(ids))
+        by_id = {r[0]: _cached_passage(tuple(r)) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
@@ -278,8 +278,7 @@ class SQLiteStore:
         rows = self._read(
             f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents WHERE id IN ({marks})",
             unique)
-        return {r["id"]: DocumentMeta(r["id"], r["title"], r["url"], r["source"], r["doc_type"], r["published"],
-                                      r["grade"], _metadata(r["metadata"])) for r in rows}
+        return {r[0]: _document_meta(tuple(r)) for r in rows}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         rows = self._read("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
@@ -326,6 +325,25 @@ def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[st
         parts.append(f"{alias}.year >= ?")
         params.append(filters.since_year)
     return " AND " + " AND ".join(parts), params
+
+
+_PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
+
+
+@lru_cache(maxsize=8192)
+def _cached_passage(row: tuple) -> Passage:
+    """A search's passage, built once per distinct row (`_PASSAGE_COLUMNS`, keyed by every value, so never stale):
+    a server reads the same passages question after question. Passages are shared, so nothing may change one."""
+    pid, doc_id, text, section, position, page, doc_type, published, grade, facet = row
+    return Passage(id=pid, doc_id=doc_id, text=text, section=section, position=position, page=page,
+                   doc_type=DocType(doc_type), published=published, grade=grade_of(grade), facet=facet)
+
+
+@lru_cache(maxsize=4096)
+def _document_meta(row: tuple) -> DocumentMeta:
+    """A document's citation metadata, built once per distinct row (keyed by every value, so never stale)."""
+    doc_id, title, url, source, doc_type, published, grade, metadata = row
+    return DocumentMeta(doc_id, title, url, source, doc_type, published, grade, _metadata(metadata))
 
 
 @lru_cache(maxsize=4096)
