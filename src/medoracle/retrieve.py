@@ -4,6 +4,7 @@ deduplicated. Every result carries why it ranked, for `--explain`.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from medoracle.errors import BadQuestion
 from medoracle.ingest.population import focus_of, passage_population, population_of
 from medoracle.store.base import DocumentMeta, Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
+from medoracle.text import content_stems
 from medoracle.types import Evidence, Passage, Population, Query, year_of
 from medoracle.understand import read_query
 from medoracle.understand.vocab import QueryTerms, understand
@@ -28,6 +30,7 @@ RRF_K = 60          # reported in --explain for comparison with reciprocal-rank 
 LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
 COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
 PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
+COVERAGE_WEIGHT = 0.6  # share of the question's words (IDF-weighted) a candidate holds; benchmarks/tune_fusion.py chose it
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
 # The one prior table: the composer ranks sentences by it too (`doc_type_prior`).
@@ -142,7 +145,7 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     lexical, out.timings["lexical"] = lexical_job.result()
     t2 = time.perf_counter()
 
-    out.evidence = _fuse(lexical, dense, store, k, per_document)
+    out.evidence = _fuse(lexical, dense, store, k, per_document, coverage=Coverage(query, store))
     out.timings["fuse"] = (time.perf_counter() - t2) * 1000
     out.timings["retrieve"] = (time.perf_counter() - started) * 1000
     return out
@@ -174,12 +177,16 @@ def _dense_text(query: QueryTerms) -> str:
 
 def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
           per_document: int, *, lexical_weight: float = LEXICAL_WEIGHT,
-          prior_weight: float = PRIOR_WEIGHT) -> list[Evidence]:
-    """Convex combination of min-max-normalised scores, then priors.
+          prior_weight: float = PRIOR_WEIGHT, coverage: Coverage | None = None,
+          coverage_weight: float = COVERAGE_WEIGHT) -> list[Evidence]:
+    """Convex combination of min-max-normalised scores, then priors and the question's word coverage.
 
     Score fusion rather than reciprocal-rank fusion: RRF flattens a decisive lexical match (BM25 99 vs 39)
     into a 6% rank difference that any prior then overturns. Normalised scores keep the size of the gap, so
     priors only decide genuinely close calls. Ranks and RRF are still reported for --explain.
+
+    Coverage (`Coverage`) puts back what the lexical query leaves out for speed: a word too common to search
+    the whole index for ("cancer", "disease") still counts in the candidates that hold it.
     """
     explain: dict[str, dict] = {}
     norms: dict[str, float] = {}
@@ -217,7 +224,13 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         info = explain[pid]
         prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
-        ranked.append((info["fused"] + prior_weight * prior, p))
+        score = info["fused"] + prior_weight * prior
+        if coverage is not None and coverage_weight:
+            meta = docs.get(p.doc_id)
+            covered = coverage.of(meta.title if meta else "", p.section, p.text)
+            info["coverage"] = round(covered, 3)
+            score += coverage_weight * covered
+        ranked.append((score, p))
     ranked.sort(key=lambda item: -item[0])  # stable: equal scores keep the fused order
     kept: list[Evidence] = []
     for score, p in _dedupe(ranked, k, per_document):
@@ -230,6 +243,35 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         ev.focus = list(facts.focus)
         kept.append(ev)
     return kept
+
+
+class Coverage:
+    """How much of the question a passage holds: the IDF-weighted share of its content words (or one of their
+    spelled-out forms) found in the passage's title, heading or text, compared by stem. 0..1."""
+
+    def __init__(self, query: QueryTerms, store: Store | None) -> None:
+        total = store.passage_count() if store is not None else 0
+        self.terms: list[tuple[float, list[frozenset[str]]]] = []
+        for term in dict.fromkeys(t for t in query.terms if t not in query.negated):
+            forms = [_stem_set(form) for form in (term, *query.expansions.get(term, ()))]
+            forms = [f for f in forms if f]
+            if not forms:
+                continue
+            frequency = store.document_frequency(term) if store is not None and total else 0
+            self.terms.append((math.log(1 + total / (1 + frequency)) if total else 1.0, forms))
+        self.total = sum(w for w, _ in self.terms)
+
+    def of(self, title: str, section: str, text: str) -> float:
+        if not self.total:
+            return 0.0
+        held = _stem_set(title) | _stem_set(section) | _stem_set(text)
+        return sum(w for w, forms in self.terms if any(f <= held for f in forms)) / self.total
+
+
+@lru_cache(maxsize=16384)
+def _stem_set(text: str) -> frozenset[str]:
+    # cached: titles, headings and passages recur question after question
+    return frozenset(content_stems(text))
 
 
 class _DocumentFacts:
