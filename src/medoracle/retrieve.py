@@ -30,7 +30,8 @@ RRF_K = 60          # reported in --explain for comparison with reciprocal-rank 
 LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
 COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
 PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
-COVERAGE_WEIGHT = 0.6  # share of the question's words (IDF-weighted) a candidate holds; benchmarks/tune_fusion.py chose it
+SHORTLIST = 40        # fused candidates at least that priors, coverage and dedupe reorder
+COVERAGE_WEIGHT = 0.6  # the IDF-weighted share of the question's words a candidate holds (tune_fusion.py)
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
 # The one prior table: the composer ranks sentences by it too (`doc_type_prior`).
@@ -213,7 +214,7 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         info["rrf"] = round(rrf[pid], 5)
         info["fused"] = round(norms[pid], 4)
     # take generously before priors and dedupe, then cut to k
-    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, 40)]
+    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, SHORTLIST)]
     passages = {p.id: p for p in store.passages(shortlist)}
     docs = store.documents([p.doc_id for p in passages.values()])
     ranked: list[tuple[float, Passage]] = []
@@ -246,15 +247,19 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
 
 
 class Coverage:
-    """How much of the question a passage holds: the IDF-weighted share of its content words (or one of their
-    spelled-out forms) found in the passage's title, heading or text, compared by stem. 0..1."""
+    """How much of the question a passage holds: the IDF-weighted share of its content words found in the
+    passage's title, heading or text, compared by stem, 0..1. A word of an abbreviation or synonym group
+    ("MRI" ⇄ "magnetic resonance imaging") counts when any form of its group is there."""
 
     def __init__(self, query: QueryTerms, store: Store | None) -> None:
         total = store.passage_count() if store is not None else 0
+        groups = [(key, *alternatives) for key, alternatives in query.expansions.items()]
         self.terms: list[tuple[float, list[frozenset[str]]]] = []
         for term in dict.fromkeys(t for t in query.terms if t not in query.negated):
-            forms = [_stem_set(form) for form in (term, *query.expansions.get(term, ()))]
-            forms = [f for f in forms if f]
+            lower = term.lower()
+            forms = [_stem_set(term)] + [_stem_set(form) for group in groups
+                                         if any(lower in words_of(form) for form in group) for form in group]
+            forms = [f for f in dict.fromkeys(forms) if f]
             if not forms:
                 continue
             frequency = store.document_frequency(term) if store is not None and total else 0
