@@ -91,8 +91,16 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     prepare_serving(settings)
     os.environ["MEDORACLE_DB"] = settings.db
     os.environ["MEDORACLE_DATA_DIR"] = settings.data_dir
+    # Each worker's create_app() is called without the address it serves on: decide here what that address
+    # decides (Secure cookies when not on loopback, canonical links), as one process would.
+    from medoracle.web.security import secure_cookies
+    os.environ["MEDORACLE_SECURE_COOKIES"] = "on" if secure_cookies(settings, host) else "off"
+    if not settings.base_url:
+        os.environ["MEDORACLE_BASE_URL"] = f"http://{host}:{port}"
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app reads it from
+    # `trusted_proxies` only (medoracle.web.proxies)
     uvicorn.run("medoracle.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 def add_commands(sub: Any) -> None:

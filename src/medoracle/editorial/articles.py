@@ -26,6 +26,7 @@ from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
 from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
 from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, mark_revision
+from medoracle.editorial.similar import THRESHOLD, Signature, candidate_terms, signature, similar
 from medoracle.editorial.workflow import (
     AUTHOR,
     EDITORS,
@@ -43,15 +44,33 @@ from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
-__all__ = ["AUTHOR", "EDITORS", "GENESIS", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound",
-           "AuditEntry", "AuditLog", "Transition", "Version", "answer_text", "canonical_json", "entry_hash",
-           "slugify"]
+__all__ = ["AUTHOR", "EDITORS", "GENESIS", "OPEN_OR_APPROVED", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk",
+           "ArticleNotFound", "AuditEntry", "AuditLog", "SimilarArticles", "Transition", "Version", "answer_text",
+           "canonical_json", "entry_hash", "slugify"]
 
 S = ArticleStatus
+# The articles a new one on the same question would duplicate: still in review, or approved. Rejected and
+# retracted ones do not stand in the way of a new answer.
+OPEN_OR_APPROVED = (S.submitted, S.under_review, S.changes_requested, S.approved)
 
 
 class ArticleNotFound(BadInput, LookupError):
     """No article has that slug or id."""
+
+
+class SimilarArticles(WorkflowError):
+    """An open or approved article already asks this question; `articles` are they, most alike first.
+
+    Publish anyway with `create_anyway=True`, or add the answer to one of them as a new version (`edit`).
+    """
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = articles
+        first = articles[0]
+        others = f" (and {len(articles) - 1} more)" if len(articles) > 1 else ""
+        super().__init__(f"an article on this question is already {first.status.value.replace('_', ' ')}: "
+                         f"{first.slug!r}, {first.question!r}{others}; add this answer to it as a new version, "
+                         "or publish anyway to make a separate article")
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -186,12 +205,28 @@ class ArticleDesk:
         return self.repository.article_by_answer_key(answer_key) if answer_key else None
 
     # -- acting -----------------------------------------------------------------------------------
+    def similar(self, question: str, audience: str = "clinician", limit: int = 5) -> builtins.list[Article]:
+        """Open or approved articles for this audience that ask the same question, most alike first."""
+        with self.repository.transaction() as tx:
+            return self._similar(tx, signature(question), audience, limit)
+
+    @staticmethod
+    def _similar(tx: EditorialTx, sig: Signature, audience: str, limit: int = 5) -> builtins.list[Article]:
+        terms, need = candidate_terms(sig)
+        rows = tx.articles_with_terms(terms, need, audience=audience, statuses=[s.value for s in OPEN_OR_APPROVED])
+        scored = sorted(((similar(sig, signature(question)), -article_id) for article_id, _, question, _ in rows),
+                        reverse=True)
+        found = [tx.article(-neg_id) for score, neg_id in scored if score >= THRESHOLD][:limit]
+        return [a for a in found if a is not None]
+
     def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None,
-                submitter: str | None = None, answer_key: str | None = None) -> Article:
+                submitter: str | None = None, answer_key: str | None = None, create_anyway: bool = False) -> Article:
         """Submit an answer as a new article; the same `answer_key` twice gives back the first article.
 
-        Without an account (`actor` None) only when `settings.anonymous_submissions` allows it, and then
-        `submitter` names the browser session, so that no reviewer acting from it can review the article.
+        When an open or approved article for the same audience asks the same question (`similar`), raises
+        SimilarArticles naming it, unless `create_anyway`. Without an account (`actor` None) only when
+        `settings.anonymous_submissions` allows it, and then `submitter` names the browser session, so that no
+        reviewer acting from it can review the article.
         """
         if actor is not None and actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
@@ -208,6 +243,7 @@ class ArticleDesk:
         author = actor.username if actor else None
         writer = author or anonymous_writer(submitter or "")
         answer = _as_composed(answer)
+        sig = signature(question)  # outside the lock: the first reading loads the vocabularies
         at = now()
         with self.repository.transaction() as tx:
             existing = tx.article_id_by_answer_key(answer_key) if answer_key else None
@@ -215,6 +251,10 @@ class ArticleDesk:
                 found = tx.article(existing)
                 assert found is not None
                 return found
+            if not create_anyway:
+                alike = self._similar(tx, sig, answer.audience.value)
+                if alike:
+                    raise SimilarArticles(alike)
             base, slug, n = slugify(question), slugify(question), 1
             while tx.slug_taken(slug):
                 n += 1
@@ -222,7 +262,8 @@ class ArticleDesk:
             payload = answer.model_dump_json()
             article_id = tx.insert_article(slug=slug, question=question, status=S.submitted.value, author=author,
                                            answer_json=payload, search_text=_search_text(answer), at=at,
-                                           answer_key=answer_key or None)
+                                           answer_key=answer_key or None, question_terms=sig.stored,
+                                           audience=answer.audience.value)
             tx.add_version(article_id, 1, payload, answer_text(answer), writer, "first version", at)
             tx.add_event(article_id, 1, author, "submit", None, None, at)
             tx.append_audit(actor=author, action="submit", subject=f"article:{slug}",
@@ -342,7 +383,7 @@ class ArticleDesk:
                     payload = new_answer.model_dump_json()
                     tx.add_version(article.id, version, payload, answer_text(new_answer), actor.username, comment, at)
                     tx.update_article(article.id, answer_json=payload, search_text=_search_text(new_answer),
-                                      version=version)
+                                      version=version, audience=new_answer.audience.value)
                     details["sha256"] = hashlib.sha256(payload.encode()).hexdigest()
                     details["unsupported"] = (sum(1 for st in new_answer.statements() if st.unsupported)
                                               + (1 if new_answer.summary_unsupported else 0))

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from medoracle.editorial.articles import SimilarArticles
 from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_as_answer
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
@@ -24,6 +25,7 @@ from medoracle.web.deps import (
     page,
     require_asker,
     require_reader,
+    require_user,
     thread_owners,
     web_of,
 )
@@ -191,8 +193,13 @@ def _fragment(web: Any, name: str, **context: Any) -> str:
 # -- publish --------------------------------------------------------------------------------------
 @router.post("/articles")
 async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""), audience: str = Form("clinician"),
-                  thread: str = Form(""), turn: str = Form(""), whole: str = Form("")) -> Response:
-    """Publish one answer (by its key, or a turn of one's own thread) or a whole conversation as one article."""
+                  thread: str = Form(""), turn: str = Form(""), whole: str = Form(""), create_anyway: str = Form(""),
+                  into: str = Form("")) -> Response:
+    """Publish one answer (by its key, or a turn of one's own thread) or a whole conversation as one article.
+
+    When an open or approved article asks the same question, the page names it and asks: add this answer to
+    it as a new version (`into`), or publish a separate article anyway (`create_anyway`).
+    """
     require_asker(request)
     web = web_of(request)
     user = current_user(request)
@@ -200,6 +207,7 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
         raise LoginRequired("log in to publish an article for review")
     answer: Answer | None = None
     thread_id = thread.strip()
+    answer_key = answer_key.strip()[:100]
     if thread_id and (whole or turn.strip()):
         # From the thread's own store, never from the form: the owner's stored answer is what they read.
         owned = web.asker.own_thread(thread_id, thread_owners(request))
@@ -213,22 +221,36 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     existing = web.desk.by_answer_key(answer_key)
     if existing is not None:  # published already (a second click, or someone re-posting the key)
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
-    keyed = answer is not None or web.asker.answers.get(answer_key) is not None
     if answer is None:  # the clinician text: the article page re-words it for each reader
         answer = web.asker.answers.clinician(answer_key)
+    fields = {"csrf_token": csrf_token(request), "answer_key": answer_key, "q": q, "audience": audience,
+              "thread": thread, "turn": turn, "whole": whole}
     if answer is None:
         if not q.strip():
             raise BadInput("nothing to publish: ask a question first")
         answer = await run_in_threadpool(web.asker.answer, q, audience=Audience.clinician,
                                          thread_id=thread_id or None, owners=thread_owners(request))
+        # kept, so that confirming below publishes this answer rather than asking again
+        fields.update(answer_key=web.asker.answers.put(answer), thread="", turn="", whole="")
     # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
     # numbered from 1 like any article.
     # Published without its thread: a reader of the article must not be able to continue the asker's thread.
-    article = await run_in_threadpool(web.desk.publish, standalone(answer).model_copy(update={"thread_id": None}),
-                                      user,
-                                      question=answer.resolved_question or answer.question,
-                                      submitter=None if user else submitter_id(request),
-                                      answer_key=answer_key if keyed else None)
+    ready = standalone(answer).model_copy(update={"thread_id": None})
+    question = answer.resolved_question or answer.question
+    if into.strip():
+        target = web.desk.get(into.strip())
+        editor = require_user(request)
+        await run_in_threadpool(web.desk.edit, target.slug, ready.model_copy(update={"question": target.question}),
+                                editor, f"a new answer to the same question, as asked: {question[:300]}")
+        return RedirectResponse(f"/articles/{target.slug}/history", status_code=303)
+    try:
+        article = await run_in_threadpool(web.desk.publish, ready, user, question=question,
+                                          submitter=None if user else submitter_id(request),
+                                          answer_key=answer_key or None, create_anyway=bool(create_anyway))
+    except SimilarArticles as exc:
+        similar = [(a, "edit" in web.desk.allowed_actions(a, user)) for a in exc.articles]
+        return page(request, "publish_similar.html", http_status=409, question=question, similar=similar,
+                    fields=fields, labels=STATUS_LABELS)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 

@@ -42,10 +42,13 @@ log = logging.getLogger("medoracle.web")
 
 
 def secure_cookies(settings: Settings, host: str | None) -> bool:
-    """`secure_cookies`: on, off, or auto (on when the server listens on anything but a loopback address)."""
+    """`secure_cookies`: on, off, or auto: on when the public address (`base_url`) is https, as behind a TLS
+    proxy on loopback, or when the server listens on anything but a loopback address."""
     mode = str(settings.secure_cookies).lower()
     if mode in ("on", "off"):
         return mode == "on"
+    if str(settings.base_url).lower().startswith("https://"):
+        return True
     return bool(host) and host not in LOOPBACK and not str(host).startswith("127.")
 
 
