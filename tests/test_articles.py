@@ -259,3 +259,25 @@ def test_article_commands_follow_the_same_rules(tmp_path: Path, monkeypatch: pyt
     raw.commit()
     assert main(["audit", "verify", *args]) == 1
     assert "BROKEN at entry 2" in capsys.readouterr().err
+
+
+def test_articles_made_before_similarity_was_stored_are_pointed_out(tmp_path: Path, people: dict) -> None:
+    """A database from before `add_question_terms`: its articles get their terms when it is opened."""
+    from medoracle.editorial import schema
+    from medoracle.store.db import SQLiteDatabase
+    from medoracle.store.migrations import Migrations, migrate
+
+    path = tmp_path / "old.db"
+    older = Migrations("articles")
+    older.steps = [s for s in schema.articles.steps if s[0] != "add_question_terms"]
+    db = SQLiteDatabase(str(path))
+    migrate(db, older, schema.users, schema.threads, schema.editorial)
+    payload = sample_answer("How is hypercalcaemia of malignancy treated?").model_dump_json()
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO articles (slug, question, status, version, author, answer_json, created_at, "
+                   "updated_at) VALUES ('old', 'How is hypercalcaemia of malignancy treated?', 'approved', 1, "
+                   "'author', ?, '2025-01-01', '2025-01-01')", (payload,))
+    db.close()
+    desk = ArticleDesk(open_repository(path), Settings(data_dir=str(tmp_path)))
+    with pytest.raises(WorkflowError, match="already approved: 'old'"):
+        desk.publish(sample_answer("malignant hypercalcaemia: treatment?"), people["author"])

@@ -47,7 +47,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 def client(site: dict) -> TestClient:
-    return TestClient(site["app"], follow_redirects=False)
+    # https: the site's base_url is https, so its session cookie is Secure and is sent over https only
+    return TestClient(site["app"], base_url="https://testserver", follow_redirects=False)
 
 
 def csrf(c: TestClient, path: str = "/") -> str:
@@ -66,7 +67,8 @@ def login(site: dict, username: str) -> TestClient:
 def publish(site: dict, c: TestClient, question: str = QUESTION) -> str:
     token = csrf(c)
     key = c.post("/api/ask", json={"question": question}, headers={"X-CSRF-Token": token}).json()["answer_key"]
-    r = c.post("/articles", data={"answer_key": key, "csrf_token": token})
+    # a new article each time: these tests review one article each (pointing out similar ones is tested below)
+    r = c.post("/articles", data={"answer_key": key, "csrf_token": token, "create_anyway": "1"})
     assert r.status_code == 303, r.text
     return r.headers["location"].rsplit("/", 1)[1]
 
@@ -87,6 +89,64 @@ def test_publishing_needs_an_account_and_one_answer_makes_one_article(site: dict
     assert {r.status_code for r in again} == {200} and {r.json()["slug"] for r in again} == {first.json()["slug"]}
     r = ed.post("/articles", data={"answer_key": key, "csrf_token": csrf(ed)})
     assert r.headers["location"] == f"/articles/{first.json()['slug']}"
+
+
+def _form_fields(page_html: str, marker: str) -> dict[str, str]:
+    """The hidden fields of the form on the page that carries `marker` (e.g. name="create_anyway")."""
+    import html
+
+    form = next(f for f in re.findall(r"<form.*?</form>", page_html, re.S) if marker in f)
+    return {html.unescape(k): html.unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', form)}
+
+
+def test_a_similar_open_article_is_pointed_out_before_another_is_made(site: dict) -> None:
+    ed, rita = login(site, "ed"), login(site, "rita")
+    first = "Which drug should be started for stage 1 hypertension?"
+    reworded = "stage 1 hypertension: which drug to start"
+
+    def ask(c: TestClient, question: str) -> str:
+        return c.post("/api/ask", json={"question": question}, headers={"X-CSRF-Token": csrf(c)}).json()["answer_key"]
+
+    r = ed.post("/articles", data={"answer_key": ask(ed, first), "csrf_token": csrf(ed)})
+    assert r.status_code == 303
+    original = r.headers["location"].rsplit("/", 1)[1]
+    # A reviewer publishing the same question, worded otherwise: the page names the article, nothing is made.
+    r = rita.post("/articles", data={"answer_key": ask(rita, reworded), "csrf_token": csrf(rita)})
+    assert r.status_code == 409 and f'href="/articles/{original}"' in r.text and "Submitted" in r.text
+    assert "Publish as a new article anyway" in r.text
+    assert "as a new version" not in r.text  # a reviewer may not edit someone else's article
+    assert len(site["desk"].similar(reworded)) == 1
+    # An editor may add the answer to the existing article instead: a new version, no new article.
+    r = ed.post("/articles", data={"answer_key": ask(ed, reworded), "csrf_token": csrf(ed)})
+    assert r.status_code == 409
+    add = _form_fields(r.text, 'name="into"')
+    assert add["into"] == original
+    r = ed.post("/articles", data=add)
+    assert r.status_code == 303 and r.headers["location"] == f"/articles/{original}/history"
+    assert site["desk"].get(original).version == 2 and len(site["desk"].similar(reworded)) == 1
+    # Confirmed as a different article: made once, however often the form is sent again.
+    r = rita.post("/articles", data={"answer_key": ask(rita, reworded), "csrf_token": csrf(rita)})
+    anyway = _form_fields(r.text, 'name="create_anyway"')
+    made = rita.post("/articles", data=anyway)
+    assert made.status_code == 303 and not made.headers["location"].endswith(original)
+    again = [rita.post("/articles", data=anyway).headers["location"] for _ in range(3)]
+    assert set(again) == {made.headers["location"]}
+    assert len(site["desk"].similar(reworded)) == 2
+    # The API: 409 naming the articles, unless the client says to create anyway; one article per answer_key.
+    api = client(site)
+    token = {"Authorization": f"Bearer {site['accounts'].issue_token('rob')}"}
+    key = api.post("/api/ask", json={"question": "Stage 1 hypertension - which drug do I start?"},
+                   headers=token).json()["answer_key"]
+    r = api.post("/api/articles", json={"answer_key": key}, headers=token)
+    assert r.status_code == 409 and original in r.json()["error"]
+    assert [a["slug"] for a in r.json()["similar"]][0] == original
+    assert r.json()["similar"][0]["url"] == f"https://answers.example.org/articles/{original}"
+    created = api.post("/api/articles", json={"answer_key": key, "create_anyway": True}, headers=token)
+    assert created.status_code == 201
+    repeats = [api.post("/api/articles", json={"answer_key": key, "create_anyway": True}, headers=token)
+               for _ in range(3)] + [api.post("/api/articles", json={"answer_key": key}, headers=token)]
+    assert {x.status_code for x in repeats} == {200} and {x.json()["slug"] for x in repeats} == {created.json()["slug"]}
+    assert len(site["desk"].similar(reworded)) == 3
 
 
 # -- visibility --------------------------------------------------------------------------------------------
@@ -162,6 +222,11 @@ def test_cookie_is_secure_off_loopback_and_sessions_expire_when_idle(site: dict,
     forced = Settings(data_dir=str(tmp_path), db=str(tmp_path / "s.db"), embedder="none", secure_cookies="on",
                       secret_key="another-test-key-0123456789")
     assert "secure" in TestClient(create_app(forced)).get("/").headers["set-cookie"].lower()
+    # Behind a TLS proxy on the same host: served on loopback, but the public address is https.
+    proxied = Settings(data_dir=str(tmp_path), db=str(tmp_path / "s.db"), embedder="none",
+                       base_url="https://answers.example.org", secret_key="another-test-key-0123456789")
+    assert "secure" in TestClient(create_app(proxied, host="127.0.0.1", port=8000)).get("/").headers[
+        "set-cookie"].lower()
     assert Settings().session_idle_minutes <= 60  # was 14 days
 
 
@@ -293,7 +358,7 @@ def test_a_reader_never_continues_the_askers_thread(site: dict) -> None:
     private = asked["thread_id"]
     # An article as older versions stored it: with the asker's thread id inside its answer.
     answer = site["app"].state.web.asker.answers.get(asked["answer_key"])
-    slug = site["desk"].publish(answer, site["accounts"].get("ed")).slug
+    slug = site["desk"].publish(answer, site["accounts"].get("ed"), create_anyway=True).slug
     site["desk"].approve(slug, site["accounts"].get("rita"))
     assert site["desk"].get(slug).answer.thread_id == private
     r = client(site).get("/ask/stream", params={"q": "and the dose?", "article": slug})
