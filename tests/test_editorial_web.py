@@ -254,7 +254,9 @@ def test_failed_logins_are_throttled_and_audited(site: dict) -> None:
                                   "/articles/-1", "/articles/0",
                                   "/api/articles?offset=99999999999999999999", "/api/articles?limit=0",
                                   "/articles/x/history?a=99999999999999999999&b=1", "/nope", "/articles/%00",
-                                  "/audit?before=99999999999999999999999", "/api/articles?q=" + "x" * 600])
+                                  "/audit?before=99999999999999999999999", "/audit?before=%C2%B2", "/threads/%C2%B2",
+                                  "/articles/%C2%B2/review", "/articles/%C2%B2/edit", "/api/articles?status=nonsense",
+                                  "/api/articles?q=" + "x" * 600])
 def test_no_path_or_query_value_is_a_server_error(site: dict, path: str) -> None:
     for c in (client(site), login(site, "ed")):
         r = c.get(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -138,7 +139,7 @@ class CSRFMiddleware:
         session = scope.get("session") or {}
         declared = _header(scope, b"content-length") or ""
         limit = MAX_API_BYTES if scope["path"].startswith("/api/") else MAX_FORM_BYTES
-        if declared.isdigit() and int(declared) > limit:
+        if re.fullmatch(r"[0-9]{1,19}", declared) and int(declared) > limit:
             await _refuse(send, status=413, json_body=scope["path"].startswith("/api/"),
                           message=f"Request body too large (the limit is {limit:,} bytes).")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import APIRouter, Form, Query
@@ -97,7 +98,8 @@ def audit_page(request: Request, subject: str = Query("", max_length=300),
     """Staff read the audit log, newest first, with the result of checking its hash chain."""
     require_user(request, review=True)
     audit = web_of(request).desk.audit
-    start = int(before) if before.isdigit() and len(before) < 19 else None
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+    start = int(before) if re.fullmatch(r"[0-9]{1,18}", before) else None
     entries = audit.entries(subject=subject.strip() or None, limit=100, newest_first=True, before=start)
     ok, bad = audit.verify_chain()
     # People by display name (the login name stays in the hover text: the record is kept under it).
