@@ -227,6 +227,11 @@ def test_cookie_is_secure_off_loopback_and_sessions_expire_when_idle(site: dict,
                        base_url="https://answers.example.org", secret_key="another-test-key-0123456789")
     assert "secure" in TestClient(create_app(proxied, host="127.0.0.1", port=8000)).get("/").headers[
         "set-cookie"].lower()
+    # `serve --workers N`: each worker builds its app without the address, so the parent decides as one would
+    from medoracle.ops_cli import worker_environment
+    assert worker_environment(settings, "0.0.0.0", 8000)["MEDORACLE_SECURE_COOKIES"] == "on"
+    assert worker_environment(settings, "127.0.0.1", 8000)["MEDORACLE_SECURE_COOKIES"] == "off"
+    assert worker_environment(proxied, "127.0.0.1", 8000)["MEDORACLE_SECURE_COOKIES"] == "on"
     assert Settings().session_idle_minutes <= 60  # was 14 days
 
 
