@@ -116,14 +116,21 @@ def test_a_similar_open_article_is_pointed_out_before_another_is_made(site: dict
     assert "Publish as a new article anyway" in r.text
     assert "as a new version" not in r.text  # a reviewer may not edit someone else's article
     assert len(site["desk"].similar(reworded)) == 1
-    # An editor may add the answer to the existing article instead: a new version, no new article.
+    # An editor may add the answer to the existing article instead: a new version, no new article ...
     r = ed.post("/articles", data={"answer_key": ask(ed, reworded), "csrf_token": csrf(ed)})
     assert r.status_code == 409
     add = _form_fields(r.text, 'name="into"')
     assert add["into"] == original
+    r = ed.post("/articles", data=add)  # ... though not when it reads exactly as the article already does
+    assert r.status_code == 409 and "there is nothing to add" in r.text
+    assert site["desk"].get(original).version == 1
+    edited = site["desk"].get(original).answer.model_copy(update={"summary": "An editor's shorter bottom line."})
+    site["desk"].edit(original, edited, site["accounts"].get("ed"))
     r = ed.post("/articles", data=add)
     assert r.status_code == 303 and r.headers["location"] == f"/articles/{original}/history"
-    assert site["desk"].get(original).version == 2 and len(site["desk"].similar(reworded)) == 1
+    article = site["desk"].get(original)
+    assert article.version == 3 and article.answer.summary != edited.summary
+    assert article.question == first and len(site["desk"].similar(reworded)) == 1
     # Confirmed as a different article: made once, however often the form is sent again.
     r = rita.post("/articles", data={"answer_key": ask(rita, reworded), "csrf_token": csrf(rita)})
     anyway = _form_fields(r.text, 'name="create_anyway"')
@@ -190,6 +197,38 @@ def test_an_approved_article_under_revision_shows_readers_the_approved_text(site
 
 
 # -- sessions ----------------------------------------------------------------------------------------------
+def test_requested_changes_are_acted_on_by_editing_not_by_an_identical_re_answer(site: dict) -> None:
+    import html
+
+    ed, rita = login(site, "ed"), login(site, "rita")
+    slug = publish(site, ed)
+    section = site["desk"].get(slug).answer.sections[0]
+    r = rita.post(f"/articles/{slug}/review", data={"action": "request_changes", "section": section.key,
+                                                    "comment": "Name the blood pressure target.",
+                                                    "csrf_token": csrf(rita, f"/articles/{slug}/review")})
+    assert r.status_code == 303 and site["desk"].get(slug).status is S.changes_requested
+    # Re-answering from the same evidence gives the same text: nothing saved, the request still open.
+    r = ed.post(f"/articles/{slug}/regenerate", data={"csrf_token": csrf(ed, f"/articles/{slug}/review")})
+    assert r.status_code == 409 and "nothing was saved" in r.text
+    assert (site["desk"].get(slug).status, site["desk"].get(slug).version) == (S.changes_requested, 1)
+    # The editor edits the section and answers the request in the browser; the reviewer reads both.
+    page = ed.get(f"/articles/{slug}/edit")
+    assert page.status_code == 200 and "Name the blood pressure target." in page.text
+    fields = dict(re.findall(r'name="([^"]+)"(?: [^>]*)? value="([^"]*)"', page.text))
+    fields.update({k: html.unescape(v) for k, v in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>',
+                                                              page.text)})
+    fields = {k: v for k, v in fields.items() if not k.endswith("-remove")}
+    fields["s0-0-text"] = fields["s0-0-text"] + " Aim for a clinic reading below 140/90 mmHg."
+    fields["respond-0"] = "Added the target to the first statement."
+    r = ed.post(f"/articles/{slug}/edit", data=fields)
+    assert r.status_code == 303, r.text[:500]
+    article = site["desk"].get(slug)
+    assert (article.status, article.version) == (S.submitted, 2)
+    review = rita.get(f"/articles/{slug}/review").text
+    assert "Added the target to the first statement." in review and "140/90" in review
+    assert "own words" in review  # the target is in no cited passage: marked, for the reviewer to judge
+
+
 def test_logout_disable_password_and_role_changes_end_saved_sessions(site: dict) -> None:
     accounts = site["accounts"]
     for end in ("logout", "disable", "password", "role"):

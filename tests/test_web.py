@@ -420,17 +420,27 @@ def test_pages_work_without_javascript(site: dict) -> None:
 def test_editors_re_answer_and_edit_through_the_api(site: dict) -> None:
     slug = publish(site)
     c = login(client(site), "ed")
+    composed = site["desk"].get(slug).answer.summary
+    # Re-answering from the same evidence gives the same text: nothing is saved, and the page says so (a
+    # request for changes must not look handled by a version with no differences).
     r = c.post(f"/articles/{slug}/regenerate", data={"note": "new evidence", "csrf_token": csrf(c)})
-    assert r.status_code == 303 and site["desk"].get(slug).version == 2
+    assert r.status_code == 409 and "gave exactly the current text" in r.text
+    assert site["desk"].get(slug).version == 1
     token = site["accounts"].issue_token("ed")
-    article = client(site).get(f"/api/articles/{slug}").json()
-    assert article["version"] == 2
     answer = site["desk"].get(slug).answer.model_copy(update={"summary": "Edited bottom line."})
     r = client(site).put(f"/api/articles/{slug}", json={"answer": json.loads(answer.model_dump_json()),
                                                          "note": "api edit"},
                          headers={"Authorization": f"Bearer {token}"})
-    assert r.status_code == 200 and r.json()["version"] == 3
+    assert r.status_code == 200 and r.json()["version"] == 2
     assert r.json()["answer"]["summary"] == "Edited bottom line."
+    again = client(site).put(f"/api/articles/{slug}", json={"answer": json.loads(answer.model_dump_json())},
+                             headers={"Authorization": f"Bearer {token}"})
+    assert again.status_code == 400 and "nothing changed" in again.json()["error"]
+    # Re-answered over an edited text: the composed answer again, as a new version.
+    r = c.post(f"/articles/{slug}/regenerate", data={"note": "back to the sources", "csrf_token": csrf(c)})
+    assert r.status_code == 303 and site["desk"].get(slug).version == 3
+    assert site["desk"].get(slug).answer.summary == composed
+    assert client(site).get(f"/api/articles/{slug}").json()["version"] == 3
     assert client(site).put(f"/api/articles/{slug}", json={"answer": {}}).status_code in (401, 422)
     public = client(site).get(f"/api/articles/{slug}/history").json()  # public_drafts opens the history
     assert [v["version"] for v in public["versions"]] == [1, 2, 3]

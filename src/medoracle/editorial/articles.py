@@ -45,8 +45,8 @@ from medoracle.settings import Settings
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
 __all__ = ["AUTHOR", "EDITORS", "GENESIS", "OPEN_OR_APPROVED", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk",
-           "ArticleNotFound", "AuditEntry", "AuditLog", "SimilarArticles", "Transition", "Version", "answer_text",
-           "canonical_json", "entry_hash", "slugify"]
+           "ArticleNotFound", "AuditEntry", "AuditLog", "NothingChanged", "SimilarArticles", "Transition", "Version",
+           "answer_text", "canonical_json", "entry_hash", "slugify"]
 
 S = ArticleStatus
 # The articles a new one on the same question would duplicate: still in review, or approved. Rejected and
@@ -56,6 +56,10 @@ OPEN_OR_APPROVED = (S.submitted, S.under_review, S.changes_requested, S.approved
 
 class ArticleNotFound(BadInput, LookupError):
     """No article has that slug or id."""
+
+
+class NothingChanged(BadInput):
+    """A new version that reads exactly as the current one."""
 
 
 class SimilarArticles(WorkflowError):
@@ -379,6 +383,11 @@ class ArticleDesk:
                 target = step.target
                 if step.action == "edit":
                     assert new_answer is not None
+                    # A version that reads exactly as the current one would send the article back to review (a
+                    # request for changes looking handled) with nothing for reviewers to check.
+                    if answer_text(new_answer) == answer_text(article.answer):
+                        raise NothingChanged("nothing changed: the new version reads exactly as the current one "
+                                             "(same sentences, citations, grades and references)")
                     version += 1
                     payload = new_answer.model_dump_json()
                     tx.add_version(article.id, version, payload, answer_text(new_answer), actor.username, comment, at)

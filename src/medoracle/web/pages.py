@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
-from medoracle.editorial.articles import SimilarArticles
+from medoracle.editorial.articles import NothingChanged, SimilarArticles
 from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_as_answer
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
@@ -240,8 +240,14 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     if into.strip():
         target = web.desk.get(into.strip())
         editor = require_user(request)
-        await run_in_threadpool(web.desk.edit, target.slug, ready.model_copy(update={"question": target.question}),
-                                editor, f"a new answer to the same question, as asked: {question[:300]}")
+        try:
+            await run_in_threadpool(web.desk.edit, target.slug,
+                                    ready.model_copy(update={"question": target.question}), editor,
+                                    f"a new answer to the same question, as asked: {question[:300]}")
+        except NothingChanged:
+            return page(request, "publish_similar.html", http_status=409, question=question, fields=fields,
+                        similar=[(target, False)], labels=STATUS_LABELS,
+                        error="That article already reads exactly as this answer: there is nothing to add.")
         return RedirectResponse(f"/articles/{target.slug}/history", status_code=303)
     try:
         article = await run_in_threadpool(web.desk.publish, ready, user, question=question,
@@ -250,7 +256,7 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     except SimilarArticles as exc:
         similar = [(a, "edit" in web.desk.allowed_actions(a, user)) for a in exc.articles]
         return page(request, "publish_similar.html", http_status=409, question=question, similar=similar,
-                    fields=fields, labels=STATUS_LABELS)
+                    fields=fields, labels=STATUS_LABELS, error=None)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 
