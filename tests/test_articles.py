@@ -281,3 +281,47 @@ def test_articles_made_before_similarity_was_stored_are_pointed_out(tmp_path: Pa
     desk = ArticleDesk(open_repository(path), Settings(data_dir=str(tmp_path)))
     with pytest.raises(WorkflowError, match="already approved: 'old'"):
         desk.publish(sample_answer("malignant hypercalcaemia: treatment?"), people["author"])
+
+
+def test_an_edit_cannot_bring_its_own_sources_quotes_or_grades(conn: sqlite3.Connection, people: dict) -> None:
+    """What the evidence says is the article's: a client's quotes, new documents, grades and patient wording
+    for a changed sentence are not taken (each would let invented text pass as sourced)."""
+    from medoracle.editorial.revision import UnknownSource
+    from medoracle.types import Reference
+
+    desk = make_desk(conn)
+    art = desk.publish(sample_answer(), people["author"])
+    invented = "Give 10 g of intravenous calcium immediately to every patient."
+    forged = art.answer.model_copy(deep=True)
+    forged.references.append(Reference(n=3, doc_id="made-up", title="A guideline nobody wrote", quotes=[invented]))
+    forged.summary, forged.summary_citations = invented, [3]
+    with pytest.raises(UnknownSource, match="not one of the article's sources"):
+        desk.edit(art.slug, forged, people["boss"])
+    # A quote rewritten on a reference the article does cite is the article's quote again, so the invented
+    # bottom line is checked against the real passage and marked as the editor's own words.
+    rewritten = art.answer.model_copy(deep=True)
+    rewritten.references[0].quotes = [invented]
+    rewritten.summary, rewritten.summary_citations, rewritten.summary_grade = invented, [1], "Grade 1A"
+    rewritten.sections[0].statements[1].text += " Always."
+    rewritten.sections[0].statements[1].grade = "COR I, LOE A"
+    rewritten.sections[0].statements[1].plain = "Stop every medicine you take."
+    saved = desk.edit(art.slug, rewritten, people["boss"]).answer
+    assert saved.references[0].quotes == art.answer.references[0].quotes
+    assert saved.summary_unsupported and saved.summary_written_by == "boss" and saved.summary_grade is None
+    changed = saved.sections[0].statements[1]
+    assert changed.grade is None and changed.plain is None  # no statement citing [1, 2] printed that grade
+    assert saved.sections[0].statements[0].grade == "COR I, LOE A"  # unchanged: keeps its grade
+    # Renumbering the references is fine, but a sentence that now cites another document is checked again.
+    swapped = saved.model_copy(deep=True)
+    swapped.references[0].n, swapped.references[1].n = 2, 1
+    first = swapped.sections[0].statements[0]  # cited [1] (ACC/AHA); [1] is now NICE
+    again = desk.edit(art.slug, swapped, people["boss"]).answer
+    assert again.sections[0].statements[0].text == first.text and again.sections[0].statements[0].written_by == "boss"
+    assert again.sections[0].statements[0].grade is None
+    # The shape the API hands out (no passage ids or quotes) round-trips without losing the evidence.
+    public = json.loads(again.model_dump_json())
+    for ref in public["references"]:
+        ref["quotes"], ref["passage_ids"] = [], []
+    public["summary"] = "Lifestyle change for everyone."
+    kept = desk.edit(art.slug, Answer.model_validate(public), people["boss"]).answer
+    assert [r.quotes for r in kept.references] == [r.quotes for r in again.references]

@@ -25,7 +25,7 @@ from typing import Any
 from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
 from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
-from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, mark_revision
+from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, hold_to_article, mark_revision
 from medoracle.editorial.similar import THRESHOLD, Signature, candidate_terms, signature, similar
 from medoracle.editorial.workflow import (
     AUTHOR,
@@ -301,10 +301,14 @@ class ArticleDesk:
     def retract(self, key: str | int, actor: Actor, reason: str) -> Article:
         return self._move(key, "retract", actor, comment=reason)
 
-    def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None) -> Article:
+    def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None, *,
+             composed: bool = False) -> Article:
         """Save a new version; an approved article goes back under review, approvals start again.
 
         New and changed sentences are checked against their cited passages and marked with who wrote them.
+        An answer from a client (the API, the edit form) brings only its sentences and which of the article's
+        references they cite (`hold_to_article`); `composed` is for an answer this server composed from the
+        evidence (re-answering), whose new references are the evidence's own.
         """
         if answer.abstained:
             raise BadInput("an abstention cannot replace an article's answer")
@@ -316,7 +320,7 @@ class ArticleDesk:
         unknown = sorted(cited - {r.n for r in answer.references})
         if unknown:
             raise BadInput(f"citation(s) {', '.join(map(str, unknown))} name no reference of the article")
-        return self._move(key, "edit", actor, comment=note, new_answer=answer)
+        return self._move(key, "edit", actor, comment=note, new_answer=answer, composed=composed)
 
     def act(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
             section: str | None = None) -> Article:
@@ -355,7 +359,8 @@ class ArticleDesk:
         return found
 
     def _move(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
-              section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False) -> Article:
+              section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False,
+              composed: bool = False) -> Article:
         comment = (comment or "").strip() or None
         section = (section or "").strip() or None
         if action in ("request_changes", "reject", "retract") and not comment:
@@ -364,7 +369,8 @@ class ArticleDesk:
         if actor is not None and action == "edit" and new_answer is not None:
             # Checked outside the write lock: reading passages and verifying take a while.
             current = self.get(key)
-            new_answer = mark_revision(current.answer, new_answer, actor.username, self.passages)
+            held = new_answer if composed else hold_to_article(current.answer, new_answer)
+            new_answer = mark_revision(current.answer, held, actor.username, self.passages)
             expected_version = current.version
         with self.repository.transaction() as tx:
             article = self._locked(tx, key)

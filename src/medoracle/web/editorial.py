@@ -122,8 +122,9 @@ async def regenerate(request: Request, slug: str, note: str = Form("")) -> Respo
     fresh = await run_in_threadpool(web.asker.answer, article.question, audience=article.answer.audience,
                                     thread_id=None)
     try:
-        await run_in_threadpool(web.desk.edit, slug, fresh.model_copy(update={"thread_id": None}), user,
-                                note.strip()[:500] or "re-answered from current evidence")
+        await run_in_threadpool(lambda: web.desk.edit(slug, fresh.model_copy(update={"thread_id": None}), user,
+                                                      note.strip()[:500] or "re-answered from current evidence",
+                                                      composed=True))
     except ArticleNotFound:
         raise
     except (BadInput, WorkflowError) as exc:  # e.g. the same text again: the article stays as it was

@@ -241,9 +241,9 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
         target = web.desk.get(into.strip())
         editor = require_user(request)
         try:
-            await run_in_threadpool(web.desk.edit, target.slug,
-                                    ready.model_copy(update={"question": target.question}), editor,
-                                    f"a new answer to the same question, as asked: {question[:300]}")
+            await run_in_threadpool(lambda: web.desk.edit(
+                target.slug, ready.model_copy(update={"question": target.question}), editor,
+                f"a new answer to the same question, as asked: {question[:300]}", composed=True))
         except NothingChanged:
             return page(request, "publish_similar.html", http_status=409, question=question, fields=fields,
                         similar=[(target, False)], labels=STATUS_LABELS,
