@@ -359,6 +359,9 @@ def test_openapi_tells_the_truth(site: dict) -> None:
     review = schema["paths"]["/api/articles/{slug}/reviews"]["post"]
     assert {"401", "403", "404", "409"} <= set(review["responses"])
     assert {"bearer": []} in review["security"]
+    publish = schema["paths"]["/api/articles"]["post"]
+    assert publish["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/SimilarBody")
+    assert "create_anyway" in schema["components"]["schemas"]["PublishRequest"]["properties"]
 
 
 def test_an_idle_or_old_session_is_refused_even_with_a_valid_signature(site: dict) -> None:
