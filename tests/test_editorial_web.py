@@ -154,6 +154,11 @@ def test_a_similar_open_article_is_pointed_out_before_another_is_made(site: dict
                for _ in range(3)] + [api.post("/api/articles", json={"answer_key": key}, headers=token)]
     assert {x.status_code for x in repeats} == {200} and {x.json()["slug"] for x in repeats} == {created.json()["slug"]}
     assert len(site["desk"].similar(reworded)) == 3
+    # A thread's keys are made by the server from the asker's own thread: posted by a client they could claim
+    # another's conversation before its owner publishes it.
+    forged = "thread:00000000-0000-0000-0000-000000000000:1"
+    assert api.post("/api/articles", json={"answer_key": forged, "question": first}, headers=token).status_code == 400
+    assert rita.post("/articles", data={"answer_key": forged, "q": first, "csrf_token": csrf(rita)}).status_code == 400
 
 
 # -- visibility --------------------------------------------------------------------------------------------

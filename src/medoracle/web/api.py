@@ -20,6 +20,7 @@ from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus, Audience
+from medoracle.web.answering import THREAD_KEY
 from medoracle.web.deps import (
     LoginRequired,
     current_user,
@@ -259,6 +260,8 @@ async def api_publish(request: Request, body: PublishRequest) -> Any:
     user = current_user(request)
     if user is None and not web.settings.anonymous_submissions:
         raise LoginRequired("log in or send a Bearer token to publish: every article needs an accountable author")
+    if (body.answer_key or "").startswith(THREAD_KEY):  # the web's keys for a thread's turns, never a client's
+        raise BadInput("that answer_key was not given by POST /api/ask")
     existing = web.desk.by_answer_key(body.answer_key)
     if existing is not None:
         return JSONResponse(_article_out(request, existing.slug), status_code=200)

@@ -17,7 +17,7 @@ from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_a
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus, Audience, Section
-from medoracle.web.answering import standalone
+from medoracle.web.answering import THREAD_KEY, standalone
 from medoracle.web.deps import (
     LoginRequired,
     audience_of,
@@ -208,16 +208,18 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     answer: Answer | None = None
     thread_id = thread.strip()
     answer_key = answer_key.strip()[:100]
+    if answer_key.startswith(THREAD_KEY):  # made here from a thread of one's own, never taken from a form
+        raise BadInput("that answer key was not given by this site: publish from the conversation's page")
     if thread_id and (whole or turn.strip()):
         # From the thread's own store, never from the form: the owner's stored answer is what they read.
         owned = web.asker.own_thread(thread_id, thread_owners(request))
         if whole:
-            answer_key, answer = f"thread:{owned.id}", thread_as_answer(owned)
+            answer_key, answer = f"{THREAD_KEY}{owned.id}", thread_as_answer(owned)
         else:
             chosen_turn = next((t for t in owned.turns if str(t.n) == turn.strip()), None)
             if chosen_turn is None:
                 raise BadInput(f"this conversation has no question {turn.strip()!r}")
-            answer_key, answer = f"thread:{owned.id}:{chosen_turn.n}", chosen_turn.answer
+            answer_key, answer = f"{THREAD_KEY}{owned.id}:{chosen_turn.n}", chosen_turn.answer
     existing = web.desk.by_answer_key(answer_key)
     if existing is not None:  # published already (a second click, or someone re-posting the key)
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
