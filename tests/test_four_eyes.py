@@ -218,3 +218,21 @@ def test_cli_follows_the_same_rule(world: dict, capsys: pytest.CaptureFixture, m
     assert main(["articles", "approve", slug, "--as", "a-reviewer", *args]) == 0
     with pytest.raises(WorkflowError):
         desk.approve(slug, accounts.get("a-admin"))  # approved already: nothing more to approve
+
+
+def test_a_similar_draft_is_counted_not_shown_to_an_anonymous_submitter(world: dict, api: TestClient) -> None:
+    """With anonymous submissions on, a similar article still in review is not revealed to someone who may not
+    read drafts: the 409 counts it; once approved, it is named."""
+    desk, accounts = world["desk"], world["accounts"]
+    draft = desk.publish(sample_answer("Which blood pressure readings confirm hypertension?"),
+                         accounts.get("chief")).slug
+    r = api.post("/api/articles", json={"question": "What blood pressure readings confirm hypertension?"})
+    assert r.status_code == 409 and r.json()["similar"] == [] and draft not in r.json()["error"]
+    assert "for the editorial team" in r.json()["error"]
+    page = api.get("/").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = api.post("/articles", data={"q": "What blood pressure readings confirm hypertension?", "csrf_token": token})
+    assert r.status_code == 409 and draft not in r.text and "the editorial team can see it" in r.text
+    desk.approve(draft, accounts.get("a-reviewer"))
+    r = api.post("/api/articles", json={"question": "What blood pressure readings confirm hypertension?"})
+    assert r.status_code == 409 and [a["slug"] for a in r.json()["similar"]] == [draft]

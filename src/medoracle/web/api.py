@@ -30,7 +30,15 @@ from medoracle.web.deps import (
     thread_owners,
     web_of,
 )
-from medoracle.web.published import article_context, canonical_url, display_name, readable, sees_drafts, visible_states
+from medoracle.web.published import (
+    article_context,
+    canonical_url,
+    display_name,
+    readable,
+    readable_among,
+    sees_drafts,
+    visible_states,
+)
 from medoracle.web.security import MAX_API_BYTES, submitter_id
 from medoracle.web.view import article_json, article_summary_json, parse_audience
 
@@ -279,9 +287,14 @@ async def api_publish(request: Request, body: PublishRequest) -> Any:
                                           answer_key=(body.answer_key or "").strip() or None,
                                           create_anyway=body.create_anyway)
     except SimilarArticles as exc:
-        return JSONResponse({"error": str(exc), "similar": [
+        shown, hidden = readable_among(request, exc.articles)  # drafts only to those who may read them
+        error = str(exc) if not hidden else (
+            f"{len(exc.articles)} article(s) on this question are already in review or approved"
+            f"{f'; {hidden} of them only the editorial team can see' if shown else ', for the editorial team'}:"
+            " send create_anyway to publish a separate article")
+        return JSONResponse({"error": error, "similar": [
             {"slug": a.slug, "url": canonical_url(request, f"/articles/{a.slug}"), "question": a.question,
-             "status": a.status.value} for a in exc.articles]}, status_code=409)
+             "status": a.status.value} for a in shown]}, status_code=409)
     return _article_out(request, article.slug)
 
 

@@ -29,7 +29,7 @@ from medoracle.web.deps import (
     thread_owners,
     web_of,
 )
-from medoracle.web.published import article_context, readable, sees_drafts, visible_states
+from medoracle.web.published import article_context, readable, readable_among, sees_drafts, visible_states
 from medoracle.web.security import csrf_token, submitter_id
 from medoracle.web.view import (
     DISCLAIMERS,
@@ -248,7 +248,7 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
                 f"a new answer to the same question, as asked: {question[:300]}", composed=True))
         except NothingChanged:
             return page(request, "publish_similar.html", http_status=409, question=question, fields=fields,
-                        similar=[(target, False)], labels=STATUS_LABELS,
+                        similar=[(target, False)], hidden=0, labels=STATUS_LABELS,
                         error="That article already reads exactly as this answer: there is nothing to add.")
         return RedirectResponse(f"/articles/{target.slug}/history", status_code=303)
     try:
@@ -256,9 +256,10 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
                                           submitter=None if user else submitter_id(request),
                                           answer_key=answer_key or None, create_anyway=bool(create_anyway))
     except SimilarArticles as exc:
-        similar = [(a, "edit" in web.desk.allowed_actions(a, user)) for a in exc.articles]
+        shown, hidden = readable_among(request, exc.articles)
+        similar = [(a, "edit" in web.desk.allowed_actions(a, user)) for a in shown]
         return page(request, "publish_similar.html", http_status=409, question=question, similar=similar,
-                    fields=fields, labels=STATUS_LABELS, error=None)
+                    hidden=hidden, fields=fields, labels=STATUS_LABELS, error=None)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 
