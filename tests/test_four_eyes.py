@@ -228,7 +228,7 @@ def test_a_similar_draft_is_counted_not_shown_to_an_anonymous_submitter(world: d
                          accounts.get("chief")).slug
     r = api.post("/api/articles", json={"question": "What blood pressure readings confirm hypertension?"})
     assert r.status_code == 409 and r.json()["similar"] == [] and draft not in r.json()["error"]
-    assert "for the editorial team" in r.json()["error"]
+    assert "only the editorial team can see" in r.json()["error"]
     page = api.get("/").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = api.post("/articles", data={"q": "What blood pressure readings confirm hypertension?", "csrf_token": token})

@@ -288,10 +288,11 @@ async def api_publish(request: Request, body: PublishRequest) -> Any:
                                           create_anyway=body.create_anyway)
     except SimilarArticles as exc:
         shown, hidden = readable_among(request, exc.articles)  # drafts only to those who may read them
+        many = len(exc.articles) > 1
         error = str(exc) if not hidden else (
-            f"{len(exc.articles)} article(s) on this question are already in review or approved"
-            f"{f'; {hidden} of them only the editorial team can see' if shown else ', for the editorial team'}:"
-            " send create_anyway to publish a separate article")
+            f"{len(exc.articles)} article{'s' * many} on this question {'are' if many else 'is'} already in review"
+            f" or approved ({hidden} only the editorial team can see): send create_anyway to publish a separate"
+            " article")
         return JSONResponse({"error": error, "similar": [
             {"slug": a.slug, "url": canonical_url(request, f"/articles/{a.slug}"), "question": a.question,
              "status": a.status.value} for a in shown]}, status_code=409)
