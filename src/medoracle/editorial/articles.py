@@ -5,7 +5,9 @@ request changes (with a comment on a section) or reject it; an editor can retrac
 needs `settings.approvals_required` approvals from distinct reviewers, none of whom wrote any of its text
 (the four-eyes rule, `medoracle.editorial.workflow`), before it is *approved*; editing makes a new version,
 sends an approved article back to review and starts the approvals again. Edited sentences are checked
-against their cited passages (`medoracle.editorial.revision`).
+against their cited passages (`medoracle.editorial.revision`). One answer key makes one article, and an open
+or approved article on the same question is pointed out before another is made
+(`medoracle.editorial.similar`).
 
 Every path (web, API, CLI) goes through `ArticleDesk`, so the rules cannot differ between them. Every action
 is also written to the hash-chained audit log (`medoracle.editorial.audit`); storage is the
@@ -26,7 +28,8 @@ from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
 from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
 from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, hold_to_article, mark_revision
-from medoracle.editorial.similar import THRESHOLD, Signature, candidate_terms, signature, similar
+from medoracle.editorial.similar import THRESHOLD, Signature, candidate_terms, signature
+from medoracle.editorial.similar import similar as likeness
 from medoracle.editorial.workflow import (
     AUTHOR,
     EDITORS,
@@ -218,7 +221,7 @@ class ArticleDesk:
     def _similar(tx: EditorialTx, sig: Signature, audience: str, limit: int = 5) -> builtins.list[Article]:
         terms, need = candidate_terms(sig)
         rows = tx.articles_with_terms(terms, need, audience=audience, statuses=[s.value for s in OPEN_OR_APPROVED])
-        scored = sorted(((similar(sig, signature(question)), -article_id) for article_id, _, question, _ in rows),
+        scored = sorted(((likeness(sig, signature(question)), -article_id) for article_id, _, question, _ in rows),
                         reverse=True)
         found = [tx.article(-neg_id) for score, neg_id in scored if score >= THRESHOLD][:limit]
         return [a for a in found if a is not None]
