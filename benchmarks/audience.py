@@ -160,7 +160,7 @@ def main() -> None:
         raise SystemExit(f"bundled topics without a question: {', '.join(missing)}")
     card_topic = {f"kb:{path.stem}": path.parent.name for path in card_paths() if path.name != "_topic.md"}
     # Per bundled-topic question: topic, question, grade, statements whose facts match, statements, topic reached.
-    per_topic: list[tuple[str, str, float, int, int, bool]] = []
+    per_topic: list[tuple[str, str, float | None, int, int, bool]] = []
     unchanged = abstained = 0
     tailor_ms: list[float] = []
     answered = 0
@@ -168,6 +168,8 @@ def main() -> None:
         a = service.answer(q, settings=settings, store=store, **embed)
         if a.abstained:
             abstained += 1
+            if i < len(KB_QUESTIONS):  # a bundled topic the service could not answer: listed, never met
+                per_topic.append((KB_QUESTIONS[i][0], q, None, 0, 0, False))
             continue
         answered += 1
         unchanged += json.dumps(to_json(tailor(a, "clinician"))) == json.dumps(to_json(a))
@@ -206,7 +208,7 @@ def main() -> None:
                 if i < len(KB_QUESTIONS):
                     topic = KB_QUESTIONS[i][0]
                     # The page is about the topic asked of when it cites one of the topic's cards.
-                    cited = {card_topic.get(pid.split("#")[0]) for st in a.statements() for pid in st.passage_ids}
+                    cited = {card_topic.get(ref.doc_id) for ref in a.references}
                     per_topic.append((topic, q, bare_grade, matched, len(pairs), topic in cited))
                 if i < show:
                     print(to_markdown(t))
@@ -235,14 +237,15 @@ def main() -> None:
     print()
     print(table(["bundled topic", "question (patient page)", "FK grade, statements + bottom line only",
                  "statements whose numbers and population match", "cites the topic's cards"],
-                [[topic, q, f"{g:.1f}", f"{m}/{n} ({m / max(n, 1):.0%})", "yes" if reached else "NO"]
-                 for topic, q, g, m, n, reached in per_topic]))
-    # A topic asked about twice meets the target only when both of its pages do.
+                [[topic, q, "abstained" if g is None else f"{g:.1f}", f"{m}/{n} ({m / max(n, 1):.0%})",
+                  "yes" if reached else "NO"] for topic, q, g, m, n, reached in per_topic]))
+    # A topic asked about twice meets the target only when both of its pages do; an abstention never does.
     worst: dict[str, float] = {}
     for topic, _, g, *_rest in per_topic:
-        worst[topic] = max(g, worst.get(topic, g))
+        grade = float("inf") if g is None else g
+        worst[topic] = max(grade, worst.get(topic, grade))
     over = sorted(topic for topic, g in worst.items() if g > 8)
-    topic_grades = [g for _, _, g, *_rest in per_topic]
+    topic_grades = [g for _, _, g, *_rest in per_topic if g is not None]
     print()
     print(f"patient median FK grade, whole page: {median(grades['patient']):.1f}; statements + bottom line only: "
           f"{median(own['patient']):.1f} (target ≤ 8: {'met' if median(own['patient']) <= 8 else 'NOT met'})")
