@@ -209,7 +209,7 @@ def main() -> None:
                 if i < len(KB_QUESTIONS):
                     topic = KB_QUESTIONS[i][0]
                     # The page is about the topic asked of when it cites one of the topic's cards.
-                    cited = {card_topic.get(ref.doc_id) for ref in a.references}
+                    cited = {card_topic.get(pid.split("#")[0]) for ref in a.references for pid in ref.passage_ids}
                     per_topic.append((topic, q, bare_grade, matched, len(pairs), topic in cited))
                 if i < show:
                     print(to_markdown(t))
