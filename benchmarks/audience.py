@@ -73,11 +73,12 @@ KB_QUESTIONS = [
     ("malignant-pleural-effusion", "How is a malignant pleural effusion managed?"),
     ("bone-metastases", "How are painful bone metastases treated?"),
     ("immune-checkpoint-inhibitor-toxicity", "How is immune checkpoint inhibitor colitis treated?"),
-    # the other topics, in a patient's or carer's words (with the name of the condition they were told: lay words
-    # alone, "underactive thyroid", "heart attack", make the service abstain, a retrieval gap of its own)
+    # the other topics, in a patient's or carer's words, with the name of the condition they were told: lay words
+    # alone are a retrieval gap of their own ("underactive thyroid", "heart attack", "overdosed on opioids"
+    # abstain; "vomiting blood", "diabetes in pregnancy", "my toddler has a high temperature" find other topics)
     ("acute-coronary-syndrome", "What is the treatment for acute coronary syndrome?"),
     ("acute-heart-failure", "How is acute heart failure treated in hospital?"),
-    ("acute-kidney-injury", "My mum has acute kidney injury in hospital. What is done for it?"),
+    ("acute-kidney-injury", "My mum has acute kidney injury. Will she need dialysis?"),
     ("alcohol-withdrawal", "What medicine helps with alcohol withdrawal when I stop drinking?"),
     ("anxiety-disorders", "I worry all the time. What treatments help generalised anxiety?"),
     ("bronchiolitis", "When should a baby with bronchiolitis go to hospital?"),
@@ -88,8 +89,8 @@ KB_QUESTIONS = [
     ("delirium", "My grandmother has delirium in hospital. What can help her?"),
     ("dementia", "Which drugs treat Alzheimer's disease?"),
     ("epilepsy", "My son has had a seizure lasting 5 minutes. What should we do?"),
-    ("fever-in-under-5s", "My toddler has a high temperature. What signs mean it is serious?"),
-    ("gestational-diabetes", "I have diabetes in pregnancy. How will it be treated?"),
+    ("fever-in-under-5s", "My child under 5 has a fever. When is it serious?"),
+    ("gestational-diabetes", "I have gestational diabetes. How will it be treated?"),
     ("gout", "How is a gout flare treated?"),
     ("hypothyroidism", "How is hypothyroidism treated?"),
     ("migraine", "What medicines help a migraine attack?"),
@@ -99,7 +100,7 @@ KB_QUESTIONS = [
     ("pulmonary-embolism", "How is a blood clot in the lung treated?"),
     ("smoking-cessation", "What is the best way to stop smoking?"),
     ("stroke-tia", "What should happen after a mini-stroke (TIA)?"),
-    ("upper-gi-bleeding", "What happens in hospital if I am vomiting blood?"),
+    ("upper-gi-bleeding", "I have an upper GI bleed. What happens in hospital?"),
     ("venous-leg-ulcers", "How is a venous leg ulcer treated?"),
 ]
 
