@@ -126,3 +126,19 @@ def test_a_swap_keeps_the_group_of_people():
     out = page(sentence).summary
     assert "including older people and those with diabetes" in out
     assert subgroups_of(sentence) <= subgroups_of(out)
+
+
+def test_what_a_clinician_is_to_tell_the_patient_is_said_to_the_patient():
+    # "Explain to patients … that they should …" is advice for the patient: the page gives it, not the errand.
+    out = page("Explain to patients with low-severity community-acquired pneumonia treated in the community, and "
+               "when appropriate their families or carers, that they should seek further medical advice if their "
+               "symptoms do not begin to improve within 3 days of starting the antibiotic.",
+               "Advise women with diabetes who are planning pregnancy that they should take folic acid 5 mg a day.")
+    summary, folic = texts(out)
+    assert summary.startswith("People with low-severity pneumonia")
+    assert "should seek further medical advice" in summary and "3 days" in summary
+    assert "care team" not in summary and "families or carers" not in summary
+    assert folic.startswith("Women with diabetes who are planning pregnancy should take folic acid 5 mg")
+    # Without "that they should …" it stays an instruction to the care team.
+    assert page("Explain the risks of stopping treatment early to patients.").summary.startswith(
+        "Your care team should explain")

@@ -149,6 +149,25 @@ _INSTRUCTION = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?P<neg>(?:Do not|Don't|Never)
                           + r"))\b(?=\s+[\w(])(?!\s+(?:your|you|yourself)\b)")
 
 
+# "Explain to patients with X that they should seek advice if …": what the patient is to be told is the advice
+# itself, so the page says it to them ("People with X should seek advice if …"); the carers who are told too are
+# not the ones who act, so that aside goes.
+_TELL_THAT = re.compile(
+    r"(?:(?<=^)|(?<=[.!?] ))(?:Explain|Tell|Advise|Inform|Remind)\s+(?:to\s+)?"
+    r"(?P<who>(?:patients|people|women|men|adults|parents|carers|everyone|anyone)\b[^.;:]*?),?\s+"
+    r"that\s+(?:they|he or she|she|he)\s+(?P<modal>should|must|need to|needs to|can|may)\s")
+_TOLD_TOO = re.compile(r",\s+and\s+(?:(?:when|if|where)\s+(?:appropriate|suitable)\s+)?their\s+"
+                       r"(?:families|family members|family)(?:\s+(?:or|and)\s+carers)?,?\s*$")
+
+
+def _told_as_advice(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        who = _TOLD_TOO.sub("", m.group("who")).strip().rstrip(",")
+        who = re.sub(r"^patients\b", "people", who)
+        return f"{who[:1].upper()}{who[1:]} {m.group('modal')} "
+    return _TELL_THAT.sub(sub, text)
+
+
 def _care_team(text: str) -> str:
     """Each sentence that starts with an instruction to a clinician, told from the patient's side."""
     def sub(m: re.Match[str]) -> str:
@@ -156,7 +175,7 @@ def _care_team(text: str) -> str:
         if m.group("neg"):
             return f"Your care team should not {verb}"
         return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
-    return _INSTRUCTION.sub(sub, text)
+    return _INSTRUCTION.sub(sub, _told_as_advice(text))
 
 
 def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
