@@ -142,3 +142,13 @@ def test_what_a_clinician_is_to_tell_the_patient_is_said_to_the_patient():
     # Without "that they should …" it stays an instruction to the care team.
     assert page("Explain the risks of stopping treatment early to patients.").summary.startswith(
         "Your care team should explain")
+
+
+def test_a_reference_list_caught_as_a_sentence_is_not_shown_to_a_patient():
+    refs = ("Postmenopausal women with thinning of the bones: Eriksen, Diez-Perez, & Boonen, 2014; Miller et al., "
+            "2012; Eisman et al., 2008; Black et al., 2007; Chestnut et al., 2005")
+    out = page("Bisphosphonates are the first treatment for osteoporosis in women past the menopause.", refs)
+    assert out.statements() == []  # the section held only the reference list, so it is left out
+    # A statement that names one study and its year is still a statement.
+    kept = page("Bisphosphonates are the first treatment.", "Denosumab was first given in 2010 in Europe.")
+    assert [st.text for st in kept.statements()] == ["Denosumab was first given in 2010 in Europe."]

@@ -134,6 +134,9 @@ def _says_to(text: str) -> str:
         # "advises checking X and estimating Y": a second gerund would be left without its "to".
         if re.match(r"[^.;]*\band\b[^.;]{0,30}?\b[a-z]{3,}ing\b", text[m.end():]):
             return m.group(0)
+        # "advises continuing to offer" as "says to continue to offer" says "to" twice over.
+        if text[m.end():].startswith(" to "):
+            return m.group(0)
         says = "says" if m.group("verb").endswith("s") else "say"
         return f"{says} {'not ' if m.group('neg') else ''}to {_GERUNDS[m.group('ger')]}"
     return _ADVISES_GERUND.sub(sub, text)
@@ -207,16 +210,24 @@ def _too_technical(st: Statement, g: Glossary) -> bool:
     return word_count(own) >= 15 and readability(own).fk_grade > PATIENT_MAX_STATEMENT_GRADE
 
 
+# A run of author-year references ("Miller et al., 2012; Black et al., 2007; …") is a document's reference list
+# caught as a sentence: it tells a reader nothing, so a patient page never shows it, not even as a section's lead.
+_REFERENCE_RUN = re.compile(r"(?:[A-Z][\w'’-]+(?:,? (?:&(?:amp;)? |and )?[A-Z][\w'’-]+)*(?: et al\.?)?,? "
+                            r"(?:19|20)\d\d[a-z]?\s*[;,]?\s*){3,}")
+
+
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     """The section's statements a patient page shows: its lead and every one that is not too technical.
 
     The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
     first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
+    Reference lists are not statements and are never shown (a section of nothing else is left out).
     """
+    shown = [st for st in sec.statements if (st.plain and not st.written_by) or not _REFERENCE_RUN.search(st.text)]
     # Our own plain text is written for patients: never too technical.
-    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in sec.statements]
+    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in shown]
     lead = technical.index(False) if False in technical else 0
-    return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
+    return [st for i, st in enumerate(shown) if i == lead or not technical[i]]
 
 
 def _once_per_card(statements: list[Statement], shown: set[str]) -> list[Statement]:
