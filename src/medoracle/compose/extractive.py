@@ -34,6 +34,7 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
+from medoracle.compose.shape import Shape, defines, enumerates, read_shape
 from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
@@ -215,7 +216,7 @@ class ExtractiveComposer:
         bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = self._select(pool, shown, form, evidence)
+        chosen = self._select(pool, shown, form, evidence, read_shape(question))
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
@@ -364,6 +365,7 @@ class ExtractiveComposer:
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
                      form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
+        shape = read_shape(question)
 
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
@@ -383,6 +385,7 @@ class ExtractiveComposer:
             # The asked-for thing, for this patient: a source that declares that patient (a card's population,
             # a heading) outweighs a sentence that mentions them in passing.
             value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
+            value += _shape_value(c, shape)
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -409,22 +412,25 @@ class ExtractiveComposer:
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
-                evidence: list[Evidence]) -> list[_Candidate]:
+                evidence: list[Evidence], shape: Shape | None = None) -> list[_Candidate]:
         """MMR over the pool: relevance and grade against overlap with what is already shown.
 
         A broad question first takes the best statement of every section, so the page covers red flags to
         complications before any one section fills up; a focused one takes its few best statements. A passage
         gives at most two statements, so one long source does not crowd out the others.
         """
-        limit = self.max_statements if form.broad else self.focused_statements
-        per_section = self.per_section if form.broad else 2
+        listing = shape is not None and shape.listing and not form.broad
+        limit = self.max_statements if form.broad else self.focused_statements + listing
+        per_section = self.per_section if form.broad else 2 + 2 * listing
         rest = [c for c in pool if all(c is not s for s in shown)]
         if not form.broad and rest:
             # A focused reply: one supporting statement, then only statements nearly as close to the question
-            # as its best one.
+            # as its best one. A list is gathered from several sources: a sentence that names items in a run
+            # may be worded further from the question.
             best = max(c.relevance for c in pool)
             first = max(rest, key=lambda c: c.score)
-            rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best]
+            rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
+                    or (listing and enumerates(c.text) and c.relevance >= 0.6 * best)]
         if form.broad:
             rest = [c for c in rest if not _ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
                     and (not _STUDY_NARRATIVE.search(c.text) or _CONCLUDES.search(c.text))]
@@ -546,6 +552,16 @@ def _facet(c: _Candidate, ev: Evidence) -> tuple[str, float]:
     guess = classify(c.text)
     ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
     return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)
+
+
+def _shape_value(c: _Candidate, shape: Shape) -> float:
+    """A bottom-line bonus for the reply's shape: the items of a list, the definition of a "what is X?"."""
+    value = 0.0
+    if shape.listing and enumerates(c.text):
+        value += 0.25
+    if shape.term is not None and defines(c.text, shape.term):
+        value += 0.3
+    return value
 
 
 def _similarity(a: _Candidate, b: _Candidate) -> float:
