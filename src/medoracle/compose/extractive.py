@@ -76,7 +76,8 @@ _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|ar
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
-    "grade severe mild moderate acute stable exacerbation patient patients year old"))
+    "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
+    "patients year old"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
