@@ -386,7 +386,7 @@ class ExtractiveComposer:
             # The asked-for thing, for this patient: a source that declares that patient (a card's population,
             # a heading) outweighs a sentence that mentions them in passing.
             value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
-            value += _shape_value(c, shape)
+            value += _shape_value(c, shape) - 0.2 * len(_narrower(c.population, query))
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -406,7 +406,9 @@ class ExtractiveComposer:
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.
-            fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
+            # … and that speaks to the ask: "NSAIDs are not recommended for the prevention of new attacks" names
+            # the flare of a question about treating one, but not its treatment.
+            fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
             eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
@@ -553,6 +555,24 @@ def _facet(c: _Candidate, ev: Evidence) -> tuple[str, float]:
     guess = classify(c.text)
     ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
     return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)
+
+
+def _narrower(population: Population, query: Query | None) -> list[str]:
+    """The subgroups a sentence is restricted to that the question does not name ("In patients with CKD …" for a
+    question about gout in general): the general advice is the bottom line, the subgroup's a statement."""
+    if query is None:
+        return []
+    asked = query.population
+    out = [slot for slot, theirs, ours in (
+        ("pregnancy", population.pregnancy == "pregnant", asked.pregnancy),
+        ("kidney", population.kidney_impairment, asked.kidney_impairment),
+        ("liver", population.liver_impairment, asked.liver_impairment),
+        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
+         or asked.age_min is not None or asked.age_max is not None),
+        ("line", population.line in ("second", "refractory", "recurrent"), asked.line),
+    ) if theirs and not ours]
+    comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
+    return out + (["comorbidity"] if comorbid else [])
 
 
 def _shape_value(c: _Candidate, shape: Shape) -> float:

@@ -126,7 +126,14 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
                          r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
                          r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
-                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
+                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic|NSAID|nonsteroidal anti-inflammatory drug|"
+                         r"benzodiazepine|anticonvulsant|antiepileptic|antihistamine|vasopressor|antifungal|"
+                         r"proton pump inhibitor|PPI|immunosuppressant|biologic|vaccine|insulin|oxygen)s?\b",
+                         re.IGNORECASE)
+# What a sentence says to do: "should be treated with", "is recommended", "offer", "the treatment of choice".
+_ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offered|started|administered|"
+                   r"prescribed|receive)\b|\boffer\b|\btreat(?:ed|ment) with\b|\btreatments? (?:for .{0,40} )?"
+                   r"(?:is|are|include)\b|\bof choice\b|\bfirst[- ]line\b|\bmainstay\b", re.IGNORECASE)
 
 
 def satisfies(c: Fitted, query: Query | None) -> bool:
@@ -148,6 +155,11 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
         return all(_mentions(low, o, query) for o in query.comparison)
     if intent == "duration":
         return bool(_DURATION.search(c.text))
+    if intent == "treatment":
+        # What to do for the condition: a treatment named or advised, not a way to prevent it.
+        if "prevention" not in query.intents and _PREVENTS.search(c.text):
+            return False
+        return bool(drugs_in(c.text) or _TREATMENTS.search(c.text) or _ACTS.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 

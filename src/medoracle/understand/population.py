@@ -97,7 +97,7 @@ _PHASES: list[tuple[str, re.Pattern[str]]] = [(p, re.compile(rx, re.IGNORECASE))
                      r"exacerbation\b(?!s)|\bexacerbation of\b|"
                      # the plural names the episode when it is what is treated: "for acute COPD exacerbations"
                      r"\b(?:for|during|in|treat(?:ing|ment of)|manag(?:ing|ement of)) acute (?:\w+\s+)?exacerbations\b|"
-                     r"^exacerbation\b|\bflare(?:-?ups?)?\b|"
+                     r"^exacerbation\b|\bflare(?:-?ups?)?\b|\b(?:an?|the|this|each) attack of\b|"
                      r"\b(?:asthma|acute) attacks?\b|\bAECOPD\b|\bacute(?:ly)? (?:worsening|deteriorat\w+)"),
     ("stable", r"(?<!haemodynamically )(?<!hemodynamically )(?<!clinically )(?<!medically )\bstable\b(?! angina)|"
                r"\bmaintenance (?:treatment|therapy)\b|\blong-term (?:treatment|management)\b"),
