@@ -408,7 +408,11 @@ class ExtractiveComposer:
             # sentence that speaks of that patient, when the evidence has one near enough.
             # … and that speaks to the ask: "NSAIDs are not recommended for the prevention of new attacks" names
             # the flare of a question about treating one, but not its treatment.
-            fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0]
+            # It must be on the subject too: "first-line" in a headache guideline matches the line of therapy
+            # of "first-line drug for status epilepticus", not its condition.
+            most_on_topic = max(c.topic for c in pool)
+            fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
+                       and c.topic >= 0.8 * most_on_topic]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
             eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
