@@ -34,7 +34,7 @@ from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
-from medoracle.compose.shape import Shape, defines, enumerates, read_shape
+from medoracle.compose.shape import Shape, enumerates, read_shape, shape_value
 from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
@@ -386,7 +386,7 @@ class ExtractiveComposer:
             # The asked-for thing, for this patient: a source that declares that patient (a card's population,
             # a heading) outweighs a sentence that mentions them in passing.
             value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
-            value += _shape_value(c, shape) - 0.2 * len(_narrower(c.population, query))
+            value += shape_value(c.text, shape) - 0.2 * len(fit.narrower(c.population, query))
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -559,34 +559,6 @@ def _facet(c: _Candidate, ev: Evidence) -> tuple[str, float]:
     guess = classify(c.text)
     ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
     return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)
-
-
-def _narrower(population: Population, query: Query | None) -> list[str]:
-    """The subgroups a sentence is restricted to that the question does not name ("In patients with CKD …" for a
-    question about gout in general): the general advice is the bottom line, the subgroup's a statement."""
-    if query is None:
-        return []
-    asked = query.population
-    out = [slot for slot, theirs, ours in (
-        ("pregnancy", population.pregnancy == "pregnant", asked.pregnancy),
-        ("kidney", population.kidney_impairment, asked.kidney_impairment),
-        ("liver", population.liver_impairment, asked.liver_impairment),
-        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
-         or asked.age_min is not None or asked.age_max is not None),
-        ("line", population.line in ("second", "refractory", "recurrent"), asked.line),
-    ) if theirs and not ours]
-    comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
-    return out + (["comorbidity"] if comorbid else [])
-
-
-def _shape_value(c: _Candidate, shape: Shape) -> float:
-    """A bottom-line bonus for the reply's shape: the items of a list, the definition of a "what is X?"."""
-    value = 0.0
-    if shape.listing and enumerates(c.text):
-        value += 0.25
-    if shape.term is not None and defines(c.text, shape.term):
-        value += 0.3
-    return value
 
 
 def _similarity(a: _Candidate, b: _Candidate) -> float:

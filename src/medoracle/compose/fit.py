@@ -17,7 +17,7 @@ from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "notes", "other_population",
+__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "narrower", "notes", "other_population",
            "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
@@ -190,6 +190,24 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
             out.append(f"The sources found say nothing about {' or '.join(absent)} here, so the answer "
                        "cannot compare the two.")
     return out
+
+
+def narrower(population: Population, query: Query | None) -> list[str]:
+    """The subgroups a sentence is restricted to that the question does not name ("In patients with CKD …" for a
+    question about gout in general): the general advice is the bottom line, the subgroup's a statement."""
+    if query is None:
+        return []
+    asked = query.population
+    out = [slot for slot, theirs, ours in (
+        ("pregnancy", population.pregnancy == "pregnant", asked.pregnancy),
+        ("kidney", population.kidney_impairment, asked.kidney_impairment),
+        ("liver", population.liver_impairment, asked.liver_impairment),
+        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
+         or asked.age_min is not None or asked.age_max is not None),
+        ("line", population.line in ("second", "refractory", "recurrent"), asked.line),
+    ) if theirs and not ours]
+    comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
+    return out + (["comorbidity"] if comorbid else [])
 
 
 def safety_cue(text: str) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from medoracle.text import content_stems
 
-__all__ = ["Shape", "defines", "enumerates", "read_shape"]
+__all__ = ["Shape", "defines", "enumerates", "read_shape", "shape_value"]
 
 # "List …", "Name three …", "Which are the …", "What are the main …s", "Which genes are …", "What drugs cause …".
 _LIST = re.compile(
@@ -71,3 +71,13 @@ def defines(text: str, term: str) -> bool:
         return False
     opening = set(content_stems(text[:match.start()]))
     return wanted <= opening and len(text[:match.start()].split()) <= len(term.split()) + 8
+
+
+def shape_value(text: str, shape: Shape) -> float:
+    """A bottom-line bonus for the reply's shape: the items of a list, the definition of a "what is X?"."""
+    value = 0.0
+    if shape.listing and enumerates(text):
+        value += 0.25
+    if shape.term is not None and defines(text, shape.term):
+        value += 0.3
+    return value
