@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medoracle.compose import fit
+from medoracle.compose import fit, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.followups import follow_ups
@@ -218,8 +218,14 @@ class ExtractiveComposer:
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence, read_shape(question))
+        chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
+        answer.gaps = parts.gaps(query, " ".join([answer.summary, *(st.text for st in answer.statements())]))
+        if answer.gaps and len(answer.gaps) >= len(parts.asked_parts(query)):
+            # Nothing the question asks for is in the sources: say so, not something else about the subject.
+            return abstain(" ".join(answer.gaps) + " The passages found on this subject do not answer what was "
+                           "asked.")
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 
@@ -411,8 +417,11 @@ class ExtractiveComposer:
             # It must be on the subject too: "first-line" in a headache guideline matches the line of therapy
             # of "first-line drug for status epilepticus", not its condition.
             most_on_topic = max(c.topic for c in pool)
+            # "First-line" in "first-line treatment of X" is what is asked (judged by `fit.satisfies`), not a
+            # patient to match: "laparoscopy as the first line of treatment" is no answer about anaphylaxis.
+            asked_line = "first_line" in query.intents
             fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
-                       and c.topic >= 0.8 * most_on_topic]
+                       and c.topic >= 0.8 * most_on_topic and (not asked_line or set(c.matches) - {"line"})]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
             eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible

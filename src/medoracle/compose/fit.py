@@ -136,12 +136,13 @@ _ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offer
                    r"(?:is|are|include)\b|\bof choice\b|\bfirst[- ]line\b|\bmainstay\b", re.IGNORECASE)
 
 
-def satisfies(c: Fitted, query: Query | None) -> bool:
+def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool:
     """Whether a candidate gives the main thing the question asks for (a dose for a dose question, a drug
-    for a drug question, both options for "A or B?", a duration, a threshold); True when nothing is required."""
+    for a drug question, both options for "A or B?", a duration, a threshold), or the `intent` named (one part
+    of a multi-part question); True when nothing is required."""
     if query is None or not query.intents:
         return True
-    intent = query.intents[0]
+    intent = intent or query.intents[0]
     if intent == "dose":
         return bool(_DOSE.search(c.text))
     if intent == "first_line":
@@ -194,7 +195,8 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
 
 def narrower(population: Population, query: Query | None) -> list[str]:
     """The subgroups a sentence is restricted to that the question does not name ("In patients with CKD …" for a
-    question about gout in general): the general advice is the bottom line, the subgroup's a statement."""
+    question about gout in general): the general advice is the bottom line, the subgroup's a statement. (Not the
+    line of therapy: "if uncontrolled on …" is often the only advice a source gives for the patient asked about.)"""
     if query is None:
         return []
     asked = query.population
@@ -204,7 +206,6 @@ def narrower(population: Population, query: Query | None) -> list[str]:
         ("liver", population.liver_impairment, asked.liver_impairment),
         ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
          or asked.age_min is not None or asked.age_max is not None),
-        ("line", population.line in ("second", "refractory", "recurrent"), asked.line),
     ) if theirs and not ours]
     comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
     return out + (["comorbidity"] if comorbid else [])
@@ -267,7 +268,7 @@ def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted
         others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
         out.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
                      f" as not applying to {asked or 'this patient'}.")
-    if wanted(query.population) and (bottom is None or not bottom.matches):
+    if asked and wanted(query.population) and (bottom is None or not bottom.matches):
         out.append(f"None of the statements below says it applies to {asked}; check before applying it.")
     said = " ".join([answer.summary, *(st.text for st in answer.statements())])
     out.extend(missing_parts(query, said))
