@@ -210,6 +210,12 @@ class ExtractiveComposer:
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
                 or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+        shape = read_shape(question)
+        if shape.listing and not form.broad:
+            # A list is gathered from several sources, and the sentence naming more items may share fewer words
+            # with the question than one about it ("Deletions of EPCAM, … were found in families with …").
+            pool += [c for c in candidates if c not in pool and enumerates(c.text) and c.relevance >= 0.5 * best
+                     and c.topic >= 0.8 * on_topic]
         if any(c.matches for c in pool):
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15
@@ -217,7 +223,7 @@ class ExtractiveComposer:
         bottom = self._bottom_line(pool, evidence, best, form, question, query)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = self._select(pool, shown, form, evidence, read_shape(question))
+        chosen = self._select(pool, shown, form, evidence, shape)
         chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
@@ -446,7 +452,7 @@ class ExtractiveComposer:
             best = max(c.relevance for c in pool)
             first = max(rest, key=lambda c: c.score)
             rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
-                    or (listing and enumerates(c.text) and c.relevance >= 0.6 * best)]
+                    or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)]
         if form.broad:
             rest = [c for c in rest if not _ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
                     and (not _STUDY_NARRATIVE.search(c.text) or _CONCLUDES.search(c.text))]

@@ -69,8 +69,11 @@ def defines(text: str, term: str) -> bool:
     match = _IS_A.search(text)
     if match is None:
         return False
-    opening = set(content_stems(text[:match.start()]))
-    return wanted <= opening and len(text[:match.start()].split()) <= len(term.split()) + 8
+    # The term is the sentence's subject: it opens the sentence, with at most a few words of its own around it
+    # ("Ferroptosis (FP) is …", "The COMPASS complex is …"), not "Inhibitors of ferroptosis … which is …".
+    opening = content_stems(text[:match.start()])
+    return bool(opening) and opening[0] in wanted and wanted <= set(opening) \
+        and len(text[:match.start()].split()) <= len(term.split()) + 4
 
 
 def shape_value(text: str, shape: Shape) -> float:
