@@ -227,7 +227,8 @@ class ExtractiveComposer:
         chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
-        answer.gaps = parts.gaps(query, " ".join([answer.summary, *(st.text for st in answer.statements())]))
+        answer.gaps = parts.gaps(query, " ".join([answer.summary, *(st.text for st in answer.statements())]),
+                                 bottom)
         if answer.gaps and len(answer.gaps) >= len(parts.asked_parts(query)):
             # Nothing the question asks for is in the sources: say so, not something else about the subject.
             return abstain(" ".join(answer.gaps) + " The passages found on this subject do not answer what was "

@@ -60,6 +60,12 @@ def complete(candidates: Sequence[P], said: Sequence[P], query: Query | None, be
     return extra
 
 
-def gaps(query: Query | None, said: str) -> list[str]:
-    """One sentence for each part of the question that `said` (the answer's text) does not give."""
+def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None) -> list[str]:
+    """One sentence for each part of the question that `said` (the answer's text) does not give.
+
+    A question with one part is answered by its bottom line or not at all: a drug named in passing further down
+    ("when two first-line antiepileptic drugs have failed") is no answer to "which drug first?"."""
+    asked = asked_parts(query)
+    if len(asked) == 1 and bottom is not None and not fit.satisfies(bottom, query, asked[0]):
+        return fit.missing_parts(query, "")
     return fit.missing_parts(query, said)
