@@ -216,6 +216,7 @@ def test_a_part_the_sources_cannot_answer_is_named(cap_clinic: Clinic) -> None:
     assert "amoxicillin" in _said(answer)
     assert len(answer.gaps) == 1 and "no dose" in answer.gaps[0]
     assert answer.gaps[0] in answer.notes  # and the reader sees it
+    assert to_json(answer)["gaps"] == answer.gaps  # and the API says it
 
 
 def test_a_question_none_of_whose_parts_the_sources_answer_abstains(cap_clinic: Clinic) -> None:

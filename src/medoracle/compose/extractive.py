@@ -220,7 +220,7 @@ class ExtractiveComposer:
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15
         pool.sort(key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best, form, question, query)
+        bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = self._select(pool, shown, form, evidence, shape)
@@ -377,9 +377,10 @@ class ExtractiveComposer:
                        + _doc_prior(ev.passage.doc_type))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
+                     form: QuestionForm, question: str = "", query: Query | None = None,
+                     shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
-        shape = read_shape(question)
+        shape = shape or read_shape(question)
 
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
