@@ -210,6 +210,10 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
     answer_key = answer_key.strip()[:100]
     if answer_key.startswith(THREAD_KEY):  # made here from a thread of one's own, never taken from a form
         raise BadInput("that answer key was not given by this site: publish from the conversation's page")
+    # What the confirmation page posts back: the form's own fields, never a thread key made below (a thread's
+    # answer is found again from the thread and turn, which the server refuses to take as a key from a form).
+    fields = {"csrf_token": csrf_token(request), "answer_key": answer_key, "q": q, "audience": audience,
+              "thread": thread, "turn": turn, "whole": whole}
     if thread_id and (whole or turn.strip()):
         # From the thread's own store, never from the form: the owner's stored answer is what they read.
         owned = web.asker.own_thread(thread_id, thread_owners(request))
@@ -225,8 +229,6 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
     if answer is None:  # the clinician text: the article page re-words it for each reader
         answer = web.asker.answers.clinician(answer_key)
-    fields = {"csrf_token": csrf_token(request), "answer_key": answer_key, "q": q, "audience": audience,
-              "thread": thread, "turn": turn, "whole": whole}
     if answer is None:
         if not q.strip():
             raise BadInput("nothing to publish: ask a question first")
