@@ -75,7 +75,8 @@ _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|ar
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
-    "grade severe mild moderate acute stable exacerbation patient patients year old"))
+    "grade severe mild moderate acute stable exacerbation patient patients year old non baby babies newborn week "
+    "weeks month months"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -156,6 +157,7 @@ class ExtractiveComposer:
             # words to find in a sentence, "55", "year" and "old" of ">55 yo" would outweigh the condition.
             named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
             q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
+        whom = _POPULATION_WORDS | fit.fit_words(query)
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence)
@@ -168,7 +170,7 @@ class ExtractiveComposer:
         candidates = [c for c in candidates if not c.conflicts]
         if not candidates and query is not None:
             return abstain(fit.other_population(query, ruled_out))
-        weights = self._term_weights(q_stems, candidates)
+        weights = self._term_weights(q_stems, candidates, whom)
         if query is not None and query.conditions:
             # The focus gate kept only documents about the question's condition, so nearly every candidate names
             # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
@@ -178,7 +180,7 @@ class ExtractiveComposer:
             typical = spread[len(spread) // 2] if spread else 1.0
             for t in named & set(weights):
                 weights[t] = max(weights[t], typical)
-        coverage = self._coverage(question, weights, evidence)
+        coverage = self._coverage(question, weights, evidence, fit.class_aliases(query))
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
@@ -186,7 +188,7 @@ class ExtractiveComposer:
         self._score(question, form, weights, candidates, evidence, query)
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
-        subject = [t for t in q_stems if t not in _FRAME and t not in _POPULATION_WORDS]
+        subject = [t for t in q_stems if t not in _FRAME and t not in whom]
         needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
         if needed and max(c.own for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
@@ -243,7 +245,8 @@ class ExtractiveComposer:
                 found.append(cand)
         return found
 
-    def _term_weights(self, q_stems: list[str], candidates: list[_Candidate]) -> dict[str, float]:
+    def _term_weights(self, q_stems: list[str], candidates: list[_Candidate],
+                      whom: frozenset[str] = _POPULATION_WORDS) -> dict[str, float]:
         n = len(candidates)
         weights = {}
         for t in q_stems:
@@ -251,11 +254,14 @@ class ExtractiveComposer:
             idf = math.log((n + 1) / (df + 0.5)) + 1.0
             # Framing words, and whom it is about (judged by `fit`, a card's declared population included) or a
             # bare number ("55" of ">55 yo"), count a quarter.
-            weights[t] = idf * (0.25 if t in _FRAME or t in _POPULATION_WORDS or t.isdigit() else 1.0)
+            weights[t] = idf * (0.25 if t in _FRAME or t in whom or t.isdigit() else 1.0)
         return weights
 
-    def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence]) -> float:
-        """Share of the question's term weight that one passage holds together (acronyms may be spelled out).
+    def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence],
+                  classes: dict[str, re.Pattern[str]] | None = None) -> float:
+        """Share of the question's term weight that one passage holds together (acronyms may be spelled out, a
+        drug may be named by its class), with its document's title and declared focus (a card's topic and
+        aliases: "cystitis" is a name of the lower UTI topic).
 
         One passage, not the union: "Who won the 2010 World Cup?" finds "world", "cup" and "2010" somewhere in a
         medical corpus, never together.
@@ -266,9 +272,10 @@ class ExtractiveComposer:
         acronyms = [(a, content_stems(a)) for a in ACRONYM.findall(question)]
         best = 0.0
         for ev in evidence[:50]:
-            text = ev.passage.text + " " + (ev.title or "")
+            text = ev.passage.text + " " + (ev.title or "") + " " + " ".join(ev.focus)
             stems = set(content_stems(text))
             covered = {t for t in weights if t in stems}
+            covered |= {t for t, rx in (classes or {}).items() if t in weights and rx.search(ev.passage.text)}
             for acronym, stem in acronyms:
                 if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])
@@ -286,6 +293,9 @@ class ExtractiveComposer:
             written, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
             if written and stands_for:
                 aliases.setdefault(written[0], (stands_for, None))
+        for drug, pattern in fit.class_aliases(query).items():
+            if drug in weights:  # a sentence about the drug's class speaks of the drug
+                aliases.setdefault(drug, (set(), pattern))
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}

@@ -13,17 +13,24 @@ import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Population, Query
-from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
+from medoracle.understand.classes import class_pattern
+from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "notes", "other_population",
+__all__ = ["Fitted", "annotate", "class_aliases", "drugs_in", "fit_words", "intent_value", "missing_parts", "notes", "other_population",
            "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
                        r" (?:course|treatment)\b|\blifelong\b|\bindefinite\w*", re.IGNORECASE)
+# When to act: "within 1 hour", "immediately", "within 24 hours of presentation", "as soon as possible".
+_TIMING = re.compile(r"\bwithin (?:about |the first )?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*(?:hours?|minutes?|days?|weeks?)\b|"
+                     r"\bimmediate(?:ly)?\b|\bas soon as\b|\burgent(?:ly)?\b|\bwithout delay\b|\bsame[- ]day\b|"
+                     r"\bbefore \w+ (?:results|investigations)\b|\b\d+ (?:hours?|minutes?) (?:of|after|from)\b",
+                     re.IGNORECASE)
 _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
                         r"\bless than\b|\bmore than\b)\s*\d|\b\d+(?:\.\d+)?\s*(?:mmHg|mmol/L|%|or (?:more|higher|"
                         r"above|over))|\bwhen\b|\bif\b", re.IGNORECASE)
@@ -68,6 +75,30 @@ def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Quer
         c.conflicts = conflicts(query.population, c.population)
         c.matches = matches(query.population, c.population)
         c.declared = [m for m in matches(query.population, context) if m in c.matches]
+
+
+def class_aliases(query: Query | None) -> dict[str, re.Pattern[str]]:
+    """For each drug the question names, the pattern of its class ("pembrolizumab" → "checkpoint inhibitor"):
+    a card advising "for a grade 3 rash from a checkpoint inhibitor" answers a question about pembrolizumab."""
+    out: dict[str, re.Pattern[str]] = {}
+    for drug in query.drugs if query is not None else ():
+        stems = content_stems(drug)
+        pattern = class_pattern(drug)
+        if stems and pattern is not None:
+            out[stems[0]] = pattern
+    return out
+
+
+def fit_words(query: Query | None) -> frozenset[str]:
+    """Stems of the question's words that say whom or which form of the condition it is about and that `annotate`
+    judges (a manifestation such as "rash" or "colitis" of a named condition or drug), so the composer does not
+    also require them as subject words: general advice for grade 3 immune-related events is for colitis too,
+    advice for a rash is not (a conflict). Kept as subject words when nothing else names the subject."""
+    if query is None or not query.population.manifestations:
+        return frozenset()
+    words = frozenset(content_stems(" ".join(manifestation_words(query.search_text))))
+    rest = [t for t in content_stems(" ".join([*query.conditions, *query.drugs])) if t not in words]
+    return words if rest else frozenset()
 
 
 def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
@@ -115,6 +146,8 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         value += 0.25 * both + (0.2 if both and _COMPARES.search(c.text) else 0.0)
     if "duration" in intents and _DURATION.search(c.text):
         value += 0.5
+    if "timing" in intents and _TIMING.search(c.text):
+        value += 0.5
     if "threshold" in intents and _THRESHOLD.search(c.text):
         value += 0.3
     if "safety" in intents and _SAFETY.search(c.text):
@@ -148,6 +181,8 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
         return all(_mentions(low, o, query) for o in query.comparison)
     if intent == "duration":
         return bool(_DURATION.search(c.text))
+    if intent == "timing":
+        return bool(_TIMING.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 
@@ -169,6 +204,8 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
         out.append("The sources found give no dose for this; check a formulary or the full guideline.")
     if "duration" in query.intents and not _DURATION.search(said):
         out.append("The sources found do not say how long to continue.")
+    if "timing" in query.intents and not _TIMING.search(said):
+        out.append("The sources found do not say how soon this should be done.")
     if "first_line" in query.intents and not drugs_in(said) and not _TREATMENTS.search(said):
         out.append("The sources found name no specific drug for this.")
     if "comparison" in query.intents and query.comparison is not None:

@@ -68,11 +68,15 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("first_line", r"\bfirst[- ]line\b|\bof choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|"
                    r"regimens?|anticoagulants?|agents?|treatments?)\b|\bwhat (?:drugs?|antibiotics?|medications?|"
                    r"regimens?|agents?)\b|\bbest (?:drug|treatment|antibiotic)\b|\bempiric\w*|\bantibiotics for\b|"
-                   r"\binitial (?:treatment|therapy|drug)\b|\bstep 1\b"),
+                   r"\binitial (?:treatment|therapy|drug|inhaler|antibiotic)\b|\bstep 1\b|\bfirst (?:choice|drug)\b|"
+                   r"\b(?:which|what) anti\w+|\bstart(?:ed|ing)? (?:on|with)\b|\b(?:which|what) \w+ should "
+                   r".{0,40}\bstart\b"),
     ("comparison", r"\bvs\.?\b|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bor\b.{0,40}\?\s*$|"
                    r"\bdifference between\b"),
     ("duration", r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months)\b|\bcourse length\b|"
                  r"\bhow many (?:days|weeks|months)\b|\bwhen (?:to|should|can) (?:i |we )?stop\b"),
+    ("timing", r"\bhow (?:soon|fast|quickly)\b|\btiming\b|\bwithin \d+ ?(?:hours?|minutes?|h|mins?)\b|"
+               r"\bhow long (?:before|until|after)\b|\bwhen should .{0,40}\b(?:given|start\w*|done)\b"),
     ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
     ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"

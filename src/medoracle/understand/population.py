@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
 
-__all__ = ["conflicts", "contradiction", "describe", "extract", "matches", "merge"]
+__all__ = ["conflicts", "contradiction", "describe", "extract", "manifestation_words", "matches", "merge"]
 
 _OPEN = 200.0  # no upper age
 # Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
@@ -34,21 +34,28 @@ _GROUP_RULES: list[tuple[AgeGroup, str]] = [
 ]
 _GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNORECASE)) for g, rx in _GROUP_RULES]
 _NUM = r"(\d{1,3}(?:\.\d)?)(?!\d|[.,]\d)"
-_YEARS = r"(?:\s*(?:years?|yrs?|y)(?: of age| old)?)?"
+# An age's unit: years unless it says months, weeks or days ("a 6 week old baby", "infants under 3 months").
+_UNIT = r"(?:\s*-?\s*(years?|yrs?|y|months?|mos?|weeks?|wks?|days?)\b(?:\s*of age|[- ]old)?)"
+_YEARS = _UNIT + "?"
+_NOT_A_QUANTITY = r"(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/|points?|doses?|cycles?|fractions?|gy))"
 _AGE_MIN = re.compile(
-    rf"(?:(?:aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:over|older|above|more))|"
+    rf"(?:\b(aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(over|older|above|more))|"
     rf"(?:aged|age|ages|adults?|patients|people|women|men)?\s*(?:over|older than|above|at least|more than|"
-    rf">=?|≥|=>)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
+    rf">=?|≥|=>)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
 _AGE_MAX = re.compile(
-    rf"(?:(?:aged|age|ages|adults?|patients|people|children|women|men)\s+)?(?:under|younger than|below|less than|"
-    rf"<|≤|<=)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
-_AGE_SPAN = re.compile(rf"\b(?:aged|ages|between)\s+{_NUM}\s*(?:-|–|to|and)\s*{_NUM}\s*(?:years?|yrs?)\b",
+    rf"(?:(?:aged|age|ages|adults?|patients|people|children|babies|infants|women|men)\s+)?(?:under|younger than|"
+    rf"below|less than|<|≤|<=)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
+_AGE_SPAN = re.compile(rf"\b(?:aged|ages|between)\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_UNIT}",
                        re.IGNORECASE)
-_AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(?:years?|yrs?|y)[- ]old|yo\b|y\.o\.?|y/o\b|yr-old)|"
-                        rf"\baged\s+{_NUM}\b(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))", re.IGNORECASE)
-# Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
+_AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days?)[- ]old|(yo)\b|(y\.o)\.?|(y/o)\b|"
+                        rf"(yr)-old)|\baged\s+{_NUM}{_YEARS}(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))",
+                        re.IGNORECASE)
+# A bare "65 or over" is an age only after a word for people ("adults 65 or over"): "a Khorana score of 2 or
+# more" and "AUC 4 or more" are not ages.
+_PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals)\s*$",
+                            re.IGNORECASE)# Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
 _AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"
-                          r"children|pt|pts)\b", re.IGNORECASE)
+                          r"children|babies|infants|pt|pts)\b", re.IGNORECASE)
 
 _NOT_PREGNANT = re.compile(r"\bnon-?\s?pregnant\b|\bnot pregnant\b|\bnonpregnant\b|\bwho are not pregnant\b",
                            re.IGNORECASE)
@@ -155,29 +162,63 @@ def extract(text: str) -> Population:
         manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)))
 
 
+def _in_years(value: str, unit: str | None) -> float:
+    """An age in years from its number and unit (years when none is written)."""
+    u = (unit or "y").lower()
+    n = float(value)
+    if u.startswith("mo"):
+        return n / 12
+    if u.startswith("w"):
+        return n / 52
+    if u.startswith("d"):
+        return n / 365
+    return n
+
+
+def manifestation_words(text: str) -> list[str]:
+    """The words of a text that name a manifestation ("rash", "colitis", "diarrhoea")."""
+    return [m.group(0) for _, rx in _MANIFESTATIONS for m in rx.finditer(text)]
+
+
 def _ages(text: str) -> tuple[float | None, float | None]:
     lows: list[float] = []
     highs: list[float] = []
-    for m in _AGE_SPAN.finditer(text):
-        lows.append(float(m.group(1)))
-        highs.append(float(m.group(2)) + 1)
-    aged = bool(_AGE_CONTEXT.search(text))
     bounded: list[tuple[int, int]] = []  # "> 55 yo" is a bound, not an exact age
+    for m in _AGE_SPAN.finditer(text):
+        high_unit = m.group(4)
+        lows.append(_in_years(m.group(1), m.group(2) or high_unit))
+        highs.append(_in_years(m.group(3), high_unit) + (1 if not high_unit or high_unit[0].lower() == "y" else 0))
+        bounded.append(m.span())
+    aged = bool(_AGE_CONTEXT.search(text))
     for m in _AGE_MIN.finditer(text):
-        value = m.group(1) or m.group(2)
-        if value and (aged or m.group(1)) and float(value) >= 1:
-            lows.append(float(value))
+        if any(s <= m.start() < e for s, e in bounded):
+            continue
+        if m.group(2) is not None:  # "65 or over": an age when the text says so, not "a score of 2 or more"
+            value, unit = m.group(2), m.group(3)
+            said = m.group(1) or unit or (m.group(4) or "").lower() == "older" or _PEOPLE_BEFORE.search(text[:m.start()])
+            if not said:
+                continue
+        else:
+            value, unit = m.group(5), m.group(6)
+            if not (aged or unit):
+                continue
+        if float(value) >= 1 or unit:
+            lows.append(_in_years(value, unit))
             bounded.append(m.span())
     for m in _AGE_MAX.finditer(text):
-        if aged and float(m.group(1)) >= 1:
-            highs.append(float(m.group(1)))
+        if any(s <= m.start() < e for s, e in bounded):
+            continue
+        if (aged or m.group(2)) and (float(m.group(1)) >= 1 or m.group(2)):
+            highs.append(_in_years(m.group(1), m.group(2)))
             bounded.append(m.span())
     for m in _AGE_EXACT.finditer(text):
         if any(s <= m.start() < e or s < m.end() <= e for s, e in bounded):
             continue
-        age = float(m.group(1) or m.group(2))
+        value = m.group(1) or m.group(7)
+        unit = m.group(2) if m.group(1) else m.group(8)
+        age = _in_years(value, unit)
         lows.append(age)
-        highs.append(age + 1)
+        highs.append(age + (1 if not unit or unit[0].lower() == "y" else _in_years("1", unit)))
     return (min(lows) if lows else None), (max(highs) if highs else None)
 
 
@@ -361,6 +402,15 @@ _GROUP_WORDS = {"neonate": "neonates", "infant": "infants", "child": "children",
 _SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
 
 
+def _age_words(years: float) -> str:
+    """An age as a reader says it: "55", "3 months", "6 weeks"."""
+    if years >= 1 or years == 0:
+        return str(int(years))
+    if years * 12 >= 1 and abs(years * 12 - round(years * 12)) < 0.05:
+        return f"{round(years * 12)} months"
+    return f"{max(1, round(years * 52))} weeks"
+
+
 def describe(p: Population, slots: Iterable[str] | None = None) -> str:
     """A short phrase for the reader: 'pregnant women', 'adults aged 55 or over', 'grade 3 colitis'."""
     only = set(slots) if slots is not None else None
@@ -384,14 +434,15 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
     elif want("age"):
         groups = [g for g in p.age_groups if not (g == "adult" and "older_adult" in p.age_groups)]
         who = " and ".join(_GROUP_WORDS[g] for g in groups)
-        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1:
-            who = f"{who or 'people'} aged {int(p.age_min)}"
+        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1 \
+                and (p.age_min >= 1 or p.age_max - p.age_min < 0.1):
+            who = f"{who or 'people'} aged {_age_words(p.age_min)}"
         elif p.age_min is not None and p.age_max is not None:
-            who = f"{who or 'people'} aged {int(p.age_min)} to {int(p.age_max)}"
+            who = f"{who or 'people'} aged {_age_words(p.age_min)} to {_age_words(p.age_max)}"
         elif p.age_min is not None:
-            who = f"{who or 'people'} aged {int(p.age_min)} or over"
+            who = f"{who or 'people'} aged {_age_words(p.age_min)} or over"
         elif p.age_max is not None:
-            who = f"{who or 'people'} under {int(p.age_max)}"
+            who = f"{who or 'people'} under {_age_words(p.age_max)}"
     if want("kidney") and p.kidney_impairment:
         who = f"{who or 'people'} with kidney impairment"
     if want("liver") and p.liver_impairment:

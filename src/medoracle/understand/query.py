@@ -142,8 +142,10 @@ def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] |
                 if content else "no words to look for")
     if len(specific) == 1 and len(content) <= 2 and not clinical:
         word = specific[0]
-        # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up.
+        # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up,
+        # and so is a two-letter abbreviation typed as one ("SE", "PE").
+        typed_upper = any(w.isupper() and w.lower() == word for w in _WORD.findall(text))
         if not (is_condition_word(word) or in_vocabulary(word) or expand_abbreviation(word)
-                or (known is not None and len(word) > 2 and known(word))):
+                or (known is not None and (len(word) > 2 or typed_upper) and known(word))):
             return f"one general word ({word!r}), not a clinical question"
     return None

@@ -1,0 +1,70 @@
+"""The drug class a named drug belongs to: guidelines advise by class ("a checkpoint inhibitor", "an
+intravenous bisphosphonate"), questions name the drug ("pembrolizumab", "zoledronic acid").
+
+One direction only: a sentence about the class speaks of the drug, a sentence about one drug does not speak of
+its class. Membership is pharmacology (BNF chapters, ATC codes), not a judgement of which drug is preferred.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["class_pattern", "classes_of"]
+
+# class phrases (as sentences write them) → members (generic names, lower case)
+_CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("checkpoint inhibitor", "immunotherapy", "anti-PD-1", "anti-PD-L1", "anti-CTLA-4"): (
+        "pembrolizumab", "nivolumab", "ipilimumab", "atezolizumab", "durvalumab", "avelumab", "cemiplimab",
+        "dostarlimab", "tremelimumab", "relatlimab", "tislelizumab", "toripalimab", "retifanlimab"),
+    ("bisphosphonate",): ("zoledronic acid", "pamidronate", "pamidronic acid", "alendronate", "alendronic acid",
+                          "risedronate", "risedronic acid", "ibandronate", "ibandronic acid", "clodronate",
+                          "sodium clodronate"),
+    ("direct oral anticoagulant", "DOAC", "anticoagulant"): ("apixaban", "rivaroxaban", "edoxaban", "dabigatran"),
+    ("low-molecular-weight heparin", "LMWH", "anticoagulant"): ("enoxaparin", "dalteparin", "tinzaparin"),
+    ("vitamin K antagonist", "anticoagulant"): ("warfarin", "acenocoumarol", "phenindione"),
+    ("ACE inhibitor",): ("ramipril", "lisinopril", "enalapril", "perindopril", "captopril", "trandolapril",
+                         "quinapril", "fosinopril"),
+    ("angiotensin II receptor blocker", "ARB"): ("losartan", "candesartan", "valsartan", "irbesartan",
+                                                 "telmisartan", "olmesartan"),
+    ("calcium-channel blocker",): ("amlodipine", "nifedipine", "felodipine", "lercanidipine", "diltiazem",
+                                   "verapamil"),
+    ("thiazide-like diuretic", "thiazide"): ("indapamide", "chlortalidone", "chlorthalidone",
+                                             "bendroflumethiazide", "hydrochlorothiazide"),
+    ("beta-blocker",): ("bisoprolol", "atenolol", "metoprolol", "carvedilol", "propranolol", "nebivolol",
+                        "labetalol"),
+    ("statin",): ("atorvastatin", "simvastatin", "rosuvastatin", "pravastatin", "fluvastatin"),
+    ("SGLT2 inhibitor",): ("dapagliflozin", "empagliflozin", "canagliflozin", "ertugliflozin"),
+    ("SSRI", "selective serotonin reuptake inhibitor", "antidepressant"): (
+        "sertraline", "citalopram", "escitalopram", "fluoxetine", "paroxetine", "fluvoxamine"),
+    ("corticosteroid", "steroid", "glucocorticoid"): ("prednisolone", "prednisone", "dexamethasone",
+                                                      "methylprednisolone", "hydrocortisone"),
+    ("opioid",): ("morphine", "oxycodone", "fentanyl", "hydromorphone", "codeine", "tramadol", "buprenorphine",
+                  "methadone", "diamorphine"),
+    ("5-HT3 receptor antagonist", "5-HT3 antagonist"): ("ondansetron", "granisetron", "palonosetron"),
+    ("NK1 receptor antagonist", "NK1 antagonist"): ("aprepitant", "fosaprepitant", "netupitant", "rolapitant"),
+    ("proton pump inhibitor", "PPI"): ("omeprazole", "lansoprazole", "pantoprazole", "esomeprazole"),
+    ("RANKL inhibitor", "bone-targeted agent", "bone-modifying agent"): ("denosumab",),
+}
+_MEMBERS: dict[str, tuple[str, ...]] = {}
+for _phrases, _drugs in _CLASSES.items():
+    for _drug in _drugs:
+        _MEMBERS[_drug] = _MEMBERS.get(_drug, ()) + tuple(p for p in _phrases if p not in _MEMBERS.get(_drug, ()))
+
+
+def classes_of(drug: str) -> tuple[str, ...]:
+    """The class phrases a drug is spoken of by; () for a drug not listed."""
+    return _MEMBERS.get(drug.lower().strip(), ())
+
+
+@lru_cache(maxsize=512)
+def class_pattern(drug: str) -> re.Pattern[str] | None:
+    """A pattern finding any of the drug's class phrases in a sentence (hyphens and spaces alike, plurals)."""
+    phrases = classes_of(drug)
+    if not phrases:
+        return None
+    alternatives = []
+    for phrase in phrases:
+        words = [re.escape(w) for w in re.split(r"[\s-]+", phrase)]
+        alternatives.append(r"[\s-]+".join(words) + r"s?")
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
