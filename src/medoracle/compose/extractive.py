@@ -55,7 +55,7 @@ def _doc_prior(doc_type: DocType) -> float:
 
 
 # Words that frame a question rather than name its subject; they count a quarter.
-_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS)))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice"))
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
@@ -90,6 +90,7 @@ class _Candidate:
     grade: Grade | None
     relevance: float = 0.0
     own: float = 0.0             # share of the question's term weight in the sentence itself
+    about: float = 0.0           # … in it or, for a card, in the names of its topic (its title and aliases)
     topic: float = 0.0           # share of the question's subject weight in the sentence or its context
     score: float = 0.0
     facet: str = "background"
@@ -190,7 +191,7 @@ class ExtractiveComposer:
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
         subject = [t for t in q_stems if t not in _FRAME and t not in whom]
         needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
-        if needed and max(c.own for c in candidates) < needed * sum(
+        if needed and max(c.about for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
             # With few subject words, they must meet in one sentence: "capital" and "France" in a publisher's
             # notice is not an answer about France, nor is "POEM" (an endoscopic procedure) one about poems.
@@ -313,7 +314,10 @@ class ExtractiveComposer:
         context: list[set[str]] = []
         framing: list[set[str]] = []  # heading path and title only
         titled: list[set[str]] = []
+        named: list[set[str]] = []  # a card's topic names: "cystitis" is a name of the lower UTI topic
         for ev in evidence:
+            names = " ".join(ev.focus) if ev.passage.facet is not None else ""
+            named.append(hits(set(content_stems(names)), names) if names else set())
             around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
             context.append(hits(set(content_stems(around)), around))
             frame = f"{ev.passage.section} {ev.title or ''}"
@@ -341,6 +345,7 @@ class ExtractiveComposer:
                 closeness = max(0.0, min(1.0, ev.score / top)) if top > 0 else 1.0 / (1 + c.ev)
             own_hits = hits(c.stems, c.text)
             c.own = own = share(own_hits)
+            c.about = share(own_hits | named[c.ev])
             if ev.passage.facet is not None:
                 c.topic = topic_share(own_hits | context[c.ev])  # a card is one fact: all of it is in context
             else:

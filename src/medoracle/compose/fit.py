@@ -15,11 +15,12 @@ from typing import Protocol, TypeVar
 
 from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Population, Query
-from medoracle.understand.classes import class_pattern
+from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern
 from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "class_aliases", "drugs_in", "fit_words", "intent_value", "missing_parts", "notes", "other_population",
+__all__ = ["Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases", "drugs_in", "fit_words",
+           "intent_value", "missing_parts", "notes", "other_population",
            "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
@@ -73,8 +74,23 @@ def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Quer
             c.conflicts, c.matches, c.declared = [], [], []
             continue
         c.conflicts = conflicts(query.population, c.population)
-        c.matches = matches(query.population, c.population)
+        if query.population.pregnancy == "pregnant" and advises_avoided_in_pregnancy(c.text):
+            c.conflicts.append("pregnancy")
+        c.matches = matches(query.population, c.population) if not c.conflicts else []
         c.declared = [m for m in matches(query.population, context) if m in c.matches]
+
+
+# Wording that warns a drug off rather than advising it: "stop the ACE inhibitor", "LMWH rather than a DOAC".
+_WARNS_OFF = re.compile(r"\brather than\b|\binstead of\b|\bstop\w*|\bswitch\w*|\bdiscontinu\w+|\bwithdraw\w*|"
+                        r"\b(?:do|does|should|must|can|could|may|is|are)\s+not\b|\bnever\b|\bno longer\b|"
+                        r"\bnot (?:be )?(?:used|given|offered|started|prescribed|recommended|combined)\b",
+                        re.IGNORECASE)
+
+
+def advises_avoided_in_pregnancy(text: str) -> bool:
+    """A sentence that advises a drug a pregnant patient must not start (an ACE inhibitor, a statin, warfarin),
+    without warning it off: it is advice for someone else, whatever its passage's population."""
+    return bool(PREGNANCY_AVOID.search(text)) and not _SAFETY.search(text) and not _WARNS_OFF.search(text)
 
 
 def class_aliases(query: Query | None) -> dict[str, re.Pattern[str]]:
@@ -132,6 +148,9 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         and _PREVENTS.search(c.text) else 0.0
     if not intents:
         return value
+    if "first_line" in intents and c.population.line in ("second", "refractory", "recurrent") \
+            and query.population.line not in ("second", "refractory", "recurrent"):
+        value -= 0.4  # "the fourth drug in resistant hypertension" does not say what to start with
     if "dose" in intents and _DOSE.search(c.text):
         value += 0.6
     if intents & {"first_line", "treatment", "dose"} and (query.drugs or "first_line" in intents):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["class_pattern", "classes_of"]
+__all__ = ["PREGNANCY_AVOID", "class_pattern", "classes_of"]
 
 # class phrases (as sentences write them) → members (generic names, lower case)
 _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -68,3 +68,19 @@ def class_pattern(drug: str) -> re.Pattern[str] | None:
         words = [re.escape(w) for w in re.split(r"[\s-]+", phrase)]
         alternatives.append(r"[\s-]+".join(words) + r"s?")
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+
+
+# Drugs and classes a pregnant patient should not be started on (BNF "Pregnancy" sections, MHRA advice): ACE
+# inhibitors and ARBs (fetal renal damage), statins, warfarin (first trimester), valproate, retinoids,
+# methotrexate, mycophenolate, tetracyclines, trimethoprim (first trimester, folate antagonist), the direct oral
+# anticoagulants, thalidomide and its analogues. A sentence advising one is not advice for a pregnant patient.
+_PREGNANCY_AVOID = ("ACE inhibitor", "angiotensin II receptor blocker", "ARB", "angiotensin receptor blocker",
+                    "statin", "warfarin", "valproate", "sodium valproate", "isotretinoin", "methotrexate",
+                    "mycophenolate", "doxycycline", "tetracycline", "trimethoprim", "DOAC",
+                    "direct oral anticoagulant", "thalidomide", "lenalidomide", "leflunomide", "misoprostol")
+_PREGNANCY_AVOID_ALL = _PREGNANCY_AVOID + tuple(
+    drug for phrases, drugs in _CLASSES.items() for drug in drugs
+    if set(phrases) & {"ACE inhibitor", "angiotensin II receptor blocker", "statin", "direct oral anticoagulant"})
+PREGNANCY_AVOID = re.compile(r"(?<![\w-])(?:" + "|".join(
+    r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", p)) + "s?" for p in _PREGNANCY_AVOID_ALL)
+    + r")(?![\w-])", re.IGNORECASE)

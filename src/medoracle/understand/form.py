@@ -79,7 +79,8 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
                r"\bhow long (?:before|until|after)\b|\bwhen should .{0,40}\b(?:given|start\w*|done)\b"),
     ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
-    ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
+    ("diagnosis", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|\btests?\b|"
+                  r"\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
                   r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b"),
     ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"
                    r"\bWells\b|\bMASCC\b|\bORBIT\b|\bHAS-?BLED\b"),

@@ -53,7 +53,8 @@ _AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days
 # A bare "65 or over" is an age only after a word for people ("adults 65 or over"): "a Khorana score of 2 or
 # more" and "AUC 4 or more" are not ages.
 _PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals)\s*$",
-                            re.IGNORECASE)# Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
+                            re.IGNORECASE)
+# Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
 _AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"
                           r"children|babies|infants|pt|pts)\b", re.IGNORECASE)
 
@@ -195,7 +196,8 @@ def _ages(text: str) -> tuple[float | None, float | None]:
             continue
         if m.group(2) is not None:  # "65 or over": an age when the text says so, not "a score of 2 or more"
             value, unit = m.group(2), m.group(3)
-            said = m.group(1) or unit or (m.group(4) or "").lower() == "older" or _PEOPLE_BEFORE.search(text[:m.start()])
+            said = (m.group(1) or unit or (m.group(4) or "").lower() == "older"
+                    or _PEOPLE_BEFORE.search(text[:m.start()]))
             if not said:
                 continue
         else:
@@ -359,13 +361,14 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("pregnancy")
     if question.pregnancy == "pregnant" and passage.pregnancy == "breastfeeding":
         out.append("pregnancy")
-    if age_range(question) and age_range(passage) and (question.age_min is not None or question.age_max is not None
-                                                       or set(question.age_groups) - {"adult"}):
+    if age_range(question) and age_range(passage) and _asks_age(question) and _speaks_of_age(passage):
         out.append("age")
     if question.severity and passage.severity:
         out.append("severity")
     for slot in ("phase", "setting", "line"):
         if getattr(question, slot) and getattr(question, slot) == getattr(passage, slot):
+            if slot == "line" and question.line == "first":
+                continue  # "first-line" in a question is what it asks for, not whom (see `conflicts`)
             out.append(slot)
     if set(question.manifestations) & set(passage.manifestations):
         out.append("manifestation")
@@ -376,16 +379,28 @@ def matches(question: Population, passage: Population) -> list[str]:
     return out
 
 
+def _asks_age(p: Population) -> bool:
+    """The question makes a point of age: a number, or a group narrower than adults."""
+    return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
+
+
+def _speaks_of_age(p: Population) -> bool:
+    """A passage that names an age band ("aged 55 or over", "in children"), not adults in general: for a
+    question about a 62-year-old, a card for all adults applies but does not speak of that patient."""
+    return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
+
+
 def wanted(question: Population) -> list[str]:
     """The slots a question's population makes a point of (what `matches` can return for it)."""
     out: list[str] = []
     if question.pregnancy:
         out.append("pregnancy")
-    if question.age_min is not None or question.age_max is not None or set(question.age_groups) - {"adult"}:
+    if _asks_age(question):
         out.append("age")
     if question.severity:
         out.append("severity")
-    out += [s for s in ("phase", "setting", "line") if getattr(question, s)]
+    out += [s for s in ("phase", "setting", "line") if getattr(question, s) and not (s == "line" and
+                                                                                      question.line == "first")]
     if question.manifestations:
         out.append("manifestation")
     if question.kidney_impairment:

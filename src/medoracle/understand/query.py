@@ -53,6 +53,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     spelled, corrections = spell_out(text)
     spelled, fixed = _correct_spelling(spelled, known)
     corrections.update(fixed)
+    spelled = _name_treated_condition(spelled)
     terms = understand(spelled)
     # As written first ("acute COPD exacerbation"), then spelled out ("pt >55 yo" → "patient >55 year old").
     population = pop.merge(pop.extract(text), pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled)))
@@ -76,6 +77,26 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     query.contradiction = pop.contradiction(population) if not inherited else None
     query.noise = _noise(text, spelled, query, known)
     return query
+
+
+# A drug class named for the condition it treats: "which antihypertensive" is a question about hypertension.
+_TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "antiepileptic": "epilepsy",
+           "antidiabetic": "diabetes", "antipsychotic": "psychosis", "antiarrhythmic": "arrhythmia",
+           "antianginal": "angina", "antiemetic": "nausea and vomiting", "antimigraine": "migraine",
+           "antiseizure": "epilepsy", "antihyperglycaemic": "diabetes", "antihyperglycemic": "diabetes"}
+_TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
+
+
+def _name_treated_condition(text: str) -> str:
+    """The condition a class word names, added after it when the question does not name it itself
+    ("first-line antihypertensive in pregnancy" → "… antihypertensive (hypertension) in pregnancy")."""
+    m = _TREATS_WORD.search(text)
+    if m is None:
+        return text
+    condition = _TREATS[m.group(1).lower()]
+    if re.search(rf"\b{re.escape(condition)}", text, re.IGNORECASE):
+        return text
+    return f"{text[:m.end()]} ({condition}){text[m.end():]}"
 
 
 def _correct_spelling(text: str, known: Callable[[str], bool] | None) -> tuple[str, dict[str, str]]:
@@ -114,8 +135,11 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
         if len(parts) != 2:
             continue
         sep = _COMPARE.search(source)
-        if sep is not None and sep.group(0).strip().lower() == "or" and len(parts[1].split()) > 4:
-            continue  # "… or …" in the middle of a sentence is not a choice between two options
+        if sep is not None and sep.group(0).strip().lower() == "or":
+            # "A or B for X?": the choice is what comes before the condition it is for
+            parts[1] = re.split(r"\s(?:for|in|with|after|during|when|to treat)\s", parts[1], maxsplit=1)[0]
+            if len(parts[1].split()) > 4:
+                continue  # "… or …" in the middle of a sentence is not a choice between two options
         before = re.findall(r"[\w'-]+", parts[0])
         after = re.findall(r"[\w'-]+", parts[1])
         a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True), _side(after, drugs, left=False)))

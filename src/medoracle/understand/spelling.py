@@ -31,7 +31,7 @@ _ENGLISH_BUCKETS: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {}
 _PLAIN = frozenset("""about after again always answer before being better cause causes could doing during every
 first going having later least little maybe might never other often option options people person please
 question second should since still taking their there these thing think third those three through today under
-until using which while whose would years months weeks hours daily weekly""".split())
+until using which while whose would years months weeks hours daily weekly inhaler inhalers""".split())
 
 
 def lexicon() -> tuple[str, ...]:
@@ -104,9 +104,16 @@ def correct(word: str, known: Callable[[str], bool] | None = None) -> str | None
         return None
     if known is not None and known(w):
         frequency = getattr(known, "frequency", None)
-        if frequency is None or frequency(w) != frequency(term):
+        if frequency is None or frequency(w) != frequency(term) or _inflection(w, term):
             return None
     return term
+
+
+def _inflection(a: str, b: str) -> bool:
+    """Two words that differ only in their last two letters ("inhaler", "inhaled"): another form of a word the
+    index holds, not a typo of it."""
+    shared = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return shared >= max(len(a), len(b)) - 2
 
 
 def _nearest(w: str, buckets: dict[tuple[str, int], tuple[str, ...]], limit: int) -> str | None:
