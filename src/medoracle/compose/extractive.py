@@ -181,7 +181,10 @@ class ExtractiveComposer:
             typical = spread[len(spread) // 2] if spread else 1.0
             for t in named & set(weights):
                 weights[t] = max(weights[t], typical)
-        coverage = self._coverage(question, weights, evidence, fit.class_aliases(query))
+        written = [(content_stems(short)[0], {t for t in content_stems(long_form) if t in weights})
+                   for short, long_form in (query.corrections.items() if query is not None else ())
+                   if content_stems(short)]
+        coverage = self._coverage(question, weights, evidence, fit.class_aliases(query), written)
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
@@ -259,10 +262,12 @@ class ExtractiveComposer:
         return weights
 
     def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence],
-                  classes: dict[str, re.Pattern[str]] | None = None) -> float:
+                  classes: dict[str, re.Pattern[str]] | None = None,
+                  written: list[tuple[str, set[str]]] | None = None) -> float:
         """Share of the question's term weight that one passage holds together (acronyms may be spelled out, a
         drug may be named by its class), with its document's title and declared focus (a card's topic and
-        aliases: "cystitis" is a name of the lower UTI topic).
+        aliases: "cystitis" is a name of the lower UTI topic). `written`: what the question wrote and we spelled out
+        ("HbA1c" → "glycated haemoglobin"): a passage using the abbreviation holds the long form's words.
 
         One passage, not the union: "Who won the 2010 World Cup?" finds "world", "cup" and "2010" somewhere in a
         medical corpus, never together.
@@ -277,6 +282,9 @@ class ExtractiveComposer:
             stems = set(content_stems(text))
             covered = {t for t in weights if t in stems}
             covered |= {t for t, rx in (classes or {}).items() if t in weights and rx.search(ev.passage.text)}
+            for short, long_form in written or ():
+                if short in stems:
+                    covered |= long_form
             for acronym, stem in acronyms:
                 if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Population, Query
-from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern
+from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words
 from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
@@ -32,6 +32,8 @@ _TIMING = re.compile(r"\bwithin (?:about |the first )?\d+(?:\s*(?:to|-|–)\s*\d
                      r"\bimmediate(?:ly)?\b|\bas soon as\b|\burgent(?:ly)?\b|\bwithout delay\b|\bsame[- ]day\b|"
                      r"\bbefore \w+ (?:results|investigations)\b|\b\d+ (?:hours?|minutes?) (?:of|after|from)\b",
                      re.IGNORECASE)
+_ASKS_TARGET = re.compile(r"\btargets?\b|\baim(?:ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
+_GIVES_TARGET = re.compile(r"\btargets?\b(?! organ)|\baim(?:s|ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
 _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
                         r"\bless than\b|\bmore than\b)\s*\d|\b\d+(?:\.\d+)?\s*(?:mmHg|mmol/L|%|or (?:more|higher|"
                         r"above|over))|\bwhen\b|\bif\b", re.IGNORECASE)
@@ -95,13 +97,19 @@ def advises_avoided_in_pregnancy(text: str) -> bool:
 
 def class_aliases(query: Query | None) -> dict[str, re.Pattern[str]]:
     """For each drug the question names, the pattern of its class ("pembrolizumab" → "checkpoint inhibitor"):
-    a card advising "for a grade 3 rash from a checkpoint inhibitor" answers a question about pembrolizumab."""
+    a card advising "for a grade 3 rash from a checkpoint inhibitor" answers a question about pembrolizumab; for
+    each class word it asks with, the pattern of the class's members."""
     out: dict[str, re.Pattern[str]] = {}
     for drug in query.drugs if query is not None else ():
         stems = content_stems(drug)
         pattern = class_pattern(drug)
         if stems and pattern is not None:
             out[stems[0]] = pattern
+    # … and the other way: "which antihypertensive" is answered by a sentence naming a calcium-channel blocker
+    for word, members in (class_words(query.search_text).items() if query is not None else ()):
+        stems = content_stems(word)
+        if stems:
+            out.setdefault(stems[0], members)
     return out
 
 
@@ -169,6 +177,8 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         value += 0.5
     if "threshold" in intents and _THRESHOLD.search(c.text):
         value += 0.3
+        if _ASKS_TARGET.search(query.text) and _GIVES_TARGET.search(c.text):
+            value += 0.3  # "what target?" is answered by the target, not by a threshold to start at
     if "safety" in intents and _SAFETY.search(c.text):
         value += 0.3
     return value

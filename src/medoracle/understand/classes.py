@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["PREGNANCY_AVOID", "class_pattern", "classes_of"]
+__all__ = ["PREGNANCY_AVOID", "class_pattern", "class_words", "classes_of"]
 
 # class phrases (as sentences write them) → members (generic names, lower case)
 _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -84,3 +84,57 @@ _PREGNANCY_AVOID_ALL = _PREGNANCY_AVOID + tuple(
 PREGNANCY_AVOID = re.compile(r"(?<![\w-])(?:" + "|".join(
     r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", p)) + "s?" for p in _PREGNANCY_AVOID_ALL)
     + r")(?![\w-])", re.IGNORECASE)
+
+
+# A class word a question asks with ("which antihypertensive", "which antibiotic") and the names a sentence
+# gives its answer in: a sentence advising "a calcium-channel blocker" answers "which antihypertensive".
+_CLASS_WORDS: dict[str, tuple[str, ...]] = {
+    "antihypertensive": ("ACE inhibitor", "angiotensin II receptor blocker", "ARB", "calcium-channel blocker",
+                         "CCB", "thiazide-like diuretic", "thiazide", "beta-blocker", "alpha-blocker",
+                         "spironolactone", "labetalol", "nifedipine", "methyldopa", "amlodipine", "ramipril",
+                         "lisinopril", "losartan", "candesartan", "indapamide"),
+    "anticoagulant": ("DOAC", "direct oral anticoagulant", "low-molecular-weight heparin", "LMWH", "heparin",
+                      "warfarin", "apixaban", "rivaroxaban", "edoxaban", "dabigatran", "enoxaparin", "dalteparin",
+                      "tinzaparin", "fondaparinux"),
+    "antiemetic": ("5-HT3 receptor antagonist", "NK1 receptor antagonist", "olanzapine", "dexamethasone",
+                   "ondansetron", "granisetron", "palonosetron", "aprepitant", "metoclopramide", "prochlorperazine",
+                   "cyclizine", "haloperidol", "levomepromazine"),
+    "antidepressant": ("SSRI", "selective serotonin reuptake inhibitor", "sertraline", "citalopram",
+                       "escitalopram", "fluoxetine", "mirtazapine", "venlafaxine", "duloxetine"),
+    "bisphosphonate": ("zoledronic acid", "zoledronate", "pamidronate", "alendronate", "alendronic acid",
+                       "risedronate", "ibandronate", "clodronate"),
+    "steroid": ("corticosteroid", "glucocorticoid", "prednisolone", "prednisone", "dexamethasone",
+                "methylprednisolone", "hydrocortisone"),
+    "inhaler": ("LAMA", "LABA", "ICS", "SABA", "inhaled corticosteroid", "salbutamol", "tiotropium",
+                "formoterol", "budesonide", "beclometasone"),
+    "antibiotic": ("amoxicillin", "co-amoxiclav", "nitrofurantoin", "trimethoprim", "pivmecillinam",
+                   "fosfomycin", "doxycycline", "clarithromycin", "erythromycin", "azithromycin",
+                   "flucloxacillin", "cefalexin", "ceftriaxone", "cefuroxime", "piperacillin", "gentamicin",
+                   "vancomycin", "fidaxomicin", "metronidazole", "clindamycin", "meropenem", "levofloxacin",
+                   "ciprofloxacin", "benzylpenicillin", "phenoxymethylpenicillin", "cefotaxime", "teicoplanin"),
+}
+_CLASS_WORD = re.compile(r"\b(" + "|".join(_CLASS_WORDS) + r")s?\b|\b(corticosteroid|anticoagulation)s?\b",
+                         re.IGNORECASE)
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(
+        r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", p)) + "s?" for p in phrases) + r")(?![\w-])",
+        re.IGNORECASE)
+
+
+def class_words(text: str) -> dict[str, re.Pattern[str]]:
+    """The class words of a question ("antihypertensive", "antibiotics") with the pattern of what a sentence
+    names as one of them."""
+    out: dict[str, re.Pattern[str]] = {}
+    for m in _CLASS_WORD.finditer(text):
+        word = m.group(0).lower()
+        key = (m.group(1) or {"corticosteroid": "steroid", "anticoagulation": "anticoagulant"}[
+            m.group(2).lower()]).lower()
+        out[word] = _member_pattern(key)
+    return out
+
+
+@lru_cache(maxsize=32)
+def _member_pattern(key: str) -> re.Pattern[str]:
+    return _phrase_pattern(_CLASS_WORDS[key])

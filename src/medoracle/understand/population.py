@@ -363,6 +363,8 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("pregnancy")
     if age_range(question) and age_range(passage) and _asks_age(question) and _speaks_of_age(passage):
         out.append("age")
+        if _same_bound(question, passage):
+            out.append("age band")  # "aged 55 or over" for ">55": the band the question names, not one holding it
     if question.severity and passage.severity:
         out.append("severity")
     for slot in ("phase", "setting", "line"):
@@ -382,6 +384,12 @@ def matches(question: Population, passage: Population) -> list[str]:
 def _asks_age(p: Population) -> bool:
     """The question makes a point of age: a number, or a group narrower than adults."""
     return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
+
+
+def _same_bound(question: Population, passage: Population) -> bool:
+    """The passage's age band starts or ends where the question's does (within a year)."""
+    return any(q is not None and p is not None and abs(q - p) <= 1
+               for q, p in ((question.age_min, passage.age_min), (question.age_max, passage.age_max)))
 
 
 def _speaks_of_age(p: Population) -> bool:
