@@ -55,7 +55,8 @@ def _doc_prior(doc_type: DocType) -> float:
 
 
 # Words that frame a question rather than name its subject; they count a quarter.
-_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice"))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice every get gets "
+                                                                   "getting receive"))
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
@@ -387,13 +388,16 @@ class ExtractiveComposer:
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
                      form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
+        # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
+        # not the topic's summary card.
+        specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
 
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
             # A specific question is answered by the sentence closest to it, whatever else is strong.
             value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _doc_prior(passage.doc_type)
             if c.card_bottom_line:
-                value += 0.6 if form.broad or form.intent is None else 0.2
+                value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
             value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
@@ -428,7 +432,11 @@ class ExtractiveComposer:
             fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
-            eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
+            # A patient named by a soft slot only (stable disease, a setting) does not outweigh the asked-for
+            # thing: "initial inhaler for stable COPD" wants the inhaler sentence, not any stable-COPD one.
+            soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
+            giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
+            eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,

@@ -19,14 +19,17 @@ from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_w
 from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases", "drugs_in", "fit_words",
-           "intent_value", "missing_parts", "notes", "other_population",
-           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
+__all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
+           "drugs_in", "fit_words", "intent_value", "missing_parts", "notes", "other_population", "safety_cue",
+           "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
                        r" (?:course|treatment)\b|\blifelong\b|\bindefinite\w*", re.IGNORECASE)
+_LASTS = re.compile(r"\blast(?:s|ing)?\b|\bcontinu\w+|\bduration\b|\bbeyond \d|\b(?:treated|given|taken) for\b|"
+                    r"\bfor (?:at least )?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*(?:days?|weeks?|months?|years?)\b",
+                    re.IGNORECASE)
 # When to act: "within 1 hour", "immediately", "within 24 hours of presentation", "as soon as possible".
 _TIMING = re.compile(r"\bwithin (?:about |the first )?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*(?:hours?|minutes?|days?|weeks?)\b|"
                      r"\bimmediate(?:ly)?\b|\bas soon as\b|\burgent(?:ly)?\b|\bwithout delay\b|\bsame[- ]day\b|"
@@ -49,6 +52,13 @@ _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
                      r"osteonecrosis|hypoglyc\w+|fetal|foetal)|\bosteonecrosis\b|\bhypocalc\w+|\bstopped and "
                      r"replaced\b|\bunsafe\b|\bbleeding risk\b", re.IGNORECASE)
+
+
+# Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
+# asked-for thing (see `ExtractiveComposer._bottom_line`).
+SOFT_SLOTS = frozenset({"phase", "setting", "line"})
+# Intents that ask for one particular thing: the sentence that gives it beats a topic's summary card.
+SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score"})
 
 
 class Fitted(Protocol):
@@ -156,6 +166,8 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         and _PREVENTS.search(c.text) else 0.0
     if not intents:
         return value
+    if query.drugs and _names_asked_drug(c.text, query):
+        value += 0.2  # a question about pembrolizumab is answered by a sentence about it (or its class)
     if "first_line" in intents and c.population.line in ("second", "refractory", "recurrent") \
             and query.population.line not in ("second", "refractory", "recurrent"):
         value -= 0.4  # "the fourth drug in resistant hypertension" does not say what to start with
@@ -170,9 +182,10 @@ def intent_value(c: Fitted, query: Query | None) -> float:
     if "comparison" in intents and query.comparison is not None:
         low = c.text.lower()
         both = sum(_mentions(low, option, query) for option in query.comparison)
-        value += 0.25 * both + (0.2 if both and _COMPARES.search(c.text) else 0.0)
+        verdict = bool(both and _COMPARES.search(c.text))
+        value += 0.25 * both + (0.4 if verdict and both == 2 else 0.2 if verdict else 0.0)
     if "duration" in intents and _DURATION.search(c.text):
-        value += 0.5
+        value += 0.5 + (0.2 if _LASTS.search(c.text) else 0.0)  # how long treatment lasts, not a lead-in
     if "timing" in intents and _TIMING.search(c.text):
         value += 0.5
     if "threshold" in intents and _THRESHOLD.search(c.text):
@@ -188,7 +201,20 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
                          r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
                          r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
-                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
+                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b|\b(?:guided )?self-help\b|"
+                         r"\bpsychological (?:therap\w+|interventions?|treatments?)|\btalking therap\w+|"
+                         r"\bbehavioural activation\b|\bCBT\b|\bcognitive behavioural therapy\b|\bpsychotherapy\b|"
+                         r"\bcounselling\b|\bmindfulness\b|\bactive monitoring\b|\bwatchful waiting\b|"
+                         r"\bpulmonary rehabilitation\b|\bintravenous (?:fluids|hydration)\b", re.IGNORECASE)
+
+
+def _names_asked_drug(text: str, query: Query) -> bool:
+    low = text.lower()
+    for drug in query.drugs:
+        pattern = class_pattern(drug)
+        if drug.lower() in low or (pattern is not None and pattern.search(text)):
+            return True
+    return False
 
 
 def satisfies(c: Fitted, query: Query | None) -> bool:

@@ -27,7 +27,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECAS
     ("first_line", r"\bfirst[- ]line\b|\binitial (?:treatment|therapy|drug|antibiotic)|\b(?:drug|treatment|"
                    r"antibiotic) of choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|regimens?|"
                    r"anticoagulants?)\b|\bwhat (?:drugs?|antibiotics?|dose|regimen)\b|\bdos(?:e|es|ing)\b"),
-    ("assessment", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
+    ("assessment", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|"
+                   r"\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
                    r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|"
                    r"\bcriteria\b|\bdefinition\b"),
     ("procedures", r"\bsurg\w+|\bprocedures?\b|\boperat\w+|\bstent\w*|\bdrain\w*|\bpleurodesis\b|\bablation\b"),
@@ -76,7 +77,7 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("duration", r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months)\b|\bcourse length\b|"
                  r"\bhow many (?:days|weeks|months)\b|\bwhen (?:to|should|can) (?:i |we )?stop\b"),
     ("timing", r"\bhow (?:soon|fast|quickly)\b|\btiming\b|\bwithin \d+ ?(?:hours?|minutes?|h|mins?)\b|"
-               r"\bhow long (?:before|until|after)\b|\bwhen should .{0,40}\b(?:given|start\w*|done)\b"),
+               r"\bhow long (?:before|until|after)\b|\bwhen should .{0,40}\b(?:given|done)\b"),
     ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
     ("diagnosis", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|\btests?\b|"

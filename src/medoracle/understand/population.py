@@ -378,7 +378,13 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("kidney")
     if question.liver_impairment and passage.liver_impairment:
         out.append("liver")
+    if set(_specific_cancers(question)) & set(_specific_cancers(passage)):
+        out.append("cancer type")
     return out
+
+
+def _specific_cancers(p: Population) -> list[str]:
+    return [c for c in p.cancer if c != "cancer"]
 
 
 def _asks_age(p: Population) -> bool:
@@ -415,6 +421,8 @@ def wanted(question: Population) -> list[str]:
         out.append("kidney")
     if question.liver_impairment:
         out.append("liver")
+    if _specific_cancers(question):
+        out.append("cancer type")
     return out
 
 

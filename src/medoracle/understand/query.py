@@ -115,8 +115,9 @@ def _correct_spelling(text: str, known: Callable[[str], bool] | None) -> tuple[s
     return _WORD.sub(repl, text), fixed
 
 
-def _side(words: list[str], drugs: list[str], *, left: bool) -> str:
-    """The option on one side of 'vs'/'or': a drug name if one is there, else the nearest one or two words."""
+def _side(words: list[str], drugs: list[str], *, left: bool, head: bool = False) -> str:
+    """The option on one side of 'vs'/'or': a drug name if one is there, else the nearest word (`head`: the
+    option's last word, the noun that names it: "pleurodesis" of "talc pleurodesis")."""
     clean = [w for w in words if w.lower() not in STOP_WORDS and w.lower() not in _GENERIC and w not in "-–+"]
     if not clean:
         return ""
@@ -125,7 +126,7 @@ def _side(words: list[str], drugs: list[str], *, left: bool) -> str:
     for drug in drugs:
         if drug in (near[0], pair):  # "zoledronic acid" is one option, "dexamethasone … SRS" is not
             return drug
-    return near[0]
+    return near[-1] if head and not left else near[0]
 
 
 def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str]) -> tuple[str, str] | None:
@@ -135,14 +136,15 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
         if len(parts) != 2:
             continue
         sep = _COMPARE.search(source)
-        if sep is not None and sep.group(0).strip().lower() == "or":
-            # "A or B for X?": the choice is what comes before the condition it is for
-            parts[1] = re.split(r"\s(?:for|in|with|after|during|when|to treat)\s", parts[1], maxsplit=1)[0]
-            if len(parts[1].split()) > 4:
-                continue  # "… or …" in the middle of a sentence is not a choice between two options
+        # "A or B for X?": the choice is what comes before the condition it is for
+        option = re.split(r"\s(?:for|in|of|with|after|during|when|to treat)\s", parts[1], maxsplit=1)[0]
+        if sep is not None and sep.group(0).strip().lower() == "or" and len(option.split()) > 4:
+            continue  # "… or …" in the middle of a sentence is not a choice between two options
         before = re.findall(r"[\w'-]+", parts[0])
-        after = re.findall(r"[\w'-]+", parts[1])
-        a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True), _side(after, drugs, left=False)))
+        after = re.findall(r"[\w'-]+", option if len(option.split()) <= 4 else parts[1])
+        head = len(option.split()) <= 4  # a short option is named by its last word ("talc pleurodesis")
+        a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True),
+                                                    _side(after, drugs, left=False, head=head)))
         if a and b and a != b:
             return a, b
     return None
