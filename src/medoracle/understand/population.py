@@ -40,13 +40,16 @@ _YEARS = _UNIT + "?"
 _NOT_A_QUANTITY = r"(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/|points?|doses?|cycles?|fractions?|gy))"
 _AGE_MIN = re.compile(
     rf"(?:\b(aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(over|older|above|more))|"
-    rf"(?:aged|age|ages|adults?|patients|people|women|men)?\s*(?:over|older than|above|at least|more than|"
-    rf">=?|≥|=>)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|wom[ae]n|m[ae]n|child(?:ren)?|bab(?:y|ies)|infants?)\s*)?"
+    rf"(?:over|older than|above|"
+    rf"at least|more than|>=?|≥|=>)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
 _AGE_MAX = re.compile(
-    rf"(?:(?:aged|age|ages|adults?|patients|people|children|babies|infants|women|men)\s+)?(?:under|younger than|"
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|child(?:ren)?|bab(?:y|ies)|infants?|wom[ae]n|m[ae]n)\s+)?"
+    rf"(?:under|younger than|"
     rf"below|less than|<|≤|<=)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
-_AGE_SPAN = re.compile(rf"\b(?:aged|ages|between)\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_UNIT}",
-                       re.IGNORECASE)
+# "aged 18 to 25", "ages 3 months to 5 years", "between 16 and 25 years" ("between" needs its unit)
+_AGE_SPAN = re.compile(rf"\b(?:aged|ages)\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_YEARS}(?!\s*(?:mg|%|kg|g\b))|"
+                       rf"\bbetween\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_UNIT}", re.IGNORECASE)
 _AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days?)[- ]old|(yo)\b|(y\.o)\.?|(y/o)\b|"
                         rf"(yr)-old)|\baged\s+{_NUM}{_YEARS}(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))",
                         re.IGNORECASE)
@@ -181,14 +184,22 @@ def manifestation_words(text: str) -> list[str]:
     return [m.group(0) for _, rx in _MANIFESTATIONS for m in rx.finditer(text)]
 
 
+def _bound_is_age(aged: bool, who: str | None, unit: str | None) -> bool:
+    """Whether "over/under N [unit]" is an age: in years, when the text speaks of age at all ("adults >55"); in
+    months or weeks only after a word for people or age ("babies under 3 months", not "for at least 6 months")."""
+    if unit and unit[0].lower() in "mwd":
+        return who is not None
+    return aged or who is not None or bool(unit)
+
+
 def _ages(text: str) -> tuple[float | None, float | None]:
     lows: list[float] = []
     highs: list[float] = []
     bounded: list[tuple[int, int]] = []  # "> 55 yo" is a bound, not an exact age
     for m in _AGE_SPAN.finditer(text):
-        high_unit = m.group(4)
-        lows.append(_in_years(m.group(1), m.group(2) or high_unit))
-        highs.append(_in_years(m.group(3), high_unit) + (1 if not high_unit or high_unit[0].lower() == "y" else 0))
+        low, low_unit, high, high_unit = m.groups()[:4] if m.group(1) else m.groups()[4:8]
+        lows.append(_in_years(low, low_unit or high_unit))
+        highs.append(_in_years(high, high_unit) + (1 if not high_unit or high_unit[0].lower() == "y" else 0))
         bounded.append(m.span())
     aged = bool(_AGE_CONTEXT.search(text))
     for m in _AGE_MIN.finditer(text):
@@ -201,8 +212,8 @@ def _ages(text: str) -> tuple[float | None, float | None]:
             if not said:
                 continue
         else:
-            value, unit = m.group(5), m.group(6)
-            if not (aged or unit):
+            value, unit = m.group(6), m.group(7)
+            if not _bound_is_age(aged, m.group(5), unit):
                 continue
         if float(value) >= 1 or unit:
             lows.append(_in_years(value, unit))
@@ -210,8 +221,8 @@ def _ages(text: str) -> tuple[float | None, float | None]:
     for m in _AGE_MAX.finditer(text):
         if any(s <= m.start() < e for s, e in bounded):
             continue
-        if (aged or m.group(2)) and (float(m.group(1)) >= 1 or m.group(2)):
-            highs.append(_in_years(m.group(1), m.group(2)))
+        if _bound_is_age(aged, m.group(1), m.group(3)) and (float(m.group(2)) >= 1 or m.group(3)):
+            highs.append(_in_years(m.group(2), m.group(3)))
             bounded.append(m.span())
     for m in _AGE_EXACT.finditer(text):
         if any(s <= m.start() < e or s < m.end() <= e for s, e in bounded):
@@ -393,7 +404,10 @@ def _asks_age(p: Population) -> bool:
 
 
 def _same_bound(question: Population, passage: Population) -> bool:
-    """The passage's age band starts or ends where the question's does (within a year)."""
+    """The passage's age band starts or ends where the question's band does (within a year); an exact age
+    ("a 20-year-old") names no band."""
+    if question.age_min is not None and question.age_max is not None and question.age_max - question.age_min <= 1:
+        return False
     return any(q is not None and p is not None and abs(q - p) <= 1
                for q, p in ((question.age_min, passage.age_min), (question.age_max, passage.age_max)))
 
