@@ -214,7 +214,7 @@ class ExtractiveComposer:
             # further from it than a general sentence: such sentences on the subject join the pool.
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
-                or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+                or (c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic and fit.intent_value(c, query) >= 0.3))]
         if any(c.matches for c in pool):
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15

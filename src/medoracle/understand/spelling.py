@@ -49,6 +49,7 @@ def lexicon() -> tuple[str, ...]:
                 _BUCKETS.update({k: tuple(sorted(v)) for k, v in buckets.items()})
                 _LEXICON["words"] = tuple(sorted(words))
                 _english_words()
+        _english_buckets()  # built with the lexicon, so the first long unknown word does not pay for it
     return _LEXICON["words"]
 
 
