@@ -312,7 +312,8 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
         if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
                 or not safety_cue(c.text)):
             continue
-        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
+        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named) \
+                or any((rx := class_pattern(d)) is not None and rx.search(c.text) for d in query.drugs):
             c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
             extra.append(c)
     return extra

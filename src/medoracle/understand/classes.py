@@ -17,9 +17,9 @@ _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("checkpoint inhibitor", "immunotherapy", "anti-PD-1", "anti-PD-L1", "anti-CTLA-4"): (
         "pembrolizumab", "nivolumab", "ipilimumab", "atezolizumab", "durvalumab", "avelumab", "cemiplimab",
         "dostarlimab", "tremelimumab", "relatlimab", "tislelizumab", "toripalimab", "retifanlimab"),
-    ("bisphosphonate",): ("zoledronic acid", "pamidronate", "pamidronic acid", "alendronate", "alendronic acid",
-                          "risedronate", "risedronic acid", "ibandronate", "ibandronic acid", "clodronate",
-                          "sodium clodronate"),
+    ("bisphosphonate", "bone-modifying agent", "bone-targeted agent", "antiresorptive"): (
+        "zoledronic acid", "pamidronate", "pamidronic acid", "alendronate", "alendronic acid", "risedronate",
+        "risedronic acid", "ibandronate", "ibandronic acid", "clodronate", "sodium clodronate"),
     ("direct oral anticoagulant", "DOAC", "anticoagulant"): ("apixaban", "rivaroxaban", "edoxaban", "dabigatran"),
     ("low-molecular-weight heparin", "LMWH", "anticoagulant"): ("enoxaparin", "dalteparin", "tinzaparin"),
     ("vitamin K antagonist", "anticoagulant"): ("warfarin", "acenocoumarol", "phenindione"),
@@ -44,7 +44,7 @@ _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("5-HT3 receptor antagonist", "5-HT3 antagonist"): ("ondansetron", "granisetron", "palonosetron"),
     ("NK1 receptor antagonist", "NK1 antagonist"): ("aprepitant", "fosaprepitant", "netupitant", "rolapitant"),
     ("proton pump inhibitor", "PPI"): ("omeprazole", "lansoprazole", "pantoprazole", "esomeprazole"),
-    ("RANKL inhibitor", "bone-targeted agent", "bone-modifying agent"): ("denosumab",),
+    ("RANKL inhibitor", "bone-targeted agent", "bone-modifying agent", "antiresorptive"): ("denosumab",),
 }
 _MEMBERS: dict[str, tuple[str, ...]] = {}
 for _phrases, _drugs in _CLASSES.items():

@@ -207,8 +207,11 @@ def _ages(text: str) -> tuple[float | None, float | None]:
             continue
         if m.group(2) is not None:  # "65 or over": an age when the text says so, not "a score of 2 or more"
             value, unit = m.group(2), m.group(3)
-            said = (m.group(1) or unit or (m.group(4) or "").lower() == "older"
-                    or _PEOPLE_BEFORE.search(text[:m.start()]))
+            people = m.group(1) or _PEOPLE_BEFORE.search(text[:m.start()])
+            if unit and unit[0].lower() in "mwd":
+                said = bool(people)  # "expected to live 4 weeks or more" is not an age
+            else:
+                said = bool(people or unit or (m.group(4) or "").lower() == "older")
             if not said:
                 continue
         else:
