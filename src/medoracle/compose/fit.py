@@ -20,8 +20,8 @@ from medoracle.understand.population import conflicts, describe, extract, manife
 from medoracle.understand.vocab import drugs_in
 
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
-           "drugs_in", "fit_words", "intent_value", "missing_parts", "notes", "other_population", "safety_cue",
-           "safety_statements", "satisfies", "wanted", "why_chosen"]
+           "drugs_in", "fit_words", "gives_verdict", "intent_value", "missing_parts", "notes", "other_population",
+           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
@@ -241,13 +241,26 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 
+def gives_verdict(c: Fitted, query: Query | None) -> bool:
+    """A sentence that names both options of "A or B?" and says which is preferred ("denosumab rather than an
+    intravenous bisphosphonate"): what the comparison asks for."""
+    if query is None or query.comparison is None:
+        return False
+    low = c.text.lower()
+    named = any(o.lower() in low.replace("-", " ") for o in query.comparison)  # one by name, not only by class
+    return named and all(_mentions(low, o, query) for o in query.comparison) and bool(_COMPARES.search(c.text))
+
+
 def _mentions(low: str, option: str, query: Query) -> int:
     low = low.replace("-", " ")
     option = option.lower()
     if option in low:
         return 1
     long_form = query.corrections.get(option) or query.corrections.get(option.upper())
-    return int(bool(long_form and long_form.lower().replace("-", " ") in low))
+    if long_form and long_form.lower().replace("-", " ") in low:
+        return 1
+    pattern = class_pattern(option)  # "zoledronic acid" is compared as "an intravenous bisphosphonate"
+    return int(pattern is not None and bool(pattern.search(low)))
 
 
 def missing_parts(query: Query | None, said: str) -> list[str]:

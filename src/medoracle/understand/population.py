@@ -409,17 +409,15 @@ def _asks_age(p: Population) -> bool:
 
 def _same_bound(question: Population, passage: Population) -> bool:
     """The passage speaks of the question's age band: its band starts or ends where the question's does (within a
-    year); for an exact age, a narrow band holding it ("infants under 3 months" for a 6-week-old, "aged 18 to 25"
-    for a 20-year-old) or an older-age threshold just below it ("aged 80 and over" for an 84-year-old)."""
+    year); for an exact age, a narrow closed band holding it ("infants under 3 months" for a 6-week-old, "aged 18
+    to 25" for a 20-year-old), not an open one ("aged 55 or over" holds a 60-year-old among many others)."""
     if question.age_min is not None and question.age_max is not None and question.age_max - question.age_min <= 1:
         age, theirs = question.age_min, age_range(passage)
         if passage.age_min is None and passage.age_max is None:
             return False  # "in 90% of infants" names a group, not a band
         if theirs is None or not theirs[0] <= age < theirs[1]:
             return False
-        if theirs[1] >= _OPEN:
-            return theirs[0] >= 50 and age - theirs[0] <= 10
-        return theirs[1] - theirs[0] <= max(1.0, 0.5 * age)
+        return theirs[1] < _OPEN and theirs[1] - theirs[0] <= max(1.0, 0.5 * age)
     return any(q is not None and p is not None and abs(q - p) <= 1
                for q, p in ((question.age_min, passage.age_min), (question.age_max, passage.age_max)))
 
