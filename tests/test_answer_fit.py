@@ -113,6 +113,15 @@ def test_the_asked_for_thing_is_the_bottom_line(clinic: Clinic, question: str, e
     assert re.search(expected, answer.summary), answer.summary
 
 
+def test_when_the_best_evidence_is_for_another_patient_the_abstention_says_whom(clinic: Clinic) -> None:
+    # The lower-UTI cards speak of women under 65 (and adults with catheters); none of a 78-year-old.
+    answer = clinic.answer("Should I dipstick a 78-year-old woman with suspected UTI?")
+    if answer.abstained:
+        assert "under 65" in (answer.abstain_reason or "") and "aged 78" in (answer.abstain_reason or "")
+    else:
+        assert "under 65" not in answer.summary, answer.summary
+
+
 def test_a_safety_statement_about_the_class_of_the_drug_named(clinic: Clinic) -> None:
     answer = clinic.answer("Starting zoledronic acid for bone metastases")
     assert re.search(r"dental", _said(answer)), _said(answer)
