@@ -63,6 +63,71 @@ def test_copd_exacerbation_gets_exacerbation_advice(clinic: Clinic) -> None:
     assert "group A" not in answer.summary
 
 
+def test_a_pregnant_patient_is_never_advised_an_ace_inhibitor(clinic: Clinic) -> None:
+    for question in ("What is the first-line antihypertensive in pregnancy?",
+                     "Blood pressure drug for a pregnant woman with chronic hypertension"):
+        answer = clinic.answer(question)
+        assert not answer.abstained, answer.abstain_reason
+        assert re.search(r"labetalol|nifedipine|methyldopa", answer.summary), answer.summary
+        for text in [answer.summary, *(s.text for s in answer.statements())]:
+            assert not re.search(r"(?:advises|offer\w*) an ACE inhibitor|as step 1", text), text
+
+
+@pytest.mark.parametrize("question, expected, not_expected", [
+    ("Which antihypertensive should a 62-year-old start with?", "calcium-channel blocker", "under 55"),
+    ("What blood pressure target for an 84-year-old with treated hypertension?", "150/90", "under 80"),
+    ("What clinic blood pressure target for a 60-year-old on treatment for hypertension?", "140/90", "150/90"),
+    ("fever in a 6 week old baby", "3 months", "bronchiolitis"),
+    ("A 20-year-old starts an antidepressant: when should she be reviewed?", "1 week", "aged 19"),
+])
+def test_an_age_gets_the_advice_for_its_band(clinic: Clinic, question: str, expected: str,
+                                              not_expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert expected in answer.summary and not_expected not in answer.summary, answer.summary
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How is a grade 3 rash from pembrolizumab managed?", r"rash from a checkpoint inhibitor"),  # drug → its class
+    ("Does pembrolizumab monotherapy need antiemetic prophylaxis?", r"do not need routine antiemetic"),
+    ("Thromboprophylaxis for a myeloma patient on lenalidomide", r"aspirin or low-molecular-weight heparin"),
+    ("Bone-targeted therapy in multiple myeloma with impaired renal function", r"denosumab"),  # a card's title
+    ("First-line antibiotic for cystitis in a non-pregnant woman", r"nitrofurantoin"),  # a topic alias
+    ("What HbA1c should a woman with type 2 diabetes aim for when planning pregnancy?", r"48 mmol/mol"),
+])
+def test_the_patient_named_in_other_words(clinic: Clinic, question: str, expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(expected, answer.summary), answer.summary
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Denosumab or zoledronic acid for hypercalcaemia of malignancy?", r"denosumab rather than"),
+    ("How long should anticoagulation last for cancer-associated venous thromboembolism?", r"6 months"),
+    ("FN abx - within 1h?", r"within 1 hour|immediately"),
+    ("Initial inhaler for newly diagnosed stable COPD with many symptoms", r"LAMA"),
+    ("First-line treatment for mild depression", r"guided self-help"),
+])
+def test_the_asked_for_thing_is_the_bottom_line(clinic: Clinic, question: str, expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(expected, answer.summary), answer.summary
+
+
+def test_when_the_best_evidence_is_for_another_patient_the_abstention_says_whom(clinic: Clinic) -> None:
+    # The lower-UTI cards speak of women under 65 (and adults with catheters); none of a 78-year-old.
+    answer = clinic.answer("Should I dipstick a 78-year-old woman with suspected UTI?")
+    if answer.abstained:
+        assert "under 65" in (answer.abstain_reason or "") and "aged 78" in (answer.abstain_reason or "")
+    else:
+        assert "under 65" not in answer.summary, answer.summary
+
+
+def test_a_safety_statement_about_the_class_of_the_drug_named(clinic: Clinic) -> None:
+    answer = clinic.answer("Starting zoledronic acid for bone metastases")
+    assert re.search(r"dental", _said(answer)), _said(answer)
+
+
 @pytest.mark.parametrize("question, expected", [
     ("svco mx - stent or rt?", r"stent"),
     ("brain mets dexamethasone dose + when SRS vs WBRT", r"radiosurgery|radiotherapy"),

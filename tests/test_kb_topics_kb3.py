@@ -126,23 +126,9 @@ def kb_clinic(tmp_path_factory: pytest.TempPathFactory) -> Clinic:
     return Clinic.build(Settings(data_dir=str(data_dir)))
 
 
-# Answered before the understanding stage of issue 15 was merged with these cards; abstain since (open in issue 15).
-MERGE_PENDING: dict[str, str] = {
-    'SE treatment':
-        "the two-letter alias 'SE' is read as a general word and abstains (understanding, issue 15)",
-    'fever in a 6 week old baby':
-        "'6 week old' is not read as an age, so every sentence must name weeks (issue 15)",
-    'How often should TSH be monitored on levothyroxine?':
-        'the monitoring card does not pass the stricter relevance gate of issue 15',
-    'smoking cessation in pregnancy':
-        "'cessation' is required in the sentence itself; the pregnancy card says 'stop smoking' (issue 15)",
-}
-
-
 def _params() -> list:
     out = []
     for question, pattern, pending in CASES:
-        pending = pending or MERGE_PENDING.get(question)
         marks = [pytest.mark.xfail(reason=pending, strict=False)] if pending else []
         out.append(pytest.param(question, pattern, marks=marks, id=question))
     return out

@@ -152,12 +152,23 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     return out
 
 
+class _Known:
+    """Whether the library's index holds a word (so spelling tolerance leaves it alone); `frequency` tells a word
+    the index holds only as another word's stem ("fibrilation" is "fibril" to it)."""
+
+    def __init__(self, frequency) -> None:
+        self.frequency = frequency
+
+    def __call__(self, word: str) -> bool:
+        return self.frequency(word) > 0
+
+
 def known_words(store):
     """Whether the library's index holds a word (so spelling tolerance leaves it alone), when the store can say."""
     frequency = getattr(store, "document_frequency", None)
     if frequency is None:
         return None
-    return lambda word: frequency(word) > 0
+    return _Known(frequency)
 
 
 def _timed(fn, *args):

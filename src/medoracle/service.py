@@ -76,7 +76,7 @@ class Clinic:
         from medoracle.plain import attach_plain
         from medoracle.retrieve import check_question, known_words, retrieve
         from medoracle.understand import read_query
-        from medoracle.understand.focus import focus_gate, population_gate
+        from medoracle.understand.focus import focus_gate, population_gap, population_gate
         from medoracle.verify import verify
 
         started = time.perf_counter()
@@ -99,6 +99,7 @@ class Clinic:
                              understood=query)
             # The relevance gate every composer needs: evidence about the question's condition only.
             evidence, off_topic = focus_gate(query, found.evidence)
+            on_topic = evidence
             if off_topic is None:  # and for the question's patient: a children's guideline is not for an adult
                 evidence, off_topic = population_gate(query, evidence)
             yield "status", f"Reading {len(evidence)} passages…"
@@ -108,6 +109,9 @@ class Clinic:
                 found.query.text = query.spelled_out()  # brands become generic names below
                 draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
                                               query=query)
+                gap = population_gap(query, on_topic, evidence) if draft.abstained else None
+                if gap is not None:  # the best evidence is for someone else: say so, not only "not covered"
+                    draft.abstain_reason = gap
             checked = attach_plain(verify(draft, evidence, self.embedder), evidence)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None

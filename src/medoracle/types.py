@@ -130,7 +130,7 @@ class Passage(BaseModel):
 
 AgeGroup = Literal["neonate", "infant", "child", "adolescent", "adult", "older_adult"]
 Intent = Literal["treatment", "first_line", "dose", "diagnosis", "risk_score", "prognosis", "monitoring",
-                 "prevention", "duration", "safety", "threshold", "comparison", "background"]
+                 "prevention", "duration", "timing", "safety", "threshold", "comparison", "background"]
 
 
 class Population(BaseModel):

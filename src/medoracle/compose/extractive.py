@@ -56,7 +56,8 @@ def _doc_prior(doc_type: DocType) -> float:
 
 
 # Words that frame a question rather than name its subject; they count a quarter.
-_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS)))
+_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice every get gets "
+                                                                   "getting receive"))
 _RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
@@ -77,7 +78,7 @@ _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|ar
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
     "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
-    "patients year old"))
+    "patients year old non baby babies newborn week weeks month months"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -91,6 +92,7 @@ class _Candidate:
     grade: Grade | None
     relevance: float = 0.0
     own: float = 0.0             # share of the question's term weight in the sentence itself
+    about: float = 0.0           # … in it or, for a card, in the names of its topic (its title and aliases)
     topic: float = 0.0           # share of the question's subject weight in the sentence or its context
     score: float = 0.0
     facet: str = "background"
@@ -158,6 +160,7 @@ class ExtractiveComposer:
             # words to find in a sentence, "55", "year" and "old" of ">55 yo" would outweigh the condition.
             named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
             q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
+        whom = _POPULATION_WORDS | fit.fit_words(query)
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence)
@@ -170,7 +173,7 @@ class ExtractiveComposer:
         candidates = [c for c in candidates if not c.conflicts]
         if not candidates and query is not None:
             return abstain(fit.other_population(query, ruled_out))
-        weights = self._term_weights(q_stems, candidates)
+        weights = self._term_weights(q_stems, candidates, whom)
         if query is not None and query.conditions:
             # The focus gate kept only documents about the question's condition, so nearly every candidate names
             # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
@@ -180,7 +183,10 @@ class ExtractiveComposer:
             typical = spread[len(spread) // 2] if spread else 1.0
             for t in named & set(weights):
                 weights[t] = max(weights[t], typical)
-        coverage = self._coverage(question, weights, evidence)
+        written = [(content_stems(short)[0], {t for t in content_stems(long_form) if t in weights})
+                   for short, long_form in (query.corrections.items() if query is not None else ())
+                   if content_stems(short)]
+        coverage = self._coverage(question, weights, evidence, fit.class_aliases(query), written)
         if coverage < 0.5:
             return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
                            "of its key terms).")
@@ -188,9 +194,9 @@ class ExtractiveComposer:
         self._score(question, form, weights, candidates, evidence, query)
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
-        subject = [t for t in q_stems if t not in _FRAME and t not in _POPULATION_WORDS]
+        subject = [t for t in q_stems if t not in _FRAME and t not in whom]
         needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
-        if needed and max(c.own for c in candidates) < needed * sum(
+        if needed and max(c.about for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
             # With few subject words, they must meet in one sentence: "capital" and "France" in a publisher's
             # notice is not an answer about France, nor is "POEM" (an endoscopic procedure) one about poems.
@@ -209,7 +215,7 @@ class ExtractiveComposer:
             # further from it than a general sentence: such sentences on the subject join the pool.
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
-                or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+                or (c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic and fit.intent_value(c, query) >= 0.3))]
         shape = read_shape(question)
         if shape.listing and not form.broad:
             # A list is gathered from several sources, and the sentence naming more items may share fewer words
@@ -258,7 +264,8 @@ class ExtractiveComposer:
                 found.append(cand)
         return found
 
-    def _term_weights(self, q_stems: list[str], candidates: list[_Candidate]) -> dict[str, float]:
+    def _term_weights(self, q_stems: list[str], candidates: list[_Candidate],
+                      whom: frozenset[str] = _POPULATION_WORDS) -> dict[str, float]:
         n = len(candidates)
         weights = {}
         for t in q_stems:
@@ -266,11 +273,16 @@ class ExtractiveComposer:
             idf = math.log((n + 1) / (df + 0.5)) + 1.0
             # Framing words, and whom it is about (judged by `fit`, a card's declared population included) or a
             # bare number ("55" of ">55 yo"), count a quarter.
-            weights[t] = idf * (0.25 if t in _FRAME or t in _POPULATION_WORDS or t.isdigit() else 1.0)
+            weights[t] = idf * (0.25 if t in _FRAME or t in whom or t.isdigit() else 1.0)
         return weights
 
-    def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence]) -> float:
-        """Share of the question's term weight that one passage holds together (acronyms may be spelled out).
+    def _coverage(self, question: str, weights: dict[str, float], evidence: list[Evidence],
+                  classes: dict[str, re.Pattern[str]] | None = None,
+                  written: list[tuple[str, set[str]]] | None = None) -> float:
+        """Share of the question's term weight that one passage holds together (acronyms may be spelled out, a
+        drug may be named by its class), with its document's title and declared focus (a card's topic and
+        aliases: "cystitis" is a name of the lower UTI topic). `written`: what the question wrote and we spelled out
+        ("HbA1c" → "glycated haemoglobin"): a passage using the abbreviation holds the long form's words.
 
         One passage, not the union: "Who won the 2010 World Cup?" finds "world", "cup" and "2010" somewhere in a
         medical corpus, never together.
@@ -281,9 +293,13 @@ class ExtractiveComposer:
         acronyms = [(a, content_stems(a)) for a in ACRONYM.findall(question)]
         best = 0.0
         for ev in evidence[:50]:
-            text = ev.passage.text + " " + (ev.title or "")
+            text = ev.passage.text + " " + (ev.title or "") + " " + " ".join(ev.focus)
             stems = set(content_stems(text))
             covered = {t for t in weights if t in stems}
+            covered |= {t for t, rx in (classes or {}).items() if t in weights and rx.search(ev.passage.text)}
+            for short, long_form in written or ():
+                if short in stems:
+                    covered |= long_form
             for acronym, stem in acronyms:
                 if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])
@@ -301,6 +317,9 @@ class ExtractiveComposer:
             written, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
             if written and stands_for:
                 aliases.setdefault(written[0], (stands_for, None))
+        for drug, pattern in fit.class_aliases(query).items():
+            if drug in weights:  # a sentence about the drug's class speaks of the drug
+                aliases.setdefault(drug, (set(), pattern))
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}
@@ -318,7 +337,10 @@ class ExtractiveComposer:
         context: list[set[str]] = []
         framing: list[set[str]] = []  # heading path and title only
         titled: list[set[str]] = []
+        named: list[set[str]] = []  # a card's topic names: "cystitis" is a name of the lower UTI topic
         for ev in evidence:
+            names = " ".join(ev.focus) if ev.passage.facet is not None else ""
+            named.append(hits(set(content_stems(names)), names) if names else set())
             around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
             context.append(hits(set(content_stems(around)), around))
             frame = f"{ev.passage.section} {ev.title or ''}"
@@ -346,6 +368,7 @@ class ExtractiveComposer:
                 closeness = max(0.0, min(1.0, ev.score / top)) if top > 0 else 1.0 / (1 + c.ev)
             own_hits = hits(c.stems, c.text)
             c.own = own = share(own_hits)
+            c.about = share(own_hits | named[c.ev])
             if ev.passage.facet is not None:
                 c.topic = topic_share(own_hits | context[c.ev])  # a card is one fact: all of it is in context
             else:
@@ -381,13 +404,16 @@ class ExtractiveComposer:
                      shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
         shape = shape or read_shape(question)
+        # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
+        # not the topic's summary card.
+        specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
 
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
             # A specific question is answered by the sentence closest to it, whatever else is strong.
             value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _doc_prior(passage.doc_type)
             if c.card_bottom_line:
-                value += 0.6 if form.broad or form.intent is None else 0.2
+                value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
             value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
@@ -417,6 +443,10 @@ class ExtractiveComposer:
             giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
                       and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
             eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
+            # "A or B?" wants the verdict, though a summary naming both options may share more of its words.
+            verdicts = [c for c in pool if fit.gives_verdict(c, query) and c.relevance >= 0.6 * best
+                        and c.facet != "red_flags"]
+            eligible = verdicts or eligible
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.
@@ -432,7 +462,11 @@ class ExtractiveComposer:
                        and c.topic >= 0.8 * most_on_topic and (not asked_line or set(c.matches) - {"line"})]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
-            eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
+            # A patient named by a soft slot only (stable disease, a setting) does not outweigh the asked-for
+            # thing: "initial inhaler for stable COPD" wants the inhaler sentence, not any stable-COPD one.
+            soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
+            giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
+            eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,

@@ -13,17 +13,30 @@ import re
 from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
+from medoracle.text import content_stems, has_dose
 from medoracle.types import Answer, Evidence, Population, Query
-from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
+from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words
+from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "narrower", "notes", "other_population",
+__all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
+           "drugs_in", "fit_words", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes",
+           "other_population",
            "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
-_DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
                        r" (?:course|treatment)\b|\blifelong\b|\bindefinite\w*", re.IGNORECASE)
+_LASTS = re.compile(r"\blast(?:s|ing)?\b|\bcontinu\w+|\bduration\b|\bbeyond \d|\b(?:treated|given|taken) for\b|"
+                    r"\bfor (?:at least )?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*(?:days?|weeks?|months?|years?)\b",
+                    re.IGNORECASE)
+# When to act: "within 1 hour", "immediately", "within 24 hours of presentation", "as soon as possible".
+_TIMING = re.compile(r"\bwithin (?:about |the first )?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*(?:hours?|minutes?|days?|weeks?)\b|"
+                     r"\bimmediate(?:ly)?\b|\bas soon as\b|\burgent(?:ly)?\b|\bwithout delay\b|\bsame[- ]day\b|"
+                     r"\bbefore \w+ (?:results|investigations)\b|\b\d+ (?:hours?|minutes?) (?:of|after|from)\b",
+                     re.IGNORECASE)
+_ASKS_TARGET = re.compile(r"\btargets?\b|\baim(?:ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
+_GIVES_TARGET = re.compile(r"\btargets?\b(?! organ)|\baim(?:s|ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
 _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
                         r"\bless than\b|\bmore than\b)\s*\d|\b\d+(?:\.\d+)?\s*(?:mmHg|mmol/L|%|or (?:more|higher|"
                         r"above|over))|\bwhen\b|\bif\b", re.IGNORECASE)
@@ -39,6 +52,13 @@ _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
                      r"osteonecrosis|hypoglyc\w+|fetal|foetal)|\bosteonecrosis\b|\bhypocalc\w+|\bstopped and "
                      r"replaced\b|\bunsafe\b|\bbleeding risk\b", re.IGNORECASE)
+
+
+# Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
+# asked-for thing (see `ExtractiveComposer._bottom_line`).
+SOFT_SLOTS = frozenset({"phase", "setting", "line"})
+# Intents that ask for one particular thing: the sentence that gives it beats a topic's summary card.
+SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score"})
 
 
 class Fitted(Protocol):
@@ -66,8 +86,53 @@ def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Quer
             c.conflicts, c.matches, c.declared = [], [], []
             continue
         c.conflicts = conflicts(query.population, c.population)
-        c.matches = matches(query.population, c.population)
+        if query.population.pregnancy == "pregnant" and advises_avoided_in_pregnancy(c.text):
+            c.conflicts.append("pregnancy")
+        c.matches = matches(query.population, c.population) if not c.conflicts else []
         c.declared = [m for m in matches(query.population, context) if m in c.matches]
+
+
+# Wording that warns a drug off rather than advising it: "stop the ACE inhibitor", "LMWH rather than a DOAC".
+_WARNS_OFF = re.compile(r"\brather than\b|\binstead of\b|\bstop\w*|\bswitch\w*|\bdiscontinu\w+|\bwithdraw\w*|"
+                        r"\b(?:do|does|should|must|can|could|may|is|are)\s+not\b|\bnever\b|\bno longer\b|"
+                        r"\bnot (?:be )?(?:used|given|offered|started|prescribed|recommended|combined)\b",
+                        re.IGNORECASE)
+
+
+def advises_avoided_in_pregnancy(text: str) -> bool:
+    """A sentence that advises a drug a pregnant patient must not start (an ACE inhibitor, a statin, warfarin),
+    without warning it off: it is advice for someone else, whatever its passage's population."""
+    return bool(PREGNANCY_AVOID.search(text)) and not _SAFETY.search(text) and not _WARNS_OFF.search(text)
+
+
+def class_aliases(query: Query | None) -> dict[str, re.Pattern[str]]:
+    """For each drug the question names, the pattern of its class ("pembrolizumab" → "checkpoint inhibitor"):
+    a card advising "for a grade 3 rash from a checkpoint inhibitor" answers a question about pembrolizumab; for
+    each class word it asks with, the pattern of the class's members."""
+    out: dict[str, re.Pattern[str]] = {}
+    for drug in query.drugs if query is not None else ():
+        stems = content_stems(drug)
+        pattern = class_pattern(drug)
+        if stems and pattern is not None:
+            out[stems[0]] = pattern
+    # … and the other way: "which antihypertensive" is answered by a sentence naming a calcium-channel blocker
+    for word, members in (class_words(query.search_text).items() if query is not None else ()):
+        stems = content_stems(word)
+        if stems:
+            out.setdefault(stems[0], members)
+    return out
+
+
+def fit_words(query: Query | None) -> frozenset[str]:
+    """Stems of the question's words that say whom or which form of the condition it is about and that `annotate`
+    judges (a manifestation such as "rash" or "colitis" of a named condition or drug), so the composer does not
+    also require them as subject words: general advice for grade 3 immune-related events is for colitis too,
+    advice for a rash is not (a conflict). Kept as subject words when nothing else names the subject."""
+    if query is None or not query.population.manifestations:
+        return frozenset()
+    words = frozenset(content_stems(" ".join(manifestation_words(query.search_text))))
+    rest = [t for t in content_stems(" ".join([*query.conditions, *query.drugs])) if t not in words]
+    return words if rest else frozenset()
 
 
 def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
@@ -101,7 +166,12 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         and _PREVENTS.search(c.text) else 0.0
     if not intents:
         return value
-    if "dose" in intents and _DOSE.search(c.text):
+    if query.drugs and _names_asked_drug(c.text, query):
+        value += 0.2  # a question about pembrolizumab is answered by a sentence about it (or its class)
+    if "first_line" in intents and c.population.line in ("second", "refractory", "recurrent") \
+            and query.population.line not in ("second", "refractory", "recurrent"):
+        value -= 0.4  # "the fourth drug in resistant hypertension" does not say what to start with
+    if "dose" in intents and has_dose(c.text):
         value += 0.6
     if intents & {"first_line", "treatment", "dose"} and (query.drugs or "first_line" in intents):
         named = drugs_in(c.text)
@@ -112,11 +182,16 @@ def intent_value(c: Fitted, query: Query | None) -> float:
     if "comparison" in intents and query.comparison is not None:
         low = c.text.lower()
         both = sum(_mentions(low, option, query) for option in query.comparison)
-        value += 0.25 * both + (0.2 if both and _COMPARES.search(c.text) else 0.0)
+        verdict = bool(both and _COMPARES.search(c.text))
+        value += 0.25 * both + (0.4 if verdict and both == 2 else 0.2 if verdict else 0.0)
     if "duration" in intents and _DURATION.search(c.text):
+        value += 0.5 + (0.2 if _LASTS.search(c.text) else 0.0)  # how long treatment lasts, not a lead-in
+    if "timing" in intents and _TIMING.search(c.text):
         value += 0.5
     if "threshold" in intents and _THRESHOLD.search(c.text):
         value += 0.3
+        if _ASKS_TARGET.search(query.text) and _GIVES_TARGET.search(c.text):
+            value += 0.3  # "what target?" is answered by the target, not by a threshold to start at
     if "safety" in intents and _SAFETY.search(c.text):
         value += 0.3
     return value
@@ -128,12 +203,37 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
                          r"DOAC|LMWH|bisphosphonate|opioid|antiemetic|NSAID|nonsteroidal anti-inflammatory drug|"
                          r"benzodiazepine|anticonvulsant|antiepileptic|antihistamine|vasopressor|antifungal|"
-                         r"proton pump inhibitor|PPI|immunosuppressant|biologic|vaccine|insulin|oxygen)s?\b",
-                         re.IGNORECASE)
+                         r"proton pump inhibitor|PPI|immunosuppressant|biologic|vaccine|insulin|oxygen)s?\b|"
+                         r"\b(?:guided )?self-help\b|"
+                         r"\bpsychological (?:therap\w+|interventions?|treatments?)|\btalking therap\w+|"
+                         r"\bbehavioural activation\b|\bCBT\b|\bcognitive behavioural therapy\b|\bpsychotherapy\b|"
+                         r"\bcounselling\b|\bmindfulness\b|\bactive monitoring\b|\bwatchful waiting\b|"
+                         r"\bpulmonary rehabilitation\b|\bintravenous (?:fluids|hydration)\b", re.IGNORECASE)
 # What a sentence says to do: "should be treated with", "is recommended", "offer", "the treatment of choice".
 _ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offered|started|administered|"
                    r"prescribed|receive)\b|\boffer\b|\btreat(?:ed|ment) with\b|\btreatments? (?:for .{0,40} )?"
                    r"(?:is|are|include)\b|\bof choice\b|\bfirst[- ]line\b|\bmainstay\b", re.IGNORECASE)
+
+
+# Treatments that are not drugs, for questions that ask for one ("which inhaler", "what drug").
+_NON_DRUG = re.compile(r"radiotherapy|surgery|stent\w*|radiosurgery|(?:guided )?self-help|psychological .*|"
+                       r"talking therap\w*|behavioural activation|cbt|cognitive behavioural therapy|psychotherapy|"
+                       r"counselling|mindfulness|active monitoring|watchful waiting|pulmonary rehabilitation|"
+                       r"intravenous (?:fluids|hydration)", re.IGNORECASE)
+_ASKS_DRUG = re.compile(r"\b(?:inhalers?|drugs?|medications?|medicines?|tablets?|antibiotics?|injections?)\b",
+                        re.IGNORECASE)
+_AFTERCARE = re.compile(r"\b(?:after|of|following) (?:their |hospital )?discharge\b", re.IGNORECASE)
+_ADVISES_AGAINST = re.compile(r"\b(?:should|must) not be (?:given|prescribed|offered|used|started)\b|\bdo not "
+                              r"(?:give|prescribe|offer|use|start)\b|\bnot (?:recommended|indicated)\b", re.IGNORECASE)
+
+
+def _names_asked_drug(text: str, query: Query) -> bool:
+    low = text.lower()
+    for drug in query.drugs:
+        pattern = class_pattern(drug)
+        if drug.lower() in low or (pattern is not None and pattern.search(text)):
+            return True
+    return False
 
 
 def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool:
@@ -144,13 +244,18 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         return True
     intent = intent or query.intents[0]
     if intent == "dose":
-        return bool(_DOSE.search(c.text))
+        return bool(has_dose(c.text))
     if intent == "first_line":
         # A drug by name, or a class the question did not itself name ("antibiotics for CAP" wants which one).
         if drugs_in(c.text):
             return True
         asked = query.search_text.lower()
-        return any(m.group(0).lower().rstrip("s") not in asked for m in _TREATMENTS.finditer(c.text))
+        found = [m.group(0) for m in _TREATMENTS.finditer(c.text)]
+        if _ASKS_DRUG.search(asked):  # "initial inhaler for COPD" wants a drug, not pulmonary rehabilitation
+            found = [f for f in found if not _NON_DRUG.fullmatch(f)]
+        named = [f.lower().rstrip("s") for f in found]
+        # "Oral antibiotics should not be prescribed …" answers "which antibiotic?" too: none of that class.
+        return any(n not in asked for n in named) or bool(named and _ADVISES_AGAINST.search(c.text))
     if intent == "comparison" and query.comparison is not None:
         low = c.text.lower()
         return all(_mentions(low, o, query) for o in query.comparison)
@@ -160,8 +265,23 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         # What to do for the condition: a treatment named or advised, not a way to prevent it.
         if "prevention" not in query.intents and _PREVENTS.search(c.text):
             return False
+        # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
+        if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
+            return False
         return bool(drugs_in(c.text) or _TREATMENTS.search(c.text) or _ACTS.search(c.text))
+    if intent == "timing":
+        return bool(_TIMING.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
+
+
+def gives_verdict(c: Fitted, query: Query | None) -> bool:
+    """A sentence that names both options of "A or B?" and says which is preferred ("denosumab rather than an
+    intravenous bisphosphonate"): what the comparison asks for."""
+    if query is None or query.comparison is None:
+        return False
+    low = c.text.lower()
+    named = any(o.lower() in low.replace("-", " ") for o in query.comparison)  # one by name, not only by class
+    return named and all(_mentions(low, o, query) for o in query.comparison) and bool(_COMPARES.search(c.text))
 
 
 def _mentions(low: str, option: str, query: Query) -> int:
@@ -170,7 +290,10 @@ def _mentions(low: str, option: str, query: Query) -> int:
     if option in low:
         return 1
     long_form = query.corrections.get(option) or query.corrections.get(option.upper())
-    return int(bool(long_form and long_form.lower().replace("-", " ") in low))
+    if long_form and long_form.lower().replace("-", " ") in low:
+        return 1
+    pattern = class_pattern(option)  # "zoledronic acid" is compared as "an intravenous bisphosphonate"
+    return int(pattern is not None and bool(pattern.search(low)))
 
 
 def missing_parts(query: Query | None, said: str) -> list[str]:
@@ -178,10 +301,12 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
     if query is None:
         return []
     out = []
-    if "dose" in query.intents and not _DOSE.search(said):
+    if "dose" in query.intents and not has_dose(said):
         out.append("The sources found give no dose for this; check a formulary or the full guideline.")
     if "duration" in query.intents and not _DURATION.search(said):
         out.append("The sources found do not say how long to continue.")
+    if "timing" in query.intents and not _TIMING.search(said):
+        out.append("The sources found do not say how soon this should be done.")
     if "first_line" in query.intents and not drugs_in(said) and not _TREATMENTS.search(said):
         out.append("The sources found name no specific drug for this.")
     if "comparison" in query.intents and query.comparison is not None:
@@ -251,7 +376,8 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
         if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
                 or not safety_cue(c.text)):
             continue
-        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named):
+        if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named) \
+                or any((rx := class_pattern(d)) is not None and rx.search(c.text) for d in query.drugs):
             c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
             extra.append(c)
     return extra

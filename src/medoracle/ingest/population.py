@@ -36,7 +36,8 @@ def focus_of(title: str | None, metadata: Mapping[str, Any]) -> list[str]:
             for v in value:
                 add(v)
 
-    for key in ("topic_title", "topic", "aliases", "topic_aliases", "focus", "mesh", "conditions"):
+    # A card's own title first: "Bone-targeted therapy in multiple myeloma" is about myeloma, whatever its topic.
+    for key in ("card_title", "topic_title", "topic", "aliases", "topic_aliases", "focus", "mesh", "conditions"):
         add(metadata.get(key))
     if isinstance(metadata.get("topic"), str):
         found.append(metadata["topic"].replace("-", " "))

@@ -16,10 +16,13 @@ from medoracle.settings import Settings
 from medoracle.store.base import Store
 
 KEY = "kb_fingerprint"
+# Bump when what ingest derives from a card changes (its document focus now holds the card's own title), so a
+# knowledge base built before is rebuilt once.
+_DERIVED = b"focus-with-card-title"
 
 
 def fingerprint() -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(_DERIVED)
     for path in card_paths():
         h.update(path.name.encode())
         h.update(path.read_bytes())

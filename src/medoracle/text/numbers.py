@@ -42,7 +42,7 @@ _UNIT = "|".join(re.escape(v) for v in sorted(_FOLD, key=len, reverse=True))
 # Every written unit as one regular-expression alternation (match it case-insensitively, then `(?![A-Za-z])`).
 UNIT_PATTERN = _UNIT
 # Units a dose is given in: "16 mg", "8 Gy", "5000 units".
-DOSE_UNITS = frozenset({"mg", "mcg", "g", "gy", "unit", "iu", "mmol", "mg/kg", "mg/m2", "mcg/kg"})
+DOSE_UNITS = frozenset({"mg", "mcg", "g", "gy", "unit", "iu", "mmol", "ml", "mg/kg", "mg/m2", "mcg/kg"})
 
 # Canonical comparator → the words and signs that say it. A comparator after the number ("80 years or over")
 # is listed with a leading "+".

@@ -18,7 +18,7 @@ from medoracle.understand.population import conflicts, describe, extract
 from medoracle.understand.topic import is_condition_word
 from medoracle.understand.vocab import spelling_variants, understand
 
-__all__ = ["focus_gate", "gate_conditions", "on_focus", "population_gate"]
+__all__ = ["focus_gate", "gate_conditions", "on_focus", "population_gap", "population_gate"]
 
 # Words of a condition phrase that do not say which condition: "acute heart failure" is about heart failure.
 _LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndrome severe mild moderate primary "
@@ -154,3 +154,16 @@ def population_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Eviden
     asked = describe(query.population) or "the patient in the question"
     return [], (f"The sources found are for {'; '.join(t for t in theirs[:3] if t) or 'other patients'}; "
                 f"none covers {asked}. Nothing was said rather than advice for another patient.")
+
+
+def population_gap(query: Query, before: list[Evidence], kept: list[Evidence]) -> str | None:
+    """When the passages ranked best for the question were left out as for other patients, the plain statement of
+    whom they are for (said when the answer must abstain: "the sources found are for women under 65; none covers
+    people aged 78"), else None."""
+    dropped = [ev for ev in before[:3] if ev.population is not None and not any(ev is k for k in kept)]
+    if not dropped or query.population.is_empty():
+        return None
+    theirs = list(dict.fromkeys(d for ev in dropped if ev.population is not None and (d := describe(ev.population))))
+    asked = describe(query.population) or "the patient in the question"
+    return (f"The sources that best match this question are for {'; '.join(theirs[:3]) or 'other patients'}; none "
+            f"covers {asked}. Nothing was said rather than advice for another patient.")

@@ -27,7 +27,8 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECAS
     ("first_line", r"\bfirst[- ]line\b|\binitial (?:treatment|therapy|drug|antibiotic)|\b(?:drug|treatment|"
                    r"antibiotic) of choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|regimens?|"
                    r"anticoagulants?)\b|\bwhat (?:drugs?|antibiotics?|dose|regimen)\b|\bdos(?:e|es|ing)\b"),
-    ("assessment", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
+    ("assessment", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|"
+                   r"\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
                    r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|"
                    r"\bcriteria\b|\bdefinition\b"),
     ("procedures", r"\bsurg\w+|\bprocedures?\b|\boperat\w+|\bstent\w*|\bdrain\w*|\bpleurodesis\b|\bablation\b"),
@@ -68,14 +69,21 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("first_line", r"\bfirst[- ]line\b|\bof choice\b|\bwhich (?:drugs?|antibiotics?|medications?|medicines?|"
                    r"regimens?|anticoagulants?|agents?|treatments?)\b|\bwhat (?:drugs?|antibiotics?|medications?|"
                    r"regimens?|agents?)\b|\bbest (?:drug|treatment|antibiotic)\b|\bempiric\w*|\bantibiotics for\b|"
-                   r"\binitial (?:treatment|therapy|drug)\b|\bstep 1\b"),
+                   r"\binitial (?:treatment|therapy|drug|inhaler|antibiotic)\b|\bstep 1\b|\bfirst (?:choice|drug)\b|"
+                   r"\b(?:which|what) anti\w+|\bstart(?:ed|ing)? (?:on|with)\b|\b(?:which|what) \w+ should "
+                   r".{0,40}\bstart\b"),
     ("comparison", r"\bvs\.?\b|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bor\b.{0,40}\?\s*$|"
                    r"\bdifference between\b"),
     ("duration", r"\bhow long\b|\bduration\b|\bfor how many (?:days|weeks|months)\b|\bcourse length\b|"
                  r"\bhow many (?:days|weeks|months)\b|\bwhen (?:to|should|can) (?:i |we )?stop\b"),
+    ("timing", r"\bhow (?:soon|fast|quickly)\b|\btiming\b|\bwithin \d+ ?(?:hours?|minutes?|h|mins?)\b|"
+               r"\bhow long (?:before|until|after)\b"),
+    # "When should X be given?" asks in whom or in what circumstances (an indication) more often than how soon,
+    # so it is not read as timing: requiring a time limit would make it abstain on indication sentences.
     ("threshold", r"\bwhen (?:to|should|do|does|is|are|can) .{0,40}(?:start|treat|offer|begin|initiat|refer)\w*|"
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
-    ("diagnosis", r"\bdiagnos\w*|\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
+    ("diagnosis", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|\btests?\b|"
+                  r"\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
                   r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b"),
     ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"
                    r"\bWells\b|\bMASCC\b|\bORBIT\b|\bHAS-?BLED\b"),

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
 
-__all__ = ["conflicts", "contradiction", "describe", "extract", "matches", "merge"]
+__all__ = ["conflicts", "contradiction", "describe", "extract", "manifestation_words", "matches", "merge"]
 
 _OPEN = 200.0  # no upper age
 # Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
@@ -34,21 +34,33 @@ _GROUP_RULES: list[tuple[AgeGroup, str]] = [
 ]
 _GROUPS: list[tuple[AgeGroup, re.Pattern[str]]] = [(g, re.compile(rx, re.IGNORECASE)) for g, rx in _GROUP_RULES]
 _NUM = r"(\d{1,3}(?:\.\d)?)(?!\d|[.,]\d)"
-_YEARS = r"(?:\s*(?:years?|yrs?|y)(?: of age| old)?)?"
+# An age's unit: years unless it says months, weeks or days ("a 6 week old baby", "infants under 3 months").
+_UNIT = r"(?:\s*-?\s*(years?|yrs?|y|months?|mos?|weeks?|wks?|days?)\b(?:\s*of age|[- ]old)?)"
+_YEARS = _UNIT + "?"
+_NOT_A_QUANTITY = (r"(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/|points?|doses?|cycles?|fractions?|gy|°|kpa|bpm|"
+                   r"beats|breaths|times|x\b))")
 _AGE_MIN = re.compile(
-    rf"(?:(?:aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:over|older|above|more))|"
-    rf"(?:aged|age|ages|adults?|patients|people|women|men)?\s*(?:over|older than|above|at least|more than|"
-    rf">=?|≥|=>)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
+    rf"(?:\b(aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(over|older|above|more))|"
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|wom[ae]n|m[ae]n|child(?:ren)?|bab(?:y|ies)|infants?)\s*)?"
+    rf"(?:over|older than|above|"
+    rf"at least|more than|>=?|≥|=>)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
 _AGE_MAX = re.compile(
-    rf"(?:(?:aged|age|ages|adults?|patients|people|children|women|men)\s+)?(?:under|younger than|below|less than|"
-    rf"<|≤|<=)\s*{_NUM}{_YEARS}(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/))", re.IGNORECASE)
-_AGE_SPAN = re.compile(rf"\b(?:aged|ages|between)\s+{_NUM}\s*(?:-|–|to|and)\s*{_NUM}\s*(?:years?|yrs?)\b",
-                       re.IGNORECASE)
-_AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(?:years?|yrs?|y)[- ]old|yo\b|y\.o\.?|y/o\b|yr-old)|"
-                        rf"\baged\s+{_NUM}\b(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))", re.IGNORECASE)
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|child(?:ren)?|bab(?:y|ies)|infants?|wom[ae]n|m[ae]n)\s+)?"
+    rf"(?:under|younger than|"
+    rf"below|less than|<|≤|<=)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
+# "aged 18 to 25", "ages 3 months to 5 years", "between 16 and 25 years" ("between" needs its unit)
+_AGE_SPAN = re.compile(rf"\b(?:aged|ages)\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_YEARS}(?!\s*(?:mg|%|kg|g\b))|"
+                       rf"\bbetween\s+{_NUM}{_YEARS}\s*(?:-|–|to|and)\s*{_NUM}{_UNIT}", re.IGNORECASE)
+_AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days?)[- ]old|(yo)\b|(y\.o)\.?|(y/o)\b|"
+                        rf"(yr)-old)|\baged\s+{_NUM}{_YEARS}(?!\s*(?:years?\s*)?(?:\+|-|–|to\b|or\b|and\b))",
+                        re.IGNORECASE)
+# A bare "65 or over" is an age only after a word for people ("adults 65 or over"): "a Khorana score of 2 or
+# more" and "AUC 4 or more" are not ages.
+_PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals)\s*$",
+                            re.IGNORECASE)
 # Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
 _AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"
-                          r"children|pt|pts)\b", re.IGNORECASE)
+                          r"children|babies|infants|pt|pts)\b", re.IGNORECASE)
 
 _NOT_PREGNANT = re.compile(r"\bnon-?\s?pregnant\b|\bnot pregnant\b|\bnonpregnant\b|\bwho are not pregnant\b",
                            re.IGNORECASE)
@@ -158,29 +170,75 @@ def extract(text: str) -> Population:
         manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)))
 
 
+def _in_years(value: str, unit: str | None) -> float:
+    """An age in years from its number and unit (years when none is written)."""
+    u = (unit or "y").lower()
+    n = float(value)
+    if u.startswith("mo"):
+        return n / 12
+    if u.startswith("w"):
+        return n / 52
+    if u.startswith("d"):
+        return n / 365
+    return n
+
+
+def manifestation_words(text: str) -> list[str]:
+    """The words of a text that name a manifestation ("rash", "colitis", "diarrhoea")."""
+    return [m.group(0) for _, rx in _MANIFESTATIONS for m in rx.finditer(text)]
+
+
+def _bound_is_age(aged: bool, who: str | None, unit: str | None) -> bool:
+    """Whether "over/under N [unit]" is an age: in years, when the text speaks of age at all ("adults >55"); in
+    months or weeks only after a word for people or age ("babies under 3 months", not "for at least 6 months")."""
+    if unit and unit[0].lower() in "mwd":
+        return who is not None
+    return aged or who is not None or bool(unit)
+
+
 def _ages(text: str) -> tuple[float | None, float | None]:
     lows: list[float] = []
     highs: list[float] = []
-    for m in _AGE_SPAN.finditer(text):
-        lows.append(float(m.group(1)))
-        highs.append(float(m.group(2)) + 1)
-    aged = bool(_AGE_CONTEXT.search(text))
     bounded: list[tuple[int, int]] = []  # "> 55 yo" is a bound, not an exact age
+    for m in _AGE_SPAN.finditer(text):
+        low, low_unit, high, high_unit = m.groups()[:4] if m.group(1) else m.groups()[4:8]
+        lows.append(_in_years(low, low_unit or high_unit))
+        highs.append(_in_years(high, high_unit) + (1 if not high_unit or high_unit[0].lower() == "y" else 0))
+        bounded.append(m.span())
+    aged = bool(_AGE_CONTEXT.search(text))
     for m in _AGE_MIN.finditer(text):
-        value = m.group(1) or m.group(2)
-        if value and (aged or m.group(1)) and float(value) >= 1:
-            lows.append(float(value))
+        if any(s <= m.start() < e for s, e in bounded):
+            continue
+        if m.group(2) is not None:  # "65 or over": an age when the text says so, not "a score of 2 or more"
+            value, unit = m.group(2), m.group(3)
+            people = m.group(1) or _PEOPLE_BEFORE.search(text[:m.start()])
+            if unit and unit[0].lower() in "mwd":
+                said = bool(people)  # "expected to live 4 weeks or more" is not an age
+            else:
+                said = bool(people or unit or (m.group(4) or "").lower() == "older")
+            if not said:
+                continue
+        else:
+            value, unit = m.group(6), m.group(7)
+            if not _bound_is_age(aged, m.group(5), unit):
+                continue
+        if float(value) >= 1 or unit:
+            lows.append(_in_years(value, unit))
             bounded.append(m.span())
     for m in _AGE_MAX.finditer(text):
-        if aged and float(m.group(1)) >= 1:
-            highs.append(float(m.group(1)))
+        if any(s <= m.start() < e for s, e in bounded):
+            continue
+        if _bound_is_age(aged, m.group(1), m.group(3)) and (float(m.group(2)) >= 1 or m.group(3)):
+            highs.append(_in_years(m.group(2), m.group(3)))
             bounded.append(m.span())
     for m in _AGE_EXACT.finditer(text):
         if any(s <= m.start() < e or s < m.end() <= e for s, e in bounded):
             continue
-        age = float(m.group(1) or m.group(2))
+        value = m.group(1) or m.group(7)
+        unit = m.group(2) if m.group(1) else m.group(8)
+        age = _in_years(value, unit)
         lows.append(age)
-        highs.append(age + 1)
+        highs.append(age + (1 if not unit or unit[0].lower() == "y" else _in_years("1", unit)))
     return (min(lows) if lows else None), (max(highs) if highs else None)
 
 
@@ -321,13 +379,16 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("pregnancy")
     if question.pregnancy == "pregnant" and passage.pregnancy == "breastfeeding":
         out.append("pregnancy")
-    if age_range(question) and age_range(passage) and (question.age_min is not None or question.age_max is not None
-                                                       or set(question.age_groups) - {"adult"}):
+    if age_range(question) and age_range(passage) and _asks_age(question) and _speaks_of_age(passage):
         out.append("age")
+        if _same_bound(question, passage):
+            out.append("age band")  # "aged 55 or over" for ">55": the band the question names, not one holding it
     if question.severity and passage.severity:
         out.append("severity")
     for slot in ("phase", "setting", "line"):
         if getattr(question, slot) and getattr(question, slot) == getattr(passage, slot):
+            if slot == "line" and question.line == "first":
+                continue  # "first-line" in a question is what it asks for, not whom (see `conflicts`)
             out.append(slot)
     if set(question.manifestations) & set(passage.manifestations):
         out.append("manifestation")
@@ -335,7 +396,39 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("kidney")
     if question.liver_impairment and passage.liver_impairment:
         out.append("liver")
+    if set(_specific_cancers(question)) & set(_specific_cancers(passage)):
+        out.append("cancer type")
     return out
+
+
+def _specific_cancers(p: Population) -> list[str]:
+    return [c for c in p.cancer if c != "cancer"]
+
+
+def _asks_age(p: Population) -> bool:
+    """The question makes a point of age: a number, or a group narrower than adults."""
+    return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
+
+
+def _same_bound(question: Population, passage: Population) -> bool:
+    """The passage speaks of the question's age band: its band starts or ends where the question's does (within a
+    year); for an exact age, a narrow closed band holding it ("infants under 3 months" for a 6-week-old, "aged 18
+    to 25" for a 20-year-old), not an open one ("aged 55 or over" holds a 60-year-old among many others)."""
+    if question.age_min is not None and question.age_max is not None and question.age_max - question.age_min <= 1:
+        age, theirs = question.age_min, age_range(passage)
+        if passage.age_min is None and passage.age_max is None:
+            return False  # "in 90% of infants" names a group, not a band
+        if theirs is None or not theirs[0] <= age < theirs[1]:
+            return False
+        return theirs[1] < _OPEN and theirs[1] - theirs[0] <= max(1.0, 0.5 * age)
+    return any(q is not None and p is not None and abs(q - p) <= 1
+               for q, p in ((question.age_min, passage.age_min), (question.age_max, passage.age_max)))
+
+
+def _speaks_of_age(p: Population) -> bool:
+    """A passage that names an age band ("aged 55 or over", "in children"), not adults in general: for a
+    question about a 62-year-old, a card for all adults applies but does not speak of that patient."""
+    return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
 
 
 def wanted(question: Population) -> list[str]:
@@ -343,17 +436,20 @@ def wanted(question: Population) -> list[str]:
     out: list[str] = []
     if question.pregnancy:
         out.append("pregnancy")
-    if question.age_min is not None or question.age_max is not None or set(question.age_groups) - {"adult"}:
+    if _asks_age(question):
         out.append("age")
     if question.severity:
         out.append("severity")
-    out += [s for s in ("phase", "setting", "line") if getattr(question, s)]
+    out += [s for s in ("phase", "setting", "line") if getattr(question, s) and not (s == "line" and
+                                                                                      question.line == "first")]
     if question.manifestations:
         out.append("manifestation")
     if question.kidney_impairment:
         out.append("kidney")
     if question.liver_impairment:
         out.append("liver")
+    if _specific_cancers(question):
+        out.append("cancer type")
     return out
 
 
@@ -362,6 +458,15 @@ def wanted(question: Population) -> list[str]:
 _GROUP_WORDS = {"neonate": "neonates", "infant": "infants", "child": "children", "adolescent": "adolescents",
                 "adult": "adults", "older_adult": "older adults"}
 _SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
+
+
+def _age_words(years: float) -> str:
+    """An age as a reader says it: "55", "3 months", "6 weeks"."""
+    if years >= 1 or years == 0:
+        return str(int(years))
+    if years * 12 >= 1 and abs(years * 12 - round(years * 12)) < 0.05:
+        return f"{round(years * 12)} months"
+    return f"{max(1, round(years * 52))} weeks"
 
 
 def describe(p: Population, slots: Iterable[str] | None = None) -> str:
@@ -387,14 +492,15 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
     elif want("age"):
         groups = [g for g in p.age_groups if not (g == "adult" and "older_adult" in p.age_groups)]
         who = " and ".join(_GROUP_WORDS[g] for g in groups)
-        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1:
-            who = f"{who or 'people'} aged {int(p.age_min)}"
+        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1 \
+                and (p.age_min >= 1 or p.age_max - p.age_min < 0.1):
+            who = f"{who or 'people'} aged {_age_words(p.age_min)}"
         elif p.age_min is not None and p.age_max is not None:
-            who = f"{who or 'people'} aged {int(p.age_min)} to {int(p.age_max)}"
+            who = f"{who or 'people'} aged {_age_words(p.age_min)} to {_age_words(p.age_max)}"
         elif p.age_min is not None:
-            who = f"{who or 'people'} aged {int(p.age_min)} or over"
+            who = f"{who or 'people'} aged {_age_words(p.age_min)} or over"
         elif p.age_max is not None:
-            who = f"{who or 'people'} under {int(p.age_max)}"
+            who = f"{who or 'people'} under {_age_words(p.age_max)}"
     if want("kidney") and p.kidney_impairment:
         who = f"{who or 'people'} with kidney impairment"
     if want("liver") and p.liver_impairment:

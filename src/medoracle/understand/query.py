@@ -53,6 +53,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     spelled, corrections = spell_out(text)
     spelled, fixed = _correct_spelling(spelled, known)
     corrections.update(fixed)
+    spelled = _name_treated_condition(spelled)
     terms = understand(spelled)
     # As written first ("acute COPD exacerbation"), then spelled out ("pt >55 yo" → "patient >55 year old").
     population = pop.merge(pop.extract(text), pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled)))
@@ -78,6 +79,26 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     return query
 
 
+# A drug class named for the condition it treats: "which antihypertensive" is a question about hypertension.
+_TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "antiepileptic": "epilepsy",
+           "antidiabetic": "diabetes", "antipsychotic": "psychosis", "antiarrhythmic": "arrhythmia",
+           "antianginal": "angina", "antiemetic": "nausea and vomiting", "antimigraine": "migraine",
+           "antiseizure": "epilepsy", "antihyperglycaemic": "diabetes", "antihyperglycemic": "diabetes"}
+_TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
+
+
+def _name_treated_condition(text: str) -> str:
+    """The condition a class word names, added after it when the question does not name it itself
+    ("first-line antihypertensive in pregnancy" → "… antihypertensive (hypertension) in pregnancy")."""
+    m = _TREATS_WORD.search(text)
+    if m is None:
+        return text
+    condition = _TREATS[m.group(1).lower()]
+    if re.search(rf"\b{re.escape(condition)}", text, re.IGNORECASE):
+        return text
+    return f"{text[:m.end()]} ({condition}){text[m.end():]}"
+
+
 def _correct_spelling(text: str, known: Callable[[str], bool] | None) -> tuple[str, dict[str, str]]:
     fixed: dict[str, str] = {}
 
@@ -94,8 +115,9 @@ def _correct_spelling(text: str, known: Callable[[str], bool] | None) -> tuple[s
     return _WORD.sub(repl, text), fixed
 
 
-def _side(words: list[str], drugs: list[str], *, left: bool) -> str:
-    """The option on one side of 'vs'/'or': a drug name if one is there, else the nearest one or two words."""
+def _side(words: list[str], drugs: list[str], *, left: bool, head: bool = False) -> str:
+    """The option on one side of 'vs'/'or': a drug name if one is there, else the nearest word (`head`: the
+    option's last word, the noun that names it: "pleurodesis" of "talc pleurodesis")."""
     clean = [w for w in words if w.lower() not in STOP_WORDS and w.lower() not in _GENERIC and w not in "-–+"]
     if not clean:
         return ""
@@ -104,7 +126,7 @@ def _side(words: list[str], drugs: list[str], *, left: bool) -> str:
     for drug in drugs:
         if drug in (near[0], pair):  # "zoledronic acid" is one option, "dexamethasone … SRS" is not
             return drug
-    return near[0]
+    return near[-1] if head and not left else near[0]
 
 
 def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str]) -> tuple[str, str] | None:
@@ -114,11 +136,15 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
         if len(parts) != 2:
             continue
         sep = _COMPARE.search(source)
-        if sep is not None and sep.group(0).strip().lower() == "or" and len(parts[1].split()) > 4:
+        # "A or B for X?": the choice is what comes before the condition it is for
+        option = re.split(r"\s(?:for|in|of|with|after|during|when|to treat)\s", parts[1], maxsplit=1)[0]
+        if sep is not None and sep.group(0).strip().lower() == "or" and len(option.split()) > 4:
             continue  # "… or …" in the middle of a sentence is not a choice between two options
         before = re.findall(r"[\w'-]+", parts[0])
-        after = re.findall(r"[\w'-]+", parts[1])
-        a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True), _side(after, drugs, left=False)))
+        after = re.findall(r"[\w'-]+", option if len(option.split()) <= 4 else parts[1])
+        head = len(option.split()) <= 4  # a short option is named by its last word ("talc pleurodesis")
+        a, b = (brands.get(side, side) for side in (_side(before, drugs, left=True),
+                                                    _side(after, drugs, left=False, head=head)))
         if a and b and a != b:
             return a, b
     return None
@@ -142,8 +168,10 @@ def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] |
                 if content else "no words to look for")
     if len(specific) == 1 and len(content) <= 2 and not clinical:
         word = specific[0]
-        # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up.
+        # A word the library's own index holds ("hyperK", "hypo" in the knowledge base) is a topic to look up,
+        # and so is a two-letter abbreviation typed as one ("SE", "PE").
+        typed_upper = any(w.isupper() and w.lower() == word for w in _WORD.findall(text))
         if not (is_condition_word(word) or in_vocabulary(word) or expand_abbreviation(word)
-                or (known is not None and len(word) > 2 and known(word))):
+                or (known is not None and (len(word) > 2 or typed_upper) and known(word))):
             return f"one general word ({word!r}), not a clinical question"
     return None

@@ -24,7 +24,9 @@ SHORTHAND: dict[str, str] = {
     "w/o": "without", "vs": "versus", "vs.": "versus", "v.": "versus", "1st": "first", "2nd": "second",
     "3rd": "third", "approx": "approximately", "tmt": "treatment", "mgmt": "management", "prn": "as needed",
     "ppx": "prophylaxis", "proph": "prophylaxis", "sob": "shortness of breath", "cx": "complications",
-    "f/u": "follow-up", "b/c": "because", "c/i": "contraindicated", "ci": "contraindication", "dose?": "dose?",
+    "f/u": "follow-up", "b/c": "because", "neuro": "neurological", "preg": "pregnancy",
+    "wk": "week", "wks": "weeks", "hr": "hour", "hrs": "hours", "mins": "minutes", "inpt": "inpatient",
+    "c/i": "contraindicated", "ci": "contraindication", "dose?": "dose?",
 }
 # Tokens: words with inner dots or slashes ("y.o.", "w/o"), or a lone "+" that joins two asks.
 _TOKEN = re.compile(r"(?<![\w/])(?:[A-Za-z0-9]+(?:[./][A-Za-z0-9]*)*\.?|\+)(?![\w/])")
@@ -63,4 +65,7 @@ def spell_out(text: str) -> tuple[str, dict[str, str]]:
     # "1st line" → "first line": the number words above, then hyphenate the therapy line.
     spelled = re.sub(r"\b(first|second|third) line\b", r"\1-line", spelled, flags=re.IGNORECASE)
     spelled = re.sub(r"(?<=\d)\s*y\.?o\.?\b", " year old", spelled, flags=re.IGNORECASE)
+    # "within 1h", "every 4 h": an hour spelled out, as sources write it
+    spelled = re.sub(r"\b1\s*h\b", "1 hour", spelled)
+    spelled = re.sub(r"\b(\d+)\s*h\b", r"\1 hours", spelled)
     return " ".join(spelled.split()), corrections

@@ -26,11 +26,12 @@ _LOCK = threading.Lock()
 _LEXICON: dict[str, tuple[str, ...]] = {}
 _BUCKETS: dict[tuple[str, int], tuple[str, ...]] = {}
 _KNOWN: dict[str, frozenset[str]] = {}
+_ENGLISH_BUCKETS: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {}
 # Question words that are not in the clinical vocabulary but must never be "corrected" into it.
 _PLAIN = frozenset("""about after again always answer before being better cause causes could doing during every
 first going having later least little maybe might never other often option options people person please
 question second should since still taking their there these thing think third those three through today under
-until using which while whose would years months weeks hours daily weekly""".split())
+until using which while whose would years months weeks hours daily weekly inhaler inhalers""".split())
 
 
 def lexicon() -> tuple[str, ...]:
@@ -48,6 +49,7 @@ def lexicon() -> tuple[str, ...]:
                 _BUCKETS.update({k: tuple(sorted(v)) for k, v in buckets.items()})
                 _LEXICON["words"] = tuple(sorted(words))
                 _english_words()
+        _english_buckets()  # built with the lexicon, so the first long unknown word does not pay for it
     return _LEXICON["words"]
 
 
@@ -83,17 +85,53 @@ def _known_set() -> frozenset[str]:
 
 
 def correct(word: str, known: Callable[[str], bool] | None = None) -> str | None:
-    """The vocabulary term a misspelt word stands for, or None when it is known or nothing is close enough."""
+    """The vocabulary term a misspelt word stands for, or None when it is known or nothing is close enough.
+
+    A word the library's index holds is left alone, unless the index holds it only as the stem of the term it
+    is close to ("fibrilation" and "fibrillation" are both "fibril" to the index: the same passages, but not
+    the same words for the composer). Failing a clinical term, a long word is corrected to a plain English one
+    ("treatmnet", "managment")."""
     w = word.lower()
     if len(w) < 5 or not w.isalpha() or w in STOP_WORDS or w in _PLAIN:
         return None
-    if w in _known_set() or w in _english_words() or (known is not None and known(w)):
+    if w in _known_set() or w in _english_words():
         return None
     limit = 1 if len(w) < 8 else 2
     lexicon()
-    choices = [t for n in range(len(w) - limit, len(w) + limit + 1) for t in _BUCKETS.get((w[0], n), ())]
+    term = _nearest(w, _BUCKETS, limit)
+    if term is None and len(w) >= 7:
+        term = _nearest(w, _english_buckets(), limit)
+    if term is None:
+        return None
+    if known is not None and known(w):
+        frequency = getattr(known, "frequency", None)
+        if frequency is None or frequency(w) != frequency(term) or _inflection(w, term):
+            return None
+    return term
+
+
+def _inflection(a: str, b: str) -> bool:
+    """Two words that differ only in their last two letters ("inhaler", "inhaled"): another form of a word the
+    index holds, not a typo of it."""
+    shared = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return shared >= max(len(a), len(b)) - 2
+
+
+def _nearest(w: str, buckets: dict[tuple[str, int], tuple[str, ...]], limit: int) -> str | None:
+    choices = [t for n in range(len(w) - limit, len(w) + limit + 1) for t in buckets.get((w[0], n), ())]
     best = process.extractOne(w, choices, scorer=OSA.distance, score_cutoff=limit)
     return str(best[0]) if best is not None else None
+
+
+def _english_buckets() -> dict[tuple[str, int], tuple[str, ...]]:
+    if "english" not in _ENGLISH_BUCKETS:
+        with _LOCK:
+            buckets: dict[tuple[str, int], list[str]] = {}
+            for w in _english_words():
+                if len(w) >= 6 and w.islower():
+                    buckets.setdefault((w[0], len(w)), []).append(w)
+            _ENGLISH_BUCKETS["english"] = {k: tuple(sorted(v)) for k, v in buckets.items()}
+    return _ENGLISH_BUCKETS["english"]
 
 
 def in_vocabulary(word: str) -> bool:

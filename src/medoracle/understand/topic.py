@@ -134,7 +134,10 @@ def extract_topic(question: str) -> str:
 # Words that end a condition phrase: whom it is about, how bad, or which option ("brain metastases" in "brain
 # metastases dexamethasone dose", "hypertension" in "hypertension in adults aged 55 or over").
 _PHRASE_BREAKS = frozenset("""versus vs aged age years year old over under older younger grade grades mild moderate
-severe pregnancy pregnant breastfeeding children child infants adults adult elderly women men when dose""".split())
+severe pregnancy pregnant breastfeeding children child infants adults adult elderly women men when dose man woman
+without family origin level levels diagnoses diagnose diagnosed newly planning target every""".split())
+# A condition the patient does not have is not what the question is about ("a man without diabetes").
+_ABSENT = frozenset({"without", "no", "non", "not"})
 
 
 def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[str]:
@@ -143,8 +146,14 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
     drug_words = {w for d in drugs for w in d.lower().split()}
     tokens = re.findall(r"[a-z0-9][a-z0-9'-]*|[^\w\s]", question.lower())
     runs: list[list[str]] = [[]]
+    absent: set[int] = set()  # runs that follow "without"
     for i, tok in enumerate(tokens):
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if tok in _ABSENT:
+            if runs[-1]:
+                runs.append([])
+            absent.add(len(runs) - 1)
+            continue
         breaks = (not tok[0].isalnum() or tok[0].isdigit() or tok in drug_words or tok in _PHRASE_BREAKS
                   or tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL)
         joins = (tok in ("and", "of") and runs[-1] and nxt[:1].isalpha() and nxt not in _QUESTION_WORDS
@@ -155,7 +164,9 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         else:
             runs[-1].append(tok)
     found: list[str] = []
-    for run in runs:
+    for n, run in enumerate(runs):
+        if n in absent:
+            continue
         while run and run[-1] in _CONNECTORS:
             run = run[:-1]
         marks = [i for i, w in enumerate(run) if is_condition_word(w)]

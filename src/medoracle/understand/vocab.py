@@ -293,6 +293,8 @@ def warm_up(background: bool = True) -> threading.Thread | None:
     def load() -> None:
         _tables()
         _drug_index()
+        from medoracle.understand.spelling import lexicon  # spelling reads these tables: import it only now
+        lexicon()
     if not background:
         load()
         return None

@@ -1,0 +1,219 @@
+"""The understanding rules added for answers that fit the patient (issue 15): ages in weeks and months, numbers
+that are not ages, absent conditions, class words, spelling against the library's index, shorthand, intents,
+comparisons, and which passage populations count as speaking of the asked-for patient."""
+
+from __future__ import annotations
+
+import pytest
+
+from medoracle.compose import fit
+from medoracle.types import Population, Query
+from medoracle.understand import read_query
+from medoracle.understand.classes import class_pattern, class_words, classes_of
+from medoracle.understand.population import age_range, conflicts, describe, extract, matches
+from medoracle.understand.shorthand import spell_out
+from medoracle.understand.spelling import correct
+from medoracle.understand.topic import conditions
+
+# ------------------------------------------------------------------------------------------------ ages
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("fever in a 6 week old baby", 6 / 52, 7 / 52),
+    ("a 3-month-old infant", 0.25, 4 / 12),
+    ("babies under 3 months", 0.0, 0.25),
+    ("a temperature of 38°C in a baby younger than 3 months", 0.0, 0.25),
+    ("children aged 3 months to 5 years", 0.25, 6.0),
+    ("those aged 18 to 25, or with concerns about suicide", 18.0, 26.0),
+    ("adults over 65", 65.0, 200.0),
+])
+def test_ages_in_weeks_months_and_years(text: str, low: float, high: float) -> None:
+    found = age_range(extract(text))
+    assert found is not None
+    assert found[0] == pytest.approx(low) and found[1] == pytest.approx(high)
+
+
+@pytest.mark.parametrize("text", [
+    "High-risk outpatients with cancer, meaning a Khorana score of 2 or more before starting chemotherapy",
+    "carboplatin at an area under the curve of 4 mg/mL/min or more",
+    "treatment might need to continue for at least 6 months in adults",
+    "symptoms for less than 6 months in adults",
+])
+def test_scores_doses_and_durations_are_not_ages(text: str) -> None:
+    p = extract(text)
+    assert p.age_min is None and p.age_max is None
+
+
+def test_young_ages_are_described_in_weeks_and_months() -> None:
+    assert describe(extract("a 6 week old baby")) == "infants aged 6 weeks"
+    assert describe(extract("babies under 3 months")) == "infants under 3 months"
+
+
+def test_a_six_week_old_is_not_a_neonate_but_is_a_child_under_five() -> None:
+    baby = extract("fever in a 6 week old baby")
+    assert "age" in conflicts(baby, extract("in neonates"))
+    assert conflicts(baby, extract("infants and children under 5 with fever")) == []
+
+
+# ------------------------------------------------------------------------------------ whom a passage speaks of
+
+def test_a_passage_for_all_adults_does_not_speak_of_an_age() -> None:
+    sixty_two = extract("a 62-year-old")
+    assert matches(sixty_two, extract("Adults with hypertension should be offered lifestyle advice")) == []
+    assert "age" in matches(sixty_two, extract("For adults aged 55 or over, a calcium-channel blocker"))
+
+
+def test_the_band_the_question_names_matches_twice() -> None:
+    over_55 = read_query("tx HTN pt >55 yo").population
+    assert "age band" in matches(over_55, extract("For adults aged 55 or over, a calcium-channel blocker"))
+    assert "age band" not in matches(over_55, extract("In adults under 80 with stage 1 hypertension"))
+    assert "age band" not in matches(extract("a 20-year-old"), extract("screening adults aged 19 or older"))
+
+
+def test_first_line_in_a_question_is_what_it_asks_not_whom() -> None:
+    asked = read_query("What is the first-line antihypertensive in pregnancy?").population
+    assert asked.line == "first"
+    assert matches(asked, extract("NICE advises an ACE inhibitor as step 1")) == []
+    assert "line" not in fit.wanted(asked)
+
+
+def test_a_named_cancer_type_matches_its_passages() -> None:
+    myeloma = read_query("Thromboprophylaxis for a myeloma patient on lenalidomide").population
+    assert "cancer type" in matches(myeloma, extract("Patients with multiple myeloma receiving lenalidomide"))
+    assert "cancer type" not in matches(myeloma, extract("In cancer, thromboprophylaxis is offered"))
+
+
+# ------------------------------------------------------------------------------------------ conditions
+
+def test_a_condition_the_patient_does_not_have_is_not_the_subject() -> None:
+    assert conditions("First-line antihypertensive for a 40 year old man without diabetes") == []
+    assert conditions("hypertension with no diabetes") == ["hypertension"]
+    assert conditions("non-small cell lung cancer treatment") == ["non-small cell lung cancer"]
+
+
+@pytest.mark.parametrize("question, condition", [
+    ("What is the first-line antihypertensive in pregnancy?", "hypertension"),
+    ("How long should an antidepressant be continued after remission?", "depression"),
+    ("Which antiepileptic in pregnancy?", "epilepsy"),
+])
+def test_a_class_word_names_the_condition_it_treats(question: str, condition: str) -> None:
+    q = read_query(question)
+    assert condition in q.conditions
+    assert f"({condition})" in q.search_text
+    assert read_query("antihypertensive for hypertension").search_text.count("hypertension") == 1
+
+
+def test_drug_classes_one_way() -> None:
+    assert "checkpoint inhibitor" in classes_of("pembrolizumab")
+    assert class_pattern("zoledronic acid").search("an intravenous bisphosphonate such as")  # type: ignore[union-attr]
+    assert class_pattern("prednisolone").search("oral steroids")  # type: ignore[union-attr]
+    assert not class_pattern("prednisolone").search("corticosteroid-sparing")  # type: ignore[union-attr]
+    assert classes_of("labetalol") == ("beta-blocker",)
+    assert classes_of("not a drug") == () and class_pattern("not a drug") is None
+    members = class_words("Which antihypertensive should she start?")["antihypertensive"]
+    assert members.search("a calcium-channel blocker is the step 1 choice")
+    assert not members.search("lifestyle advice")
+
+
+# -------------------------------------------------------------------------------------------- spelling
+
+class _Index:
+    """A library index that, like FTS5 with the Porter stemmer, holds words by stem."""
+
+    def __init__(self, stems: dict[str, str], counts: dict[str, int]) -> None:
+        self.stems, self.counts = stems, counts
+
+    def frequency(self, word: str) -> int:
+        return self.counts.get(self.stems.get(word, word), 0)
+
+    def __call__(self, word: str) -> bool:
+        return self.frequency(word) > 0
+
+
+def test_a_word_the_index_holds_only_as_a_stem_is_still_corrected() -> None:
+    index = _Index({"fibrilation": "fibril", "fibrillation": "fibril"}, {"fibril": 15})
+    assert correct("fibrilation", known=index) == "fibrillation"
+    own = _Index({"fibrilation": "fibrila", "fibrillation": "fibril"}, {"fibril": 15, "fibrila": 2})
+    assert correct("fibrilation", known=own) is None  # the index holds the word itself: leave it alone
+
+
+def test_another_form_of_an_indexed_word_is_not_a_typo() -> None:
+    index = _Index({"inhaler": "inhal", "inhaled": "inhal"}, {"inhal": 30})
+    assert correct("inhaler", known=index) is None
+    assert correct("inhalers") is None
+
+
+@pytest.mark.parametrize("typo, meant", [("treatmnet", "treatment"), ("managment", "management"),
+                                         ("deficency", "deficiency"), ("antibiotc", "antibiotic")])
+def test_long_plain_words_are_corrected_too(typo: str, meant: str) -> None:
+    assert correct(typo) == meant
+
+
+# ---------------------------------------------------------------------------------- shorthand and intents
+
+def test_more_shorthand() -> None:
+    assert spell_out("UTI in preg - abx?")[0].endswith("in pregnancy - antibiotics?")
+    assert "neurological symptoms" in spell_out("MSCC w/ neuro sx")[0]
+    assert spell_out("FN abx - within 1h?")[0].endswith("within 1 hour?")
+    assert spell_out("every 4 h")[0] == "every 4 hours"
+    assert read_query("UTI in preg - abx?").population.pregnancy == "pregnant"
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("FN abx - within 1h?", "timing"),
+    ("MSCC w/ neuro sx - MRI how fast?", "timing"),
+    ("febrile neutropenia antibiotic timing", "timing"),
+    ("Which antihypertensive should a 62-year-old start with?", "first_line"),
+    ("Which antihypertensive is first choice in type 2 diabetes?", "first_line"),
+    ("Initial inhaler for newly diagnosed stable COPD", "first_line"),
+    ("When should statins be started?", "threshold"),
+])
+def test_intents(question: str, intent: str) -> None:
+    assert read_query(question).intent == intent
+
+
+def test_newly_diagnosed_is_not_a_question_about_diagnosis() -> None:
+    assert "diagnosis" not in read_query("Initial inhaler for newly diagnosed stable COPD").intents
+    assert "diagnosis" in read_query("How is COPD diagnosed?").intents
+
+
+@pytest.mark.parametrize("question, options", [
+    ("Denosumab or a bisphosphonate for hypercalcaemia of malignancy?", ("denosumab", "bisphosphonate")),
+    ("Indwelling pleural catheter or talc pleurodesis for a non-expandable lung?", ("catheter", "pleurodesis")),
+    ("Single fraction or five fractions of radiotherapy for spinal cord compression?", ("fraction", "fractions")),
+    ("DOAC or warfarin for atrial fibrillation?", ("doac", "warfarin")),
+    ("svco mx - stent or rt?", ("stent", "rt")),
+])
+def test_a_or_b_for_a_condition(question: str, options: tuple[str, str]) -> None:
+    assert read_query(question).comparison == options
+
+
+def test_an_abbreviation_typed_in_capitals_is_a_topic_the_library_knows() -> None:
+    assert read_query("SE treatment", known=lambda w: w == "se").noise is None
+    assert read_query("se treatment", known=lambda w: w == "se").noise is not None
+
+
+# -------------------------------------------------------------------------------------------- fit rules
+
+@pytest.mark.parametrize("text, advised", [
+    ("NICE advises an ACE inhibitor or an angiotensin II receptor blocker (ARB) as step 1.", True),
+    ("Offer atorvastatin 20 mg for primary prevention.", True),
+    ("For adults under 55 and not of Black African origin, offer ramipril.", True),
+    ("Women taking ACE inhibitors should be told of the risk of congenital abnormalities.", False),
+    ("ACE inhibitors should be stopped and replaced in pregnancy.", False),
+    ("Offer LMWH rather than a DOAC in pregnancy.", False),
+    ("In pregnant women, NICE advises labetalol first.", False),
+])
+def test_drugs_a_pregnant_patient_must_not_start(text: str, advised: bool) -> None:
+    assert fit.advises_avoided_in_pregnancy(text) is advised
+
+
+def test_class_aliases_and_fit_words() -> None:
+    rash = Query(text="q", search_text="How is a grade 3 rash from pembrolizumab managed?", drugs=["pembrolizumab"],
+                 population=Population(severity=(3, 3), manifestations=("skin",)))
+    aliases = fit.class_aliases(rash)
+    assert aliases["pembrol"].search("For a grade 3 rash from a checkpoint inhibitor")
+    assert fit.fit_words(rash) == frozenset({"rash"})
+    alone = Query(text="q", search_text="treatment of diarrhoea",
+                  conditions=["diarrhoea"], population=Population(manifestations=("colitis",)))
+    assert fit.fit_words(alone) == frozenset()  # the manifestation is the whole subject: it stays one
