@@ -152,7 +152,10 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
         for note in answer.notes:
             blank()
             block(layout(_words(note, "italic"), width))
-        _follow_ups(answer, width, out, "Try asking")
+        _gap(answer, width, out)
+        _follow_ups(answer, width, out, "Try asking", skip=bool(answer.gap and answer.gap.rephrasings))
+        while out and not out[-1].plain:
+            out.pop()
         return out
     if answer.summary:
         label = summary_label(answer) + ":"
@@ -196,19 +199,42 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
             lines[0].stylize("cyan", 2, 2 + len(f"[{r.n}]"))
             block(lines)
         blank()
+    _gap(answer, width, out)
     _follow_ups(answer, width, out, "Follow-up questions")
     while out and not out[-1].plain:
         out.pop()
     return out
 
 
-def _follow_ups(answer: Answer, width: int, out: list[Text], heading: str) -> None:
-    if not answer.follow_ups:
+def _gap(answer: Answer, width: int, out: list[Text]) -> None:
+    """What was looked for, what the library covers and the rephrasings to try (an abstention, or a gap)."""
+    gap = answer.gap
+    if gap is None:
+        return
+    if out and out[-1].plain:
+        out.append(Text(""))
+    looked = gap.looked_for[:1].upper() + gap.looked_for[1:]
+    out.extend(layout([Piece("Looked for:", "bold"), *_words(looked.rstrip(".") + ".")], width, rest="  "))
+    out.extend(layout(_words(gap.library), width))
+    if gap.rephrasings:
+        out.append(Text(""))
+        out.extend(layout(_words("Try asking" if answer.abstained else "To find the rest, try asking", "bold"),
+                          width))
+        for q in gap.rephrasings:
+            out.extend(layout(_words(q), width, f"  {BULLET} ", "    "))
+    out.append(Text(""))
+
+
+def _follow_ups(answer: Answer, width: int, out: list[Text], heading: str, *, skip: bool = False) -> None:
+    """The suggested next questions; `skip`: the rephrasings above already say what to ask."""
+    shown = set(answer.gap.rephrasings) if answer.gap else set()
+    questions = [q for q in answer.follow_ups if q not in shown]
+    if not questions or skip:
         return
     if out and out[-1].plain:
         out.append(Text(""))
     out.extend(layout(_words(heading, "bold"), width))
-    for q in answer.follow_ups:
+    for q in questions:
         out.extend(layout(_words(q), width, f"  {BULLET} ", "    "))
 
 

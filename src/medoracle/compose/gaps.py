@@ -1,0 +1,279 @@
+"""Abstentions and gaps that explain themselves: what was looked for, what the library covers, and two questions
+to try instead, all written from the typed `Query`.
+
+    "svco mx in kids?"  (nothing found)
+      looked_for   "the management of superior vena cava obstruction in children"
+      library      "The knowledge base covers 57 topics; the closest to this question: superior vena cava …"
+      rephrasings  ["What is the management of superior vena cava obstruction?",      (a broader population)
+                    "What is the management of malignant pleural effusion in children?"]   (the closest topic)
+
+Each rephrasing is a whole question from a template around a condition phrase (never a field name, never the
+question just asked): the shorthand spelled out and the condition named in full, its other names, the same ask
+without the population (broader) or for one reading of a population that cannot exist, the closest covered
+topic, or the broader ask ("the management of …") when a drug, dose or comparison found nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from medoracle.text import content_stems
+from medoracle.types import Answer, Evidence, Gap, Population, Query
+from medoracle.understand import describe
+from medoracle.understand.topic import extract_topic
+from medoracle.understand.vocab import understand
+
+__all__ = ["Library", "TopicName", "closest_topics", "explain", "looked_for", "question", "rephrasings"]
+
+# What each kind of question asks, as a phrase and as a question around a condition `{c}` (population
+# included) and, where it needs one, a drug `{d}` or the two options `{a}`, `{b}`.
+_ASKS: dict[str, tuple[str, str]] = {
+    "treatment": ("the management of {c}", "What is the management of {c}?"),
+    "first_line": ("the first-line treatment for {c}", "What is the first-line treatment for {c}?"),
+    "dose": ("the dose used for {c}", "What doses are used to treat {c}?"),
+    "dose+drug": ("the dose of {d} for {c}", "What dose of {d} is used for {c}?"),
+    "diagnosis": ("the tests that diagnose {c}", "What tests are used to diagnose {c}?"),
+    "risk_score": ("the risk scores used in {c}", "Which risk scores are used to assess {c}?"),
+    "prognosis": ("the outlook in {c}", "What is the prognosis of {c}?"),
+    "monitoring": ("what to monitor in {c}", "What should be monitored in {c}?"),
+    "prevention": ("how to prevent {c}", "How can {c} be prevented?"),
+    "duration": ("how long to treat {c}", "How long should treatment for {c} continue?"),
+    "safety": ("the risks of treatment for {c}", "What are the risks of treatment for {c}?"),
+    "safety+drug": ("whether {d} is safe in {c}", "Is {d} safe in {c}?"),
+    "threshold": ("when to start treatment for {c}", "When should treatment for {c} start?"),
+    "comparison": ("{a} compared with {b} for {c}", "How does {a} compare with {b} for {c}?"),
+    "background": ("what {c} is", "What is {c}?"),
+}
+# Kinds of document as the library's description names them (Document.doc_type values).
+_KINDS = {"guideline": "guidelines", "systematic_review": "systematic reviews", "trial": "trial reports",
+          "review": "reviews", "consumer": "consumer health pages", "textbook": "textbook chapters",
+          "other": "other documents"}
+_WHO_SLOTS = ("pregnancy", "age", "kidney", "liver", "setting")  # `describe` slots that name whom, not how bad
+_TITLE_TAIL = re.compile(r"\s+(?:-|–|:)\s.*$|\s*\(.*$|:\s.*$")
+_ADULT_TAIL = re.compile(r"\s+in adults(?: and young people)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TopicName:
+    """A covered topic: the phrase a question names it by, and the words that match it (title and aliases)."""
+
+    name: str
+    words: frozenset[str]
+    size: int = 0  # recommendations (cards) it holds
+
+
+@dataclass(frozen=True)
+class Library:
+    """What the library holds, for saying so: its knowledge-base topics (those in the store) and its documents."""
+
+    topics: tuple[TopicName, ...] = ()
+    documents: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def describe(self, closest: Sequence[str]) -> str:
+        near = _and_list(list(closest)[:3])
+        kb_only = bool(self.topics) and self.documents <= sum(t.size + 1 for t in self.topics)
+        if kb_only or (self.topics and not self.documents):
+            if near:
+                return (f"The library's knowledge base covers {len(self.topics)} topics; the closest to this "
+                        f"question are {near}.")
+            names = sorted(t.name for t in self.topics)
+            return f"The library's knowledge base covers {len(self.topics)} topics, from {names[0]} to {names[-1]}."
+        kinds = sorted(((n, k) for k, n in self.by_kind.items() if n), reverse=True)
+        held = _and_list([f"{n:,} {_KINDS.get(k, k.replace('_', ' '))}" for n, k in kinds[:5]])
+        text = f"The library holds {self.documents:,} documents" + (f": {held}" if held else "")
+        if self.topics:
+            text += f", with a knowledge base of {len(self.topics)} topics"
+        text += "."
+        if near:
+            text += f" The closest topics to this question are {near}."
+        return text
+
+
+def _and_list(items: Sequence[str]) -> str:
+    items = [i for i in items if i]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def topic_name(title: str, aliases: Sequence[str] = ()) -> str:
+    """The phrase a question names a topic by: 'Asthma in adults and young people' → 'asthma',
+    'Gout - flares and urate-lowering therapy' → 'gout' (an alias's own capitals kept: 'Clostridioides …')."""
+    name = _ADULT_TAIL.sub("", _TITLE_TAIL.sub("", " ".join(title.split()))).strip(" -,.") or title.strip()
+    for alias in aliases:
+        if alias.lower() == name.lower():
+            return alias
+    first = name.split()[0] if name.split() else ""
+    return name if first.isupper() else name[:1].lower() + name[1:]
+
+
+@lru_cache(maxsize=1)
+def bundled_topics() -> tuple[TopicName, ...]:
+    """The bundled knowledge base's topics (read once: the package does not change while it runs)."""
+    from medoracle.kb import topics
+    out = []
+    for t in topics():
+        words = frozenset(content_stems(" ".join([t.title, *t.aliases])))
+        out.append(TopicName(topic_name(t.title, t.aliases), words, t.card_count))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------------------- phrases
+
+
+def _condition(query: Query) -> str | None:
+    """The question's condition, in full (the composer's conditions are read from the spelled-out text)."""
+    from medoracle.understand.focus import gate_conditions
+    for phrase in [*gate_conditions(query), *query.conditions]:
+        phrase = " ".join(phrase.split())
+        if phrase:
+            return phrase
+    topic = extract_topic(query.spelled_out())
+    return topic if topic and content_stems(topic) else None
+
+
+def _who(population: Population) -> str:
+    return describe(population, _WHO_SLOTS)
+
+
+def _with_population(condition: str, population: Population | None) -> str:
+    who = _who(population) if population is not None else ""
+    return f"{condition} in {who}" if who and who.lower() not in condition.lower() else condition
+
+
+def _kind(query: Query, *, with_drug: bool) -> str:
+    for intent in query.intents:
+        if intent == "comparison" and query.comparison is None:
+            continue
+        if intent in ("dose", "safety") and with_drug and query.drugs:
+            return f"{intent}+drug"
+        if intent in _ASKS:
+            return intent
+    return "treatment"
+
+
+def _fill(template: str, query: Query, condition: str, population: Population | None) -> str:
+    a, b = query.comparison or ("", "")
+    text = template.format(c=_with_population(condition, population), d=query.drugs[0] if query.drugs else "",
+                           a=a, b=b)
+    return " ".join(text.split())
+
+
+def question(query: Query, condition: str, population: Population | None = None, *, kind: str | None = None) -> str:
+    """The question's ask about `condition` (for `population`) as a whole question."""
+    return _fill(_ASKS[kind or _kind(query, with_drug=True)][1], query, condition, population)
+
+
+def looked_for(query: Query) -> str:
+    """What was searched for, as a phrase: 'the first-line treatment for asthma in children'."""
+    if query.noise:
+        return "nothing: the question names no condition, test or treatment to look for"
+    condition = _condition(query)
+    if condition is None:
+        return f"an answer to “{query.text}”"
+    population = None if query.inherited else query.population
+    return _fill(_ASKS[_kind(query, with_drug=True)][0], query, condition, population)
+
+
+# --------------------------------------------------------------------------------------- rephrasings
+
+
+def closest_topics(query: Query, evidence: Sequence[Evidence], library: Library, *, limit: int = 3) -> list[str]:
+    """Covered topics nearest the question: knowledge-base topics sharing its words, then what the passages
+    retrieval ranked highest are about (their document's focus)."""
+    asked = set(content_stems(query.search_text)) - set(content_stems("treatment management patient adult dose"))
+    scored = sorted(((len(t.words & asked), t.size, t.name) for t in library.topics if t.words & asked),
+                    reverse=True)
+    names = [name for _, _, name in scored]
+    by_stems = {frozenset(content_stems(t.name)): t.name for t in library.topics}
+    for ev in evidence:
+        focus = " ".join((ev.focus[0] if ev.focus else ev.title or "").split())
+        if not focus or len(focus.split()) > 8:
+            continue
+        name = by_stems.get(frozenset(content_stems(topic_name(focus))), topic_name(focus))
+        names.append(name)
+    out: list[str] = []
+    for name in names:
+        if name.lower() not in (n.lower() for n in out):
+            out.append(name)
+    return out[:limit]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _other_names(condition: str) -> list[str]:
+    expansions = understand(condition).expansions
+    return [alt for key, alts in expansions.items() if key == condition.lower() for alt in alts
+            if alt.lower() != condition.lower()]
+
+
+def _readings(population: Population) -> list[Population]:
+    """The populations a contradictory one may have meant: the age group alone, or the age alone."""
+    out = []
+    if population.age_groups:
+        out.append(Population(age_groups=population.age_groups))
+    if population.age_min is not None or population.age_max is not None:
+        out.append(Population(age_min=population.age_min, age_max=population.age_max))
+    if population.pregnancy and population.sex:
+        out += [Population(pregnancy=population.pregnancy), Population(sex=population.sex)]
+    return out
+
+
+def rephrasings(query: Query, closest: Sequence[str] = (), *, count: int = 2) -> list[str]:
+    """Up to `count` questions to ask instead, best first, none of them the question as asked."""
+    asked = {_norm(query.text), _norm(query.search_text), _norm(query.spelled_out())}
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        text = text[:1].upper() + text[1:]
+        if "_" in text or not text.endswith("?") or _norm(text) in asked:
+            return
+        if _norm(text) not in (_norm(o) for o in out):
+            out.append(text)
+
+    condition = _condition(query)
+    population = None if query.inherited else query.population
+    narrow = population is not None and bool(_who(population))
+    candidates: list[str] = []
+    if query.noise:
+        condition = None  # a greeting or one general word: examples of what the library answers
+    if query.contradiction and condition:
+        candidates += [question(query, condition, p) for p in _readings(query.population)]
+    if condition:
+        if narrow:
+            candidates.append(question(query, condition))  # a broader population: everyone
+        if query.drugs or query.comparison or _kind(query, with_drug=False) not in ("treatment", "background"):
+            candidates.append(question(query, condition, population, kind="treatment"))  # the broader ask
+        candidates += [question(query, name, population) for name in _other_names(condition)[:2]]
+    kind = _kind(query, with_drug=False)
+    for name in closest:
+        if condition is None or _norm(name) != _norm(condition):
+            candidates.append(question(query, name, population, kind=kind))
+            candidates.append(question(query, name, kind="treatment"))
+    if condition:  # last: the shorthand spelled out and the condition named in full, as a whole question
+        candidates.append(question(query, condition, population))
+    for text in candidates:
+        add(text)
+        if len(out) >= count:
+            break
+    return out
+
+
+# ------------------------------------------------------------------------------------------- explain
+
+
+def explain(query: Query | None, answer: Answer, evidence: Sequence[Evidence], library: Library,
+            missing: Sequence[str] = ()) -> Gap | None:
+    """The gap of an abstention (or of an answer that leaves out `missing` parts); None for a whole answer."""
+    if query is None or (not answer.abstained and not missing):
+        return None
+    closest = closest_topics(query, evidence, library)
+    examples = closest or [t.name for t in sorted(library.topics, key=lambda t: (-t.size, t.name))[:2]]
+    return Gap(looked_for=looked_for(query), missing=" ".join(missing) or None, library=library.describe(closest),
+               rephrasings=rephrasings(query, examples))
