@@ -585,3 +585,32 @@ def test_an_older_article_published_for_a_patient_says_it_cannot_be_reworded(sit
                                    question="An older patient article?")
     html = client(site).get(f"/articles/{article.slug}?audience=clinician").text
     assert "cannot be re-worded" in html and "patient or caregiver" in html
+
+
+def test_an_abstention_offers_two_rephrasings_that_ask_without_javascript(site: dict) -> None:
+    c = client(site)
+    question = "What is the treatment for lupus nephritis?"
+    r = c.post("/ask", data={"q": question, "csrf_token": csrf(c)})
+    thread_url = r.headers["location"].split("#")[0]
+    html = c.get(thread_url).text
+    assert "No answer" in html and "Looked for:</strong> The management of lupus nephritis." in html
+    assert "The library holds 2 documents: 1 guideline and 1 review." in html
+    forms = re.findall(r'<form method="post" action="/ask" class="rephrase">(.*?)</form>', html, re.S)
+    assert len(forms) == 2
+    asks = [re.search(r'name="q" value="([^"]+)"', f).group(1) for f in forms]
+    assert question not in asks and all(a.endswith("?") and "_" not in a for a in asks)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', forms[0]))
+    assert fields["thread"] == thread_url.rsplit("/", 1)[1] and fields["csrf_token"]
+    # The first one, posted as the browser would without a script: a new turn of the same conversation.
+    r = c.post("/ask", data=fields)
+    assert r.status_code == 303 and r.headers["location"] == thread_url + "#t2-turn"
+    assert f"<span>You asked</span> {asks[0]}" in c.get(thread_url).text
+    # The JSON API carries the same, and its schema documents the field.
+    body = c.post("/api/ask", json={"question": question}).json()
+    assert body["abstained"] and body["gap"]["looked_for"] == "the management of lupus nephritis"
+    assert body["gap"]["rephrasings"] == asks and body["gap"]["library"].startswith("The library holds 2")
+    schema = c.get("/openapi.json").json()["components"]["schemas"]
+    assert "rephrasings" in schema["Gap"]["properties"] and "gap" in schema["AnswerOut"]["properties"]
+    assert "two whole questions" in str(schema["AnswerOut"]["properties"]["gap"])
+    # An answer that covers the question has no gap.
+    assert client(site).post("/api/ask", json={"question": QUESTION}).json()["gap"] is None

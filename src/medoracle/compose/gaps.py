@@ -23,7 +23,7 @@ from functools import lru_cache
 from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Gap, Population, Query
 from medoracle.understand import describe
-from medoracle.understand.topic import extract_topic
+from medoracle.understand.topic import conditions, extract_topic, is_condition_word
 from medoracle.understand.vocab import understand
 
 __all__ = ["Library", "TopicName", "closest_topics", "explain", "looked_for", "question", "rephrasings"]
@@ -48,9 +48,17 @@ _ASKS: dict[str, tuple[str, str]] = {
     "background": ("what {c} is", "What is {c}?"),
 }
 # Kinds of document as the library's description names them (Document.doc_type values).
-_KINDS = {"guideline": "guidelines", "systematic_review": "systematic reviews", "trial": "trial reports",
-          "review": "reviews", "consumer": "consumer health pages", "textbook": "textbook chapters",
-          "other": "other documents"}
+_KINDS = {"guideline": ("guideline", "guidelines"), "systematic_review": ("systematic review", "systematic reviews"),
+          "trial": ("trial report", "trial reports"), "review": ("review", "reviews"),
+          "consumer": ("consumer health page", "consumer health pages"),
+          "textbook": ("textbook chapter", "textbook chapters"), "other": ("other document", "other documents")}
+_SPECIFIC = ("comparison", "dose", "duration", "safety", "monitoring", "threshold", "risk_score", "prognosis",
+             "prevention", "diagnosis", "background", "first_line", "treatment")
+_GENERIC_STEMS = frozenset(content_stems("treatment management patient patients adult adults dose"))
+# Last words of a condition that name no condition on their own ("cord compression", "heart failure").
+_LOOSE_HEADS = frozenset({"compression", "failure", "disease", "diseases", "disorder", "disorders", "syndrome",
+                          "injury", "infection", "infections", "obstruction", "arrest", "toxicity", "effusion",
+                          "exacerbation", "lysis", "crisis", "attack"})
 _WHO_SLOTS = ("pregnancy", "age", "kidney", "liver", "setting")  # `describe` slots that name whom, not how bad
 _TITLE_TAIL = re.compile(r"\s+(?:-|–|:)\s.*$|\s*\(.*$|:\s.*$")
 _ADULT_TAIL = re.compile(r"\s+in adults(?: and young people)?$", re.IGNORECASE)
@@ -80,10 +88,10 @@ class Library:
             if near:
                 return (f"The library's knowledge base covers {len(self.topics)} topics; the closest to this "
                         f"question are {near}.")
-            names = sorted(t.name for t in self.topics)
-            return f"The library's knowledge base covers {len(self.topics)} topics, from {names[0]} to {names[-1]}."
-        kinds = sorted(((n, k) for k, n in self.by_kind.items() if n), reverse=True)
-        held = _and_list([f"{n:,} {_KINDS.get(k, k.replace('_', ' '))}" for n, k in kinds[:5]])
+            names = sorted((t.name for t in self.topics), key=str.lower)
+            return f"The library's knowledge base covers {len(self.topics)} topics: {_and_list(names)}."
+        kinds = sorted(((-n, k) for k, n in self.by_kind.items() if n))
+        held = _and_list([f"{-n:,} {_KINDS.get(k, (k.replace('_', ' '),) * 2)[n != -1]}" for n, k in kinds[:5]])
         text = f"The library holds {self.documents:,} documents" + (f": {held}" if held else "")
         if self.topics:
             text += f", with a knowledge base of {len(self.topics)} topics"
@@ -146,7 +154,9 @@ def _with_population(condition: str, population: Population | None) -> str:
 
 
 def _kind(query: Query, *, with_drug: bool) -> str:
-    for intent in query.intents:
+    """The ask a rephrasing keeps: the most specific one the question makes ("how long … antibiotics" asks how
+    long, not for the first-line drug)."""
+    for intent in sorted(query.intents, key=lambda i: _SPECIFIC.index(i) if i in _SPECIFIC else len(_SPECIFIC)):
         if intent == "comparison" and query.comparison is None:
             continue
         if intent in ("dose", "safety") and with_drug and query.drugs:
@@ -184,23 +194,40 @@ def looked_for(query: Query) -> str:
 
 def closest_topics(query: Query, evidence: Sequence[Evidence], library: Library, *, limit: int = 3) -> list[str]:
     """Covered topics nearest the question: knowledge-base topics sharing its words, then what the passages
-    retrieval ranked highest are about (their document's focus)."""
-    asked = set(content_stems(query.search_text)) - set(content_stems("treatment management patient adult dose"))
-    scored = sorted(((len(t.words & asked), t.size, t.name) for t in library.topics if t.words & asked),
-                    reverse=True)
-    names = [name for _, _, name in scored]
+    retrieval ranked highest are about (their document's focus), when that shares a word with the question
+    too (the best of an unrelated library is not "close": sickle cell crisis is not diabetic ketoacidosis)."""
+    asked = set(content_stems(query.search_text)) - _GENERIC_STEMS
+    condition = set(content_stems(_condition(query) or "")) - _GENERIC_STEMS
+    # The condition's words before the patient's ("meningitis in babies": bacterial meningitis before fever in
+    # babies), a word of the topic's own name before one of its aliases ("pain": cancer pain before the chest
+    # pain of acute coronary syndrome), then more words shared, then the larger topic.
+    scored = sorted(((len(set(content_stems(t.name)) & condition), len(t.words & condition),
+                      len(set(content_stems(t.name)) & asked), len(t.words & asked), t.size, t.name)
+                     for t in library.topics if t.words & asked), reverse=True)
+    names = [name for *_, name in scored]
     by_stems = {frozenset(content_stems(t.name)): t.name for t in library.topics}
     for ev in evidence:
-        focus = " ".join((ev.focus[0] if ev.focus else ev.title or "").split())
-        if not focus or len(focus.split()) > 8:
-            continue
-        name = by_stems.get(frozenset(content_stems(topic_name(focus))), topic_name(focus))
-        names.append(name)
+        name = _about(ev)
+        if name and set(content_stems(" ".join([*ev.focus, ev.title or ""]))) & asked:
+            names.append(by_stems.get(frozenset(content_stems(name)), name))
     out: list[str] = []
     for name in names:
         if name.lower() not in (n.lower() for n in out):
             out.append(name)
     return out[:limit]
+
+
+def _about(ev: Evidence) -> str | None:
+    """What a passage's document is about, as a question would name it; a document with no curated focus (only
+    its title) goes by the condition its title names ("Febrile neutropenia: initial management" → "febrile
+    neutropenia", "Managing high blood pressure in adults" → "high blood pressure")."""
+    title = " ".join((ev.title or "").split())
+    focus = " ".join(ev.focus[0].split()) if ev.focus else ""
+    if focus and focus != title:
+        name = topic_name(focus)
+    else:
+        name = (conditions(title) or [extract_topic(title)])[0] if title else ""
+    return name if name and len(name.split()) <= 6 else None
 
 
 def _norm(text: str) -> str:
@@ -209,8 +236,9 @@ def _norm(text: str) -> str:
 
 def _other_names(condition: str) -> list[str]:
     expansions = understand(condition).expansions
+    # Names in full only ("high blood pressure" for "hypertension"): an abbreviation is the shorthand undone.
     return [alt for key, alts in expansions.items() if key == condition.lower() for alt in alts
-            if alt.lower() != condition.lower()]
+            if alt.lower() != condition.lower() and not alt.isupper() and " " in alt.strip()]
 
 
 def _readings(population: Population) -> list[Population]:
@@ -227,7 +255,13 @@ def _readings(population: Population) -> list[Population]:
 
 def rephrasings(query: Query, closest: Sequence[str] = (), *, count: int = 2) -> list[str]:
     """Up to `count` questions to ask instead, best first, none of them the question as asked."""
+    condition = _condition(query)
+    population = None if query.inherited else query.population
     asked = {_norm(query.text), _norm(query.search_text), _norm(query.spelled_out())}
+    if condition and not query.corrections:
+        # The question as this module would write it is the same question ("treatment for" = "management of"),
+        # worth offering only when shorthand was spelled out.
+        asked.add(_norm(question(query, condition, population)))
     out: list[str] = []
 
     def add(text: str) -> None:
@@ -237,8 +271,6 @@ def rephrasings(query: Query, closest: Sequence[str] = (), *, count: int = 2) ->
         if _norm(text) not in (_norm(o) for o in out):
             out.append(text)
 
-    condition = _condition(query)
-    population = None if query.inherited else query.population
     narrow = population is not None and bool(_who(population))
     candidates: list[str] = []
     if query.noise:
@@ -253,11 +285,18 @@ def rephrasings(query: Query, closest: Sequence[str] = (), *, count: int = 2) ->
         candidates += [question(query, name, population) for name in _other_names(condition)[:2]]
     kind = _kind(query, with_drug=False)
     for name in closest:
-        if condition is None or _norm(name) != _norm(condition):
+        # "cellulitis and erysipelas" is the question's own topic, not another one to try
+        if condition is None or not set(content_stems(condition)) <= set(content_stems(name)):
             candidates.append(question(query, name, population, kind=kind))
             candidates.append(question(query, name, kind="treatment"))
     if condition:  # last: the shorthand spelled out and the condition named in full, as a whole question
         candidates.append(question(query, condition, population))
+        # Nothing near in the library: the broader condition its last word names ("lupus nephritis" →
+        # "nephritis"), then the other main asks about the condition itself.
+        head = condition.split()[-1]
+        if len(condition.split()) > 1 and is_condition_word(head) and head not in _LOOSE_HEADS:
+            candidates.append(question(query, head, population))
+        candidates += [question(query, condition, population, kind=k) for k in ("diagnosis", "treatment")]
     for text in candidates:
         add(text)
         if len(out) >= count:
