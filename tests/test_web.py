@@ -14,47 +14,23 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sites import PASSWORD, QUESTION, client, csrf, login, site_store
 
 from medoracle.editorial import open_repository
 from medoracle.editorial.articles import ArticleDesk
 from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
-from medoracle.store import open_store
 from medoracle.types import ArticleStatus
 from medoracle.web.app import create_app
-
-PASSWORD = "a long test password"
-QUESTION = "What is first-line treatment for hypertension?"
-DOCS = [
-    {"id": "guide-htn", "title": "Managing high blood pressure in adults", "source": "Test Society of Medicine",
-     "doc_type": "guideline", "published": "2019", "url": "https://example.org/htn",
-     "text": "# Treatment\nFor adults with stage 1 hypertension, start a thiazide diuretic, an ACE inhibitor or a "
-             "calcium-channel blocker as first-line treatment (Grade 1A). Lifestyle change, including less dietary "
-             "salt and more physical activity, is recommended for every adult with hypertension.\n# Monitoring\n"
-             "Confirm the diagnosis of hypertension with ambulatory blood pressure monitoring before starting "
-             "treatment."},
-    {"id": "hostile", "title": "Hypertension <script>window.__xss=1</script> notes",
-     "source": "<img src=x onerror=alert(1)>", "doc_type": "review", "published": "2020",
-     "url": "javascript:alert(1)",
-     "text": "# Treatment\nIn hypertension, a calcium-channel blocker is first-line treatment "
-             "<script>alert('xss')</script> for many adults. <img src=x onerror=alert(2)> Thiazide diuretics "
-             "lower blood pressure in hypertension."},
-]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    from medoracle.ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("site")
-    corpus = root / "docs.jsonl"
-    corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
     # This module tries the pages as an open site: anyone may publish and read drafts. The editorial rules
     # with the defaults (accounts to publish, drafts for staff only) are tried in test_editorial_web.py.
-    settings = Settings(data_dir=str(root), db=str(root / "web.db"), embedder="none", approvals_required=1,
-                        secret_key="test-secret-key-0123456789", anonymous_submissions=True, public_drafts=True)
-    store = open_store(settings)
-    ingest([corpus], store)
+    settings, store = site_store(tmp_path_factory.mktemp("site"), approvals_required=1,
+                                 secret_key="test-secret-key-0123456789", anonymous_submissions=True,
+                                 public_drafts=True)
     repository = open_repository(settings)
     accounts = Accounts(repository)
     accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD, Radiation Oncology",
@@ -64,23 +40,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     yield {"app": app, "settings": settings, "store": store, "accounts": accounts,
            "desk": ArticleDesk(repository, settings), "repository": repository}
     store.close()
-
-
-def client(site: dict) -> TestClient:
-    return TestClient(site["app"], follow_redirects=False)
-
-
-def csrf(c: TestClient, path: str = "/") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert match, f"no CSRF field on {path}"
-    return match.group(1)
-
-
-def login(c: TestClient, username: str) -> TestClient:
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "next": "/review",
-                               "csrf_token": csrf(c, "/login")})
-    assert r.status_code == 303 and r.headers["location"] == "/review"
-    return c
 
 
 def sse(body: str) -> list[tuple[str, dict]]:
@@ -209,7 +168,7 @@ def test_hostile_document_text_is_escaped_everywhere(site: dict) -> None:
     c = client(site)
     page = c.get(f"/articles/{slug}").text
     assert "hostile" in json.dumps(c.get(f"/articles/{slug}.json").json())  # the hostile source was cited
-    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert" in page  # shown as text, not markup
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=" in page  # shown as text, not markup
     assert injected(page) == []
     ld_block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
     assert "<" not in ld_block and "javascript:" not in ld_block  # `</script>` in a title cannot end the block
