@@ -92,7 +92,7 @@ def test_an_abstention_says_what_was_looked_for_and_what_to_ask_instead(tmp_path
     assert r.returncode == 0, r.stderr
     page = r.stdout
     assert "No answer:" in page and "Looked for: The management of lupus nephritis." in page
-    assert "The library holds 5 documents: 2 guidelines, 1 trial report," in page  # what it holds, counted
+    assert "The library holds 5 documents: 2 guidelines, 1 consumer health page," in page  # counted by kind
     tries = page.split("Try asking", 1)[1].splitlines()[1:]
     assert len([t for t in tries if t.startswith("  • ")]) == 2
     assert all(line == line.rstrip() for line in page.splitlines())

@@ -191,6 +191,8 @@ def _gap_markdown(answer: Answer) -> list[str]:
         return []
     looked = gap.looked_for[:1].upper() + gap.looked_for[1:]
     out = [f"**Looked for:** {escape_md(looked.rstrip('.'))}.", "", escape_md(gap.library), ""]
+    if gap.topics:
+        out += [f"Topics: {escape_md(', '.join(gap.topics))}.", ""]
     if gap.rephrasings:
         out += ["## Try asking" if answer.abstained else "## To find the rest, try asking", ""]
         out += [f"- {escape_md(q)}" for q in gap.rephrasings]

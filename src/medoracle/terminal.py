@@ -152,7 +152,7 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
         for note in answer.notes:
             blank()
             block(layout(_words(note, "italic"), width))
-        _gap(answer, width, out)
+        _gap(answer, width, out, brief=brief)
         _follow_ups(answer, width, out, "Try asking", skip=bool(answer.gap and answer.gap.rephrasings))
         while out and not out[-1].plain:
             out.pop()
@@ -199,15 +199,16 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
             lines[0].stylize("cyan", 2, 2 + len(f"[{r.n}]"))
             block(lines)
         blank()
-    _gap(answer, width, out)
+    _gap(answer, width, out, brief=brief)
     _follow_ups(answer, width, out, "Follow-up questions")
     while out and not out[-1].plain:
         out.pop()
     return out
 
 
-def _gap(answer: Answer, width: int, out: list[Text]) -> None:
-    """What was looked for, what the library covers and the rephrasings to try (an abstention, or a gap)."""
+def _gap(answer: Answer, width: int, out: list[Text], *, brief: bool = False) -> None:
+    """What was looked for, what the library covers and the rephrasings to try (an abstention, or a gap); the
+    brief view names the command that lists the topics instead of listing them."""
     gap = answer.gap
     if gap is None:
         return
@@ -216,6 +217,10 @@ def _gap(answer: Answer, width: int, out: list[Text]) -> None:
     looked = gap.looked_for[:1].upper() + gap.looked_for[1:]
     out.extend(layout([Piece("Looked for:", "bold"), *_words(looked.rstrip(".") + ".")], width, rest="  "))
     out.extend(layout(_words(gap.library), width))
+    if gap.topics and brief:
+        out.extend(layout(_words("medoracle kb lists them.", "dim"), width))
+    elif gap.topics:
+        out.extend(layout([Piece("Topics:", "dim"), *_words(", ".join(gap.topics) + ".", "dim")], width, rest="  "))
     if gap.rephrasings:
         out.append(Text(""))
         out.extend(layout(_words("Try asking" if answer.abstained else "To find the rest, try asking", "bold"),

@@ -294,6 +294,8 @@ class Gap(BaseModel):
                                                   "the rest was answered ('a dose'); None for an abstention.")
     library: str = Field(description="What the library covers: the knowledge base's topics closest to the "
                                      "question, or the corpus's size and kinds of document.")
+    topics: list[str] = Field(default_factory=list, description="Every topic of the knowledge base, by its short "
+                                                              "name, when none is close to the question.")
     rephrasings: list[str] = Field(default_factory=list, description="Two whole questions to ask instead: the "
                                                                      "shorthand spelled out, the condition named "
                                                                      "in full, the closest covered topic, or a "

@@ -87,9 +87,8 @@ class Library:
         if kb_only or (self.topics and not self.documents):
             if near:
                 return (f"The library's knowledge base covers {len(self.topics)} topics; the closest to this "
-                        f"question are {near}.")
-            names = sorted((t.name for t in self.topics), key=str.lower)
-            return f"The library's knowledge base covers {len(self.topics)} topics: {_and_list(names)}."
+                        f"question {'is' if len(closest) == 1 else 'are'} {near}.")
+            return f"The library's knowledge base covers {len(self.topics)} topics; none is close to this question."
         kinds = sorted(((-n, k) for k, n in self.by_kind.items() if n))
         held = _and_list([f"{-n:,} {_KINDS.get(k, (k.replace('_', ' '),) * 2)[n != -1]}" for n, k in kinds[:5]])
         text = f"The library holds {self.documents:,} documents" + (f": {held}" if held else "")
@@ -97,8 +96,13 @@ class Library:
             text += f", with a knowledge base of {len(self.topics)} topics"
         text += "."
         if near:
-            text += f" The closest topics to this question are {near}."
+            text += f" The closest {'topic' if len(closest) == 1 else 'topics'} to this question: {near}."
         return text
+
+
+    def listing(self) -> list[str]:
+        """Every topic by its head ("sepsis", not "sepsis and septic shock"): a list to scan, not title pages."""
+        return sorted(dict.fromkeys(re.split(r" and | in |, ", t.name)[0] for t in self.topics), key=str.lower)
 
 
 def _and_list(items: Sequence[str]) -> str:
@@ -196,19 +200,25 @@ def closest_topics(query: Query, evidence: Sequence[Evidence], library: Library,
     """Covered topics nearest the question: knowledge-base topics sharing its words, then what the passages
     retrieval ranked highest are about (their document's focus), when that shares a word with the question
     too (the best of an unrelated library is not "close": sickle cell crisis is not diabetic ketoacidosis)."""
-    asked = set(content_stems(query.search_text)) - _GENERIC_STEMS
-    condition = set(content_stems(_condition(query) or "")) - _GENERIC_STEMS
+    # Words that say which condition: not "crisis" of "sickle cell crisis" (a hyperglycaemic crisis is not one).
+    loose = _GENERIC_STEMS | set(content_stems(" ".join(_LOOSE_HEADS)))
+    asked = set(content_stems(query.search_text)) - loose
+    condition = set(content_stems(_condition(query) or "")) - loose
     # The condition's words before the patient's ("meningitis in babies": bacterial meningitis before fever in
     # babies), a word of the topic's own name before one of its aliases ("pain": cancer pain before the chest
     # pain of acute coronary syndrome), then more words shared, then the larger topic.
+    def near(words: set[str]) -> bool:
+        # Most of the condition's own words, when it names one ("sickle cell": both, not the "cell" of mast cell)
+        return 3 * len(words & condition) >= 2 * len(condition) if condition else bool(words & asked)
+
     scored = sorted(((len(set(content_stems(t.name)) & condition), len(t.words & condition),
                       len(set(content_stems(t.name)) & asked), len(t.words & asked), t.size, t.name)
-                     for t in library.topics if t.words & asked), reverse=True)
+                     for t in library.topics if near(set(t.words))), reverse=True)
     names = [name for *_, name in scored]
     by_stems = {frozenset(content_stems(t.name)): t.name for t in library.topics}
     for ev in evidence:
         name = _about(ev)
-        if name and set(content_stems(" ".join([*ev.focus, ev.title or ""]))) & asked:
+        if name and near(set(content_stems(" ".join([*ev.focus, ev.title or ""])))):
             names.append(by_stems.get(frozenset(content_stems(name)), name))
     out: list[str] = []
     for name in names:
@@ -313,6 +323,8 @@ def explain(query: Query | None, answer: Answer, evidence: Sequence[Evidence], l
     if query is None or (not answer.abstained and not missing):
         return None
     closest = closest_topics(query, evidence, library)
-    examples = closest or [t.name for t in sorted(library.topics, key=lambda t: (-t.size, t.name))[:2]]
+    examples = closest
+    if not closest and _condition(query) is None or query.noise:  # no condition to reword: what it answers
+        examples = closest or [t.name for t in sorted(library.topics, key=lambda t: (-t.size, t.name))[:2]]
     return Gap(looked_for=looked_for(query), missing=" ".join(missing) or None, library=library.describe(closest),
-               rephrasings=rephrasings(query, examples))
+               topics=[] if closest else library.listing(), rephrasings=rephrasings(query, examples))
