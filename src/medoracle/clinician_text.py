@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from medoracle.audience import CARE_TEAM_NOTE, OMITTED_NOTE, PATIENT_TITLES
 from medoracle.compose.facets import title_of
-from medoracle.text import collapse_space, content_stems, numbers_of, split_sentences
+from medoracle.text import collapse_space, content_stems, numbers_of, quoted_in, split_sentences
 from medoracle.types import Answer, Audience, Reference
 
 __all__ = ["Recovered", "clinician_text"]
@@ -68,6 +68,8 @@ def _worded_from(text: str, passages: list[str], *, plain: bool) -> str | None:
     sentences: list[str] = []
     for passage in passages:
         sentences += [s for s in split_sentences(passage) if s not in sentences]
+    if any(quoted_in(text, passage) for passage in passages):
+        return text  # already the source's words (a student page with nothing to explain, a trimmed grade label)
     parts = split_sentences(text)
     if len(parts) <= 1:
         return _source_sentence(text, sentences)
