@@ -8,6 +8,7 @@ Piped output is plain text: rich drops styles and hyperlinks when stdout is not 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 
 from medoracle.render import summary_label, web_url
+from medoracle.text import UNIT_PATTERN
 from medoracle.types import Answer, Reference, Statement, year_of
 
 __all__ = ["BRIEF_STATEMENTS", "MAX_WIDTH", "page_lines", "to_terminal"]
@@ -36,8 +38,18 @@ class Piece:
     glued: bool = False
 
 
+# A number and its one-word unit stay on one line ("20 Gy", "6.0 mmol/L"): "20" at a line's end reads as another
+# dose. Units of several words ("per cent") may still wrap; they are rare in guideline text.
+_NUMBER = re.compile(r"^[(<>≤≥~]?\d[\d.,]*(?:[-–]\d[\d.,]*)?$")
+_UNIT_WORD = re.compile(rf"^(?:{UNIT_PATTERN})(?![A-Za-z])", re.IGNORECASE)
+
+
 def _words(text: str, style: str = "") -> list[Piece]:
-    return [Piece(w, style) for w in text.split()]
+    pieces: list[Piece] = []
+    for w in text.split():
+        glued = bool(pieces) and bool(_NUMBER.match(pieces[-1].text)) and bool(_UNIT_WORD.match(w))
+        pieces.append(Piece(w, style, glued=glued))
+    return pieces
 
 
 def _marks(citations: list[int]) -> str:
