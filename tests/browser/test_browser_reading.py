@@ -156,6 +156,8 @@ def test_pages_fit_a_390_px_phone(server: str, browser) -> None:  # noqa: ANN001
     _shot(page, "12-review-queue-phone")
     page.goto(article_url + "/review")
     assert _fits(page), "review page"
+    page.goto(article_url + "/history")
+    assert _fits(page), "version history"
     reviewer.close()
     context.close()
 
