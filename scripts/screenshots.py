@@ -79,7 +79,7 @@ def shoot(browser, base: str) -> None:  # noqa: ANN001 - playwright's Browser
     pp.screenshot(path=str(DOCS / "article-phone-patient.png"))
     # An abstention says what was looked for, what the library covers and what to ask instead.
     ask(pp, base, ABSTAINED, done="#t1-turn .gap")
-    pp.locator("#t1-turn .abstain").scroll_into_view_if_needed()
+    pp.evaluate("window.scrollTo(0, document.querySelector('#t1-turn .gap').offsetTop - 160)")
     pp.screenshot(path=str(DOCS / "abstention-phone.png"))
     phone.close()
 
