@@ -1,11 +1,12 @@
 """Abstentions and gaps that explain themselves: what was looked for, what the library covers, and two questions
 to try instead, all written from the typed `Query`.
 
-    "svco mx in kids?"  (nothing found)
-      looked_for   "the management of superior vena cava obstruction in children"
-      library      "The knowledge base covers 57 topics; the closest to this question: superior vena cava …"
-      rephrasings  ["What is the management of superior vena cava obstruction?",      (a broader population)
-                    "What is the management of malignant pleural effusion in children?"]   (the closest topic)
+    "dose of ceftriaxone for meningitis in babies"  (nothing the sources say fits)
+      looked_for   "the dose of ceftriaxone for meningitis in infants"
+      library      "The library's knowledge base covers 56 topics; the closest to this question is bacterial
+                    meningitis and meningococcal disease."
+      rephrasings  ["What dose of ceftriaxone is used for meningitis?",     (a broader population)
+                    "What is the management of meningitis in infants?"]    (the broader ask)
 
 Each rephrasing is a whole question from a template around a condition phrase (never a field name, never the
 question just asked): the shorthand spelled out and the condition named in full, its other names, the same ask
@@ -324,7 +325,9 @@ def explain(query: Query | None, answer: Answer, evidence: Sequence[Evidence], l
         return None
     closest = closest_topics(query, evidence, library)
     examples = closest
-    if not closest and _condition(query) is None or query.noise:  # no condition to reword: what it answers
-        examples = closest or [t.name for t in sorted(library.topics, key=lambda t: (-t.size, t.name))[:2]]
+    if not closest and (_condition(query) is None or query.noise):  # no condition to reword: what it answers
+        examples = [t.name for t in sorted(library.topics, key=lambda t: (-t.size, t.name))[:2]]
+    # Every topic only when nothing could be said and none is near: an answered page does not need the list.
+    listing = library.listing() if answer.abstained and not closest else []
     return Gap(looked_for=looked_for(query), missing=" ".join(missing) or None, library=library.describe(closest),
-               topics=[] if closest else library.listing(), rephrasings=rephrasings(query, examples))
+               topics=listing, rephrasings=rephrasings(query, examples))
