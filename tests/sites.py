@@ -45,8 +45,8 @@ def site_store(root: Path, docs: list[dict[str, Any]] = DOCS, **settings: Any) -
     return config, store
 
 
-def client(site: dict) -> TestClient:
-    return TestClient(site["app"], follow_redirects=False)
+def client(site: dict, base_url: str = "http://testserver") -> TestClient:
+    return TestClient(site["app"], base_url=base_url, follow_redirects=False)
 
 
 def csrf(c: TestClient, path: str = "/") -> str:

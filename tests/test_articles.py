@@ -176,7 +176,7 @@ def test_reject_retract_and_terminal_states(conn: sqlite3.Connection, people: di
 def test_list_search_queue_and_slugs(conn: sqlite3.Connection, people: dict) -> None:
     desk = make_desk(conn)
     a = desk.publish(sample_answer(), people["author"])
-    b = desk.publish(sample_answer(), people["author"])
+    b = desk.publish(sample_answer(), people["author"], create_anyway=True)  # the same question, on purpose
     c = desk.publish(sample_answer("How is atrial fibrillation anticoagulated?"), people["boss"])
     assert b.slug == a.slug + "-2"
     desk.approve(c.slug, people["rev1"])
@@ -259,3 +259,69 @@ def test_article_commands_follow_the_same_rules(tmp_path: Path, monkeypatch: pyt
     raw.commit()
     assert main(["audit", "verify", *args]) == 1
     assert "BROKEN at entry 2" in capsys.readouterr().err
+
+
+def test_articles_made_before_similarity_was_stored_are_pointed_out(tmp_path: Path, people: dict) -> None:
+    """A database from before `add_question_terms`: its articles get their terms when it is opened."""
+    from medoracle.editorial import schema
+    from medoracle.store.db import SQLiteDatabase
+    from medoracle.store.migrations import Migrations, migrate
+
+    path = tmp_path / "old.db"
+    older = Migrations("articles")
+    older.steps = [s for s in schema.articles.steps if s[0] != "add_question_terms"]
+    db = SQLiteDatabase(str(path))
+    migrate(db, older, schema.users, schema.threads, schema.editorial)
+    payload = sample_answer("How is hypercalcaemia of malignancy treated?").model_dump_json()
+    with db.transaction() as tx:
+        tx.execute("INSERT INTO articles (slug, question, status, version, author, answer_json, created_at, "
+                   "updated_at) VALUES ('old', 'How is hypercalcaemia of malignancy treated?', 'approved', 1, "
+                   "'author', ?, '2025-01-01', '2025-01-01')", (payload,))
+    db.close()
+    desk = ArticleDesk(open_repository(path), Settings(data_dir=str(tmp_path)))
+    with pytest.raises(WorkflowError, match="already approved: 'old'"):
+        desk.publish(sample_answer("malignant hypercalcaemia: treatment?"), people["author"])
+
+
+def test_an_edit_cannot_bring_its_own_sources_quotes_or_grades(conn: sqlite3.Connection, people: dict) -> None:
+    """What the evidence says is the article's: a client's quotes, new documents, grades and patient wording
+    for a changed sentence are not taken (each would let invented text pass as sourced)."""
+    from medoracle.editorial.revision import UnknownSource
+    from medoracle.types import Reference
+
+    desk = make_desk(conn)
+    art = desk.publish(sample_answer(), people["author"])
+    invented = "Give 10 g of intravenous calcium immediately to every patient."
+    forged = art.answer.model_copy(deep=True)
+    forged.references.append(Reference(n=3, doc_id="made-up", title="A guideline nobody wrote", quotes=[invented]))
+    forged.summary, forged.summary_citations = invented, [3]
+    with pytest.raises(UnknownSource, match="not one of the article's sources"):
+        desk.edit(art.slug, forged, people["boss"])
+    # A quote rewritten on a reference the article does cite is the article's quote again, so the invented
+    # bottom line is checked against the real passage and marked as the editor's own words.
+    rewritten = art.answer.model_copy(deep=True)
+    rewritten.references[0].quotes = [invented]
+    rewritten.summary, rewritten.summary_citations, rewritten.summary_grade = invented, [1], "Grade 1A"
+    rewritten.sections[0].statements[1].text += " Always."
+    rewritten.sections[0].statements[1].grade = "COR I, LOE A"
+    rewritten.sections[0].statements[1].plain = "Stop every medicine you take."
+    saved = desk.edit(art.slug, rewritten, people["boss"]).answer
+    assert saved.references[0].quotes == art.answer.references[0].quotes
+    assert saved.summary_unsupported and saved.summary_written_by == "boss" and saved.summary_grade is None
+    changed = saved.sections[0].statements[1]
+    assert changed.grade is None and changed.plain is None  # no statement citing [1, 2] printed that grade
+    assert saved.sections[0].statements[0].grade == "COR I, LOE A"  # unchanged: keeps its grade
+    # Renumbering the references is fine, but a sentence that now cites another document is checked again.
+    swapped = saved.model_copy(deep=True)
+    swapped.references[0].n, swapped.references[1].n = 2, 1
+    first = swapped.sections[0].statements[0]  # cited [1] (ACC/AHA); [1] is now NICE
+    again = desk.edit(art.slug, swapped, people["boss"]).answer
+    assert again.sections[0].statements[0].text == first.text and again.sections[0].statements[0].written_by == "boss"
+    assert again.sections[0].statements[0].grade is None
+    # The shape the API hands out (no passage ids or quotes) round-trips without losing the evidence.
+    public = json.loads(again.model_dump_json())
+    for ref in public["references"]:
+        ref["quotes"], ref["passage_ids"] = [], []
+    public["summary"] = "Lifestyle change for everyone."
+    kept = desk.edit(art.slug, Answer.model_validate(public), people["boss"]).answer
+    assert [r.quotes for r in kept.references] == [r.quotes for r in again.references]

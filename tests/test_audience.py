@@ -591,8 +591,8 @@ def test_whole_knowledge_base_tailors_without_the_walkthrough_errors():
         student = tailor(one_statement(s), "student").statements()[0].text
         if patient:
             t = without_glosses(patient[0].text)
-            repeats = [w for w in REPEAT.findall(t) if w.lower() != "and" and not re.search(
-                rf"\b{w}[ -](?:\w+ )?{w}\b", s, re.I)]
+            repeats = [w for w in REPEAT.findall(t.replace("from time to time", "")) if w.lower() != "and" and not
+                       re.search(rf"\b{w}[ -](?:\w+ )?{w}\b", s, re.I)]  # "from time to time" is one idiom
             lost = [w for w in ("thoracic", "cervical", "sacral") if w in s.lower() and w not in t.lower()]
             orphan = [p for p in sentences(t)[1:] if p not in s and re.match(r"(?:[A-Z][a-z]+(?:s|ed))\b", p)
                       and FINITE_VERB.fullmatch(p.split()[0].lower())]

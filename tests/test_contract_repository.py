@@ -16,12 +16,12 @@ from conftest import pg_url
 from test_articles import sample_answer
 
 from medoracle.editorial import EditorialRepository, open_repository
-from medoracle.editorial.articles import ArticleDesk
+from medoracle.editorial.articles import ArticleDesk, SimilarArticles
 from medoracle.editorial.threads import ThreadStore, UnknownThread
 from medoracle.editorial.users import Accounts
 from medoracle.errors import BadInput, WorkflowError
 from medoracle.settings import Settings
-from medoracle.types import ArticleStatus
+from medoracle.types import ArticleStatus, Audience
 
 Opener = Callable[[], EditorialRepository]
 
@@ -50,10 +50,62 @@ class RepositoryContract:
         assert ArticleDesk(a, settings).approve(art.slug, r2).status is ArticleStatus.approved
         assert [e.action for e in desk_b.history(art.slug)] == ["submit", "start_review", "approve", "approve"]
         assert desk_b.audit.verify_chain() == (True, None)
-        again = ArticleDesk(a, settings).publish(sample_answer(), author)
+        again = ArticleDesk(a, settings).publish(sample_answer(), author, create_anyway=True)
         assert again.slug == art.slug + "-2"
         assert [x.slug for x in desk_b.list(query="thiazide")] == [again.slug, art.slug]
         assert [x.slug for x in desk_b.queue()] == [again.slug]
+
+    def test_a_similar_open_article_is_pointed_out_before_another_is_made(self, make: Opener,
+                                                                         settings: Settings) -> None:
+        a, b = make(), make()
+        accounts = Accounts(a)
+        ann, ed = accounts.add("ann", "long enough pw", "editor"), accounts.add("ed", "long enough pw", "editor")
+        first = ArticleDesk(a, settings).publish(sample_answer("What is first-line treatment for stage 1 "
+                                                               "hypertension?"), ann, answer_key="k1")
+        desk_b = ArticleDesk(b, settings)
+        # Worded differently, from another server: the same question, pointed out and nothing written.
+        with pytest.raises(SimilarArticles, match=first.slug) as found:
+            desk_b.publish(sample_answer("first line treatment of stage 1 hypertension"), ed, answer_key="k2")
+        assert [x.slug for x in found.value.articles] == [first.slug]
+        assert [x.slug for x in desk_b.list()] == [first.slug]
+        assert [x.slug for x in desk_b.similar("Stage 1 hypertension: first line treatment?")] == [first.slug]
+        # The same answer key never makes a second article, whatever else is asked.
+        assert desk_b.publish(sample_answer("Anything else?"), ed, answer_key="k1", create_anyway=True).id == first.id
+        # A different question is not held up; asked anyway, the same one is.
+        other = desk_b.publish(sample_answer("second-line treatment of stage 1 hypertension"), ed)
+        anyway = desk_b.publish(sample_answer("first line treatment of stage 1 hypertension"), ed, answer_key="k2",
+                                create_anyway=True)
+        assert anyway.slug != first.slug and other.slug not in (first.slug, anyway.slug)
+        assert desk_b.publish(sample_answer("x"), ed, answer_key="k2").id == anyway.id
+        # For another audience, or once the open ones are rejected and retracted, a new article may be made.
+        patient = sample_answer("first-line treatment of stage 1 hypertension").model_copy(
+            update={"audience": Audience.patient})
+        assert desk_b.publish(patient, ed).answer.audience.value == "patient"
+        for slug in (first.slug, anyway.slug):
+            ArticleDesk(a, settings).retract(slug, ann, reason="superseded")
+        assert desk_b.similar("first line treatment of stage 1 hypertension") == []
+        desk_b.publish(sample_answer("First-line treatment, stage 1 hypertension"), ed)
+
+    def test_two_servers_publishing_one_question_at_once_make_one_article(self, make: Opener,
+                                                                          settings: Settings) -> None:
+        repos = [make() for _ in range(4)]
+        author = Accounts(repos[0]).add("ann", "long enough pw", "editor")
+        outcomes: list[str] = []
+
+        def publish(i: int) -> None:
+            try:
+                ArticleDesk(repos[i], settings).publish(sample_answer(f"How is gout treated? ({'?' * i})"), author)
+                outcomes.append("published")
+            except SimilarArticles:
+                outcomes.append("pointed out")
+
+        workers = [threading.Thread(target=publish, args=(i,)) for i in range(len(repos))]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert sorted(outcomes) == ["pointed out"] * 3 + ["published"]
+        assert len(ArticleDesk(make(), settings).list()) == 1
 
     def test_concurrent_reviewers_never_lose_an_update_or_fork_the_chain(self, make: Opener,
                                                                          settings: Settings) -> None:

@@ -79,7 +79,7 @@ MATRIX = [(role, relation, action) for role, relation, action in itertools.produ
 
 def test_reviewers_cannot_edit_what_others_submitted(world: dict) -> None:
     desk, accounts = world["desk"], world["accounts"]
-    slug = desk.publish(sample_answer(), accounts.get("chief")).slug
+    slug = desk.publish(sample_answer(), accounts.get("chief"), create_anyway=True).slug
     with pytest.raises(PermissionDenied, match="may not edit"):
         desk.edit(slug, desk.get(slug).answer, accounts.get("a-reviewer"))
 
@@ -115,7 +115,7 @@ def test_matrix_through_the_desk(world: dict, role: str, relation: str, action: 
 def test_approvals_are_per_version_and_reset_by_any_edit(world: dict) -> None:
     desk, accounts = world["desk"], world["accounts"]
     desk.settings.approvals_required = 2
-    slug = desk.publish(sample_answer(), accounts.get("chief")).slug
+    slug = desk.publish(sample_answer(), accounts.get("chief"), create_anyway=True).slug
     desk.approve(slug, accounts.get("a-reviewer"))
     assert desk.approvals(slug) == ["a-reviewer"]
     changed = desk.get(slug).answer.model_copy(update={"summary": "A different bottom line."})
@@ -130,7 +130,7 @@ def test_approvals_are_per_version_and_reset_by_any_edit(world: dict) -> None:
 
 def test_the_finding_an_editor_cannot_approve_his_own_invented_bottom_line(world: dict) -> None:
     desk, accounts = world["desk"], world["accounts"]
-    slug = desk.publish(sample_answer(), accounts.get("a-reviewer")).slug
+    slug = desk.publish(sample_answer(), accounts.get("a-reviewer"), create_anyway=True).slug
     invented = desk.get(slug).answer.model_copy(update={
         "summary": "Give 10 g of intravenous calcium immediately to every patient."})
     art = desk.edit(slug, invented, accounts.get("a-editor"))
@@ -144,9 +144,9 @@ def test_publishing_needs_an_account_unless_allowed(world: dict) -> None:
     desk = world["desk"]
     desk.settings.anonymous_submissions = False
     with pytest.raises(PermissionDenied, match="accountable author"):
-        desk.publish(sample_answer(), submitter="browser-x")
+        desk.publish(sample_answer(), submitter="browser-x", create_anyway=True)
     desk.settings.anonymous_submissions = True
-    art = desk.publish(sample_answer(), submitter="browser-x")
+    art = desk.publish(sample_answer(), submitter="browser-x", create_anyway=True)
     assert desk.writers(art.slug) == [anonymous_writer("browser-x")]
     assert "browser-x" not in str(desk.audit.entries())  # only a hash of the session id is kept
 
@@ -167,8 +167,9 @@ def test_matrix_over_http_with_bearer_tokens(world: dict, api: TestClient, role:
     desk, accounts = world["desk"], world["accounts"]
     me = accounts.get(f"a-{role}")
     token = {"Authorization": f"Bearer {accounts.issue_token(me.username)}"}
-    mine = desk.publish(sample_answer(f"Mine {role} {action}?"), me).slug
-    theirs = desk.publish(sample_answer(f"Theirs {role} {action}?"), accounts.get("chief")).slug
+    # Questions that differ by one word: published as separate articles on purpose.
+    mine = desk.publish(sample_answer(f"Mine {role} {action}?"), me, create_anyway=True).slug
+    theirs = desk.publish(sample_answer(f"Theirs {role} {action}?"), accounts.get("chief"), create_anyway=True).slug
     body = {"action": action, **({"comment": "Because."} if action in ("request_changes", "reject") else {})}
     r = api.post(f"/api/articles/{mine}/reviews", json=body, headers=token)
     assert r.status_code == 403 and "own article" in r.json()["error"]
@@ -176,7 +177,7 @@ def test_matrix_over_http_with_bearer_tokens(world: dict, api: TestClient, role:
     r = api.post(f"/api/articles/{theirs}/reviews", json=body, headers=token)
     assert r.status_code == 200, r.text
     if role != "reviewer":  # editors edit theirs; then they may not review it any more
-        other = desk.publish(sample_answer("Edited by me?"), accounts.get("chief")).slug
+        other = desk.publish(sample_answer("Edited by me?"), accounts.get("chief"), create_anyway=True).slug
         answer = desk.get(other).answer.model_copy(update={"summary": "My own bottom line."})
         r = api.put(f"/api/articles/{other}", json={"answer": answer.model_dump(mode="json")}, headers=token)
         assert r.status_code == 200
@@ -217,3 +218,21 @@ def test_cli_follows_the_same_rule(world: dict, capsys: pytest.CaptureFixture, m
     assert main(["articles", "approve", slug, "--as", "a-reviewer", *args]) == 0
     with pytest.raises(WorkflowError):
         desk.approve(slug, accounts.get("a-admin"))  # approved already: nothing more to approve
+
+
+def test_a_similar_draft_is_counted_not_shown_to_an_anonymous_submitter(world: dict, api: TestClient) -> None:
+    """With anonymous submissions on, a similar article still in review is not revealed to someone who may not
+    read drafts: the 409 counts it; once approved, it is named."""
+    desk, accounts = world["desk"], world["accounts"]
+    draft = desk.publish(sample_answer("Which blood pressure readings confirm hypertension?"),
+                         accounts.get("chief")).slug
+    r = api.post("/api/articles", json={"question": "What blood pressure readings confirm hypertension?"})
+    assert r.status_code == 409 and r.json()["similar"] == [] and draft not in r.json()["error"]
+    assert "only the editorial team can see" in r.json()["error"]
+    page = api.get("/").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    r = api.post("/articles", data={"q": "What blood pressure readings confirm hypertension?", "csrf_token": token})
+    assert r.status_code == 409 and draft not in r.text and "the editorial team can see it" in r.text
+    desk.approve(draft, accounts.get("a-reviewer"))
+    r = api.post("/api/articles", json={"question": "What blood pressure readings confirm hypertension?"})
+    assert r.status_code == 409 and [a["slug"] for a in r.json()["similar"]] == [draft]

@@ -126,3 +126,29 @@ def test_a_swap_keeps_the_group_of_people():
     out = page(sentence).summary
     assert "including older people and those with diabetes" in out
     assert subgroups_of(sentence) <= subgroups_of(out)
+
+
+def test_what_a_clinician_is_to_tell_the_patient_is_said_to_the_patient():
+    # "Explain to patients … that they should …" is advice for the patient: the page gives it, not the errand.
+    out = page("Explain to patients with low-severity community-acquired pneumonia treated in the community, and "
+               "when appropriate their families or carers, that they should seek further medical advice if their "
+               "symptoms do not begin to improve within 3 days of starting the antibiotic.",
+               "Advise women with diabetes who are planning pregnancy that they should take folic acid 5 mg a day.")
+    summary, folic = texts(out)
+    assert summary.startswith("People with low-severity pneumonia")
+    assert "should seek further medical advice" in summary and "3 days" in summary
+    assert "care team" not in summary and "families or carers" not in summary
+    assert folic.startswith("Women with diabetes who are planning pregnancy should take folic acid 5 mg")
+    # Without "that they should …" it stays an instruction to the care team.
+    assert page("Explain the risks of stopping treatment early to patients.").summary.startswith(
+        "Your care team should explain")
+
+
+def test_a_reference_list_caught_as_a_sentence_is_not_shown_to_a_patient():
+    refs = ("Postmenopausal women with thinning of the bones: Eriksen, Diez-Perez, & Boonen, 2014; Miller et al., "
+            "2012; Eisman et al., 2008; Black et al., 2007; Chestnut et al., 2005")
+    out = page("Bisphosphonates are the first treatment for osteoporosis in women past the menopause.", refs)
+    assert out.statements() == []  # the section held only the reference list, so it is left out
+    # A statement that names one study and its year is still a statement.
+    kept = page("Bisphosphonates are the first treatment.", "Denosumab was first given in 2010 in Europe.")
+    assert [st.text for st in kept.statements()] == ["Denosumab was first given in 2010 in Europe."]

@@ -134,6 +134,9 @@ def _says_to(text: str) -> str:
         # "advises checking X and estimating Y": a second gerund would be left without its "to".
         if re.match(r"[^.;]*\band\b[^.;]{0,30}?\b[a-z]{3,}ing\b", text[m.end():]):
             return m.group(0)
+        # "advises continuing to offer" as "says to continue to offer" says "to" twice over.
+        if text[m.end():].startswith(" to "):
+            return m.group(0)
         says = "says" if m.group("verb").endswith("s") else "say"
         return f"{says} {'not ' if m.group('neg') else ''}to {_GERUNDS[m.group('ger')]}"
     return _ADVISES_GERUND.sub(sub, text)
@@ -149,6 +152,25 @@ _INSTRUCTION = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?P<neg>(?:Do not|Don't|Never)
                           + r"))\b(?=\s+[\w(])(?!\s+(?:your|you|yourself)\b)")
 
 
+# "Explain to patients with X that they should seek advice if …": what the patient is to be told is the advice
+# itself, so the page says it to them ("People with X should seek advice if …"); the carers who are told too are
+# not the ones who act, so that aside goes.
+_TELL_THAT = re.compile(
+    r"(?:(?<=^)|(?<=[.!?] ))(?:Explain|Tell|Advise|Inform|Remind)\s+(?:to\s+)?"
+    r"(?P<who>(?:patients|people|women|men|adults|parents|carers|everyone|anyone)\b[^.;:]*?),?\s+"
+    r"that\s+(?:they|he or she|she|he)\s+(?P<modal>should|must|need to|needs to|can|may)\s")
+_TOLD_TOO = re.compile(r",\s+and\s+(?:(?:when|if|where)\s+(?:appropriate|suitable)\s+)?their\s+"
+                       r"(?:families|family members|family)(?:\s+(?:or|and)\s+carers)?,?\s*$")
+
+
+def _told_as_advice(text: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        who = _TOLD_TOO.sub("", m.group("who")).strip().rstrip(",")
+        who = re.sub(r"^patients\b", "people", who)
+        return f"{who[:1].upper()}{who[1:]} {m.group('modal')} "
+    return _TELL_THAT.sub(sub, text)
+
+
 def _care_team(text: str) -> str:
     """Each sentence that starts with an instruction to a clinician, told from the patient's side."""
     def sub(m: re.Match[str]) -> str:
@@ -156,7 +178,7 @@ def _care_team(text: str) -> str:
         if m.group("neg"):
             return f"Your care team should not {verb}"
         return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
-    return _INSTRUCTION.sub(sub, text)
+    return _INSTRUCTION.sub(sub, _told_as_advice(text))
 
 
 def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
@@ -188,16 +210,24 @@ def _too_technical(st: Statement, g: Glossary) -> bool:
     return word_count(own) >= 15 and readability(own).fk_grade > PATIENT_MAX_STATEMENT_GRADE
 
 
+# A run of author-year references ("Miller et al., 2012; Black et al., 2007; …") is a document's reference list
+# caught as a sentence: it tells a reader nothing, so a patient page never shows it, not even as a section's lead.
+_REFERENCE_RUN = re.compile(r"(?:[A-Z][\w'’-]+(?:,? (?:&(?:amp;)? |and )?[A-Z][\w'’-]+)*(?: et al\.?)?,? "
+                            r"(?:19|20)\d\d[a-z]?\s*[;,]?\s*){3,}")
+
+
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     """The section's statements a patient page shows: its lead and every one that is not too technical.
 
     The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
     first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
+    Reference lists are not statements and are never shown (a section of nothing else is left out).
     """
+    shown = [st for st in sec.statements if (st.plain and not st.written_by) or not _REFERENCE_RUN.search(st.text)]
     # Our own plain text is written for patients: never too technical.
-    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in sec.statements]
+    technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in shown]
     lead = technical.index(False) if False in technical else 0
-    return [st for i, st in enumerate(sec.statements) if i == lead or not technical[i]]
+    return [st for i, st in enumerate(shown) if i == lead or not technical[i]]
 
 
 def _once_per_card(statements: list[Statement], shown: set[str]) -> list[Statement]:

@@ -339,7 +339,9 @@ def _serve(args) -> int:
     clinic = clinic_for(settings, on_progress=lambda msg: err.print(msg))
     app = create_app(settings=settings, store=clinic.store, clinic=clinic, host=args.host, port=args.port)
     err.print(f"medoracle on http://{args.host}:{args.port}  (database {clinic.store.path})")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app reads it from
+    # `trusted_proxies` only (medoracle.web.proxies)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
     return 0
 
 

@@ -84,15 +84,29 @@ def prepare_serving(settings: Settings, on_progress: Any = None) -> None:
         repository.close()
 
 
+def worker_environment(settings: Settings, host: str, port: int) -> dict[str, str]:
+    """What each worker's settings must say beyond the environment: its database, and what the address it
+    serves on decides in one process (Secure cookies when not on loopback, canonical links), since a worker's
+    create_app() is called without that address."""
+    from medoracle.web.security import secure_cookies
+
+    env = {"MEDORACLE_DB": settings.db, "MEDORACLE_DATA_DIR": settings.data_dir,
+           "MEDORACLE_SECURE_COOKIES": "on" if secure_cookies(settings, host) else "off"}
+    if not settings.base_url:
+        env["MEDORACLE_BASE_URL"] = f"http://{host}:{port}"
+    return env
+
+
 def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
     """uvicorn with N worker processes, each building its own app from the same settings."""
     import uvicorn
 
     prepare_serving(settings)
-    os.environ["MEDORACLE_DB"] = settings.db
-    os.environ["MEDORACLE_DATA_DIR"] = settings.data_dir
+    os.environ.update(worker_environment(settings, host, port))
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app reads it from
+    # `trusted_proxies` only (medoracle.web.proxies)
     uvicorn.run("medoracle.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 def add_commands(sub: Any) -> None:

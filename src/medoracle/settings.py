@@ -6,6 +6,7 @@ Precedence: explicit keyword arguments > environment > TOML file (`MEDORACLE_CON
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -53,8 +54,15 @@ class Settings:
         "help": "Public address of the site (e.g. https://answers.example.org) for canonical links; empty: "
                 "the address the server listens on."})
     secure_cookies: str = field(default="auto", metadata={
-        "help": "Send the session cookie over HTTPS only: on, off, or auto (on unless serving on a loopback "
-                "address)."})
+        "help": "Send the session cookie over HTTPS only: on, off, or auto (on when base_url is https:// or "
+                "the server listens on anything but a loopback address)."})
+    trusted_proxies: str = field(default="", metadata={
+        "help": "Reverse proxies whose client-address header is believed (comma-separated addresses or CIDR "
+                "ranges, e.g. 127.0.0.1, 10.0.0.0/8): login throttling then counts per real client, the "
+                "rightmost address in the header that is not one of them. Empty: the header is ignored."})
+    proxy_header: str = field(default="X-Forwarded-For", metadata={
+        "help": "The header the trusted proxies write: X-Forwarded-For, or Forwarded (RFC 7239). Only this one "
+                "is read."})
     session_idle_minutes: int = field(default=60, metadata={
         "help": "A login ends after this many minutes without a request."})
     session_max_hours: int = field(default=12, metadata={
@@ -77,8 +85,27 @@ class Settings:
             raise ValueError("session_idle_minutes and session_max_hours must be at least 1")
         if self.base_url and not str(self.base_url).startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, not {self.base_url!r}")
+        if isinstance(self.trusted_proxies, (list, tuple)):  # a TOML list
+            self.trusted_proxies = ", ".join(str(p) for p in self.trusted_proxies)
+        _ = self.trusted_networks  # a bad entry is refused at start-up, not at the first login
+        if str(self.proxy_header).lower() not in ("x-forwarded-for", "forwarded"):
+            raise ValueError(f"proxy_header must be X-Forwarded-For or Forwarded, not {self.proxy_header!r}")
         if self.audience not in ("clinician", "student", "patient"):
             raise ValueError(f"audience must be clinician, student or patient, not {self.audience!r}")
+
+    @property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """`trusted_proxies` as networks; ValueError naming an entry that is not an address or CIDR range."""
+        out = []
+        for item in (p.strip() for p in str(self.trusted_proxies).split(",")):
+            if not item:
+                continue
+            try:
+                out.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR range "
+                                 "(e.g. 127.0.0.1 or 10.0.0.0/8)") from None
+        return tuple(out)
 
     @property
     def database(self) -> str:

@@ -5,7 +5,9 @@ request changes (with a comment on a section) or reject it; an editor can retrac
 needs `settings.approvals_required` approvals from distinct reviewers, none of whom wrote any of its text
 (the four-eyes rule, `medoracle.editorial.workflow`), before it is *approved*; editing makes a new version,
 sends an approved article back to review and starts the approvals again. Edited sentences are checked
-against their cited passages (`medoracle.editorial.revision`).
+against their cited passages (`medoracle.editorial.revision`). One answer key makes one article, and an open
+or approved article on the same question is pointed out before another is made
+(`medoracle.editorial.similar`).
 
 Every path (web, API, CLI) goes through `ArticleDesk`, so the rules cannot differ between them. Every action
 is also written to the hash-chained audit log (`medoracle.editorial.audit`); storage is the
@@ -25,7 +27,9 @@ from typing import Any
 from medoracle.editorial.audit import AuditLog
 from medoracle.editorial.records import GENESIS, AuditEntry, Version, canonical_json, entry_hash
 from medoracle.editorial.repository import EditorialRepository, EditorialTx, now
-from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, mark_revision
+from medoracle.editorial.revision import MAX_SENTENCE, PassageSource, hold_to_article, mark_revision
+from medoracle.editorial.similar import THRESHOLD, Signature, candidate_terms, signature
+from medoracle.editorial.similar import similar as likeness
 from medoracle.editorial.workflow import (
     AUTHOR,
     EDITORS,
@@ -43,15 +47,37 @@ from medoracle.errors import BadInput, PermissionDenied, WorkflowError
 from medoracle.settings import Settings
 from medoracle.types import Answer, Article, ArticleStatus, ReviewEvent
 
-__all__ = ["AUTHOR", "EDITORS", "GENESIS", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk", "ArticleNotFound",
-           "AuditEntry", "AuditLog", "Transition", "Version", "answer_text", "canonical_json", "entry_hash",
-           "slugify"]
+__all__ = ["AUTHOR", "EDITORS", "GENESIS", "OPEN_OR_APPROVED", "REVIEWERS", "TRANSITIONS", "Actor", "ArticleDesk",
+           "ArticleNotFound", "AuditEntry", "AuditLog", "NothingChanged", "SimilarArticles", "Transition", "Version",
+           "answer_text", "canonical_json", "entry_hash", "slugify"]
 
 S = ArticleStatus
+# The articles a new one on the same question would duplicate: still in review, or approved. Rejected and
+# retracted ones do not stand in the way of a new answer.
+OPEN_OR_APPROVED = (S.submitted, S.under_review, S.changes_requested, S.approved)
 
 
 class ArticleNotFound(BadInput, LookupError):
     """No article has that slug or id."""
+
+
+class NothingChanged(BadInput):
+    """A new version that reads exactly as the current one."""
+
+
+class SimilarArticles(WorkflowError):
+    """An open or approved article already asks this question; `articles` are they, most alike first.
+
+    Publish anyway with `create_anyway=True`, or add the answer to one of them as a new version (`edit`).
+    """
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = articles
+        first = articles[0]
+        others = f" (and {len(articles) - 1} more)" if len(articles) > 1 else ""
+        super().__init__(f"an article on this question is already {first.status.value.replace('_', ' ')}: "
+                         f"{first.slug!r}, {first.question!r}{others}; add this answer to it as a new version, "
+                         "or publish anyway to make a separate article")
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -186,12 +212,28 @@ class ArticleDesk:
         return self.repository.article_by_answer_key(answer_key) if answer_key else None
 
     # -- acting -----------------------------------------------------------------------------------
+    def similar(self, question: str, audience: str = "clinician", limit: int = 5) -> builtins.list[Article]:
+        """Open or approved articles for this audience that ask the same question, most alike first."""
+        with self.repository.transaction() as tx:
+            return self._similar(tx, signature(question), audience, limit)
+
+    @staticmethod
+    def _similar(tx: EditorialTx, sig: Signature, audience: str, limit: int = 5) -> builtins.list[Article]:
+        terms, need = candidate_terms(sig)
+        rows = tx.articles_with_terms(terms, need, audience=audience, statuses=[s.value for s in OPEN_OR_APPROVED])
+        scored = sorted(((likeness(sig, signature(question)), -article_id) for article_id, _, question, _ in rows),
+                        reverse=True)
+        found = [tx.article(-neg_id) for score, neg_id in scored if score >= THRESHOLD][:limit]
+        return [a for a in found if a is not None]
+
     def publish(self, answer: Answer, actor: Actor | None = None, *, question: str | None = None,
-                submitter: str | None = None, answer_key: str | None = None) -> Article:
+                submitter: str | None = None, answer_key: str | None = None, create_anyway: bool = False) -> Article:
         """Submit an answer as a new article; the same `answer_key` twice gives back the first article.
 
-        Without an account (`actor` None) only when `settings.anonymous_submissions` allows it, and then
-        `submitter` names the browser session, so that no reviewer acting from it can review the article.
+        When an open or approved article for the same audience asks the same question (`similar`), raises
+        SimilarArticles naming it, unless `create_anyway`. Without an account (`actor` None) only when
+        `settings.anonymous_submissions` allows it, and then `submitter` names the browser session, so that no
+        reviewer acting from it can review the article.
         """
         if actor is not None and actor.disabled:
             raise PermissionDenied(f"account {actor.username!r} is disabled")
@@ -208,6 +250,7 @@ class ArticleDesk:
         author = actor.username if actor else None
         writer = author or anonymous_writer(submitter or "")
         answer = _as_composed(answer)
+        sig = signature(question)  # outside the lock: the first reading loads the vocabularies
         at = now()
         with self.repository.transaction() as tx:
             existing = tx.article_id_by_answer_key(answer_key) if answer_key else None
@@ -215,6 +258,10 @@ class ArticleDesk:
                 found = tx.article(existing)
                 assert found is not None
                 return found
+            if not create_anyway:
+                alike = self._similar(tx, sig, answer.audience.value)
+                if alike:
+                    raise SimilarArticles(alike)
             base, slug, n = slugify(question), slugify(question), 1
             while tx.slug_taken(slug):
                 n += 1
@@ -222,7 +269,8 @@ class ArticleDesk:
             payload = answer.model_dump_json()
             article_id = tx.insert_article(slug=slug, question=question, status=S.submitted.value, author=author,
                                            answer_json=payload, search_text=_search_text(answer), at=at,
-                                           answer_key=answer_key or None)
+                                           answer_key=answer_key or None, question_terms=sig.stored,
+                                           audience=answer.audience.value)
             tx.add_version(article_id, 1, payload, answer_text(answer), writer, "first version", at)
             tx.add_event(article_id, 1, author, "submit", None, None, at)
             tx.append_audit(actor=author, action="submit", subject=f"article:{slug}",
@@ -256,10 +304,14 @@ class ArticleDesk:
     def retract(self, key: str | int, actor: Actor, reason: str) -> Article:
         return self._move(key, "retract", actor, comment=reason)
 
-    def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None) -> Article:
+    def edit(self, key: str | int, answer: Answer, actor: Actor, note: str | None = None, *,
+             composed: bool = False) -> Article:
         """Save a new version; an approved article goes back under review, approvals start again.
 
         New and changed sentences are checked against their cited passages and marked with who wrote them.
+        An answer from a client (the API, the edit form) brings only its sentences and which of the article's
+        references they cite (`hold_to_article`); `composed` is for an answer this server composed from the
+        evidence (re-answering), whose new references are the evidence's own.
         """
         if answer.abstained:
             raise BadInput("an abstention cannot replace an article's answer")
@@ -271,7 +323,7 @@ class ArticleDesk:
         unknown = sorted(cited - {r.n for r in answer.references})
         if unknown:
             raise BadInput(f"citation(s) {', '.join(map(str, unknown))} name no reference of the article")
-        return self._move(key, "edit", actor, comment=note, new_answer=answer)
+        return self._move(key, "edit", actor, comment=note, new_answer=answer, composed=composed)
 
     def act(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
             section: str | None = None) -> Article:
@@ -310,7 +362,8 @@ class ArticleDesk:
         return found
 
     def _move(self, key: str | int, action: str, actor: Actor | None, *, comment: str | None = None,
-              section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False) -> Article:
+              section: str | None = None, new_answer: Answer | None = None, auto_start: bool = False,
+              composed: bool = False) -> Article:
         comment = (comment or "").strip() or None
         section = (section or "").strip() or None
         if action in ("request_changes", "reject", "retract") and not comment:
@@ -319,7 +372,8 @@ class ArticleDesk:
         if actor is not None and action == "edit" and new_answer is not None:
             # Checked outside the write lock: reading passages and verifying take a while.
             current = self.get(key)
-            new_answer = mark_revision(current.answer, new_answer, actor.username, self.passages)
+            held = new_answer if composed else hold_to_article(current.answer, new_answer)
+            new_answer = mark_revision(current.answer, held, actor.username, self.passages)
             expected_version = current.version
         with self.repository.transaction() as tx:
             article = self._locked(tx, key)
@@ -338,11 +392,16 @@ class ArticleDesk:
                 target = step.target
                 if step.action == "edit":
                     assert new_answer is not None
+                    # A version that reads exactly as the current one would send the article back to review (a
+                    # request for changes looking handled) with nothing for reviewers to check.
+                    if answer_text(new_answer) == answer_text(article.answer):
+                        raise NothingChanged("nothing changed: the new version reads exactly as the current one "
+                                             "(same sentences, citations, grades and references)")
                     version += 1
                     payload = new_answer.model_dump_json()
                     tx.add_version(article.id, version, payload, answer_text(new_answer), actor.username, comment, at)
                     tx.update_article(article.id, answer_json=payload, search_text=_search_text(new_answer),
-                                      version=version)
+                                      version=version, audience=new_answer.audience.value)
                     details["sha256"] = hashlib.sha256(payload.encode()).hexdigest()
                     details["unsupported"] = (sum(1 for st in new_answer.statements() if st.unsupported)
                                               + (1 if new_answer.summary_unsupported else 0))

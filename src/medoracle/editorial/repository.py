@@ -47,7 +47,13 @@ class EditorialTx(Protocol):
     def slug_taken(self, slug: str) -> bool: ...
 
     def insert_article(self, *, slug: str, question: str, status: str, author: str | None, answer_json: str,
-                       search_text: str, at: str, answer_key: str | None = None) -> int: ...
+                       search_text: str, at: str, answer_key: str | None = None, question_terms: str = "",
+                       audience: str = "clinician") -> int: ...
+
+    def articles_with_terms(self, terms: Sequence[str], need: int, *, audience: str, statuses: Sequence[str],
+                            limit: int = 50) -> list[tuple[int, str, str, str]]:
+        """(id, slug, question, status) of articles for `audience` in `statuses` whose stored question terms
+        include at least `need` of `terms`, most terms first (under the publishing lock)."""
 
     def article_id_by_answer_key(self, answer_key: str) -> int | None:
         """The article already published from this answer key (one article per answer)."""
@@ -56,7 +62,7 @@ class EditorialTx(Protocol):
         """Everyone who saved a version of the article (usernames, or `anon:` session hashes), sorted."""
 
     def update_article(self, article_id: int, **values: Any) -> None:
-        """Set columns among status, version, answer_json, search_text, updated_at."""
+        """Set columns among status, version, answer_json, search_text, updated_at, audience."""
 
     def add_version(self, article_id: int, version: int, answer_json: str, text: str, actor: str | None,
                     note: str | None, at: str) -> None: ...
@@ -203,12 +209,29 @@ class _Tx:
         return bool(self.tx.execute("SELECT 1 FROM articles WHERE slug = ?", (slug,)))
 
     def insert_article(self, *, slug: str, question: str, status: str, author: str | None, answer_json: str,
-                       search_text: str, at: str, answer_key: str | None = None) -> int:
+                       search_text: str, at: str, answer_key: str | None = None, question_terms: str = "",
+                       audience: str = "clinician") -> int:
         rows = self.tx.execute(
             "INSERT INTO articles (slug, question, status, version, author, answer_json, search_text, created_at,"
-            " updated_at, answer_key) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (slug, question, status, author, answer_json, search_text, at, at, answer_key))
+            " updated_at, answer_key, question_terms, audience) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            (slug, question, status, author, answer_json, search_text, at, at, answer_key, question_terms, audience))
         return int(rows[0][0])
+
+    def articles_with_terms(self, terms: Sequence[str], need: int, *, audience: str, statuses: Sequence[str],
+                            limit: int = 50) -> list[tuple[int, str, str, str]]:
+        self.tx.lock("slugs")  # checked and inserted under one lock: two servers never both miss each other
+        if not terms or not statuses:
+            return []
+        # Terms are stems ([a-z0-9'’-]), so no LIKE wildcard can be in one; counted in SQL on both dialects.
+        shared = " + ".join(["CASE WHEN question_terms LIKE ? THEN 1 ELSE 0 END"] * len(terms))
+        marks = ",".join("?" * len(statuses))
+        rows = self.tx.execute(
+            f"SELECT id, slug, question, status FROM (SELECT id, slug, question, status, updated_at, ({shared})"
+            f" AS shared FROM articles WHERE audience = ? AND status IN ({marks})) AS c WHERE shared >= ?"
+            " ORDER BY shared DESC, updated_at DESC, id DESC LIMIT ?",
+            (*(f"% {t} %" for t in terms), audience, *statuses, need, limit))
+        return [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def article_id_by_answer_key(self, answer_key: str) -> int | None:
         self.tx.lock("slugs")  # the same lock as publishing: two servers never both publish one answer
@@ -221,7 +244,7 @@ class _Tx:
         return sorted(str(r[0]) for r in rows)
 
     def update_article(self, article_id: int, **values: Any) -> None:
-        allowed = {"status", "version", "answer_json", "search_text", "updated_at"}
+        allowed = {"status", "version", "answer_json", "search_text", "updated_at", "audience"}
         if not values or set(values) - allowed:
             raise ValueError(f"update_article sets {sorted(allowed)}, not {sorted(set(values) - allowed)}")
         cols = ", ".join(f"{k} = ?" for k in values)

@@ -6,17 +6,19 @@ why: such a sentence is the editor's own words, and the page and review screen s
 keep the marks they had, so a mark stays until the sentence is rewritten or re-cited. Marks sent in by a
 client are never trusted: every sentence's marks are recomputed here.
 
-`changes` lists which sentences differ between two versions, each with a word-level diff.
+`hold_to_article` keeps what only the evidence may say (sources, their quotes, grades, patient wording) from
+being rewritten by a client. `changes` lists which sentences differ between two versions, each with a word-level diff.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from medoracle.errors import BadInput
 from medoracle.types import Answer, Evidence, Passage, Reference, Section, Statement
 from medoracle.verify import verify
 
@@ -38,6 +40,17 @@ class Check:
 
 def _key(text: str, citations: Sequence[int]) -> tuple[str, tuple[int, ...]]:
     return " ".join(text.split()), tuple(citations)
+
+
+def _cited(answer: Answer) -> Callable[[str, Sequence[int]], tuple[str, tuple[str, ...]]]:
+    """A sentence's key by the documents it cites, not their numbers: renumbering the references must not let a
+    sentence keep marks (or a grade) earned with another source."""
+    docs = {r.n: r.doc_id for r in answer.references}
+
+    def key(text: str, citations: Sequence[int]) -> tuple[str, tuple[str, ...]]:
+        return " ".join(text.split()), tuple(docs.get(n, f"#{n}") for n in citations)
+
+    return key
 
 
 def _checker(answer: Answer, source: PassageSource | None):
@@ -77,18 +90,72 @@ def _checker(answer: Answer, source: PassageSource | None):
     return check
 
 
+class UnknownSource(BadInput):
+    """An edit that cites a document the article does not."""
+
+
+def hold_to_article(previous: Answer, revised: Answer) -> Answer:
+    """A client's revision with what only the evidence may say taken from the article, never from the client.
+
+    An editor writes sentences and chooses which of the article's references each cites (renumbered, dropped
+    or re-cited at will). Everything else is the article's: each reference's title, link, passages and quoted
+    text (by `doc_id`; a document the article does not cite is refused, since a reference sent with its own
+    quote would "support" any sentence), the question, audience, follow-ups and notes. A sentence kept as it
+    was (same text and citations) keeps everything it had; a new or changed one keeps a grade only when an
+    earlier sentence citing the same references printed it, cites only its references' passages, and loses
+    the patient wording and population that were checked for the old text.
+    """
+    known = {r.doc_id: r for r in previous.references}
+    references = []
+    for ref in revised.references:
+        stored = known.get(ref.doc_id)
+        if stored is None:
+            raise UnknownSource(f"reference {ref.n} ({ref.doc_id!r}) is not one of the article's sources: an edit "
+                                "may re-cite, renumber or drop the article's references, not add new ones "
+                                "(re-answer the question to bring in new evidence)")
+        references.append(stored.model_copy(update={"n": ref.n}))
+    passages = {r.n: r.passage_ids for r in references}
+    old_key, new_key = _cited(previous), _cited(revised)
+    kept = {old_key(st.text, st.citations): st for st in previous.statements()}
+    grades: dict[tuple[tuple[str, ...], str], Statement] = {}
+    for st in previous.statements():
+        if st.grade:
+            grades.setdefault((old_key("", st.citations)[1], st.grade), st)
+
+    def hold(st: Statement) -> Statement:
+        same = kept.get(new_key(st.text, st.citations))
+        if same is not None:
+            return same.model_copy(update={"citations": list(st.citations)})  # renumbered, same documents
+        graded = grades.get((new_key("", st.citations)[1], st.grade or ""))
+        allowed = [p for n in dict.fromkeys(st.citations) for p in passages.get(n, [])]
+        return Statement(text=st.text, citations=list(st.citations), facet=st.facet,
+                         grade=graded.grade if graded else None, grade_norm=graded.grade_norm if graded else None,
+                         passage_ids=[p for p in st.passage_ids if p in allowed] or allowed)
+
+    sections = [sec.model_copy(update={"statements": [hold(st) for st in sec.statements]})
+                for sec in revised.sections]
+    same_summary = new_key(revised.summary, revised.summary_citations) == old_key(previous.summary,
+                                                                                 previous.summary_citations)
+    return previous.model_copy(update={
+        "summary": revised.summary, "summary_citations": list(revised.summary_citations),
+        "summary_grade": previous.summary_grade if same_summary else None,
+        "summary_plain": previous.summary_plain if same_summary else None,
+        "sections": sections, "references": references})
+
+
 def mark_revision(previous: Answer, revised: Answer, editor: str, source: PassageSource | None = None) -> Answer:
     """`revised` with every sentence's marks set: carried over when unchanged, checked when new or changed."""
-    before: dict[tuple[str, tuple[int, ...]], Check] = {}
+    before: dict[tuple[str, tuple[str, ...]], Check] = {}
+    old_key, new_key = _cited(previous), _cited(revised)
     for st in previous.statements():
-        before.setdefault(_key(st.text, st.citations), Check(st.written_by, st.unsupported, st.support))
+        before.setdefault(old_key(st.text, st.citations), Check(st.written_by, st.unsupported, st.support))
     if previous.summary:
-        before.setdefault(_key(previous.summary, previous.summary_citations),
+        before.setdefault(old_key(previous.summary, previous.summary_citations),
                           Check(previous.summary_written_by, previous.summary_unsupported, None))
     check = _checker(revised, source)
 
     def marks(text: str, cited: Sequence[int]) -> Check:
-        return before.get(_key(text, cited)) or check(text, cited, editor)
+        return before.get(new_key(text, cited)) or check(text, cited, editor)
 
     sections = []
     for sec in revised.sections:

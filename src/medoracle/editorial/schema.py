@@ -77,6 +77,26 @@ def add_answer_key(tx: Tx) -> None:
          "CREATE UNIQUE INDEX articles_answer_key ON articles(answer_key)")
 
 
+@articles.register
+def add_question_terms(tx: Tx) -> None:
+    # a similar open article is pointed out before another is made: the question's terms and the answer's
+    # audience, filled in for the articles already there
+    import json
+
+    from medoracle.editorial.similar import signature
+
+    _run(tx, "ALTER TABLE articles ADD COLUMN question_terms TEXT NOT NULL DEFAULT ''",
+         "ALTER TABLE articles ADD COLUMN audience TEXT NOT NULL DEFAULT 'clinician'",
+         "CREATE INDEX articles_audience_status ON articles(audience, status)")
+    for article_id, question, answer_json in tx.execute("SELECT id, question, answer_json FROM articles"):
+        try:
+            audience = str(json.loads(answer_json).get("audience") or "clinician")
+        except (ValueError, AttributeError):
+            audience = "clinician"
+        tx.execute("UPDATE articles SET question_terms = ?, audience = ? WHERE id = ?",
+                   (signature(question).stored, audience, article_id))
+
+
 @users.register
 def create_users(tx: Tx) -> None:
     tx.execute("""

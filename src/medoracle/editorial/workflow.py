@@ -90,8 +90,12 @@ def _roles(actor: Actor, article: Article) -> set[str]:
     return roles
 
 
-def _words(action: str) -> str:
-    return action.replace("_", " ")
+_PHRASES = {"start_review": "start review of", "request_changes": "request changes to"}
+
+
+def _words(action: str, *, on: bool = False) -> str:
+    """The action in words; `on`: as a verb taking the article ("start review of", "request changes to")."""
+    return _PHRASES.get(action, action.replace("_", " ")) if on else action.replace("_", " ")
 
 
 def check(article: Article, action: str, actor: Actor | None, writers: Collection[str], *,
@@ -117,10 +121,10 @@ def check(article: Article, action: str, actor: Actor | None, writers: Collectio
     roles = _roles(actor, article)
     for s in steps:
         if not roles & s.roles:
-            raise PermissionDenied(f"{actor.username} ({actor.role}) may not {_words(s.action)} this article")
+            raise PermissionDenied(f"{actor.username} ({actor.role}) may not {_words(action, on=True)} this article")
         if s.action in FOUR_EYES and identities(actor) & ({article.author} | set(writers)):
             raise PermissionDenied(
-                f"{actor.username} cannot {_words(s.action)} their own article: they wrote or edited its text,"
+                f"{actor.username} cannot {_words(action, on=True)} their own article: they wrote or edited its text,"
                 " so another reviewer must review it")
     return steps
 

@@ -174,6 +174,7 @@ def validate_topic_page(path: Path) -> list[str]:
     if not body:
         problems.append("empty body")
     problems += _checked_at_problems(meta)
+    problems += _plain_problems(meta.get("plain"), body)  # a topic page's summary can be a bottom line
     return problems
 
 

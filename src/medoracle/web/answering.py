@@ -20,6 +20,10 @@ from medoracle.settings import Settings
 from medoracle.store.base import Store
 from medoracle.types import Answer, Audience
 
+# Answer keys of a thread's turns, and of a whole thread: made by the server from a thread the asker owns,
+# never taken from a client (one posted under a thread's name could claim that thread's answer first).
+THREAD_KEY = "thread:"
+
 
 class AnswersQuestions(Protocol):
     """What the web needs from `medoracle.service.Clinic`."""

@@ -15,10 +15,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from medoracle.editorial.articles import SimilarArticles
 from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus, Audience, Gap
+from medoracle.web.answering import THREAD_KEY
 from medoracle.web.deps import (
     LoginRequired,
     current_user,
@@ -28,7 +30,15 @@ from medoracle.web.deps import (
     thread_owners,
     web_of,
 )
-from medoracle.web.published import article_context, canonical_url, display_name, readable, sees_drafts, visible_states
+from medoracle.web.published import (
+    article_context,
+    canonical_url,
+    display_name,
+    readable,
+    readable_among,
+    sees_drafts,
+    visible_states,
+)
 from medoracle.web.security import MAX_API_BYTES, submitter_id
 from medoracle.web.view import article_json, article_summary_json, parse_audience
 
@@ -71,6 +81,20 @@ class PublishRequest(BaseModel):
                                                "article.")
     audience: Literal["clinician", "student", "patient"] = "clinician"
     thread_id: str | None = Field(None, max_length=100)
+    create_anyway: bool = Field(False, description="Publish even when an open or approved article asks the same "
+                                                   "question (otherwise 409 names it).")
+
+
+class SimilarOut(BaseModel):
+    slug: str
+    url: str
+    question: str
+    status: ArticleStatus
+
+
+class SimilarBody(ErrorBody):
+    similar: list[SimilarOut] = Field(description="Open or approved articles on the same question, most alike "
+                                                  "first: PUT a new version to one, or publish with create_anyway.")
 
 
 class ReviewRequest(BaseModel):
@@ -236,19 +260,24 @@ def api_article(request: Request, slug: str) -> dict[str, Any]:
              summary="Publish an answer as an article (enters review)",
              responses={200: {"model": ArticleOut, "description": "This answer_key was published already: "
                                                                   "that article."},
-                        **_errors(400, 401, 403, 404, 413, 422)})
+                        **_errors(400, 401, 403, 404, 413, 422),
+                        409: {"model": SimilarBody, "description": "An open or approved article asks the same "
+                                                                   "question: `similar` names it (nothing was "
+                                                                   "published)."}})
 async def api_publish(request: Request, body: PublishRequest) -> Any:
-    """Needs an account unless `anonymous_submissions` is on. One article per answer_key."""
+    """Needs an account unless `anonymous_submissions` is on. One article per answer_key, whatever else is sent.
+    An open or approved article on the same question is a 409 naming it, unless `create_anyway`."""
     require_asker(request)
     web = web_of(request)
     user = current_user(request)
     if user is None and not web.settings.anonymous_submissions:
         raise LoginRequired("log in or send a Bearer token to publish: every article needs an accountable author")
+    if (body.answer_key or "").startswith(THREAD_KEY):  # the web's keys for a thread's turns, never a client's
+        raise BadInput("that answer_key was not given by POST /api/ask")
     existing = web.desk.by_answer_key(body.answer_key)
     if existing is not None:
         return JSONResponse(_article_out(request, existing.slug), status_code=200)
     answer = web.asker.answers.clinician(body.answer_key)  # published as clinician text; readers re-word it
-    key = body.answer_key if answer is not None else None
     if answer is None:
         if not (body.question or "").strip():
             raise BadInput("give a question, or the answer_key of an answer just given")
@@ -256,8 +285,21 @@ async def api_publish(request: Request, body: PublishRequest) -> Any:
                                          audience=Audience.clinician,
                                          thread_id=(body.thread_id or "").strip() or None,
                                          owners=thread_owners(request, browser=False))
-    article = await run_in_threadpool(web.desk.publish, answer.model_copy(update={"thread_id": None}), user,
-                                      submitter=None if user else submitter_id(request), answer_key=key)
+    try:
+        article = await run_in_threadpool(web.desk.publish, answer.model_copy(update={"thread_id": None}), user,
+                                          submitter=None if user else submitter_id(request),
+                                          answer_key=(body.answer_key or "").strip() or None,
+                                          create_anyway=body.create_anyway)
+    except SimilarArticles as exc:
+        shown, hidden = readable_among(request, exc.articles)  # drafts only to those who may read them
+        many = len(exc.articles) > 1
+        error = str(exc) if not hidden else (
+            f"{len(exc.articles)} article{'s' * many} on this question {'are' if many else 'is'} already in review"
+            f" or approved ({hidden} only the editorial team can see): send create_anyway to publish a separate"
+            " article")
+        return JSONResponse({"error": error, "similar": [
+            {"slug": a.slug, "url": canonical_url(request, f"/articles/{a.slug}"), "question": a.question,
+             "status": a.status.value} for a in shown]}, status_code=409)
     return _article_out(request, article.slug)
 
 

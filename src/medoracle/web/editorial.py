@@ -12,7 +12,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from medoracle.editorial.articles import ArticleNotFound
+from medoracle.editorial.articles import ArticleNotFound, NothingChanged
 from medoracle.editorial.revision import MAX_SENTENCE, changes
 from medoracle.editorial.workflow import identities
 from medoracle.errors import BadInput, PermissionDenied, WorkflowError
@@ -121,8 +121,18 @@ async def regenerate(request: Request, slug: str, note: str = Form("")) -> Respo
     article = web.desk.get(slug)
     fresh = await run_in_threadpool(web.asker.answer, article.question, audience=article.answer.audience,
                                     thread_id=None)
-    await run_in_threadpool(web.desk.edit, slug, fresh.model_copy(update={"thread_id": None}), user,
-                            note.strip()[:500] or "re-answered from current evidence")
+    try:
+        await run_in_threadpool(lambda: web.desk.edit(slug, fresh.model_copy(update={"thread_id": None}), user,
+                                                      note.strip()[:500] or "re-answered from current evidence",
+                                                      composed=True))
+    except ArticleNotFound:
+        raise
+    except (BadInput, WorkflowError) as exc:  # e.g. the same text again: the article stays as it was
+        message = ("Re-answering from the current evidence gave exactly the current text, so nothing was saved "
+                   "and the article stays as it is. To act on requested changes, edit the article."
+                   if isinstance(exc, NothingChanged) else str(exc))
+        return _review_page(request, slug, error=message,
+                            status=403 if isinstance(exc, PermissionDenied) else 409)
     return RedirectResponse(f"/articles/{slug}/history", status_code=303)
 
 

@@ -12,11 +12,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from medoracle.editorial.articles import NothingChanged, SimilarArticles
 from medoracle.editorial.threads import UnknownThread, earlier_numbers, thread_as_answer
 from medoracle.errors import BadInput, BadQuestion, MedoracleError
 from medoracle.retrieve import MAX_QUESTION_CHARS
 from medoracle.types import Answer, ArticleStatus, Audience, Section
-from medoracle.web.answering import standalone
+from medoracle.web.answering import THREAD_KEY, standalone
 from medoracle.web.deps import (
     LoginRequired,
     audience_of,
@@ -24,10 +25,11 @@ from medoracle.web.deps import (
     page,
     require_asker,
     require_reader,
+    require_user,
     thread_owners,
     web_of,
 )
-from medoracle.web.published import article_context, readable, sees_drafts, visible_states
+from medoracle.web.published import article_context, readable, readable_among, sees_drafts, visible_states
 from medoracle.web.security import csrf_token, submitter_id
 from medoracle.web.view import (
     DISCLAIMERS,
@@ -191,8 +193,13 @@ def _fragment(web: Any, name: str, **context: Any) -> str:
 # -- publish --------------------------------------------------------------------------------------
 @router.post("/articles")
 async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""), audience: str = Form("clinician"),
-                  thread: str = Form(""), turn: str = Form(""), whole: str = Form("")) -> Response:
-    """Publish one answer (by its key, or a turn of one's own thread) or a whole conversation as one article."""
+                  thread: str = Form(""), turn: str = Form(""), whole: str = Form(""), create_anyway: str = Form(""),
+                  into: str = Form("")) -> Response:
+    """Publish one answer (by its key, or a turn of one's own thread) or a whole conversation as one article.
+
+    When an open or approved article asks the same question, the page names it and asks: add this answer to
+    it as a new version (`into`), or publish a separate article anyway (`create_anyway`).
+    """
     require_asker(request)
     web = web_of(request)
     user = current_user(request)
@@ -200,20 +207,26 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
         raise LoginRequired("log in to publish an article for review")
     answer: Answer | None = None
     thread_id = thread.strip()
+    answer_key = answer_key.strip()[:100]
+    if answer_key.startswith(THREAD_KEY):  # made here from a thread of one's own, never taken from a form
+        raise BadInput("that answer key was not given by this site: publish from the conversation's page")
+    # What the confirmation page posts back: the form's own fields, never a thread key made below (a thread's
+    # answer is found again from the thread and turn, which the server refuses to take as a key from a form).
+    fields = {"csrf_token": csrf_token(request), "answer_key": answer_key, "q": q, "audience": audience,
+              "thread": thread, "turn": turn, "whole": whole}
     if thread_id and (whole or turn.strip()):
         # From the thread's own store, never from the form: the owner's stored answer is what they read.
         owned = web.asker.own_thread(thread_id, thread_owners(request))
         if whole:
-            answer_key, answer = f"thread:{owned.id}", thread_as_answer(owned)
+            answer_key, answer = f"{THREAD_KEY}{owned.id}", thread_as_answer(owned)
         else:
             chosen_turn = next((t for t in owned.turns if str(t.n) == turn.strip()), None)
             if chosen_turn is None:
                 raise BadInput(f"this conversation has no question {turn.strip()!r}")
-            answer_key, answer = f"thread:{owned.id}:{chosen_turn.n}", chosen_turn.answer
+            answer_key, answer = f"{THREAD_KEY}{owned.id}:{chosen_turn.n}", chosen_turn.answer
     existing = web.desk.by_answer_key(answer_key)
     if existing is not None:  # published already (a second click, or someone re-posting the key)
         return RedirectResponse(f"/articles/{existing.slug}", status_code=303)
-    keyed = answer is not None or web.asker.answers.get(answer_key) is not None
     if answer is None:  # the clinician text: the article page re-words it for each reader
         answer = web.asker.answers.clinician(answer_key)
     if answer is None:
@@ -221,14 +234,34 @@ async def publish(request: Request, answer_key: str = Form(""), q: str = Form(""
             raise BadInput("nothing to publish: ask a question first")
         answer = await run_in_threadpool(web.asker.answer, q, audience=Audience.clinician,
                                          thread_id=thread_id or None, owners=thread_owners(request))
+        # kept, so that confirming below publishes this answer rather than asking again
+        fields.update(answer_key=web.asker.answers.put(answer), thread="", turn="", whole="")
     # A follow-up is published under the question it was answered as ("Spinal metastasis: and the dose?"),
     # numbered from 1 like any article.
     # Published without its thread: a reader of the article must not be able to continue the asker's thread.
-    article = await run_in_threadpool(web.desk.publish, standalone(answer).model_copy(update={"thread_id": None}),
-                                      user,
-                                      question=answer.resolved_question or answer.question,
-                                      submitter=None if user else submitter_id(request),
-                                      answer_key=answer_key if keyed else None)
+    ready = standalone(answer).model_copy(update={"thread_id": None})
+    question = answer.resolved_question or answer.question
+    if into.strip():
+        target = web.desk.get(into.strip())
+        editor = require_user(request)
+        try:
+            await run_in_threadpool(lambda: web.desk.edit(
+                target.slug, ready.model_copy(update={"question": target.question}), editor,
+                f"a new answer to the same question, as asked: {question[:300]}", composed=True))
+        except NothingChanged:
+            return page(request, "publish_similar.html", http_status=409, question=question, fields=fields,
+                        similar=[(target, False)], hidden=0, labels=STATUS_LABELS,
+                        error="That article already reads exactly as this answer: there is nothing to add.")
+        return RedirectResponse(f"/articles/{target.slug}/history", status_code=303)
+    try:
+        article = await run_in_threadpool(web.desk.publish, ready, user, question=question,
+                                          submitter=None if user else submitter_id(request),
+                                          answer_key=answer_key or None, create_anyway=bool(create_anyway))
+    except SimilarArticles as exc:
+        shown, hidden = readable_among(request, exc.articles)
+        similar = [(a, "edit" in web.desk.allowed_actions(a, user)) for a in shown]
+        return page(request, "publish_similar.html", http_status=409, question=question, similar=similar,
+                    hidden=hidden, fields=fields, labels=STATUS_LABELS, error=None)
     return RedirectResponse(f"/articles/{article.slug}", status_code=303)
 
 

@@ -48,6 +48,18 @@ def readable(request: Request, key: str) -> Article:
     raise ArticleNotFound(f"no article {key!r}")
 
 
+def readable_among(request: Request, articles: list[Article]) -> tuple[list[Article], int]:
+    """Those of `articles` this reader may see (as they may see them), and how many others there are: a
+    similar article pointed out to someone who may not read drafts is only counted, never shown."""
+    shown: list[Article] = []
+    for article in articles:
+        try:
+            shown.append(readable(request, article.slug))
+        except ArticleNotFound:
+            continue
+    return shown, len(articles) - len(shown)
+
+
 def visible_states(request: Request) -> list[ArticleStatus] | None:
     """States a reader may list (None: all)."""
     return None if sees_drafts(request) else sorted(PUBLIC_STATES, key=lambda s: s.value)

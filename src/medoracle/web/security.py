@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -42,10 +43,13 @@ log = logging.getLogger("medoracle.web")
 
 
 def secure_cookies(settings: Settings, host: str | None) -> bool:
-    """`secure_cookies`: on, off, or auto (on when the server listens on anything but a loopback address)."""
+    """`secure_cookies`: on, off, or auto: on when the public address (`base_url`) is https, as behind a TLS
+    proxy on loopback, or when the server listens on anything but a loopback address."""
     mode = str(settings.secure_cookies).lower()
     if mode in ("on", "off"):
         return mode == "on"
+    if str(settings.base_url).lower().startswith("https://"):
+        return True
     return bool(host) and host not in LOOPBACK and not str(host).startswith("127.")
 
 
@@ -135,7 +139,7 @@ class CSRFMiddleware:
         session = scope.get("session") or {}
         declared = _header(scope, b"content-length") or ""
         limit = MAX_API_BYTES if scope["path"].startswith("/api/") else MAX_FORM_BYTES
-        if declared.isdigit() and int(declared) > limit:
+        if re.fullmatch(r"[0-9]{1,19}", declared) and int(declared) > limit:
             await _refuse(send, status=413, json_body=scope["path"].startswith("/api/"),
                           message=f"Request body too large (the limit is {limit:,} bytes).")
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import APIRouter, Form, Query
@@ -12,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from medoracle.editorial.throttle import LoginThrottle
 from medoracle.editorial.users import User
 from medoracle.web.deps import current_user, page, require_user, web_of
+from medoracle.web.proxies import client_address as proxied_client
 from medoracle.web.published import display_name
 from medoracle.web.security import end_login, login_session, safe_next
 
@@ -23,8 +25,12 @@ _PASSWORDS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-chec
 
 
 def client_address(request: Request) -> str:
-    """The peer's address (behind a reverse proxy, configure it to pass the real one to uvicorn)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address: the peer's, or behind a trusted proxy the one its header names
+    (`medoracle.web.proxies`; uvicorn's own proxy handling is off, so this is the only reading)."""
+    settings = web_of(request).settings
+    header = str(settings.proxy_header).lower()
+    return proxied_client(request.client.host if request.client else None, header,
+                          request.headers.getlist(header), settings.trusted_networks)
 
 
 def throttle_of(request: Request) -> LoginThrottle:
@@ -92,7 +98,8 @@ def audit_page(request: Request, subject: str = Query("", max_length=300),
     """Staff read the audit log, newest first, with the result of checking its hash chain."""
     require_user(request, review=True)
     audit = web_of(request).desk.audit
-    start = int(before) if before.isdigit() and len(before) < 19 else None
+    # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+    start = int(before) if re.fullmatch(r"[0-9]{1,18}", before) else None
     entries = audit.entries(subject=subject.strip() or None, limit=100, newest_first=True, before=start)
     ok, bad = audit.verify_chain()
     # People by display name (the login name stays in the hover text: the record is kept under it).
