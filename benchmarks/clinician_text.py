@@ -1,11 +1,11 @@
 """Articles stored as student or patient text, read back to their clinician text (`medoracle.clinician_text`).
 
-The 32 knowledge-base questions of `audience.py` are answered once (clinician) on a fresh bundled knowledge base,
-tailored for a student and for a patient, and read back. A statement counts as traced right when it comes back as
-the clinician sentence it was worded from (for a card's plain text: the card's whole text, which the plain text
-says), wrong when it comes back as any other text, and kept when it stays as published. Each patient statement is
-matched to its clinician original as `audience.kept_pairs` does (any statement quoting the same passage with the
-same citations counts as it: that pairing cannot tell them apart).
+The knowledge-base questions of `audience.py` (every bundled topic) are answered once (clinician) on a fresh
+bundled knowledge base, tailored for a student and for a patient, and read back. A statement counts as traced
+right when it comes back as the clinician sentence it was worded from (for a card's plain text: the card's whole
+text, which the plain text says), wrong when it comes back as any other text, and kept when it stays as
+published. Each patient statement is matched to its clinician original as `audience.kept_pairs` does (any
+statement quoting the same passage with the same citations counts as it: that pairing cannot tell them apart).
 
     python benchmarks/clinician_text.py [--show]     # --show: print each statement traced wrong
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, table  # noqa: E402
-from audience import KB_QUESTIONS, QUESTIONS, kept_pairs  # noqa: E402
+from audience import KB_QUESTIONS, kept_pairs  # noqa: E402
 
 from medoracle.audience import tailor  # noqa: E402
 from medoracle.clinician_text import clinician_text  # noqa: E402
@@ -36,7 +36,7 @@ def main() -> None:
     clinic = Clinic.build(Settings(data_dir=tempfile.mkdtemp(prefix="medoracle-ct-")))
     rows = {"student": [0, 0, 0, 0], "patient": [0, 0, 0, 0]}  # statements, right, wrong, kept as published
     ms: list[float] = []
-    for q in QUESTIONS[:KB_QUESTIONS]:
+    for _, q in KB_QUESTIONS:
         a = clinic.answer(q)
         if a.abstained:
             continue
