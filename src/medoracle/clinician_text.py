@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from medoracle.audience import CARE_TEAM_NOTE, OMITTED_NOTE, PATIENT_TITLES
 from medoracle.compose.facets import title_of
+from medoracle.ingest.grading import find_grades
 from medoracle.text import collapse_space, content_stems, numbers_of, quoted_in, split_sentences
 from medoracle.types import Answer, Audience, Reference
 
@@ -87,6 +88,15 @@ def _worded_from(text: str, passages: list[str], *, plain: bool) -> str | None:
     return " ".join(found) or None
 
 
+def _without_labels(sentence: str, text: str) -> str:
+    """The source sentence without the grade labels it prints that the statement left out: the composer keeps a
+    sentence's grade beside it ("(grade D)" is the statement's grade), not in its words."""
+    for start, end, _ in reversed(find_grades(sentence)):
+        if sentence[start:end] not in text:
+            sentence = sentence[:start].rstrip() + sentence[end:]
+    return " ".join(sentence.split())
+
+
 def _source_sentence(text: str, candidates: list[str]) -> str | None:
     """The candidate `text` was worded from, or None when no candidate is clearly it."""
     if text in candidates:
@@ -105,7 +115,7 @@ def _source_sentence(text: str, candidates: list[str]) -> str | None:
         fits = kept >= _KEPT or (shared >= _SHARED and numbers)
         if fits and (best is None or shared > best[0]):
             best = (shared, sentence)
-    return best[1] if best else None
+    return _without_labels(best[1], text) if best else None
 
 
 def clinician_text(answer: Answer) -> Recovered:
