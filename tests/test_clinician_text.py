@@ -39,7 +39,7 @@ def test_a_patient_answer_is_read_back_to_sentences_its_sources_hold(answers: li
     for clinician in answers:
         patient = tailor(clinician, Audience.patient)
         back = clinician_text(patient)
-        assert back.traced >= 0.8 * back.statements  # measured: 244 of 253 (benchmarks/clinician_text.py)
+        assert back.traced >= 0.8 * back.statements  # measured: 367 of 368 (benchmarks/clinician_text.py)
         said = {st.text for st in clinician.statements()} | {clinician.summary}
         for st, was in zip(back.answer.statements(), patient.statements()):
             assert st.citations == was.citations  # every statement keeps its sources
