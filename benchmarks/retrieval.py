@@ -6,7 +6,10 @@ All four corpora of ../shared/data/corpora are ingested and embedded once into a
 recall@10, MRR@10, nDCG@10 (BioASQ: recall@10 and MAP@10 over gold_pmids) and query latency p50/p95,
 side by side in the same run. Primary metric: MRR@10 (MedQuAD, PubMedQA), MAP@10 (BioASQ).
 
-    python benchmarks/retrieval.py [--n 300] [--all]
+    python benchmarks/retrieval.py [--n 300] [--all] [--db PATH] [--sets bioasq_dev ...]
+
+`--db` reads another copy of the benchmark database as it is (nothing is ingested or embedded: a passage without a
+vector is then found by the lexical side only, for every system alike); `--sets` runs some sets only.
 """
 
 from __future__ import annotations
@@ -47,9 +50,12 @@ def bench_store() -> SQLiteStore:
     return store
 
 
-def load_questions(n: int | None, seed: int = 13) -> dict[str, list[dict]]:
+SETS = ("medquad_dev", "pubmedqa_dev", "bioasq_dev")
+
+
+def load_questions(n: int | None, seed: int = 13, names: tuple[str, ...] = SETS) -> dict[str, list[dict]]:
     sets = {}
-    for name in ("medquad_dev", "pubmedqa_dev", "bioasq_dev"):
+    for name in names:
         rows = [json.loads(line) for line in (DATA / "questions" / f"{name}.jsonl").open()]
         for r in rows:
             r["gold"] = set(r["gold_pmids"]) if "gold_pmids" in r else {r["gold_doc"]}
@@ -156,12 +162,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=300, help="questions sampled per set (seeded)")
     ap.add_argument("--all", action="store_true", help="use every question")
+    ap.add_argument("--db", help="a copy of the benchmark database, read as it is")
+    ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     args = ap.parse_args()
     require_data()
-    store = bench_store()
+    store = SQLiteStore(args.db) if args.db else bench_store()
     stats = store.stats()
     embedder = get_embedder("minilm-int8")
-    sets = load_questions(None if args.all else args.n)
+    sets = load_questions(None if args.all else args.n, names=tuple(args.sets))
     t = time.perf_counter()
     bm25 = BM25Baseline(store)
     bm25_index_s = time.perf_counter() - t
@@ -197,7 +205,7 @@ def main() -> None:
         print()
     sample = [q["question"] for qs in sets.values() for q in qs[:40]]
     print(f"Serving RSS (fresh process: store + embedder + {len(sample)} searches): "
-          f"{serving_rss(CACHE / 'all.db', sample):,.0f} MB; this benchmark process: "
+          f"{serving_rss(Path(store.path), sample):,.0f} MB; this benchmark process: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 

@@ -188,3 +188,33 @@ def test_a_query_embedder_that_did_not_make_the_vectors_is_refused() -> None:
     check_embedder("minilm-int8", None)  # lexical only
     with pytest.raises(EmbedderMismatch, match=r"embedded with 'minilm-int8'.*'hashing'.*--reembed"):
         check_embedder("minilm-int8", get_embedder("hashing"))
+
+
+def test_recent_vectors_remember_small_calls_only_and_hand_out_copies():
+    from medoracle.embed import RecentVectors
+
+    recent = RecentVectors(size=2)
+    texts = ["a question", "another"]
+    out = np.arange(8, dtype=np.float32).reshape(2, 4)
+    assert recent.fill(texts, np.zeros((2, 4), dtype=np.float32)) == [0, 1]
+    recent.keep(texts, out, [0, 1])
+    out[:] = -1  # the caller's array changes; what was remembered does not
+    again = np.zeros((3, 4), dtype=np.float32)
+    assert recent.fill(["another", "new", "a question"], again) == [1]
+    assert again[0].tolist() == [4, 5, 6, 7] and again[2].tolist() == [0, 1, 2, 3]
+    recent.keep(["x"], np.ones((1, 4), dtype=np.float32), [0])  # bounded: the least recently used goes
+    assert recent.fill(["another", "a question", "x"], np.zeros((3, 4), dtype=np.float32)) == [0]
+    many = [f"passage {i}" for i in range(RecentVectors.SMALL_CALL + 1)]  # bulk embedding passes by
+    recent.keep(many, np.ones((len(many), 4), dtype=np.float32), range(len(many)))
+    assert recent.fill(many[:1], np.zeros((1, 4), dtype=np.float32)) == [0]
+
+
+def test_minilm_remembered_vectors_equal_fresh_ones(minilm):
+    question = "first-line treatment of stage 1 hypertension in adults over 55"
+    first = minilm.embed_query(question)
+    first[:] = 0.0  # a caller's change must not reach the next caller
+    again = minilm.embed_query(question)
+    fresh = MiniLMEmbedder().embed_query(question)
+    assert np.allclose(again, fresh, atol=1e-5) and abs(float(np.linalg.norm(again)) - 1.0) < 1e-4
+    pair = minilm.embed([question, "an unrelated sentence about gout"])
+    assert np.allclose(pair[0], fresh, atol=1e-5)

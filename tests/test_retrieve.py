@@ -113,3 +113,25 @@ def test_very_common_terms_count_only_in_titles_and_headings(store, tmp_path):
     assert fields["patients"] == ("title", "section")
     assert fields["neutropenia"] == () and fields["antibiotics"] == ()
     assert retrieve("antibiotics for patients with febrile neutropenia", store, k=3).evidence[0].doc_id == "fn"
+
+
+def test_coverage_weighs_the_question_words_a_passage_holds(loaded):
+    from medoracle.retrieve import Coverage
+
+    query = understand("MSCC imaging in cancer")
+    coverage = Coverage(query, loaded)
+    assert coverage.of("", "", "MRI imaging of metastatic spinal cord compression in cancer") == pytest.approx(1.0)
+    assert coverage.of("", "", "Nothing relevant here.") == 0.0
+    # a word spelled out counts ("MSCC" → metastatic spinal cord compression); a heading or title counts too
+    partial = coverage.of("Metastatic spinal cord compression", "Imaging", "")
+    assert 0.0 < partial < 1.0
+    # rarer words weigh more than common ones: each share is an IDF weight
+    weights = dict(zip([t for t in query.terms], [w for w, _ in coverage.terms]))
+    assert set(weights) == {"mscc", "imaging", "cancer"}
+    assert Coverage(understand("the of and"), loaded).of("", "", "the of and") == 0.0
+
+
+def test_coverage_is_in_the_explanation(loaded, hashing_embedder):
+    found = retrieve("spinal cord compression MRI", loaded, k=5, embedder=hashing_embedder)
+    assert all(0.0 <= e.explain["coverage"] <= 1.0 for e in found.evidence)
+    assert max(e.explain["coverage"] for e in found.evidence) > 0.5

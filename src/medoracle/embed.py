@@ -22,6 +22,7 @@ import inspect
 import re
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -75,6 +76,48 @@ def default_threads() -> int:
     return 1
 
 
+class RecentVectors:
+    """The vectors of recently embedded texts, for small calls only (a question, the verifier's statement and
+    passage sentence): a server is asked the same questions and checks the same sentences again and again, and
+    an encoder call costs milliseconds of CPU. Bulk embedding (ingest) passes by, so it never evicts them.
+
+    Thread-safe; bounded (least recently used go first); rows are copied in and out, so no caller can change them.
+    """
+
+    SMALL_CALL = 8  # texts per call at most, for the call to be looked up and remembered
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._rows: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def fill(self, texts: Sequence[str], out: np.ndarray) -> list[int]:
+        """Copy the remembered vectors of `texts` into their rows of `out`; the indices still to encode."""
+        if len(texts) > self.SMALL_CALL:
+            return list(range(len(texts)))
+        todo = []
+        with self._lock:
+            for i, text in enumerate(texts):
+                row = self._rows.get(text)
+                if row is None:
+                    todo.append(i)
+                else:
+                    self._rows.move_to_end(text)
+                    out[i] = row
+        return todo
+
+    def keep(self, texts: Sequence[str], out: np.ndarray, done: Sequence[int]) -> None:
+        """Remember the freshly encoded rows `done` of a small call."""
+        if len(texts) > self.SMALL_CALL:
+            return
+        with self._lock:
+            for i in done:
+                self._rows[texts[i]] = out[i].copy()
+                self._rows.move_to_end(texts[i])
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) with sentence-transformers' pipeline: WordPiece, at most 256
     tokens (longer texts are truncated), mean pooling over real tokens, L2 normalisation.
@@ -100,6 +143,7 @@ class MiniLMEmbedder:
         self._tokenizer: Any = None
         self._input_names: frozenset[str] = frozenset()
         self._lock = threading.Lock()
+        self._recent = RecentVectors()
 
     def _locate_model(self) -> Path:
         if self._model_path is not None:
@@ -168,13 +212,17 @@ class MiniLMEmbedder:
         out = np.zeros((len(items), self.dim), dtype=np.float32)
         if not items:
             return out
+        todo = self._recent.fill(items, out)
+        if not todo:
+            return out
         self._load()
         # Batching texts of similar length wastes less work on padding; padding is masked out, so a
         # text's vector does not depend on the batch it lands in.
-        order = sorted(range(len(items)), key=lambda i: len(items[i]))
+        order = sorted(todo, key=lambda i: len(items[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
             out[chunk] = self._encode_batch([items[i] for i in chunk])
+        self._recent.keep(items, out, todo)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -198,6 +246,8 @@ class E5SmallEmbedder:
         self.threads = threads or default_threads()
         self._model: Any = None
         self._lock = threading.Lock()
+        self._recent_queries = RecentVectors()  # e5 encodes a text as a query and as a passage differently
+        self._recent_passages = RecentVectors()
 
     def _load(self) -> Any:
         if self._model is None:
@@ -213,12 +263,19 @@ class E5SmallEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
+        recent = self._recent_queries if is_query else self._recent_passages
+        todo = recent.fill(texts, out)
+        if not todo:
+            return out
+        fresh = np.zeros((len(todo), self.dim), dtype=np.float32)
         with self._lock:
             model = self._load()
-            for start in range(0, len(texts), self.batch_size):
-                chunk = texts[start:start + self.batch_size]
-                out[start:start + len(chunk)] = model.encode(chunk, is_query)
-        return _normalise_rows(out)
+            for start in range(0, len(todo), self.batch_size):
+                chunk = [texts[i] for i in todo[start:start + self.batch_size]]
+                fresh[start:start + len(chunk)] = model.encode(chunk, is_query)
+        out[todo] = _normalise_rows(fresh)
+        recent.keep(texts, out, todo)
+        return out
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(_check_texts(texts), False)

@@ -8,6 +8,7 @@ card's own text (checked here, at answer time, as `medoracle.kb.validate_card` c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from medoracle.kb import plain_problems
 from medoracle.text import collapse_space, quoted_in
@@ -16,9 +17,11 @@ from medoracle.types import Answer, Evidence
 __all__ = ["attach_plain", "plain_for", "keeps_numbers_and_population"]
 
 
+@lru_cache(maxsize=8192)
 def keeps_numbers_and_population(plain: str, clinical: str, *, whole: bool = True) -> bool:
     """The plain text keeps every number (by value) and every group of people of the clinical text; with `whole`
-    (the clinical text is the whole card) it adds no number either."""
+    (the clinical text is the whole card) it adds no number either. Cached: a pure function of its texts, asked
+    of the same cards and sentences answer after answer."""
     return not plain_problems(plain, clinical, whole=whole)
 
 

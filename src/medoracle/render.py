@@ -58,6 +58,7 @@ def to_json(answer: Answer, qid: str | None = None, *, explain: bool = False) ->
         "thread_id": answer.thread_id,
         "resolved_question": answer.resolved_question,
         "notes": list(answer.notes),
+        "gaps": list(answer.gaps),
         "gap": answer.gap.model_dump(mode="json") if answer.gap is not None else None,
         "timings": dict(answer.timings),
     }
@@ -252,6 +253,7 @@ def template_context(answer: Answer) -> dict[str, Any]:
         "audience": answer.audience.value,
         "thread_id": answer.thread_id,
         "notes": list(answer.notes),
+        "gaps": list(answer.gaps),
         "gap": answer.gap.model_dump(mode="json") if answer.gap is not None else None,
         "timings": dict(answer.timings),
     }

@@ -4,10 +4,13 @@ deduplicated. Every result carries why it ranked, for `--explain`.
 
 from __future__ import annotations
 
+import math
 import re
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -16,7 +19,8 @@ from medoracle.errors import BadQuestion
 from medoracle.ingest.population import focus_of, passage_population, population_of
 from medoracle.store.base import DocumentMeta, Store
 from medoracle.store.query import Clause, LexicalQuery, SearchFilters, words_of
-from medoracle.types import Evidence, Query, year_of
+from medoracle.text import content_stems
+from medoracle.types import Evidence, Passage, Population, Query, year_of
 from medoracle.understand import read_query
 from medoracle.understand.vocab import QueryTerms, understand
 
@@ -26,6 +30,8 @@ RRF_K = 60          # reported in --explain for comparison with reciprocal-rank 
 LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
 COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
 PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
+SHORTLIST = 40        # fused candidates at least that priors, coverage and dedupe reorder
+COVERAGE_WEIGHT = 0.6  # the IDF-weighted share of the question's words a candidate holds (tune_fusion.py)
 
 # What a clinician would rather read when relevance is close: synthesised, graded evidence first.
 # The one prior table: the composer ranks sentences by it too (`doc_type_prior`).
@@ -140,7 +146,7 @@ def retrieve(question: str, store, *, k: int = 10, embedder=None, filters: Searc
     lexical, out.timings["lexical"] = lexical_job.result()
     t2 = time.perf_counter()
 
-    out.evidence = _fuse(lexical, dense, store, k, per_document)
+    out.evidence = _fuse(lexical, dense, store, k, per_document, coverage=Coverage(query, store))
     out.timings["fuse"] = (time.perf_counter() - t2) * 1000
     out.timings["retrieve"] = (time.perf_counter() - started) * 1000
     return out
@@ -172,37 +178,46 @@ def _dense_text(query: QueryTerms) -> str:
 
 def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], store, k: int,
           per_document: int, *, lexical_weight: float = LEXICAL_WEIGHT,
-          prior_weight: float = PRIOR_WEIGHT) -> list[Evidence]:
-    """Convex combination of min-max-normalised scores, then priors.
+          prior_weight: float = PRIOR_WEIGHT, coverage: Coverage | None = None,
+          coverage_weight: float = COVERAGE_WEIGHT) -> list[Evidence]:
+    """Convex combination of min-max-normalised scores, then priors and the question's word coverage.
 
     Score fusion rather than reciprocal-rank fusion: RRF flattens a decisive lexical match (BM25 99 vs 39)
     into a 6% rank difference that any prior then overturns. Normalised scores keep the size of the gap, so
     priors only decide genuinely close calls. Ranks and RRF are still reported for --explain.
+
+    Coverage (`Coverage`) puts back what the lexical query leaves out for speed: a word too common to search
+    the whole index for ("cancer", "disease") still counts in the candidates that hold it.
     """
     explain: dict[str, dict] = {}
+    norms: dict[str, float] = {}
+    rrf: dict[str, float] = {}
+    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
     for key, hits in (("lexical", lexical), ("dense", dense)):
         if not hits:
             continue
-        scores = [s for _, s in hits]
-        top, bottom = max(scores), min(scores)
+        top, bottom = max(s for _, s in hits), min(s for _, s in hits)
         span = (top - bottom) or 1.0
+        weight = weights[key]
         for rank, (pid, score) in enumerate(hits, 1):
-            info = explain.setdefault(pid, {})
+            info = explain.get(pid)
+            if info is None:
+                info = explain[pid] = {}
+                norms[pid] = 0.0
             info[f"{key}_rank"] = rank
             info[f"{key}_score"] = round(score, 4)
-            info[f"{key}_norm"] = (score - bottom) / span if top != bottom else 1.0
+            rrf[pid] = rrf.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+            norms[pid] += weight * ((score - bottom) / span if top != bottom else 1.0)
     if not explain:
         return []
-    weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
-    for info in explain.values():
-        info["rrf"] = round(sum(1.0 / (RRF_K + info[f"{key}_rank"]) for key in ("lexical", "dense")
-                                if f"{key}_rank" in info), 5)
-        info["fused"] = round(sum(weights[key] * info.pop(f"{key}_norm", 0.0) for key in ("lexical", "dense")), 4)
+    for pid, info in explain.items():
+        info["rrf"] = round(rrf[pid], 5)
+        info["fused"] = round(norms[pid], 4)
     # take generously before priors and dedupe, then cut to k
-    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, 40)]
+    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, SHORTLIST)]
     passages = {p.id: p for p in store.passages(shortlist)}
     docs = store.documents([p.doc_id for p in passages.values()])
-    scored: list[Evidence] = []
+    ranked: list[tuple[float, Passage]] = []
     for pid in shortlist:
         p = passages.get(pid)
         if p is None:
@@ -210,21 +225,98 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         info = explain[pid]
         prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
         info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
+        score = info["fused"] + prior_weight * prior
+        if coverage is not None and coverage_weight:
+            meta = docs.get(p.doc_id)
+            covered = coverage.of(meta.title if meta else "", p.section, p.text)
+            info["coverage"] = round(covered, 3)
+            score += coverage_weight * covered
+        ranked.append((score, p))
+    ranked.sort(key=lambda item: -item[0])  # stable: equal scores keep the fused order
+    kept: list[Evidence] = []
+    for score, p in _dedupe(ranked, k, per_document):
         meta = docs.get(p.doc_id)
-        scored.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
-                               source=meta.source if meta else None, plain=_plain_of(meta),
-                               score=info["fused"] + prior_weight * prior, explain=info))
-    scored.sort(key=lambda e: -e.score)
-    kept = _dedupe(scored, k, per_document)
-    for ev in kept:  # whom each passage speaks of, and what its document is about (only for what is kept)
-        meta = docs.get(ev.doc_id)
-        metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else {}
-        stored = metadata.get("passage_populations")
-        population = passage_population(ev.passage, population_of(ev.title, metadata),
-                                        stored if isinstance(stored, dict) else None)
-        ev.population = None if population.is_empty() else population
-        ev.focus = focus_of(ev.title, metadata)
+        ev = Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
+                      source=meta.source if meta else None, plain=_plain_of(meta), score=score, explain=explain[p.id])
+        # whom each passage speaks of, and what its document is about (only for what is kept)
+        facts = _document_facts(meta)
+        ev.population = facts.population(p)
+        ev.focus = list(facts.focus)
+        kept.append(ev)
     return kept
+
+
+class Coverage:
+    """How much of the question a passage holds: the IDF-weighted share of its content words found in the
+    passage's title, heading or text, compared by stem, 0..1. A word of an abbreviation or synonym group
+    ("MRI" ⇄ "magnetic resonance imaging") counts when any form of its group is there."""
+
+    def __init__(self, query: QueryTerms, store: Store | None) -> None:
+        total = store.passage_count() if store is not None else 0
+        groups = [(key, *alternatives) for key, alternatives in query.expansions.items()]
+        self.terms: list[tuple[float, list[frozenset[str]]]] = []
+        for term in dict.fromkeys(t for t in query.terms if t not in query.negated):
+            lower = term.lower()
+            forms = [_stem_set(term)] + [_stem_set(form) for group in groups
+                                         if any(lower in words_of(form) for form in group) for form in group]
+            forms = [f for f in dict.fromkeys(forms) if f]
+            if not forms:
+                continue
+            frequency = store.document_frequency(term) if store is not None and total else 0
+            self.terms.append((math.log(1 + total / (1 + frequency)) if total else 1.0, forms))
+        self.total = sum(w for w, _ in self.terms)
+
+    def of(self, title: str, section: str, text: str) -> float:
+        if not self.total:
+            return 0.0
+        held = _stem_set(title) | _stem_set(section) | _stem_set(text)
+        return sum(w for w, forms in self.terms if any(f <= held for f in forms)) / self.total
+
+
+@lru_cache(maxsize=16384)
+def _stem_set(text: str) -> frozenset[str]:
+    # cached: titles, headings and passages recur question after question
+    return frozenset(content_stems(text))
+
+
+class _DocumentFacts:
+    """What a document's metadata says about whom its passages speak of and what it is about, worked out once."""
+
+    def __init__(self, title: str, metadata: dict) -> None:
+        self.metadata = metadata  # held, so the cache key (its id) cannot be reused while the entry lives
+        self.title = title
+        self.declared = population_of(title, metadata)
+        stored = metadata.get("passage_populations")
+        self.stored = stored if isinstance(stored, dict) else None
+        self.focus = focus_of(title, metadata)
+        self._passages: dict[tuple[int, str], Population | None] = {}
+
+    def population(self, p: Passage) -> Population | None:
+        key = (p.position, p.section)
+        if key not in self._passages:
+            found = passage_population(p, self.declared, self.stored)
+            self._passages[key] = None if found.is_empty() else found
+        return self._passages[key]
+
+
+_FACTS: dict[int, _DocumentFacts] = {}
+_FACTS_LOCK = threading.Lock()
+_NO_METADATA: dict = {}
+
+
+def _document_facts(meta: DocumentMeta | None) -> _DocumentFacts:
+    """The facts of a document, cached by the identity of its metadata dict: the SQLite store hands out one dict per
+    distinct metadata text, so a server works each document out once; a store that parses afresh just misses."""
+    title = meta.title if meta else ""
+    metadata = meta.metadata if meta is not None and isinstance(meta.metadata, dict) else _NO_METADATA
+    facts = _FACTS.get(id(metadata))
+    if facts is None or facts.metadata is not metadata or facts.title != title:
+        facts = _DocumentFacts(title, metadata)
+        with _FACTS_LOCK:
+            if len(_FACTS) > 8192:
+                _FACTS.clear()
+            _FACTS[id(metadata)] = facts
+    return facts
 
 
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:
@@ -241,27 +333,34 @@ def _plain_of(meta: DocumentMeta | None) -> str | None:
     return plain.strip() if isinstance(plain, str) and plain.strip() else None
 
 
-def _dedupe(ranked: list[Evidence], k: int, per_document: int) -> list[Evidence]:
-    kept: list[Evidence] = []
-    kept_tokens: list[set[str]] = []
+def _dedupe(ranked: list[tuple[float, Passage]], k: int, per_document: int) -> list[tuple[float, Passage]]:
+    """The first k of `ranked`, skipping a text already kept, a near-copy (Jaccard > 0.8 of words) of a passage of
+    the same document already kept, and passages past `per_document` of one document."""
+    kept: list[tuple[float, Passage]] = []
     texts: set[str] = set()
-    per_doc: dict[str, int] = {}
-    for ev in ranked:
-        norm = " ".join(_WORD.findall(ev.passage.text.lower()))
+    kept_tokens: dict[str, list[set[str]]] = {}  # doc id → word sets of its kept passages
+    for score, p in ranked:
+        norm = _normalised(p.text)
         if norm in texts:
             continue  # the same text published twice (common in consumer sites) says nothing new
+        same_doc = kept_tokens.setdefault(p.doc_id, [])
+        if len(same_doc) >= per_document:
+            continue
         tokens = set(norm.split())
-        if any(kept[i].doc_id == ev.doc_id and _jaccard(tokens, kept_tokens[i]) > 0.8 for i in range(len(kept))):
+        if any(_jaccard(tokens, other) > 0.8 for other in same_doc):
             continue
-        if per_doc.get(ev.doc_id, 0) >= per_document:
-            continue
-        per_doc[ev.doc_id] = per_doc.get(ev.doc_id, 0) + 1
         texts.add(norm)
-        kept.append(ev)
-        kept_tokens.append(tokens)
+        same_doc.append(tokens)
+        kept.append((score, p))
         if len(kept) >= k:
             break
     return kept
+
+
+@lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    # cached: a server meets the same passages question after question
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -137,11 +137,9 @@ class Clinic:
 
     def _gap(self, query: Query, answer: Answer, evidence: list) -> Gap | None:
         """What was looked for, what the library covers and two rephrasings, for an abstention or an answer that
-        leaves part of the question out (`fit.missing_parts`, the same test that writes its notes)."""
-        from medoracle.compose.fit import missing_parts
+        leaves part of the question out (the composer's `gaps`, also among its notes)."""
         from medoracle.compose.gaps import explain
-        missing = [] if answer.abstained else missing_parts(
-            query, " ".join([answer.summary, *(st.text for st in answer.statements())]))
+        missing = [] if answer.abstained else list(answer.gaps)
         if not answer.abstained and not missing:
             return None
         return explain(query, answer, evidence, self.library(), missing)

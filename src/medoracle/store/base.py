@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from medoracle.errors import StoreError
 from medoracle.store.query import LexicalQuery, SearchFilters
-from medoracle.types import Document, Passage
+from medoracle.types import Document, Grade, Passage
 
 
 @dataclass
@@ -62,6 +63,13 @@ def exact_top(matrix: np.ndarray, kinds: np.ndarray, years: np.ndarray, vector: 
     k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     return [(int(i), float(scores[i])) for i in top[np.argsort(-scores[top])] if np.isfinite(scores[i])]
+
+
+@lru_cache(maxsize=4096)
+def grade_of(raw: str | None) -> Grade | None:
+    """A stored grade (its JSON) as a Grade, parsed once per distinct value: a search reads ~150 passages and
+    their grades are a few hundred distinct labels. Grades are frozen, so sharing one is safe."""
+    return Grade.model_validate_json(raw) if raw else None
 
 
 def embedding_text(title: str, section: str, text: str) -> str:
@@ -130,4 +138,5 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["DocumentMeta", "LexicalQuery", "SearchFilters", "Store", "StoreStats", "embedding_text", "exact_top"]
+__all__ = ["DocumentMeta", "LexicalQuery", "SearchFilters", "Store", "StoreStats", "embedding_text", "exact_top",
+           "grade_of"]

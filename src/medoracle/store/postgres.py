@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, StoreStats
+from medoracle.store.base import DocumentMeta, StoreStats, grade_of
 from medoracle.store.db import PostgresDatabase, Tx
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.pg_vectors import PgVectors, filter_sql, run_query
 from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters
-from medoracle.types import DocType, Document, Grade, Passage, year_of
+from medoracle.types import DocType, Document, Passage, year_of
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
     import psycopg
@@ -323,4 +323,4 @@ def _scrub(value: Any) -> Any:
 def _passage(r: dict) -> Passage:
     return Passage(id=r["id"], doc_id=r["doc_id"], text=r["text"], section=r["section"], position=r["position"],
                    page=r["page"], doc_type=DocType(r["doc_type"]), published=r["published"],
-                   grade=Grade.model_validate_json(r["grade"]) if r["grade"] else None, facet=r["facet"])
+                   grade=grade_of(r["grade"]), facet=r["facet"])

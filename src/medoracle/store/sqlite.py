@@ -11,17 +11,18 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, StoreStats, embedding_text, exact_top
+from medoracle.store.base import DocumentMeta, StoreStats, embedding_text, exact_top, grade_of
 from medoracle.store.db import SQLiteDatabase, Tx
 from medoracle.store.faults import sqlite_fault
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.query import LexicalQuery, SearchFilters
-from medoracle.types import DocType, Document, Grade, Passage, year_of
+from medoracle.types import DocType, Document, Passage, year_of
 
 migrations = Migrations("store")
 
@@ -265,8 +266,8 @@ class SQLiteStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        rows = self._read(f"SELECT * FROM passages WHERE id IN ({marks})", list(ids))
-        by_id = {r["id"]: _passage(r) for r in rows}
+        rows = self._read(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", list(ids))
+        by_id = {r[0]: _cached_passage(tuple(r)) for r in rows}
         return [by_id[i] for i in ids if i in by_id]
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
@@ -277,8 +278,7 @@ class SQLiteStore:
         rows = self._read(
             f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents WHERE id IN ({marks})",
             unique)
-        return {r["id"]: DocumentMeta(r["id"], r["title"], r["url"], r["source"], r["doc_type"], r["published"],
-                                      r["grade"], json.loads(r["metadata"] or "{}")) for r in rows}
+        return {r[0]: _document_meta(tuple(r)) for r in rows}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         rows = self._read("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
@@ -327,7 +327,34 @@ def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[st
     return " AND " + " AND ".join(parts), params
 
 
+_PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
+
+
+@lru_cache(maxsize=8192)
+def _cached_passage(row: tuple) -> Passage:
+    """A search's passage, built once per distinct row (`_PASSAGE_COLUMNS`, keyed by every value, so never stale):
+    a server reads the same passages question after question. Passages are shared, so nothing may change one."""
+    pid, doc_id, text, section, position, page, doc_type, published, grade, facet = row
+    return Passage(id=pid, doc_id=doc_id, text=text, section=section, position=position, page=page,
+                   doc_type=DocType(doc_type), published=published, grade=grade_of(grade), facet=facet)
+
+
+@lru_cache(maxsize=4096)
+def _document_meta(row: tuple) -> DocumentMeta:
+    """A document's citation metadata, built once per distinct row (keyed by every value, so never stale)."""
+    doc_id, title, url, source, doc_type, published, grade, metadata = row
+    return DocumentMeta(doc_id, title, url, source, doc_type, published, grade, _metadata(metadata))
+
+
+@lru_cache(maxsize=4096)
+def _metadata(raw: str | None) -> dict:
+    """A document's metadata JSON, parsed once per distinct text: every search reads the metadata of the dozens of
+    documents on its shortlist, again and again on a server. Keyed by the text itself, so never stale; the dict is
+    shared, and readers only read it."""
+    return json.loads(raw or "{}")
+
+
 def _passage(r: sqlite3.Row) -> Passage:
     return Passage(id=r["id"], doc_id=r["doc_id"], text=r["text"], section=r["section"], position=r["position"],
                    page=r["page"], doc_type=DocType(r["doc_type"]), published=r["published"],
-                   grade=Grade.model_validate_json(r["grade"]) if r["grade"] else None, facet=r["facet"])
+                   grade=grade_of(r["grade"]), facet=r["facet"])
