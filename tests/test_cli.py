@@ -82,3 +82,21 @@ def test_kb_lists_topics():
     r = run("kb", "--json")
     topics = json.loads(r.stdout)
     assert len(topics) >= 20 and sum(t["cards"] for t in topics) >= 150
+
+
+def test_an_abstention_says_what_was_looked_for_and_what_to_ask_instead(tmp_path, clinical_jsonl):
+    db = str(tmp_path / "c.db")
+    assert run("ingest", str(clinical_jsonl), "--db", db, "--no-embed").returncode == 0
+    question = "what is the treatment for lupus nephritis?"
+    r = run("ask", question, "--db", db)  # piped: the plain page
+    assert r.returncode == 0, r.stderr
+    page = r.stdout
+    assert "No answer:" in page and "Looked for: The management of lupus nephritis." in page
+    assert "The library holds 5 documents: 2 guidelines, 1 consumer health page," in page  # counted by kind
+    tries = page.split("Try asking", 1)[1].splitlines()[1:]
+    assert len([t for t in tries if t.startswith("  • ")]) == 2
+    assert all(line == line.rstrip() for line in page.splitlines())
+    r = run("ask", question, "--db", db, "--json")
+    gap = json.loads(r.stdout)["answer"]["gap"]
+    assert gap["looked_for"] == "the management of lupus nephritis" and len(gap["rephrasings"]) == 2
+    assert question.lower() not in (q.lower() for q in gap["rephrasings"])

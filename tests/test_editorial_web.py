@@ -10,13 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from test_web import DOCS, PASSWORD, QUESTION
+from sites import DOCS, PASSWORD, QUESTION, csrf, site_store
+from sites import client as site_client
+from sites import login as logged_in
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk
 from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
-from medoracle.store import open_store
 from medoracle.types import ArticleStatus
 from medoracle.web.app import create_app
 
@@ -25,15 +26,8 @@ S = ArticleStatus
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    from medoracle.ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("editorial")
-    corpus = root / "docs.jsonl"
-    corpus.write_text("\n".join(json.dumps(d) for d in DOCS[:1]), encoding="utf-8")
-    settings = Settings(data_dir=str(root), db=str(root / "web.db"), embedder="none",
-                        secret_key="editorial-test-key-0123456789", base_url="https://answers.example.org")
-    store = open_store(settings)
-    ingest([corpus], store)
+    settings, store = site_store(tmp_path_factory.mktemp("editorial"), DOCS[:1],
+                                 secret_key="editorial-test-key-0123456789", base_url="https://answers.example.org")
     accounts = Accounts(repository_beside(store))
     accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD",
                  disclosures="None.")
@@ -48,20 +42,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 def client(site: dict) -> TestClient:
     # https: the site's base_url is https, so its session cookie is Secure and is sent over https only
-    return TestClient(site["app"], base_url="https://testserver", follow_redirects=False)
-
-
-def csrf(c: TestClient, path: str = "/") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert match, f"no CSRF field on {path}"
-    return match.group(1)
+    return site_client(site, base_url="https://testserver")
 
 
 def login(site: dict, username: str) -> TestClient:
-    c = client(site)
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf(c, "/login")})
-    assert r.status_code == 303, r.text
-    return c
+    return logged_in(client(site), username)
 
 
 def publish(site: dict, c: TestClient, question: str = QUESTION) -> str:

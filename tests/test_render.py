@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from rich.console import Console
@@ -201,6 +202,25 @@ def test_abstention_explains_itself_and_offers_rephrasings():
     lines = _page(a)
     assert lines[2].startswith("No answer: the library has no card about gout.")
     assert "Try asking" in lines
+    from medoracle.types import Gap
+    a.gap = Gap(looked_for="the management of gout", library="The library holds 3 documents.",
+                topics=["asthma", "gout flares"], rephrasings=["What is the management of gout flares?",
+                                                              "What tests are used to diagnose gout?"])
+    lines = _page(a)
+    assert "Looked for: The management of gout." in lines and "The library holds 3 documents." in lines
+    tries = lines[lines.index("Try asking") + 1:]
+    assert tries == ["  • What is the management of gout flares?", "  • What tests are used to diagnose gout?"]
+    assert "Topics: asthma, gout flares." in lines and "medoracle kb lists them." in _page(a, brief=True)
+
+
+def test_a_number_keeps_its_unit_on_its_line():
+    a = _long_answer()
+    a.sections[1].statements[0].text = "ASTRO recommends 8 Gy in 1 fraction, 16 Gy in 2 fractions, 20 Gy in 5 " \
+                                       "fractions or 30 Gy in 10 fractions for most patients with MSCC."
+    for width in (40, 50, 60, 72, 80):
+        lines = _page(a, width)
+        pairs = zip(lines, lines[1:])
+        assert not any(re.search(r"\d$", a) and re.match(r"\s*(Gy|fractions?)\b", b) for a, b in pairs), lines
 
 
 def test_a_grade_written_out_in_words_wraps_by_word_and_keeps_its_first_word_with_the_citation():

@@ -14,47 +14,23 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sites import PASSWORD, QUESTION, client, csrf, login, site_store
 
 from medoracle.editorial import open_repository
 from medoracle.editorial.articles import ArticleDesk
 from medoracle.editorial.users import Accounts
 from medoracle.settings import Settings
-from medoracle.store import open_store
 from medoracle.types import ArticleStatus
 from medoracle.web.app import create_app
-
-PASSWORD = "a long test password"
-QUESTION = "What is first-line treatment for hypertension?"
-DOCS = [
-    {"id": "guide-htn", "title": "Managing high blood pressure in adults", "source": "Test Society of Medicine",
-     "doc_type": "guideline", "published": "2019", "url": "https://example.org/htn",
-     "text": "# Treatment\nFor adults with stage 1 hypertension, start a thiazide diuretic, an ACE inhibitor or a "
-             "calcium-channel blocker as first-line treatment (Grade 1A). Lifestyle change, including less dietary "
-             "salt and more physical activity, is recommended for every adult with hypertension.\n# Monitoring\n"
-             "Confirm the diagnosis of hypertension with ambulatory blood pressure monitoring before starting "
-             "treatment."},
-    {"id": "hostile", "title": "Hypertension <script>window.__xss=1</script> notes",
-     "source": "<img src=x onerror=alert(1)>", "doc_type": "review", "published": "2020",
-     "url": "javascript:alert(1)",
-     "text": "# Treatment\nIn hypertension, a calcium-channel blocker is first-line treatment "
-             "<script>alert('xss')</script> for many adults. <img src=x onerror=alert(2)> Thiazide diuretics "
-             "lower blood pressure in hypertension."},
-]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    from medoracle.ingest.pipeline import ingest
-
-    root = tmp_path_factory.mktemp("site")
-    corpus = root / "docs.jsonl"
-    corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
     # This module tries the pages as an open site: anyone may publish and read drafts. The editorial rules
     # with the defaults (accounts to publish, drafts for staff only) are tried in test_editorial_web.py.
-    settings = Settings(data_dir=str(root), db=str(root / "web.db"), embedder="none", approvals_required=1,
-                        secret_key="test-secret-key-0123456789", anonymous_submissions=True, public_drafts=True)
-    store = open_store(settings)
-    ingest([corpus], store)
+    settings, store = site_store(tmp_path_factory.mktemp("site"), approvals_required=1,
+                                 secret_key="test-secret-key-0123456789", anonymous_submissions=True,
+                                 public_drafts=True)
     repository = open_repository(settings)
     accounts = Accounts(repository)
     accounts.add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer", credentials="MD, Radiation Oncology",
@@ -64,23 +40,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     yield {"app": app, "settings": settings, "store": store, "accounts": accounts,
            "desk": ArticleDesk(repository, settings), "repository": repository}
     store.close()
-
-
-def client(site: dict) -> TestClient:
-    return TestClient(site["app"], follow_redirects=False)
-
-
-def csrf(c: TestClient, path: str = "/") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', c.get(path).text)
-    assert match, f"no CSRF field on {path}"
-    return match.group(1)
-
-
-def login(c: TestClient, username: str) -> TestClient:
-    r = c.post("/login", data={"username": username, "password": PASSWORD, "next": "/review",
-                               "csrf_token": csrf(c, "/login")})
-    assert r.status_code == 303 and r.headers["location"] == "/review"
-    return c
 
 
 def sse(body: str) -> list[tuple[str, dict]]:
@@ -211,7 +170,7 @@ def test_hostile_document_text_is_escaped_everywhere(site: dict) -> None:
     c = client(site)
     page = c.get(f"/articles/{slug}").text
     assert "hostile" in json.dumps(c.get(f"/articles/{slug}.json").json())  # the hostile source was cited
-    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=alert" in page  # shown as text, not markup
+    assert "&lt;script&gt;" in page and "&lt;img src=x onerror=" in page  # shown as text, not markup
     assert injected(page) == []
     ld_block = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
     assert "<" not in ld_block and "javascript:" not in ld_block  # `</script>` in a title cannot end the block
@@ -587,13 +546,75 @@ def test_suggestion_chips_are_links_that_fill_the_box_without_javascript(site: d
     assert re.search(r'<a class="chip" data-fill="[^"]*" href="/\?q=', client(site).get(f"/articles/{slug}").text)
 
 
-def test_an_older_article_published_for_a_patient_says_it_cannot_be_reworded(site: dict) -> None:
+@pytest.mark.parametrize("published_for", ["student", "patient"])
+def test_an_older_article_published_for_a_student_or_patient_is_reworded_from_its_sources(
+        site: dict, published_for: str) -> None:
+    import sqlite3
+
     from medoracle.audience import tailor
     from medoracle.types import Audience
 
     asker = site["app"].state.web.asker
-    answer = tailor(asker.answer(QUESTION, audience=Audience.clinician, thread_id=None), Audience.patient)
-    article = site["desk"].publish(answer.model_copy(update={"thread_id": None}), site["accounts"].get("rita"),
-                                   question="An older patient article?")
-    html = client(site).get(f"/articles/{article.slug}?audience=clinician").text
-    assert "cannot be re-worded" in html and "patient or caregiver" in html
+    clinician = asker.answer(QUESTION, audience=Audience.clinician, thread_id=None)
+    article = site["desk"].publish(tailor(clinician, published_for).model_copy(update={"thread_id": None}),
+                                   site["accounts"].get("rita"), question=f"An older {published_for} article?")
+    # The row as an older medoracle wrote it: without the keys added since (a gap, a card's plain text).
+    with sqlite3.connect(site["settings"].db) as db:
+        old = json.loads(db.execute("SELECT answer_json FROM articles WHERE slug = ?", (article.slug,)).fetchone()[0])
+        old.pop("gap", None)
+        for sec in old["sections"]:
+            for st in sec["statements"]:
+                st.pop("plain", None)
+        db.execute("UPDATE articles SET answer_json = ? WHERE slug = ?", (json.dumps(old), article.slug))
+    stored = site["desk"].get(article.slug).answer
+    assert stored.audience.value == published_for
+    quotes = html_text(" ".join(q for r in stored.references for q in r.quotes))
+    c = client(site)
+    for chosen in ("clinician", "student", "patient"):
+        html = c.get(f"/articles/{article.slug}?audience={chosen}").text
+        shown = [html_text(t) for t in re.findall(r'<li class="statement" id="[^"]+">([^<]*)', html)]
+        if chosen == published_for:  # the reviewed text itself, as published
+            assert 'id="derived-note"' not in html and shown == [st.text for st in stored.statements()]
+            continue
+        assert 'id="derived-note"' in html and "read back from the sources it cites" in html
+        if chosen == "clinician":
+            # Each statement is the sentence of a cited passage it was worded from: traceable word for word.
+            assert shown and all(t in quotes for t in shown), shown
+            if published_for == "student":  # nothing was left out of a student's page: all of it comes back
+                assert shown == [st.text for st in clinician.statements()]
+        else:
+            assert shown != [st.text for st in stored.statements()]  # re-worded, not the published wording
+
+
+def html_text(text: str) -> str:
+    from html import unescape
+    return " ".join(unescape(text).split())
+
+
+def test_an_abstention_offers_two_rephrasings_that_ask_without_javascript(site: dict) -> None:
+    c = client(site)
+    question = "What is the treatment for lupus nephritis?"
+    r = c.post("/ask", data={"q": question, "csrf_token": csrf(c)})
+    thread_url = r.headers["location"].split("#")[0]
+    html = c.get(thread_url).text
+    assert "No answer" in html and "Looked for:</strong> The management of lupus nephritis." in html
+    assert "The library holds 2 documents: 1 guideline and 1 review." in html
+    forms = re.findall(r'<form method="post" action="/ask" class="rephrase">(.*?)</form>', html, re.S)
+    assert len(forms) == 2
+    asks = [re.search(r'name="q" value="([^"]+)"', f).group(1) for f in forms]
+    assert question not in asks and all(a.endswith("?") and "_" not in a for a in asks)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', forms[0]))
+    assert fields["thread"] == thread_url.rsplit("/", 1)[1] and fields["csrf_token"]
+    # The first one, posted as the browser would without a script: a new turn of the same conversation.
+    r = c.post("/ask", data=fields)
+    assert r.status_code == 303 and r.headers["location"] == thread_url + "#t2-turn"
+    assert f"<span>You asked</span> {asks[0]}" in c.get(thread_url).text
+    # The JSON API carries the same, and its schema documents the field.
+    body = c.post("/api/ask", json={"question": question}).json()
+    assert body["abstained"] and body["gap"]["looked_for"] == "the management of lupus nephritis"
+    assert body["gap"]["rephrasings"] == asks and body["gap"]["library"].startswith("The library holds 2")
+    schema = c.get("/openapi.json").json()["components"]["schemas"]
+    assert "rephrasings" in schema["Gap"]["properties"] and "gap" in schema["AnswerOut"]["properties"]
+    assert "two whole questions" in str(schema["AnswerOut"]["properties"]["gap"])
+    # An answer that covers the question has no gap.
+    assert client(site).post("/api/ask", json={"question": QUESTION}).json()["gap"] is None

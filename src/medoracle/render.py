@@ -59,6 +59,7 @@ def to_json(answer: Answer, qid: str | None = None, *, explain: bool = False) ->
         "resolved_question": answer.resolved_question,
         "notes": list(answer.notes),
         "gaps": list(answer.gaps),
+        "gap": answer.gap.model_dump(mode="json") if answer.gap is not None else None,
         "timings": dict(answer.timings),
     }
     if explain and answer.understood is not None:
@@ -156,7 +157,7 @@ def to_markdown(answer: Answer) -> str:
             out += [f"Reason: {escape_md(answer.abstain_reason)}", ""]
         for note in answer.notes:
             out += [f"*{escape_md(note)}*", ""]
-        return "\n".join(out).rstrip() + "\n"
+        return "\n".join(out + _gap_markdown(answer)).rstrip() + "\n"
     if answer.summary:
         marks = _markers(answer.summary_citations)
         grade = f" *({escape_md(answer.summary_grade)})*" if answer.summary_grade else ""
@@ -177,6 +178,7 @@ def to_markdown(answer: Answer) -> str:
         out += ["## References", ""]
         out += [_reference_line(r) for r in answer.references]
         out.append("")
+    out += _gap_markdown(answer)
     if answer.follow_ups:
         out += ["## Follow-up questions", ""]
         out += [f"- {escape_md(q)}" for q in answer.follow_ups]
@@ -184,7 +186,21 @@ def to_markdown(answer: Answer) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-# ---------------------------------------------------------------- terminal (rich)
+def _gap_markdown(answer: Answer) -> list[str]:
+    gap = answer.gap
+    if gap is None:
+        return []
+    looked = gap.looked_for[:1].upper() + gap.looked_for[1:]
+    out = [f"**Looked for:** {escape_md(looked.rstrip('.'))}.", "", escape_md(gap.library), ""]
+    if gap.topics:
+        out += [f"Topics: {escape_md(', '.join(gap.topics))}.", ""]
+    if gap.rephrasings:
+        out += ["## Try asking" if answer.abstained else "## To find the rest, try asking", ""]
+        out += [f"- {escape_md(q)}" for q in gap.rephrasings]
+        out.append("")
+    return out
+
+
 
 
 # ---------------------------------------------------------------- web template context
@@ -238,5 +254,6 @@ def template_context(answer: Answer) -> dict[str, Any]:
         "thread_id": answer.thread_id,
         "notes": list(answer.notes),
         "gaps": list(answer.gaps),
+        "gap": answer.gap.model_dump(mode="json") if answer.gap is not None else None,
         "timings": dict(answer.timings),
     }

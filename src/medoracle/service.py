@@ -11,7 +11,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from medoracle.compose import Composer
 from medoracle.editorial import EditorialRepository, open_repository, repository_beside
@@ -19,7 +20,10 @@ from medoracle.editorial.threads import ThreadStore
 from medoracle.embed import Embedder
 from medoracle.settings import Settings
 from medoracle.store import SearchFilters, Store, open_store
-from medoracle.types import Answer, Audience, Query
+from medoracle.types import Answer, Audience, Gap, Query
+
+if TYPE_CHECKING:
+    from medoracle.compose.gaps import Library
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
@@ -116,6 +120,7 @@ class Clinic:
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
         checked.understood = query
+        checked.gap = self._gap(query, checked, found.evidence if found is not None else [])
         checked.notes = [*(found.notes if found is not None else []), *checked.notes]
         if thread is not None:
             checked = renumber_with_thread(checked, thread)
@@ -134,34 +139,44 @@ class Clinic:
         yield "answer", final
 
 
-_EXAMPLE = "What is the first-line treatment for community-acquired pneumonia?"
+    def _gap(self, query: Query, answer: Answer, evidence: list) -> Gap | None:
+        """What was looked for, what the library covers and two rephrasings, for an abstention or an answer that
+        leaves part of the question out (the composer's `gaps`, also among its notes)."""
+        from medoracle.compose.gaps import explain
+        missing = [] if answer.abstained else list(answer.gaps)
+        if not answer.abstained and not missing:
+            return None
+        return explain(query, answer, evidence, self.library(), missing)
+
+    def library(self) -> Library:
+        """What the library holds (read when an answer needs saying so: abstentions are rare)."""
+        from medoracle.compose.gaps import Library, bundled_topics
+        topics = bundled_topics()
+        present = self.store.documents([f"kb:topic:{slug}" for slug in _topic_slugs()])
+        stats = self.store.stats()
+        held = tuple(t for t, slug in zip(topics, _topic_slugs()) if f"kb:topic:{slug}" in present)
+        return Library(topics=held, documents=stats.documents, by_kind=dict(stats.by_doc_type))
 
 
 def _unusable(query: Query) -> str | None:
-    """Why a question cannot be answered as asked (not clinical, or a patient who cannot exist), or None."""
+    """Why a question cannot be answered as asked (not clinical, or a patient who cannot exist), or None. What
+    the library covers and what to ask instead are the answer's `gap`."""
     if query.contradiction:
         return (f"The question describes a patient who cannot exist: {query.contradiction}. "
                 "Say which patient you mean (for example the age, or child or adult) and ask again.")
     if query.noise:
         return (f"This does not look like a clinical question ({query.noise}). The library answers questions "
-                f"about conditions, tests and treatments from its guidelines and documents; the bundled knowledge "
-                f"base covers {_covered_topics()}. Name a condition and what you want to know, for example: "
-                f"\"{_EXAMPLE}\"")
+                "about conditions, tests and treatments from its guidelines and documents: name a condition and "
+                "what you want to know.")
     return None
 
 
-def _covered_topics() -> str:
-    if "topics" not in _TOPICS:
-        from medoracle.kb import topics
-        try:
-            titles = [t.title.split(" (")[0] for t in topics()]
-        except Exception:  # a damaged bundled folder must not turn a message into a traceback
-            titles = []
-        _TOPICS["topics"] = ", ".join(titles[:-1]) + (f" and {titles[-1]}" if len(titles) > 1 else "".join(titles))
-    return _TOPICS["topics"] or "common clinical topics"
+@lru_cache(maxsize=1)
+def _topic_slugs() -> tuple[str, ...]:
+    from medoracle.kb import topics
+    return tuple(t.slug for t in topics())
 
 
-_TOPICS: dict[str, str] = {}
 _clinics: dict[str, Clinic] = {}
 _clinics_lock = threading.Lock()
 

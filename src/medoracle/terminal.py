@@ -8,6 +8,7 @@ Piped output is plain text: rich drops styles and hyperlinks when stdout is not 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 
 from medoracle.render import summary_label, web_url
+from medoracle.text import UNIT_PATTERN
 from medoracle.types import Answer, Reference, Statement, year_of
 
 __all__ = ["BRIEF_STATEMENTS", "MAX_WIDTH", "page_lines", "to_terminal"]
@@ -36,8 +38,18 @@ class Piece:
     glued: bool = False
 
 
+# A number and its one-word unit stay on one line ("20 Gy", "6.0 mmol/L"): "20" at a line's end reads as another
+# dose. Units of several words ("per cent") may still wrap; they are rare in guideline text.
+_NUMBER = re.compile(r"^[(<>≤≥~]?\d[\d.,]*(?:[-–]\d[\d.,]*)?$")
+_UNIT_WORD = re.compile(rf"^(?:{UNIT_PATTERN})(?![A-Za-z])", re.IGNORECASE)
+
+
 def _words(text: str, style: str = "") -> list[Piece]:
-    return [Piece(w, style) for w in text.split()]
+    pieces: list[Piece] = []
+    for w in text.split():
+        glued = bool(pieces) and bool(_NUMBER.match(pieces[-1].text)) and bool(_UNIT_WORD.match(w))
+        pieces.append(Piece(w, style, glued=glued))
+    return pieces
 
 
 def _marks(citations: list[int]) -> str:
@@ -152,7 +164,10 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
         for note in answer.notes:
             blank()
             block(layout(_words(note, "italic"), width))
-        _follow_ups(answer, width, out, "Try asking")
+        _gap(answer, width, out, brief=brief)
+        _follow_ups(answer, width, out, "Try asking", skip=bool(answer.gap and answer.gap.rephrasings))
+        while out and not out[-1].plain:
+            out.pop()
         return out
     if answer.summary:
         label = summary_label(answer) + ":"
@@ -196,19 +211,47 @@ def page_lines(answer: Answer, width: int = 80, *, brief: bool = False) -> list[
             lines[0].stylize("cyan", 2, 2 + len(f"[{r.n}]"))
             block(lines)
         blank()
+    _gap(answer, width, out, brief=brief)
     _follow_ups(answer, width, out, "Follow-up questions")
     while out and not out[-1].plain:
         out.pop()
     return out
 
 
-def _follow_ups(answer: Answer, width: int, out: list[Text], heading: str) -> None:
-    if not answer.follow_ups:
+def _gap(answer: Answer, width: int, out: list[Text], *, brief: bool = False) -> None:
+    """What was looked for, what the library covers and the rephrasings to try (an abstention, or a gap); the
+    brief view names the command that lists the topics instead of listing them."""
+    gap = answer.gap
+    if gap is None:
+        return
+    if out and out[-1].plain:
+        out.append(Text(""))
+    looked = gap.looked_for[:1].upper() + gap.looked_for[1:]
+    out.extend(layout([Piece("Looked for:", "bold"), *_words(looked.rstrip(".") + ".")], width, rest="  "))
+    out.extend(layout(_words(gap.library), width))
+    if gap.topics and brief:
+        out.extend(layout(_words("medoracle kb lists them.", "dim"), width))
+    elif gap.topics:
+        out.extend(layout([Piece("Topics:", "dim"), *_words(", ".join(gap.topics) + ".", "dim")], width, rest="  "))
+    if gap.rephrasings:
+        out.append(Text(""))
+        out.extend(layout(_words("Try asking" if answer.abstained else "To find the rest, try asking", "bold"),
+                          width))
+        for q in gap.rephrasings:
+            out.extend(layout(_words(q), width, f"  {BULLET} ", "    "))
+    out.append(Text(""))
+
+
+def _follow_ups(answer: Answer, width: int, out: list[Text], heading: str, *, skip: bool = False) -> None:
+    """The suggested next questions; `skip`: the rephrasings above already say what to ask."""
+    shown = set(answer.gap.rephrasings) if answer.gap else set()
+    questions = [q for q in answer.follow_ups if q not in shown]
+    if not questions or skip:
         return
     if out and out[-1].plain:
         out.append(Text(""))
     out.extend(layout(_words(heading, "bold"), width))
-    for q in answer.follow_ups:
+    for q in questions:
         out.extend(layout(_words(q), width, f"  {BULLET} ", "    "))
 
 

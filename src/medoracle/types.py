@@ -284,6 +284,24 @@ class DroppedStatement(BaseModel):
     reason: str
 
 
+class Gap(BaseModel):
+    """Why an answer is missing or incomplete, in a clinician's words: what was looked for, what the library
+    holds, and two questions to try instead (built from the typed `Query`, never the question just asked)."""
+
+    looked_for: str = Field(description="What was searched for, in words: the condition, what was asked about "
+                                        "it, and for whom ('the first-line treatment of asthma in children').")
+    missing: str | None = Field(None, description="The part of the question the answer could not give, when "
+                                                  "the rest was answered ('a dose'); None for an abstention.")
+    library: str = Field(description="What the library covers: the knowledge base's topics closest to the "
+                                     "question, or the corpus's size and kinds of document.")
+    topics: list[str] = Field(default_factory=list, description="Every topic of the knowledge base, by its short "
+                                                              "name, when none is close to the question.")
+    rephrasings: list[str] = Field(default_factory=list, description="Two whole questions to ask instead: the "
+                                                                     "shorthand spelled out, the condition named "
+                                                                     "in full, the closest covered topic, or a "
+                                                                     "broader or narrower population.")
+
+
 class Answer(BaseModel):
     """A complete answer, or an explicit abstention."""
 
@@ -313,6 +331,9 @@ class Answer(BaseModel):
                                                              "parts are answered.")
     understood: Query | None = Field(None, description="How the question was read (conditions, population, "
                                                        "intent); shown by --explain.")
+    gap: Gap | None = Field(None, description="For an abstention, or an answer that leaves part of the question "
+                                              "unanswered: what was looked for, what the library covers and two "
+                                              "rephrasings to try.")
 
     def statements(self) -> list[Statement]:
         return [s for sec in self.sections for s in sec.statements]

@@ -7,36 +7,15 @@ guideline and one hostile document full of `<script>` and `onerror=` payloads. S
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from live import CHROMIUM, DESKTOP, PHONE, ask, serving
+from live import login as log_in
+from live import shot as _shot
+from sites import DOCS, PASSWORD, QUESTION, site_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PASSWORD = "a long test password"
-QUESTION = "What is first-line treatment for hypertension?"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-DOCS = [
-    {"id": "guide-htn", "title": "Managing high blood pressure in adults", "source": "Test Society of Medicine",
-     "doc_type": "guideline", "published": "2019", "url": "https://example.org/htn",
-     "text": "# Treatment\nFor adults with stage 1 hypertension, start a thiazide diuretic, an ACE inhibitor or a "
-             "calcium-channel blocker as first-line treatment (Grade 1A). Lifestyle change, including less dietary "
-             "salt and more physical activity, is recommended for every adult with hypertension.\n# Monitoring\n"
-             "Confirm the diagnosis of hypertension with ambulatory blood pressure monitoring before starting "
-             "treatment."},
-    {"id": "hostile", "title": "Hypertension <script>window.__xss=1</script> notes",
-     "source": "<img src=x onerror=\"window.__xss=2\">", "doc_type": "review", "published": "2020",
-     "url": "javascript:window.__xss=3",
-     "text": "# Treatment\nIn hypertension, a calcium-channel blocker is first-line treatment "
-             "<script>alert('xss')</script> for many adults. <img src=x onerror=alert(2)> Thiazide diuretics "
-             "lower blood pressure in hypertension."},
-]
+__all__ = ["DOCS", "PASSWORD", "QUESTION", "_shot", "log_in", "server"]  # shared with the other browser tests
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,65 +24,23 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
+    from medoracle.editorial import open_repository
     from medoracle.editorial.users import Accounts
-    from medoracle.ingest.pipeline import ingest
-    from medoracle.settings import Settings
-    from medoracle.store import open_store
     from medoracle.web.app import create_app
 
-    root = tmp_path_factory.mktemp("browser")
-    corpus = root / "docs.jsonl"
-    corpus.write_text("\n".join(json.dumps(d) for d in DOCS), encoding="utf-8")
     # An open site: anyone may publish and read drafts (test_browser_editing.py runs with the defaults).
-    settings = Settings(data_dir=str(root), db=str(root / "site.db"), embedder="none", anonymous_submissions=True,
-                        public_drafts=True)
-    store = open_store(settings)
-    ingest([corpus], store)
-    from medoracle.editorial import open_repository
-
+    settings, store = site_store(tmp_path_factory.mktemp("browser"), anonymous_submissions=True, public_drafts=True)
     Accounts(open_repository(settings)).add("rita", PASSWORD, "reviewer", display_name="Rita Reviewer",
-                                credentials="MD, Radiation Oncology", disclosures="No relevant interests.")
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings, store), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _shot(page, name: str) -> None:  # noqa: ANN001 - playwright's Page
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+                                            credentials="MD, Radiation Oncology",
+                                            disclosures="No relevant interests.")
+    with serving(create_app(settings, store)) as url:
+        yield url
 
 
 def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -142,14 +79,11 @@ def test_ask_publish_review_approve(server: str, browser) -> None:  # noqa: ANN0
     # A reviewer logs in and approves; the banner goes, the reviewer and disclosures appear. In her own browser:
     # from the one the article was submitted in she could not review it (the four-eyes rule).
     submitter = context
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.set_default_timeout(60_000)
-    page.goto(server + "/login?next=" + article_url.replace(server, "") + "/review")
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.click("form.login button[type=submit]")
+    log_in(page, server, "rita", PASSWORD, article_url.replace(server, "") + "/review")
     page.wait_for_selector("form.action.approve")
     _shot(page, "3-review-page")
     page.click("form.action.approve button[type=submit]")
@@ -181,7 +115,7 @@ def test_review_pages_need_a_reviewer(server: str, browser) -> None:  # noqa: AN
 
 
 def test_blank_and_overlong_questions_are_explained_beside_the_box(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.goto(server + "/")
     page.fill("#q", "   ")
@@ -197,12 +131,10 @@ def test_blank_and_overlong_questions_are_explained_beside_the_box(server: str, 
 
 
 def test_article_prints_its_quotes_and_fits_a_phone(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    page.goto(server + "/")
-    page.fill("#q", QUESTION)
-    page.click("#ask-form button[type=submit]")
+    ask(page, server, QUESTION)
     page.click("text=Publish as article")
     # Published before in this module: the page names that article and asks before making another.
     page.wait_for_selector("text=An article on this question exists")
@@ -228,7 +160,7 @@ def test_article_prints_its_quotes_and_fits_a_phone(server: str, browser) -> Non
     page.wait_for_function("document.activeElement && document.activeElement.value === 'patient'")
     context.close()
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = browser.new_context(**PHONE)
     page = phone.new_page()
     page.goto(article_url)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

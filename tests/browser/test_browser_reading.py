@@ -12,47 +12,15 @@ import re
 from pathlib import Path
 
 import pytest
+from live import DESKTOP, PHONE, ask, follow_up, publish
+from live import login as log_in
+from live import shot as _shot
 from playwright.sync_api import Error as PlaywrightError
-from test_browser import PASSWORD, QUESTION, _shot, browser, server
+from test_browser import PASSWORD, QUESTION, server
 
-__all__ = ["browser", "server"]  # the fixtures, shared with test_browser.py (one server per module)
+__all__ = ["server"]  # the fixture, shared with test_browser.py (one server per module)
 
 AXE = Path(__file__).resolve().parents[2] / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def _ask(page, server: str, question: str = QUESTION) -> None:  # noqa: ANN001 - playwright's Page
-    page.goto(server + "/")
-    page.fill("#q", question)
-    page.click("#ask-form button[type=submit]")
-    page.wait_for_selector("#turns .turn .references")
-
-
-def _follow_up(page, question: str, n: int) -> None:  # noqa: ANN001
-    page.fill("#followup input[name=q]", question)
-    page.click("#followup button[type=submit]")
-    page.wait_for_selector(f"#t{n}-turn")
-
-
-def _publish(page, seen: dict | None = None) -> str:  # noqa: ANN001
-    """Publish the first answer; when an article on the question exists already (these tests ask the same
-    question), confirm a new one on the page that names it (scanned into `seen` when given)."""
-    page.click("#t1-turn form.publish button[type=submit]")
-    page.wait_for_load_state()
-    if page.locator("text=Publish as a new article anyway").count():
-        if seen is not None:
-            seen["similar article"] = _axe(page)
-        page.click("text=Publish as a new article anyway")
-    page.wait_for_url("**/articles/*")
-    return page.url
-
-
-def _login(page, server: str, next_path: str) -> None:  # noqa: ANN001
-    page.goto(server + "/login?next=" + next_path)
-    page.fill("#username", "rita")
-    page.fill("#password", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_load_state("load")
 
 
 def _contrast(a: str, b: str) -> float:
@@ -70,13 +38,13 @@ def _fits(page) -> bool:  # noqa: ANN001
 
 
 def test_a_thread_keeps_its_conversation_on_reload_and_back(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    _ask(page, server)
+    ask(page, server, QUESTION)
     assert re.search(r"/threads/[0-9a-f-]+$", page.url)
     thread_url = page.url
-    _follow_up(page, "what about monitoring?", 2)
+    follow_up(page, "what about monitoring?", 2)
     assert page.url == thread_url
     assert page.locator("#turns .turn").count() == 2  # the first answer stays above the follow-up
     # Each answer numbers its own references from [1].
@@ -106,7 +74,7 @@ def test_a_thread_keeps_its_conversation_on_reload_and_back(server: str, browser
 
 
 def test_the_bottom_line_streams_first_and_focus_lands_on_the_answer(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(server + "/")
@@ -132,10 +100,10 @@ def test_the_bottom_line_streams_first_and_focus_lands_on_the_answer(server: str
 
 
 def test_a_citation_opens_its_passage_by_keyboard_and_links_back(server: str, browser) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context = browser.new_context(**DESKTOP)
     page = context.new_page()
     page.set_default_timeout(60_000)
-    _ask(page, server)
+    ask(page, server, QUESTION)
     cite = page.locator("#t1-turn .answer-section a.cite-link").first
     assert cite.get_attribute("role") == "button" and cite.get_attribute("aria-expanded") == "false"
     cite.focus()
@@ -152,7 +120,7 @@ def test_a_citation_opens_its_passage_by_keyboard_and_links_back(server: str, br
     phone = browser.new_context(**PHONE)
     tap = phone.new_page()
     tap.set_default_timeout(60_000)
-    _ask(tap, server)  # in its own browser: a conversation is its owner's only
+    ask(tap, server, QUESTION)  # in its own browser: a conversation is its owner's only
     first = tap.locator("#t1-turn .answer-section a.cite-link").first
     first.tap()
     assert first.get_attribute("aria-expanded") == "true"
@@ -174,20 +142,22 @@ def test_pages_fit_a_390_px_phone(server: str, browser) -> None:  # noqa: ANN001
     # WCAG 1.4.11: a text field's border is at least 3:1 against the page.
     border = page.evaluate("getComputedStyle(document.getElementById('q')).borderTopColor")
     assert _contrast(border, "rgb(255, 255, 255)") >= 3, border
-    _ask(page, server)
+    ask(page, server, QUESTION)
     assert _fits(page), "answer"
-    article_url = _publish(page)
+    article_url = publish(page)
     assert _fits(page), "article"
     assert page.locator("nav.toc a").count() >= 3  # a table of contents on a long page
     _shot(page, "11-article-phone")
     reviewer = browser.new_context(**PHONE)
     page = reviewer.new_page()
-    _login(page, server, "/review")
+    log_in(page, server, "rita", PASSWORD, "/review")
     page.wait_for_url("**/review")
     assert _fits(page), "review queue"
     _shot(page, "12-review-queue-phone")
     page.goto(article_url + "/review")
     assert _fits(page), "review page"
+    page.goto(article_url + "/history")
+    assert _fits(page), "version history"
     reviewer.close()
     context.close()
 
@@ -206,12 +176,17 @@ def test_every_page_passes_an_axe_accessibility_scan(server: str, browser) -> No
     found: dict[str, list[dict]] = {}
     page.goto(server + "/")
     found["home"] = _axe(page)
-    _ask(page, server)
+    ask(page, server, QUESTION)
     found["answer"] = _axe(page)
-    _follow_up(page, "what about monitoring?", 2)
+    abstention = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
+    other = abstention.new_page()
+    ask(other, server, NOT_COVERED, done="#t1-turn .gap")
+    found["abstention"] = _axe(other)
+    abstention.close()
+    follow_up(page, "what about monitoring?", 2)
     page.reload()
     found["thread"] = _axe(page)
-    article_url = _publish(page, found)
+    article_url = publish(page, on_similar=lambda similar: found.update({"similar article": _axe(similar)}))
     found["article"] = _axe(page)
     page.locator("a.cite-link").first.click()
     found["article, citation open"] = _axe(page)
@@ -221,7 +196,7 @@ def test_every_page_passes_an_axe_accessibility_scan(server: str, browser) -> No
         found[name] = _axe(page)
     staff = browser.new_context(viewport={"width": 1100, "height": 900}, bypass_csp=True)
     page = staff.new_page()
-    _login(page, server, "/review")
+    log_in(page, server, "rita", PASSWORD, "/review")
     page.wait_for_url("**/review")
     found["review queue"] = _axe(page)
     page.goto(article_url + "/review")
@@ -232,3 +207,39 @@ def test_every_page_passes_an_axe_accessibility_scan(server: str, browser) -> No
     context.close()
     problems = {name: v for name, v in found.items() if v}
     assert not problems, json.dumps(problems, indent=1)
+
+
+NOT_COVERED = "What is the treatment for lupus nephritis?"
+
+
+def test_an_abstention_says_what_to_ask_instead_and_one_click_asks_it(server: str, browser) -> None:  # noqa: ANN001
+    for kind in (DESKTOP, PHONE):
+        context = browser.new_context(**kind)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        ask(page, server, NOT_COVERED, done="#t1-turn .gap")
+        gap = page.locator("#t1-turn .gap")
+        assert "Looked for: The management of lupus nephritis." in gap.inner_text()
+        tries = gap.locator("form.rephrase button")
+        assert tries.count() == 2
+        first = tries.first.inner_text()
+        assert first.endswith("?") and first != NOT_COVERED
+        assert _fits(page)
+        _shot(page, f"13-abstention-{kind['viewport']['width']}")
+        tries.first.click()  # streamed as the conversation's next question
+        page.wait_for_selector("#t2-turn")
+        assert first in page.inner_text("#t2-asked") and page.locator("#turns .turn").count() == 2
+        context.close()
+    # Without JavaScript the same button is a form that asks.
+    context = browser.new_context(**DESKTOP, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server + "/")
+    page.fill("#q", NOT_COVERED)
+    page.click("#ask-form button[type=submit]")
+    page.wait_for_selector("#t1-turn .gap")
+    first = page.locator("#t1-turn form.rephrase button").first.inner_text()
+    page.locator("#t1-turn form.rephrase button").first.click()
+    page.wait_for_selector("#t2-turn")
+    assert first in page.inner_text("#t2-asked") and "/threads/" in page.url
+    context.close()

@@ -108,6 +108,16 @@ class _Candidate:
     declared: list[str] = field(default_factory=list)   # … met by its passage's declared population
 
 
+def _words_for(question: str, stems: list[str]) -> str:
+    """The question's own words for some of its stems, for a reader: "spinal and metastases", not "spin, metasta"."""
+    words: list[str] = []
+    for word in re.findall(r"[\w'-]+", question):
+        if any(s in stems for s in content_stems(word)) and word.lower() not in (w.lower() for w in words):
+            words.append(word)
+    words = words or stems
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
 class ExtractiveComposer:
     """Answers by quoting the most relevant, best-graded sentences of the evidence; abstains otherwise.
 
@@ -188,8 +198,8 @@ class ExtractiveComposer:
                    if content_stems(short)]
         coverage = self._coverage(question, weights, evidence, fit.class_aliases(query), written)
         if coverage < 0.5:
-            return abstain(f"The sources found do not cover this question (the closest passage holds {coverage:.0%} "
-                           "of its key terms).")
+            return abstain("The passages found do not cover this question: the closest lacks more than half of "
+                           "its key words.")
         form = read_question(question)
         self._score(question, form, weights, candidates, evidence, query)
         best = max(c.relevance for c in candidates)
@@ -200,10 +210,9 @@ class ExtractiveComposer:
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
             # With few subject words, they must meet in one sentence: "capital" and "France" in a publisher's
             # notice is not an answer about France, nor is "POEM" (an endoscopic procedure) one about poems.
-            return abstain("No sentence in the sources found is about all of: " + ", ".join(subject) + ".")
+            return abstain("No sentence in the sources found is about all of " + _words_for(question, subject) + ".")
         if best < self.min_relevance:
-            return abstain(f"No passage is relevant enough to this question (best relevance {best:.2f}, "
-                           f"needed {self.min_relevance:.2f}).")
+            return abstain("No passage found is close enough to this question to quote as its answer.")
         # A broad page takes everything on the subject; a focused reply only what is close to the best sentence.
         floor = max(self.min_relevance, (0.4 if form.broad else 0.6) * best)
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.

@@ -19,7 +19,7 @@ from medoracle.editorial.articles import SimilarArticles
 from medoracle.errors import BadInput
 from medoracle.render import to_json
 from medoracle.retrieve import MAX_QUESTION_CHARS
-from medoracle.types import Answer, ArticleStatus, Audience
+from medoracle.types import Answer, ArticleStatus, Audience, Gap
 from medoracle.web.answering import THREAD_KEY
 from medoracle.web.deps import (
     LoginRequired,
@@ -135,6 +135,10 @@ class AnswerOut(BaseModel):
     references: list[dict[str, Any]]
     follow_ups: list[str]
     abstained: bool
+    abstain_reason: str | None = Field(None, description="Why there is no answer, for an abstention.")
+    gap: Gap | None = Field(None, description="For an abstention, or an answer that leaves part of the question "
+                                              "out: what was looked for, what the library covers and two whole "
+                                              "questions to ask instead (`rephrasings`).")
 
 
 class AskResponse(AnswerOut):

@@ -299,15 +299,22 @@ def _article_response(request: Request, slug: str, audience: str | None, *, http
     web = web_of(request)
     article = readable(request, slug)
     ctx = article_context(request, article)
-    shown, adapted = article.answer, False
+    shown, adapted, derived = article.answer, False, None
     chosen = audience_of(request, audience)
-    if chosen != article.answer.audience.value and article.answer.audience is Audience.clinician:
-        # The reviewed text is the clinician answer; other readers get the same evidence reworded.
+    if chosen != article.answer.audience.value:
+        # The reviewed text is the clinician answer; other readers get the same evidence reworded. An article
+        # published for a student or patient (before articles kept the clinician text) is read back to the
+        # sentences of its cited passages first.
         from medoracle.audience import tailor
-        shown, adapted = tailor(article.answer, Audience(chosen)), True
+        from medoracle.clinician_text import clinician_text
+        clinician = article.answer
+        if clinician.audience is not Audience.clinician:
+            derived = clinician_text(clinician)
+            clinician = derived.answer
+        shown, adapted = tailor(clinician, Audience(chosen)), chosen != "clinician"
     jsonld = medical_webpage_jsonld(article, url=ctx["url"], reviewers=ctx["reviewers"],
                                     reviewed_at=ctx["reviewed_at"])
-    response = page(request, "article.html", article=article, a=answer_view(shown), adapted=adapted,
+    response = page(request, "article.html", article=article, a=answer_view(shown), adapted=adapted, derived=derived,
                     chosen=chosen, steps=status_steps(article.status), labels=STATUS_LABELS,
                     disclaimer=DISCLAIMERS[shown.audience.value], jsonld=jsonld,
                     can_review=bool(current_user(request) and current_user(request).can_review),  # type: ignore[union-attr]

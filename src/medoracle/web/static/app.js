@@ -17,9 +17,10 @@
     });
   });
 
-  // Suggested follow-up questions are links to the ask box (no script needed); here they ask at once.
+  // Suggested follow-up questions are links to the ask box, and rephrasings of an abstention forms that ask
+  // (no script needed); here both ask at once, streamed into the conversation through its follow-up box.
   document.addEventListener("click", function (event) {
-    var chip = event.target.closest && event.target.closest("a.chip[data-fill]");
+    var chip = event.target.closest && event.target.closest("a.chip[data-fill], form.rephrase button[data-fill]");
     if (!chip) return;
     var form = document.querySelector("form.followup[data-stream]:not([hidden])");
     if (!form || !window.EventSource) return;
