@@ -4,6 +4,7 @@ patients that get a message, and --explain in JSON."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -171,3 +172,68 @@ def test_a_childrens_guideline_is_not_evidence_for_an_adult(tls_clinic: Clinic) 
     assert "0.2 mg/kg" not in _said(answer)
     child = tls_clinic.answer("What is the rasburicase dose for tumour lysis syndrome in children?")
     assert "0.2 mg/kg" in _said(child), _said(child)
+
+
+# --- multi-part questions: each part answered that the sources give, each other part named --------------------
+
+CAP_DOCS = [
+    {"id": "cap-choice", "doc_type": "guideline", "source": "Test guideline",
+     "title": "Community-acquired pneumonia in adults: antibiotic choice",
+     "text": "Offer amoxicillin as the first-choice antibiotic for adults with low-severity community-acquired "
+             "pneumonia. Offer clarithromycin or doxycycline to adults with low-severity community-acquired "
+             "pneumonia who are allergic to penicillin."},
+    {"id": "cap-course", "doc_type": "guideline", "source": "Test guideline",
+     "title": "Community-acquired pneumonia in adults: course length",
+     "text": "Stop antibiotic treatment for low-severity community-acquired pneumonia after 5 days unless "
+             "microbiological results suggest that a longer course is needed."},
+]
+
+
+@pytest.fixture
+def cap_clinic(tmp_path) -> Clinic:
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.store import SQLiteStore
+
+    path = tmp_path / "cap.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in CAP_DOCS) + "\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / "cap.db")
+    ingest([path], store)
+    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / "cap.db")), store=store, embedder=None)
+
+
+def test_each_part_of_a_multi_part_question_is_answered(cap_clinic: Clinic) -> None:
+    answer = cap_clinic.answer("Low-severity community-acquired pneumonia: which antibiotic and for how long?")
+    assert not answer.abstained, answer.abstain_reason
+    said = _said(answer)
+    assert "amoxicillin" in answer.summary, answer.summary  # the first part in the bottom line
+    assert "5 days" in said, said                            # the second from the other source
+    assert answer.gaps == []
+
+
+def test_a_part_the_sources_cannot_answer_is_named(cap_clinic: Clinic) -> None:
+    answer = cap_clinic.answer("Which antibiotic and what dose for low-severity community-acquired pneumonia?")
+    assert not answer.abstained, answer.abstain_reason
+    assert "amoxicillin" in _said(answer)
+    assert len(answer.gaps) == 1 and "no dose" in answer.gaps[0]
+    assert answer.gaps[0] in answer.notes  # and the reader sees it
+    assert to_json(answer)["gaps"] == answer.gaps  # and the API says it
+
+
+def test_a_question_none_of_whose_parts_the_sources_answer_abstains(cap_clinic: Clinic) -> None:
+    answer = cap_clinic.answer("What dose of amoxicillin for community-acquired pneumonia?")
+    assert answer.abstained
+    assert "no dose" in (answer.abstain_reason or "")
+
+
+def test_a_treatment_question_gets_a_treatment_not_its_prevention(tmp_path) -> None:
+    from medoracle.compose.fit import satisfies
+    from medoracle.understand import read_query
+
+    @dataclasses.dataclass
+    class Sentence:
+        text: str
+
+    query = read_query("Treatment of an acute gout flare")
+    assert satisfies(Sentence("Treat a gout flare with an NSAID, colchicine or a corticosteroid."), query)
+    assert not satisfies(Sentence("NSAIDs are not recommended for the prevention of new attacks of gout."), query)
+    assert not satisfies(Sentence("Gout flares are painful and usually settle within two weeks."), query)

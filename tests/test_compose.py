@@ -312,3 +312,92 @@ def test_a_question_about_the_dose_gets_the_dose_as_its_bottom_line():
     answer = ExtractiveComposer().compose("Spinal cord compression: what about the dose of dexamethasone?",
                                           evidence)
     assert "16 mg" in answer.summary
+
+
+# --- the reply's shape, and sentences that cannot stand as statements ------------------------------------------
+
+@pytest.mark.parametrize("question, listing, term", [
+    ("List the drugs used for migraine prophylaxis.", True, None),
+    ("Which genes are mutated in Lynch syndrome?", True, None),
+    ("What are the main symptoms of Cushing syndrome?", True, None),
+    ("Which are the components of the CHA2DS2-VASc score?", True, None),
+    ("What is ferroptosis?", False, "ferroptosis"),
+    ("What is the function of GFRAL?", False, None),  # a role asked for, not a definition
+    ("Is aspirin effective for primary prevention?", False, None),
+    ("What is the first-line treatment for hypertension?", False, None),
+])
+def test_the_shape_of_reply_is_read_from_the_wording(question: str, listing: bool, term: str | None) -> None:
+    from medoracle.compose.shape import read_shape
+    shape = read_shape(question)
+    assert (shape.listing, shape.term) == (listing, term)
+
+
+def test_enumerating_and_defining_sentences() -> None:
+    from medoracle.compose.shape import defines, enumerates
+    assert enumerates("Lynch syndrome is caused by variants in MLH1, MSH2, MSH6 and PMS2.")
+    assert enumerates("Options are propranolol, topiramate, or amitriptyline.")
+    assert not enumerates("Propranolol reduces the frequency of migraine attacks.")
+    assert defines("Ferroptosis is an iron-dependent form of regulated cell death.", "ferroptosis")
+    assert not defines("Inhibitors of ferroptosis protect neurons, which is a promising finding.", "ferroptosis")
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("BACKGROUND: Statins reduced the risk of myocardial infarction in adults with diabetes.",
+     "Statins reduced the risk of myocardial infarction in adults with diabetes."),
+    ("OBJECTIVE The trial compared two doses of aspirin in adults with stable coronary disease.",
+     "The trial compared two doses of aspirin in adults with stable coronary disease."),
+    # a title run into the first sentence by a missing space
+    ("Aspirin Dosing in Coronary Disease.Aspirin 81 mg daily was as effective as 325 mg in this trial.",
+     "Aspirin 81 mg daily was as effective as 325 mg in this trial."),
+    # markup closing an abstract: the sentence ends there
+    ("Metformin lowered HbA1c by 1% over 12 months in the treated group.<br><b>Contact</b>: a@b.org",
+     "Metformin lowered HbA1c by 1% over 12 months in the treated group."),
+])
+def test_abstract_labels_glued_titles_and_markup_are_trimmed_at_the_edges(raw: str, expected: str) -> None:
+    from medoracle.compose.sentences import clean_sentence
+    assert clean_sentence(raw, []) == (expected, None)
+
+
+@pytest.mark.parametrize("raw", [
+    "The Human Phenotype Ontology provides the following list of signs and symptoms for Marfan syndrome.",
+    "These resources address the diagnosis or management of Marfan syndrome: - Genetic Testing Registry",
+    "The frequency of a sign or symptom is usually listed as a rough estimate of the percentage of patients.",
+    "Visitors to the website will find information about the basics of participating in a trial.",
+    ", we show that statins interact with the transporter to change its stability in cells.",
+])
+def test_page_layout_and_fragments_are_not_statements(raw: str) -> None:
+    from medoracle.compose.sentences import clean_sentence
+    assert clean_sentence(raw, []) is None
+
+
+def abstract(pid: str, text: str, score: float, title: str) -> Evidence:
+    return ev(pid, text, score, title=title, url=None, source="PubMed", doc_type="trial")
+
+
+def test_a_list_question_gathers_the_items_from_several_abstracts() -> None:
+    evidence = [
+        abstract("a#1", "Lynch syndrome is caused by germline variants in the mismatch repair genes MLH1, MSH2, MSH6 "
+                        "and PMS2.", 0.9, "Genes of Lynch syndrome"),
+        abstract("c#1", "Genes were sequenced in 200 families with Lynch syndrome to find the variants that cause "
+                        "Lynch syndrome. Variants that cause Lynch syndrome were found in 150 families.", 0.85,
+                 "Sequencing families with Lynch syndrome"),
+        abstract("b#1", "Deletions of EPCAM, epimutations of MLH1 and mosaic variants were found in a few families "
+                        "with Lynch syndrome.", 0.8, "EPCAM deletions in Lynch syndrome"),
+    ]
+    answer = ExtractiveComposer().compose("Which genes cause Lynch syndrome?", evidence)
+    said = " ".join([answer.summary, *(s.text for s in answer.statements())])
+    assert not answer.abstained
+    assert "MLH1, MSH2, MSH6 and PMS2" in answer.summary  # the sentence that lists them is the bottom line
+    assert "EPCAM" in said, said  # and the items another abstract adds, though worded further from the question
+    assert all(not d.reason for d in verify(answer, evidence).dropped)
+
+
+def test_a_definition_question_gets_the_defining_sentence() -> None:
+    evidence = [
+        abstract("a#1", "Inhibitors of ferroptosis protected kidney tubules in mice after ischaemia. Ferroptosis "
+                        "inhibitors were given before injury.", 0.9, "Ferroptosis in acute kidney injury"),
+        abstract("b#1", "Ferroptosis is an iron-dependent form of regulated cell death driven by lipid peroxidation. "
+                        "It differs from apoptosis in its morphology.", 0.8, "Ferroptosis: a review"),
+    ]
+    answer = ExtractiveComposer().compose("What is ferroptosis?", evidence)
+    assert answer.summary.startswith("Ferroptosis is an iron-dependent form of regulated cell death")

@@ -58,6 +58,7 @@ def to_json(answer: Answer, qid: str | None = None, *, explain: bool = False) ->
         "thread_id": answer.thread_id,
         "resolved_question": answer.resolved_question,
         "notes": list(answer.notes),
+        "gaps": list(answer.gaps),
         "timings": dict(answer.timings),
     }
     if explain and answer.understood is not None:
@@ -236,5 +237,6 @@ def template_context(answer: Answer) -> dict[str, Any]:
         "audience": answer.audience.value,
         "thread_id": answer.thread_id,
         "notes": list(answer.notes),
+        "gaps": list(answer.gaps),
         "timings": dict(answer.timings),
     }

@@ -308,6 +308,9 @@ class Answer(BaseModel):
     thread_id: str | None = None
     resolved_question: str | None = Field(None, description="The question as rewritten with thread context.")
     notes: list[str] = Field(default_factory=list, description="Things the reader should know, e.g. fallbacks.")
+    gaps: list[str] = Field(default_factory=list, description="Each part of the question the sources found do "
+                                                             "not answer, named (also among `notes`); the other "
+                                                             "parts are answered.")
     understood: Query | None = Field(None, description="How the question was read (conditions, population, "
                                                        "intent); shown by --explain.")
 

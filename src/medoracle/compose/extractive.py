@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medoracle.compose import fit
+from medoracle.compose import fit, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import clean_sentence, is_meta_section
+from medoracle.compose.shape import Shape, enumerates, read_shape, shape_value
 from medoracle.ingest.grading import graded_sentences, unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
@@ -75,7 +76,8 @@ _STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|ar
                               r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
-    "grade severe mild moderate acute stable exacerbation patient patients year old"))
+    "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
+    "patients year old"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -208,16 +210,29 @@ class ExtractiveComposer:
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
                 or (fit.intent_value(c, query) >= 0.3 and c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic))]
+        shape = read_shape(question)
+        if shape.listing and not form.broad:
+            # A list is gathered from several sources, and the sentence naming more items may share fewer words
+            # with the question than one about it ("Deletions of EPCAM, … were found in families with …").
+            pool += [c for c in candidates if c not in pool and enumerates(c.text) and c.relevance >= 0.5 * best
+                     and c.topic >= 0.8 * on_topic]
         if any(c.matches for c in pool):
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15
         pool.sort(key=lambda c: -c.score)
-        bottom = self._bottom_line(pool, evidence, best, form, question, query)
+        bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = self._select(pool, shown, form, evidence)
+        chosen = self._select(pool, shown, form, evidence, shape)
+        chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
+        answer.gaps = parts.gaps(query, " ".join([answer.summary, *(st.text for st in answer.statements())]),
+                                 bottom)
+        if answer.gaps and len(answer.gaps) >= len(parts.asked_parts(query)):
+            # Nothing the question asks for is in the sources: say so, not something else about the subject.
+            return abstain(" ".join(answer.gaps) + " The passages found on this subject do not answer what was "
+                           "asked.")
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 
@@ -362,8 +377,10 @@ class ExtractiveComposer:
                        + _doc_prior(ev.passage.doc_type))
 
     def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm, question: str = "", query: Query | None = None) -> _Candidate | None:
+                     form: QuestionForm, question: str = "", query: Query | None = None,
+                     shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
+        shape = shape or read_shape(question)
 
         def strength(c: _Candidate) -> float:
             passage = evidence[c.ev].passage
@@ -383,6 +400,7 @@ class ExtractiveComposer:
             # The asked-for thing, for this patient: a source that declares that patient (a card's population,
             # a heading) outweighs a sentence that mentions them in passing.
             value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
+            value += shape_value(c.text, shape) - 0.2 * len(fit.narrower(c.population, query))
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if _CONCLUDES.search(c.text) else 0.0
@@ -402,29 +420,41 @@ class ExtractiveComposer:
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.
-            fitting = [c for c in pool if c.matches and c.facet != "red_flags"]
+            # … and that speaks to the ask: "NSAIDs are not recommended for the prevention of new attacks" names
+            # the flare of a question about treating one, but not its treatment.
+            # It must be on the subject too: "first-line" in a headache guideline matches the line of therapy
+            # of "first-line drug for status epilepticus", not its condition.
+            most_on_topic = max(c.topic for c in pool)
+            # "First-line" in "first-line treatment of X" is what is asked (judged by `fit.satisfies`), not a
+            # patient to match: "laparoscopy as the first line of treatment" is no answer about anaphylaxis.
+            asked_line = "first_line" in query.intents
+            fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
+                       and c.topic >= 0.8 * most_on_topic and (not asked_line or set(c.matches) - {"line"})]
             most = max((len(c.matches) for c in fitting), default=0)
             fitting = [c for c in fitting if len(c.matches) == most]
             eligible = [c for c in fitting if fit.satisfies(c, query)] or fitting or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
-                evidence: list[Evidence]) -> list[_Candidate]:
+                evidence: list[Evidence], shape: Shape | None = None) -> list[_Candidate]:
         """MMR over the pool: relevance and grade against overlap with what is already shown.
 
         A broad question first takes the best statement of every section, so the page covers red flags to
         complications before any one section fills up; a focused one takes its few best statements. A passage
         gives at most two statements, so one long source does not crowd out the others.
         """
-        limit = self.max_statements if form.broad else self.focused_statements
-        per_section = self.per_section if form.broad else 2
+        listing = shape is not None and shape.listing and not form.broad
+        limit = self.max_statements if form.broad else self.focused_statements + listing
+        per_section = self.per_section if form.broad else 2 + 2 * listing
         rest = [c for c in pool if all(c is not s for s in shown)]
         if not form.broad and rest:
             # A focused reply: one supporting statement, then only statements nearly as close to the question
-            # as its best one.
+            # as its best one. A list is gathered from several sources: a sentence that names items in a run
+            # may be worded further from the question.
             best = max(c.relevance for c in pool)
             first = max(rest, key=lambda c: c.score)
-            rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best]
+            rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
+                    or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)]
         if form.broad:
             rest = [c for c in rest if not _ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
                     and (not _STUDY_NARRATIVE.search(c.text) or _CONCLUDES.search(c.text))]

@@ -17,7 +17,7 @@ from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.population import conflicts, describe, extract, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
-__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "notes", "other_population",
+__all__ = ["Fitted", "annotate", "drugs_in", "intent_value", "missing_parts", "narrower", "notes", "other_population",
            "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|µg|g|Gy|units?|IU|mmol|ml|mL)(?:/kg)?\b")
@@ -126,15 +126,23 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
                          r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
                          r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
-                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic)s?\b", re.IGNORECASE)
+                         r"DOAC|LMWH|bisphosphonate|opioid|antiemetic|NSAID|nonsteroidal anti-inflammatory drug|"
+                         r"benzodiazepine|anticonvulsant|antiepileptic|antihistamine|vasopressor|antifungal|"
+                         r"proton pump inhibitor|PPI|immunosuppressant|biologic|vaccine|insulin|oxygen)s?\b",
+                         re.IGNORECASE)
+# What a sentence says to do: "should be treated with", "is recommended", "offer", "the treatment of choice".
+_ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offered|started|administered|"
+                   r"prescribed|receive)\b|\boffer\b|\btreat(?:ed|ment) with\b|\btreatments? (?:for .{0,40} )?"
+                   r"(?:is|are|include)\b|\bof choice\b|\bfirst[- ]line\b|\bmainstay\b", re.IGNORECASE)
 
 
-def satisfies(c: Fitted, query: Query | None) -> bool:
+def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool:
     """Whether a candidate gives the main thing the question asks for (a dose for a dose question, a drug
-    for a drug question, both options for "A or B?", a duration, a threshold); True when nothing is required."""
+    for a drug question, both options for "A or B?", a duration, a threshold), or the `intent` named (one part
+    of a multi-part question); True when nothing is required."""
     if query is None or not query.intents:
         return True
-    intent = query.intents[0]
+    intent = intent or query.intents[0]
     if intent == "dose":
         return bool(_DOSE.search(c.text))
     if intent == "first_line":
@@ -148,6 +156,11 @@ def satisfies(c: Fitted, query: Query | None) -> bool:
         return all(_mentions(low, o, query) for o in query.comparison)
     if intent == "duration":
         return bool(_DURATION.search(c.text))
+    if intent == "treatment":
+        # What to do for the condition: a treatment named or advised, not a way to prevent it.
+        if "prevention" not in query.intents and _PREVENTS.search(c.text):
+            return False
+        return bool(drugs_in(c.text) or _TREATMENTS.search(c.text) or _ACTS.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 
@@ -178,6 +191,24 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
             out.append(f"The sources found say nothing about {' or '.join(absent)} here, so the answer "
                        "cannot compare the two.")
     return out
+
+
+def narrower(population: Population, query: Query | None) -> list[str]:
+    """The subgroups a sentence is restricted to that the question does not name ("In patients with CKD …" for a
+    question about gout in general): the general advice is the bottom line, the subgroup's a statement. (Not the
+    line of therapy: "if uncontrolled on …" is often the only advice a source gives for the patient asked about.)"""
+    if query is None:
+        return []
+    asked = query.population
+    out = [slot for slot, theirs, ours in (
+        ("pregnancy", population.pregnancy == "pregnant", asked.pregnancy),
+        ("kidney", population.kidney_impairment, asked.kidney_impairment),
+        ("liver", population.liver_impairment, asked.liver_impairment),
+        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
+         or asked.age_min is not None or asked.age_max is not None),
+    ) if theirs and not ours]
+    comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
+    return out + (["comorbidity"] if comorbid else [])
 
 
 def safety_cue(text: str) -> bool:
@@ -237,7 +268,7 @@ def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted
         others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
         out.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
                      f" as not applying to {asked or 'this patient'}.")
-    if wanted(query.population) and (bottom is None or not bottom.matches):
+    if asked and wanted(query.population) and (bottom is None or not bottom.matches):
         out.append(f"None of the statements below says it applies to {asked}; check before applying it.")
     said = " ".join([answer.summary, *(st.text for st in answer.statements())])
     out.extend(missing_parts(query, said))

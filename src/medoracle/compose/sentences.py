@@ -18,7 +18,11 @@ __all__ = ["clean_sentence", "is_meta_section", "strip_glued_heading"]
 _LEAD_LABEL = re.compile(
     r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\[(?i:new|updated?|amended|revised)[^\]]{0,20}\]\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|"
     r"\(?[ivx]{1,4}\)\s+|"
-    r"(?i:recommendation|statement|key\s+recommendation|rec\.?|R)\s*\d+(?:\.\d+)*[a-z]?\s*[:.)\-–]\s*))+")
+    r"(?i:recommendation|statement|key\s+recommendation|rec\.?|R)\s*\d+(?:\.\d+)*[a-z]?\s*[:.)\-–]\s*|"
+    # an abstract's section label: "BACKGROUND:", "OBJECTIVE", "MATERIALS AND METHODS:"
+    r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|MATERIALS|RESULTS?|CONCLUSIONS?|INTRODUCTION|CONTEXT|"
+    r"FINDINGS|INTERPRETATION|SUMMARY|SIGNIFICANCE|IMPORTANCE|RATIONALE)"
+    r"(?:\s*(?:AND|&|/)\s*[A-Z]{4,})?(?:\s*:\s*|\s+(?=[A-Z]))))+")
 _BOILERPLATE = re.compile(
     r"original guideline|guideline clearinghouse|\bNGC\b|see the \"|\bfield\b|defined at the end|copyright|"
     r"all rights reserved|click here|https?://|www\.|for more information|this (?:guideline|summary|document|"
@@ -28,7 +32,11 @@ _BOILERPLATE = re.compile(
     r"disclaimer|no responsibility|reproduc(?:e|tion) (?:of|in)|appropriateness rating|panel members|"
     r"(?:has|have) (?:its|their) own (?:topic|page|section|chapter)|^also known as\b|\bsee also\b|"
     r"\bthe (?:panel|committee|working group|guideline development group|GDG|task force) "
-    r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)",
+    r"(?:agreed|felt|considered|noted|decided|discussed|reviewed)|"
+    # how a health page is laid out, not what it says: "The Human Phenotype Ontology provides the following list",
+    # "These resources address the diagnosis …", "is usually listed as a rough estimate"
+    r"\bthe following list\b|\bphenotype ontology\b|\bthese resources\b|\bMedlinePlus\b|\btesting registry\b|"
+    r"\bweb ?(?:site|page)s?\b|\b(?:is|are) (?:usually |often )?listed\b",
     re.IGNORECASE)
 _JOINED_HEADINGS = re.compile(r"[a-z] [A-Z][a-z]")
 # A number standing alone (not a dose, a percentage, a range or a date part): tables flattened into text.
@@ -79,6 +87,25 @@ def strip_glued_heading(text: str) -> str:
     return text
 
 
+# Where a splitter missed a boundary: a title or a section label run into the text with no space
+# ("… in a Movement Disorders Clinic.Pimavanserin, a …", "… by Western blotting.RESULTS: On the basis …"), or
+# markup that closed an abstract ("… cytoskeleton.<br><b>Contact</b> …").
+_GLUED = re.compile(r"(?<=[a-z0-9)\]])\.(?=[A-Z][a-z]|[A-Z]{4,}[A-Z /&]*:)|<br\s*/?>|<b>|</b>")
+
+
+def _unglued(text: str) -> str:
+    """The one sentence of a run of two the splitter did not part: the part after the last missed boundary
+    when it stands as a sentence, else the part before the first (markup always ends the sentence)."""
+    cuts = list(_GLUED.finditer(text))
+    if not cuts:
+        return text
+    head = text[:cuts[0].start()] + ("." if cuts[0].group(0) == "." else "")
+    tail = _LEAD_LABEL.sub("", text[cuts[-1].end():]).strip()
+    if not any(m.group(0).startswith("<") for m in cuts) and len(tail) >= 30 and tail[:1].isupper():
+        return tail
+    return head.strip()
+
+
 def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple[str, Grade | None] | None:
     """The sentence with list marks, labels, a glued heading and a trailing grade label trimmed, and its grade;
     None when it cannot stand as a statement (heading, fragment, table row, boilerplate)."""
@@ -92,8 +119,8 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
     text = re.sub(r"\s+", " ", text).strip()
     text = re.sub(r"\s+([.,;:])", r"\1", text)
     text = re.sub(r"\(\s*\)", "", text).strip()
-    text = strip_glued_heading(text)
-    if text.endswith((":", "?")) or len(text) < 30 or len(text) > 450:
+    text = strip_glued_heading(_unglued(text))
+    if text[:1] in ",;:)]." or text.endswith((":", "?")) or len(text) < 30 or len(text) > 450:
         return None
     words = text.split()
     if len(words) < 6:

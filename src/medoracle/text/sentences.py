@@ -29,7 +29,7 @@ END_UNLESS_DIGIT = frozenset({
 _END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)\.$")
 # What may start the next sentence: optionally an opening quote or bracket, then a capital, digit, bullet or dash.
-_STARTS = re.compile(r"[\"'“‘(\[]?[A-Z0-9•\-–]")
+_STARTS = re.compile(r"[\"'“‘(\[]?\s?[A-Z0-9•\-–]")
 # Paragraph breaks and list items are sentence breaks whatever the punctuation.
 _BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*|\n(?=[ \t]*(?:[-•*]|\d+[.)])\s)")
 # "(Grade 1A)", "[B]", "(Strong recommendation; moderate-quality evidence)", "(Level of evidence: II)".
@@ -37,7 +37,8 @@ _GRADE_BRACKET = re.compile(
     r"\s*(?:\((?:[^()]{0,80}?)\)|\[(?:[^\[\]]{0,80}?)\])\.?(?=\s|$)")
 _GRADE_WORDS = re.compile(
     r"^[(\[]\s*(?:(?i:grade|level|class|strength|strong|weak|conditional|evidence|recommendation|good practice|"
-    r"gpp|expert opinion|consensus|loe|sor|quality)\b|(?:[A-D]|[1-3][A-Da-d]?|I{1,3}V?[a-cA-C]?|IV|V)\s*[)\]])")
+    r"gpp|expert opinion|consensus|loe|sor|quality|not applicable|neither for)\b|"
+    r"(?:[A-D]|[1-3][A-Da-d]?|I{1,3}V?[a-cA-C]?|IV|V)\s*[)\]])")
 _SPACE = re.compile(r"\s+")
 # Capitalised words that name a letter rather than a first name: "Grade B. Offer", "Vitamin D. Check".
 _LABELS_BEFORE_A_LETTER = frozenset("""grade grades level levels class type stage phase category group vitamin hepatitis

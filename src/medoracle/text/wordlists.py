@@ -48,4 +48,5 @@ approach approaches current guideline guidelines evidence role treatment treatme
 therapies patients patient people adults adult indications indicated first line effective effect effects
 should done given need needed know tell explain difference differences does mean causes cause first-line
 second-line third-line used use recommended associated related induced based dependent
+list name main major kinds examples function functions aim purpose mechanism mechanisms action describe briefly
 """.split())

@@ -86,7 +86,7 @@ _SEVERITY: list[tuple[re.Pattern[str], tuple[int, int]]] = [(re.compile(rx, re.I
 ]]
 # "grade 3", "grade 3 or 4", "grade 2-4", "grade ≥ 3", "G3": not evidence grades ("Grade 1B", "(Grade 2)").
 _GRADE = re.compile(r"(?<!\()\b(?:CTCAE\s+)?(?:grades?|G)\s?([1-4])(?:\s*(?:-|–|to|or|and|/)\s*([1-4]))?"
-                    r"(?![A-Da-d0-9+)])(?:\s*(or (?:higher|above|more|worse)|\+))?|"
+                    r"(?![A-Da-d0-9+)/])(?:\s*(or (?:higher|above|more|worse)|\+))?|"
                     r"(?<!\()\bgrade\s*(?:≥|>=)\s*([1-4])\b", re.IGNORECASE)
 _STAGE = re.compile(r"\bstage\s+(?:[0IV]{1,4}[ABC]?|[1-4][ABC]?)\b|\bmetastatic\b|\bearly[- ]stage\b|"
                     r"\blocally advanced\b|\badvanced\b", re.IGNORECASE)
@@ -94,7 +94,10 @@ _PHASES: list[tuple[str, re.Pattern[str]]] = [(p, re.compile(rx, re.IGNORECASE))
     # "an exacerbation", "COPD exacerbation", "exacerbation of asthma"; the plural ("few exacerbations") is a
     # history, not the episode being treated.
     ("exacerbation", r"\b(?:an?|the|this|acute|during|in|for|treat\w*|having|COPD|asthma)\s+(?:\w+\s+)?"
-                     r"exacerbation\b(?!s)|\bexacerbation of\b|^exacerbation\b|\bflare(?:-?ups?)?\b|"
+                     r"exacerbation\b(?!s)|\bexacerbation of\b|"
+                     # the plural names the episode when it is what is treated: "for acute COPD exacerbations"
+                     r"\b(?:for|during|in|treat(?:ing|ment of)|manag(?:ing|ement of)) acute (?:\w+\s+)?exacerbations\b|"
+                     r"^exacerbation\b|\bflare(?:-?ups?)?\b|\b(?:an?|the|this|each) attack of\b|"
                      r"\b(?:asthma|acute) attacks?\b|\bAECOPD\b|\bacute(?:ly)? (?:worsening|deteriorat\w+)"),
     ("stable", r"(?<!haemodynamically )(?<!hemodynamically )(?<!clinically )(?<!medically )\bstable\b(?! angina)|"
                r"\bmaintenance (?:treatment|therapy)\b|\blong-term (?:treatment|management)\b"),

@@ -1,0 +1,86 @@
+"""The shape of reply a specific question wants: a list of items, a definition, or a single finding.
+
+"List the drugs used for migraine prophylaxis" or "Which genes cause X?" wants the items, gathered from
+several sources' sentences, so the reply quotes the sentences that enumerate them; "What is ferroptosis?" wants
+the sentence that says what it is ("Ferroptosis is an iron-dependent form of …"); anything else wants the
+finding closest to it (`understand.form` reads whether it is a yes/no question and which section it asks for).
+Read from the question's wording only, never from where the question came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from medoracle.text import content_stems
+
+__all__ = ["Shape", "defines", "enumerates", "read_shape", "shape_value"]
+
+# "List …", "Name three …", "Which are the …", "What are the main …s", "Which genes are …", "What drugs cause …".
+_LIST = re.compile(
+    r"^\s*(?:please\s+)?(?:list|name|enumerate|give|mention)\b|\bwhich (?:are|were) the\b|"
+    r"^\s*what (?:are|were) (?:the )?(?:\d+ |two |three |four |five |main |major |common |known |different |"
+    r"most |key |typical )*[\w-]+s\b|"
+    r"^\s*(?:in |of |from |for |to |with |by |at )?(?:which|what) (?:[\w/-]+ ){0,3}?[\w-]*[a-z]s "
+    r"(?:are|were|have|has|can|could|do|did|cause|is|may|might|should|contain|include)\b",
+    re.IGNORECASE)
+# "What is X?", "What are X?", "Define X", "What does X stand for?": the thing to define, as written.
+_WHAT_IS = re.compile(r"^\s*(?:what (?:is|are) (?:an? |the )?|define |describe )(?P<term>[^?]{2,60}?)\s*\??\s*$",
+                      re.IGNORECASE)
+# A run of items: "A, B and C", "A, B, or C", "A; B; C".
+_RUN = re.compile(r"(?:[^\s,;()]+(?: [^\s,;()]+){0,4}[,;] ){2,}|"
+                  r"(?:[^\s,;()]+(?: [^\s,;()]+){0,4}, ){1,}(?:[^\s,;()]+ ){0,4}(?:and|or) \S")
+_IS_A = re.compile(r"\b(?:is|are|was|were) (?:an?|the|one of)\b|\brefers? to\b|\b(?:is|are) defined as\b|"
+                   r"\b(?:is|are) (?:known|described) as\b|\b(?:is|are) (?:characteri[sz]ed|caused) by\b",
+                   re.IGNORECASE)
+# Words that ask for a definition, not name the thing ("the role of", "the function of"): not the term.
+_NOT_TERM = re.compile(r"\b(?:role|function|mechanism|effect|purpose|aim|use|treatment|management|"
+                       r"difference|relationship|association|cause|causes|prognosis|dose)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """`listing`: the question wants several items; `term`: the thing it asks to define, or None."""
+
+    listing: bool = False
+    term: str | None = None
+
+
+def read_shape(question: str) -> Shape:
+    """The reply's shape from the question's wording."""
+    listing = bool(_LIST.search(question))
+    match = _WHAT_IS.match(question)
+    term = None
+    if match and not listing and not _NOT_TERM.search(match.group("term")):
+        term = match.group("term").strip(" .")
+    return Shape(listing=listing, term=term)
+
+
+def enumerates(text: str) -> bool:
+    """Whether a sentence names several items in a run ("A, B and C")."""
+    return bool(_RUN.search(text))
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether a sentence says what `term` is: the term among its first words, then "is a", "refers to" …"""
+    wanted = set(content_stems(term))
+    if not wanted:
+        return False
+    match = _IS_A.search(text)
+    if match is None:
+        return False
+    # The term is the sentence's subject: it opens the sentence, with at most a few words of its own around it
+    # ("Ferroptosis (FP) is …", "The COMPASS complex is …"), not "Inhibitors of ferroptosis … which is …".
+    opening = content_stems(text[:match.start()])
+    return bool(opening) and opening[0] in wanted and wanted <= set(opening) \
+        and len(text[:match.start()].split()) <= len(term.split()) + 4
+
+
+def shape_value(text: str, shape: Shape) -> float:
+    """A bottom-line bonus for the reply's shape: the items of a list, the definition of a "what is X?"."""
+    value = 0.0
+    if shape.listing and enumerates(text):
+        value += 0.25
+    if shape.term is not None and defines(text, shape.term):
+        value += 0.3
+    return value
