@@ -69,6 +69,22 @@ def _rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def scratch_copy(db: str, scratch: Path) -> str:
+    """A copy of a benchmark database to serve: every ask starts a thread, which must not be written into the
+    shared benchmark database (it is only ever read). SQLite's backup API reads the original read-only."""
+    import sqlite3
+
+    copy = scratch / Path(db).name
+    source = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    target = sqlite3.connect(copy)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return str(copy)
+
+
 def start(db: str | None, data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "MEDORACLE_DATA_DIR": str(data_dir)}
@@ -158,7 +174,8 @@ def main() -> None:
     for name, db in targets:
         for workers in args.workers:
             with tempfile.TemporaryDirectory() as scratch:
-                proc, base = start(db, kb_dir if db is None else Path(scratch), workers)
+                served = db if db is None or db.startswith("postgresql") else scratch_copy(db, Path(scratch))
+                proc, base = start(served, kb_dir if db is None else Path(scratch), workers)
                 try:
                     for askers in args.askers:
                         r = asyncio.run(load(base, askers, args.seconds))

@@ -27,9 +27,9 @@ from medoracle.understand.vocab import QueryTerms, understand
 MAX_QUESTION_CHARS = 2000
 POOL = 100          # candidates taken from each retriever before fusion
 RRF_K = 60          # reported in --explain for comparison with reciprocal-rank fusion
-LEXICAL_WEIGHT = 0.5  # share of the fused score from BM25 when both retrievers ran
+LEXICAL_WEIGHT = 0.4  # share of the fused score from BM25 when both retrievers ran
 COMMON_SHARE = 0.05   # a term in more than 5% of passages is too common to be worth scoring
-PRIOR_WEIGHT = 0.08   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.08
+PRIOR_WEIGHT = 0.04   # priors reorder close calls only: fused scores run 0..1, a prior adds at most 0.04
 SHORTLIST = 40        # fused candidates at least that priors, coverage and dedupe reorder
 COVERAGE_WEIGHT = 0.6  # the IDF-weighted share of the question's words a candidate holds (tune_fusion.py)
 
