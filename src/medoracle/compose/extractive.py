@@ -23,21 +23,20 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from medoracle.compose import fit, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
-from medoracle.compose.facets import FACET_ORDER, classify, facet_of, title_of
+from medoracle.compose.facets import FACET_ORDER, statement_facet, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.references import Bibliography, evidence_key
-from medoracle.compose.sentences import clean_sentence, is_meta_section
+from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
 from medoracle.compose.shape import Shape, enumerates, read_shape, shape_value
-from medoracle.ingest.grading import graded_sentences, unprinted_grade
+from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in, sentence_spans
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
 from medoracle.understand.form import QuestionForm, read_question
 from medoracle.understand.population import describe
@@ -58,23 +57,8 @@ def _doc_prior(doc_type: DocType) -> float:
 # Words that frame a question rather than name its subject; they count a quarter.
 _FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice every get gets "
                                                                    "getting receive"))
-_RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
-                         r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
-# How a study states its finding: the bottom line of an abstract.
-_CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|collectively|these (?:results|findings|"
-                        r"data)|our (?:results|findings|data)|we conclude|this study (?:shows|suggests|demonstrates))"
-                        r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
 _ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                         re.IGNORECASE)
-# Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
-_ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
-                        r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
-                        r"furthermore|nevertheless|nonetheless|in contrast|conversely|similarly|likewise|"
-                        r"consequently|accordingly|again|also)\b", re.IGNORECASE)
-# A study's own narrative ("we performed …", "in the surgery group …") is not advice: a broad answer page quotes
-# recommendations and findings, and keeps a study sentence only when it states the conclusion.
-_STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
-                              r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
 _POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
     "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
@@ -257,9 +241,9 @@ class ExtractiveComposer:
         for i, ev in enumerate(evidence):
             if is_meta_section(ev.passage.section):
                 continue
-            quotable = _quotable(ev.passage.text)
+            sentences = quotable(ev.passage.text)
             inherited = unprinted_grade(ev.passage.text, ev.passage.grade)
-            for n, (cleaned, grade) in enumerate(quotable):
+            for n, (cleaned, grade) in enumerate(sentences):
                 grade = grade or inherited
                 key = cleaned.lower()
                 if key in seen:  # the same sentence in two sources: one statement citing both
@@ -268,7 +252,7 @@ class ExtractiveComposer:
                     continue
                 cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
                                   card_bottom_line=ev.passage.facet == "bottom_line", lead=n == 0,
-                                  last=n == len(quotable) - 1)
+                                  last=n == len(sentences) - 1)
                 seen[key] = cand
                 found.append(cand)
         return found
@@ -399,12 +383,12 @@ class ExtractiveComposer:
                 c.relevance = 0.5 * c.relevance + 0.5 * max(0.0, min(1.0, (cosine - 0.1) / 0.6))
         for c in candidates:
             ev = evidence[c.ev]
-            c.facet, c.facet_confidence = _facet(c, ev)
+            c.facet, c.facet_confidence = statement_facet(c.text, ev.passage, card_bottom_line=c.card_bottom_line)
             grade_bonus = 0.12 * c.grade.rank if c.grade is not None else 0.0
             intent = 0.15 if form.intent is not None and c.facet == form.intent else 0.0
             # A source that files its own statement (a card) and a statement that says what to do are worth more.
             declared = 0.08 if ev.passage.facet is not None else 0.0
-            actionable = 0.05 if c.grade is not None or _RECOMMENDS.search(c.text) else 0.0
+            actionable = 0.05 if c.grade is not None or RECOMMENDS.search(c.text) else 0.0
             c.score = (c.relevance + grade_bonus + intent + declared + actionable
                        + _doc_prior(ev.passage.doc_type))
 
@@ -424,7 +408,7 @@ class ExtractiveComposer:
             if c.card_bottom_line:
                 value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
-            value += 0.1 if _RECOMMENDS.search(c.text) else 0.0
+            value += 0.1 if RECOMMENDS.search(c.text) else 0.0
             value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
             if not c.card_bottom_line:
                 # What was asked about; for "how is X managed", what to do first.
@@ -438,8 +422,8 @@ class ExtractiveComposer:
             value += shape_value(c.text, shape) - 0.2 * len(fit.narrower(c.population, query))
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
-                value += 0.1 if _CONCLUDES.search(c.text) else 0.0
-                value += 0.1 if c.last and len(_quotable(passage.text)) > 1 else 0.0
+                value += 0.1 if CONCLUDES.search(c.text) else 0.0
+                value += 0.1 if c.last and len(quotable(passage.text)) > 1 else 0.0
             return value
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
@@ -499,8 +483,8 @@ class ExtractiveComposer:
             rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
                     or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)]
         if form.broad:
-            rest = [c for c in rest if not _ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
-                    and (not _STUDY_NARRATIVE.search(c.text) or _CONCLUDES.search(c.text))]
+            rest = [c for c in rest if not ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
+                    and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]
         overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}
         chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}
@@ -586,20 +570,6 @@ class ExtractiveComposer:
                       follow_ups=follow_ups(query, question, covered, mentioned, evidence))
 
 
-@lru_cache(maxsize=4096)
-def _quotable(text: str) -> tuple[tuple[str, Grade | None], ...]:
-    """The sentences of a passage that can stand as statements, each with the grade printed for it.
-
-    Cached by text: a server meets the same passages question after question."""
-    out = []
-    for sentence in graded_sentences(text, sentence_spans(text)):
-        start = sentence.start
-        cleaned = clean_sentence(text[start:sentence.end], [(s - start, e - start, g) for s, e, g in sentence.labels])
-        if cleaned is not None:
-            out.append((cleaned[0], sentence.grade))
-    return tuple(out)
-
-
 def _summary_text(bottom: _Candidate | None, candidates: list[_Candidate], evidence: list[Evidence],
                   form: QuestionForm) -> str:
     """The bottom line: its sentence, or for a broad question a whole bottom-line card (written to be read whole)."""
@@ -610,15 +580,6 @@ def _summary_text(bottom: _Candidate | None, candidates: list[_Candidate], evide
         if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
             return whole
     return bottom.text
-
-
-def _facet(c: _Candidate, ev: Evidence) -> tuple[str, float]:
-    """The section for a candidate; a bottom-line card's sentences, shown as statements, go where they read."""
-    if not c.card_bottom_line:
-        return facet_of(c.text, ev.passage)
-    guess = classify(c.text)
-    ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
-    return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)
 
 
 def _similarity(a: _Candidate, b: _Candidate) -> float:

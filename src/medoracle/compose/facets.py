@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from medoracle.types import Passage
 
-__all__ = ["FACETS", "FACET_ORDER", "FacetGuess", "classify", "facet_of", "title_of"]
+__all__ = ["FACETS", "FACET_ORDER", "FacetGuess", "classify", "facet_of", "statement_facet", "title_of"]
 
 # Section keys, in the order an answer page shows them, with their titles.
 FACETS: dict[str, str] = {
@@ -171,3 +171,12 @@ def facet_of(text: str, passage: Passage | None = None) -> tuple[str, float]:
 def title_of(key: str) -> str:
     """The section title printed for a facet key."""
     return FACETS.get(key, key.replace("_", " ").capitalize())
+
+
+def statement_facet(text: str, passage: Passage, *, card_bottom_line: bool = False) -> tuple[str, float]:
+    """The section for a statement; a bottom-line card's sentences, shown as statements, go where they read."""
+    if not card_bottom_line:
+        return facet_of(text, passage)
+    guess = classify(text)
+    ranked = sorted(((v, k) for k, v in guess.scores.items() if k != "background"), reverse=True)
+    return (ranked[0][1], guess.confidence) if ranked else ("first_line", 0.0)

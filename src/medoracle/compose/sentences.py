@@ -9,11 +9,14 @@ words, so we only cut at the edges: list marks, "Recommendation 3:" labels, a gl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from medoracle.text import UNIT_PATTERN, has_verb
+from medoracle.ingest.grading import graded_sentences
+from medoracle.text import UNIT_PATTERN, has_verb, sentence_spans
 from medoracle.types import Grade
 
-__all__ = ["clean_sentence", "is_meta_section", "strip_glued_heading"]
+__all__ = ["ANAPHORIC", "CONCLUDES", "RECOMMENDS", "STUDY_NARRATIVE", "clean_sentence", "is_meta_section", "quotable",
+           "strip_glued_heading"]
 
 _LEAD_LABEL = re.compile(
     r"^(?:\s*(?:[-–—•*·▪●◦‣]+\s*|\[(?i:new|updated?|amended|revised)[^\]]{0,20}\]\s*|\(?\d{1,2}[.)]\s+|\(?[a-hA-H][.)]\s+|"
@@ -146,3 +149,36 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
     if text.count("(") != text.count(")"):
         return None  # cut inside a parenthesis: the rest of the thought is in another sentence
     return text, grade
+
+
+# How a sentence reads to the composer: advice, a study's conclusion, leaning on the sentence before, or a study's
+# own narrative.
+RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
+                         r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
+# How a study states its finding: the bottom line of an abstract.
+CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|collectively|these (?:results|findings|"
+                        r"data)|our (?:results|findings|data)|we conclude|this study (?:shows|suggests|demonstrates))"
+                        r"|\b(?:suggest|indicate|demonstrate|show)s? that\b", re.IGNORECASE)
+# Sentences that lean on the one before ("Its results …", "This remains …") cannot be quoted alone.
+ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
+                        r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
+                        r"furthermore|nevertheless|nonetheless|in contrast|conversely|similarly|likewise|"
+                        r"consequently|accordingly|again|also)\b", re.IGNORECASE)
+# A study's own narrative ("we performed …", "in the surgery group …") is not advice: a broad answer page quotes
+# recommendations and findings, and keeps a study sentence only when it states the conclusion.
+STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"
+                              r"\b(?:this|the present|the current) (?:study|trial|analysis|series)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def quotable(text: str) -> tuple[tuple[str, Grade | None], ...]:
+    """The sentences of a passage that can stand as statements, each with the grade printed for it.
+
+    Cached by text: a server meets the same passages question after question."""
+    out = []
+    for sentence in graded_sentences(text, sentence_spans(text)):
+        start = sentence.start
+        cleaned = clean_sentence(text[start:sentence.end], [(s - start, e - start, g) for s, e, g in sentence.labels])
+        if cleaned is not None:
+            out.append((cleaned[0], sentence.grade))
+    return tuple(out)
