@@ -213,16 +213,21 @@ SAFETY_DOCS = [
 ]
 
 
-@pytest.fixture
-def tls_clinic(tmp_path) -> Clinic:
+def _clinic_over(tmp_path, name: str, docs: list[dict]) -> Clinic:
+    """A lexical clinic over a few documents ingested into a real SQLite store."""
     from medoracle.ingest.pipeline import ingest
     from medoracle.store import SQLiteStore
 
-    path = tmp_path / "tls.jsonl"
-    path.write_text("\n".join(json.dumps(d) for d in SAFETY_DOCS) + "\n", encoding="utf-8")
-    store = SQLiteStore(tmp_path / "tls.db")
+    path = tmp_path / f"{name}.jsonl"
+    path.write_text("\n".join(json.dumps(d) for d in docs) + "\n", encoding="utf-8")
+    store = SQLiteStore(tmp_path / f"{name}.db")
     ingest([path], store)
-    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / "tls.db")), store=store, embedder=None)
+    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / f"{name}.db")), store=store, embedder=None)
+
+
+@pytest.fixture
+def tls_clinic(tmp_path) -> Clinic:
+    return _clinic_over(tmp_path, "tls", SAFETY_DOCS)
 
 
 def test_safety_statement_about_the_drug_named_is_included(tls_clinic: Clinic) -> None:
@@ -256,14 +261,7 @@ CAP_DOCS = [
 
 @pytest.fixture
 def cap_clinic(tmp_path) -> Clinic:
-    from medoracle.ingest.pipeline import ingest
-    from medoracle.store import SQLiteStore
-
-    path = tmp_path / "cap.jsonl"
-    path.write_text("\n".join(json.dumps(d) for d in CAP_DOCS) + "\n", encoding="utf-8")
-    store = SQLiteStore(tmp_path / "cap.db")
-    ingest([path], store)
-    return Clinic.build(Settings(data_dir=str(tmp_path), db=str(tmp_path / "cap.db")), store=store, embedder=None)
+    return _clinic_over(tmp_path, "cap", CAP_DOCS)
 
 
 def test_each_part_of_a_multi_part_question_is_answered(cap_clinic: Clinic) -> None:

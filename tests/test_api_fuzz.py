@@ -10,8 +10,8 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from sites import DOCS, PASSWORD
 from test_articles import sample_answer
-from test_web import DOCS, PASSWORD
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk

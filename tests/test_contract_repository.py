@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import pg_url
 from test_articles import sample_answer
+from testdata import pg_url
 
 from medoracle.editorial import EditorialRepository, open_repository
 from medoracle.editorial.articles import ArticleDesk, SimilarArticles

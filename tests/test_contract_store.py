@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import pg_url
+from testdata import pg_url
 
 from medoracle.errors import StoreError
 from medoracle.ingest.pipeline import embed_pending, ingest

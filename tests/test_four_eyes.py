@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sites import DOCS
 from test_articles import sample_answer
-from test_web import DOCS
 
 from medoracle.editorial import repository_beside
 from medoracle.editorial.articles import ArticleDesk

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import pg_url
+from testdata import pg_url
 
 from medoracle.editorial import open_repository
 from medoracle.store import SQLiteStore, open_store

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sites import DOCS, PASSWORD
 from test_two_servers import _free_port
-from test_web import DOCS, PASSWORD
 
 from medoracle.settings import Settings
 from medoracle.web.proxies import client_address

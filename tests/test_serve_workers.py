@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLINICAL_DOCS
 from test_two_servers import _free_port
+from testdata import CLINICAL_DOCS
 
 httpx = pytest.importorskip("httpx")
 

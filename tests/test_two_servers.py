@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CLINICAL_DOCS, pg_url
+from testdata import CLINICAL_DOCS, pg_url
 
 httpx = pytest.importorskip("httpx")
 
