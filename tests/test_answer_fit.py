@@ -158,7 +158,9 @@ def test_noise_abstains_with_what_the_library_covers(clinic: Clinic, text: str) 
     answer = clinic.answer(text)
     assert answer.abstained
     assert "not look like a clinical question" in (answer.abstain_reason or "")
-    assert "Hypertension" in (answer.abstain_reason or "")
+    # What the library covers travels in the answer's gap (shown under the message on every surface).
+    assert answer.gap is not None and len(answer.gap.rephrasings) == 2
+    assert "hypertension" in (answer.gap.library + " ".join(answer.gap.topics)).lower()
 
 
 def test_impossible_patient_gets_a_message(clinic: Clinic) -> None:
