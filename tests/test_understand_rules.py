@@ -217,3 +217,12 @@ def test_class_aliases_and_fit_words() -> None:
     alone = Query(text="q", search_text="treatment of diarrhoea",
                   conditions=["diarrhoea"], population=Population(manifestations=("colitis",)))
     assert fit.fit_words(alone) == frozenset()  # the manifestation is the whole subject: it stays one
+
+
+def test_a_class_named_as_an_option_is_found_by_its_members() -> None:
+    from medoracle.understand.classes import members_pattern
+
+    doac = members_pattern("doac")
+    assert doac is not None and doac.search("offer apixaban or rivaroxaban") and doac.search("a DOAC")
+    assert not doac.search("an anticoagulant such as warfarin")  # a phrase several classes share does not count
+    assert members_pattern("paracetamol") is None

@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 
 from medoracle.text import content_stems, has_dose
 from medoracle.types import Answer, Evidence, Population, Query
-from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words
+from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, members_pattern
 from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
@@ -293,7 +293,10 @@ def _mentions(low: str, option: str, query: Query) -> int:
     if long_form and long_form.lower().replace("-", " ") in low:
         return 1
     pattern = class_pattern(option)  # "zoledronic acid" is compared as "an intravenous bisphosphonate"
-    return int(pattern is not None and bool(pattern.search(low)))
+    if pattern is not None and pattern.search(low):
+        return 1
+    members = members_pattern(option)  # "a DOAC" is named by "apixaban or rivaroxaban"
+    return int(members is not None and bool(members.search(low)))
 
 
 def missing_parts(query: Query | None, said: str) -> list[str]:

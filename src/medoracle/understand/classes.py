@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["PREGNANCY_AVOID", "class_pattern", "class_words", "classes_of"]
+__all__ = ["PREGNANCY_AVOID", "class_pattern", "class_words", "classes_of", "members_pattern"]
 
 # class phrases (as sentences write them) → members (generic names, lower case)
 _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -58,6 +58,17 @@ def classes_of(drug: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=512)
+def members_pattern(name: str) -> re.Pattern[str] | None:
+    """For a class named as an option ("LMWH or a DOAC?"), a pattern finding it by its own phrases or by one of
+    its members ("apixaban"); phrases several classes share ("anticoagulant") do not count. None for no class."""
+    low = name.lower()
+    for phrases, members in _CLASSES.items():
+        if low in (p.lower() for p in phrases):
+            shared = {p for other, _ in _CLASSES.items() if other != phrases for p in other}
+            return _phrase_pattern(tuple(p for p in phrases if p not in shared) + members)
+    return None
+
+
 def class_pattern(drug: str) -> re.Pattern[str] | None:
     """A pattern finding any of the drug's class phrases in a sentence (hyphens and spaces alike, plurals)."""
     phrases = classes_of(drug)
