@@ -302,3 +302,9 @@ def test_a_treatment_question_gets_a_treatment_not_its_prevention(tmp_path) -> N
     assert satisfies(Sentence("Treat a gout flare with an NSAID, colchicine or a corticosteroid."), query)
     assert not satisfies(Sentence("NSAIDs are not recommended for the prevention of new attacks of gout."), query)
     assert not satisfies(Sentence("Gout flares are painful and usually settle within two weeks."), query)
+
+
+def test_starting_an_opioid_brings_the_laxative_advice(kb_clinic: Clinic) -> None:
+    answer = kb_clinic.answer("Starting oral morphine for cancer pain")
+    assert not answer.abstained, answer.abstain_reason
+    assert "laxative" in _said(answer).lower(), _said(answer)

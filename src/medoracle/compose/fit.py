@@ -51,7 +51,9 @@ _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|
                      r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
                      r"osteonecrosis|hypoglyc\w+|fetal|foetal)|\bosteonecrosis\b|\bhypocalc\w+|\bstopped and "
-                     r"replaced\b|\bunsafe\b|\bbleeding risk\b", re.IGNORECASE)
+                     r"replaced\b|\bunsafe\b|\bbleeding risk\b|"
+                     # a co-prescription every patient on the drug needs: a laxative with a strong opioid
+                     r"\bconstipation\b|\blaxatives?\b", re.IGNORECASE)
 
 
 # Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
@@ -340,7 +342,8 @@ def narrower(population: Population, query: Query | None) -> list[str]:
 
 
 def safety_cue(text: str) -> bool:
-    """A sentence that warns: a contraindication, a G6PD-type or pregnancy warning, a serious harm."""
+    """A sentence that warns: a contraindication, a G6PD-type or pregnancy warning, a serious harm, or a
+    co-prescription the drug needs (a laxative for everyone starting a strong opioid)."""
     return bool(_SAFETY.search(text))
 
 
