@@ -100,7 +100,9 @@ def test_sigkill_during_the_first_store_migration(tmp_path: Path) -> None:
 
 def _ingest(db: Path, corpus: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "medoracle.cli", "ingest", str(corpus), "--db", str(db),
-                             "--no-embed", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--no-embed", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # the point is that both succeed, not how fast a shared CI disk commits
+                            env={**os.environ, "MEDORACLE_LOCK_WAIT": "240"})
 
 
 def test_two_ingests_at_once_into_one_fresh_file_both_succeed(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from medoracle.store.faults import StorageFault, sqlite_fault
+from medoracle.store.faults import StorageFault, lock_wait_seconds, sqlite_fault
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
     import psycopg
@@ -123,8 +123,9 @@ class SQLiteDatabase:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.location, timeout=30, check_same_thread=False, isolation_level=None)
-                conn.execute("PRAGMA busy_timeout=30000")
+                wait = lock_wait_seconds()
+                conn = sqlite3.connect(self.location, timeout=wait, check_same_thread=False, isolation_level=None)
+                conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
                 if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
                 # NORMAL for derived evidence (an ingest can be rerun); FULL where a lost write is a lost review

@@ -6,6 +6,7 @@ never a traceback. `sqlite_fault` reads SQLite's error codes, which say more tha
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from medoracle.errors import StoreError
@@ -21,6 +22,15 @@ class NewerDatabase(StorageFault):
 
 # sqlite3 error codes (sqlite3.h); exc.sqlite_errorcode is the extended code, & 0xFF the primary one
 _READONLY, _CORRUPT, _FULL, _CANTOPEN, _NOTADB, _IOERR, _BUSY, _PERM = 8, 11, 13, 14, 26, 10, 5, 3
+
+
+def lock_wait_seconds() -> float:
+    """How long a writer waits for another process's write lock before giving up: 30 s, or
+    MEDORACLE_LOCK_WAIT seconds (a slow shared disk, or long concurrent ingests)."""
+    try:
+        return max(1.0, float(os.environ.get("MEDORACLE_LOCK_WAIT", "30")))
+    except ValueError:
+        return 30.0
 
 
 def sqlite_fault(path: str, exc: sqlite3.Error) -> StorageFault:
@@ -39,8 +49,8 @@ def sqlite_fault(path: str, exc: sqlite3.Error) -> StorageFault:
     elif primary in (_CANTOPEN, _PERM):
         what = f"cannot be opened ({text}); check the path and that this user may read and write it"
     elif primary == _BUSY or "locked" in text:
-        what = (f"is locked by another process for longer than 30 s ({text}); wait for the other writer "
-                "(an ingest?) to finish, then retry")
+        what = (f"is locked by another process for longer than {lock_wait_seconds():g} s ({text}); wait for the "
+                "other writer (an ingest?) to finish, then retry (MEDORACLE_LOCK_WAIT sets the wait)")
     elif primary == _IOERR or "disk I/O" in text:
         what = (f"could not be read or written ({text}): the disk may be full, failing or unplugged; check it, "
                 "then retry")
