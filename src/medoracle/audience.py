@@ -20,7 +20,7 @@ from medoracle.text import has_verb, split_sentences, word_count
 from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
-__all__ = ["tailor", "readability", "DATED_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
+__all__ = ["tailor", "readability", "EDITORIAL_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
            "numbers_in", "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
 
 
@@ -109,12 +109,15 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
 
-# NICE's editorial labels ("[new 2015]", "[2011, amended 2019]") date a recommendation; they hold no clinical number.
-DATED_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]", re.I)
+# Editorial labels that hold no clinical number: NICE's dates of a recommendation ("[new 2015]", "[2011, amended
+# 2019]") and a guideline's numbering of it ("Recommendation 1.3:" leading a sentence). A patient page leaves them
+# out, and no number check counts them.
+EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
+                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])", re.I)
 
 
 def _patient_clean(text: str) -> str:
-    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", DATED_LABEL.sub("", text))).strip()
+    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", EDITORIAL_LABEL.sub("", text))).strip()
 
 
 # "NICE advises offering X" → "NICE says to offer X": the same instruction in shorter words.
@@ -171,6 +174,12 @@ def _told_as_advice(text: str) -> str:
     return _TELL_THAT.sub(sub, text)
 
 
+# "Clinicians should be aware of …", "Physicians must …": the same instruction, named from the patient's side.
+_CLINICIANS = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?:(?:The )?(?:treating |prescribing )?(?:clinicians?|physicians?|"
+                         r"doctors?|practitioners?|prescribers?|health ?care (?:professionals?|providers?|"
+                         r"practitioners?)|providers?))\s+(?P<modal>should|must|need to|can|may)\b", re.I)
+
+
 def _care_team(text: str) -> str:
     """Each sentence that starts with an instruction to a clinician, told from the patient's side."""
     def sub(m: re.Match[str]) -> str:
@@ -178,6 +187,7 @@ def _care_team(text: str) -> str:
         if m.group("neg"):
             return f"Your care team should not {verb}"
         return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
+    text = _CLINICIANS.sub(lambda m: f"Your care team {m.group('modal').lower()}", text)
     return _INSTRUCTION.sub(sub, _told_as_advice(text))
 
 
@@ -191,7 +201,7 @@ def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
     new = re.sub(r"\b(\w{4,}) \1\b", lambda m: m.group(0) if m.group(0) in text else m.group(1), new)
-    if not numbers_kept(DATED_LABEL.sub("", text) if patient else text, new):
+    if not numbers_kept(EDITORIAL_LABEL.sub("", text) if patient else text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
     return f"{new} {glosses}" if glosses else new
