@@ -178,3 +178,14 @@ def test_a_swap_never_breaks_the_grammar_of_its_sentence():
     out = page("Clinicians should know the prevalence of these pain syndromes.")
     assert "the prevalence of these pain syndromes" in out.summary
     assert "(Prevalence: " in out.summary
+
+
+def test_a_fact_to_tell_the_patient_is_said_as_told_to_them_keeping_whom():
+    out = page("Tell men that there is a small increase in the risk of colorectal cancer after radiotherapy.")
+    assert out.summary.startswith("Men should be told that there is a small increase"), out.summary
+
+
+def test_a_strength_label_printed_alone_is_left_out():
+    out = page("A second sleep study may be considered when the first is negative. ( Weak )",
+               "Ask about dizziness on standing when treating people with blood pressure drugs. (Not Graded)")
+    assert "Weak" not in out.summary and "Graded" not in texts(out)[1]

@@ -104,7 +104,9 @@ OMITTED_NOTE = ("Some details for doctors, such as study results, are left out t
 # Labels that help a clinician scan a guideline but mean nothing to a patient: "[IIB]", "Remark:",
 # "(Strong recommendation, low-quality evidence)". Only removed when they hold no number.
 _GRADE_LABEL = re.compile(r"\s*\[[^\]\d]{1,40}\]|\s*\(\s*[^()\d]*\b(?:recommendation|evidence|consensus|"
-                          r"advice|good practice)\b[^()\d]*\)|\s*\(\s*(?:study )?design\s*:[^()\d]*\)", re.I)
+                          r"advice|good practice)\b[^()\d]*\)|\s*\(\s*(?:study )?design\s*:[^()\d]*\)"
+                          # a strength printed alone: "( Weak )", "(Not Graded)", "(Strong for)"
+                          r"|\s*\(\s*(?:not graded|ungraded|weak|strong|conditional)(?:\s+(?:for|against))?\s*\)", re.I)
 _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good practice point|Key point|Summary|√|"
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
@@ -113,7 +115,8 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
 # 2019]") and a guideline's numbering of it ("Recommendation 1.3:" leading a sentence). A patient page leaves them
 # out, and no number check counts them.
 EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
-                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])", re.I)
+                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])",
+                             re.I)
 
 
 def _patient_clean(text: str) -> str:
@@ -166,12 +169,23 @@ _TOLD_TOO = re.compile(r",\s+and\s+(?:(?:when|if|where)\s+(?:appropriate|suitabl
                        r"(?:families|family members|family)(?:\s+(?:or|and)\s+carers)?,?\s*$")
 
 
+# "Tell men that there is a small increase in …": a fact the patient is to be told, said as told to them, with the
+# group it is for kept ("Men should be told that …").
+_TELL_FACT = re.compile(
+    r"(?:(?<=^)|(?<=[.!?] ))(?:Explain to|Tell|Inform|Advise|Remind)\s+"
+    r"(?P<who>(?:patients|people|women|men|adults|parents|carers|everyone|anyone)\b[^.;:]*?),?\s+that\s")
+
+
 def _told_as_advice(text: str) -> str:
     def sub(m: re.Match[str]) -> str:
         who = _TOLD_TOO.sub("", m.group("who")).strip().rstrip(",")
         who = re.sub(r"^patients\b", "people", who)
         return f"{who[:1].upper()}{who[1:]} {m.group('modal')} "
-    return _TELL_THAT.sub(sub, text)
+
+    def told(m: re.Match[str]) -> str:
+        who = re.sub(r"^patients\b", "people", m.group("who").strip().rstrip(","))
+        return f"{who[:1].upper()}{who[1:]} should be told that "
+    return _TELL_FACT.sub(told, _TELL_THAT.sub(sub, text))
 
 
 # "Clinicians should be aware of …", "Physicians must …": the same instruction, named from the patient's side.
