@@ -112,10 +112,10 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
 
 
 # Editorial labels that hold no clinical number: NICE's dates of a recommendation ("[new 2015]", "[2011, amended
-# 2019]") and a guideline's numbering of it ("Recommendation 1.3:" leading a sentence). A patient page leaves them
+# 2019]") and a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence). A patient page leaves them
 # out, and no number check counts them.
 EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
-                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])",
+                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+(?:No\.?\s*)?\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])",
                              re.I)
 
 
@@ -240,17 +240,29 @@ _REFERENCE_RUN = re.compile(r"(?:[A-Z][\w'’-]+(?:,? (?:&(?:amp;)? |and )?[A-Z]
                             r"(?:19|20)\d\d[a-z]?\s*[;,]?\s*){3,}")
 
 
+# Sections a patient page keeps even when every statement in them is technical: the urgent signs and the main
+# treatment. Elsewhere a section of trial talk and grade-20 sentences only ("Possible problems": "While the direct
+# evidence from adjuvant trials …") tells a patient nothing; it is left out, and the page says details were.
+_ALWAYS_LED = frozenset({"red_flags", "first_line"})
+
+
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     """The section's statements a patient page shows: its lead and every one that is not too technical.
 
-    The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
-    first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
-    Reference lists are not statements and are never shown (a section of nothing else is left out).
+    The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or, in
+    the urgent-signs and main-treatment sections, the first when all are; statements are never reordered or merged,
+    so each keeps its own citations and numbers. Reference lists are not statements and are never shown (a section
+    of nothing else is left out).
     """
     shown = [st for st in sec.statements if (st.plain and not st.written_by) or not _REFERENCE_RUN.search(st.text)]
     # Our own plain text is written for patients: never too technical.
     technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in shown]
-    lead = technical.index(False) if False in technical else 0
+    if False in technical:
+        lead = technical.index(False)
+    elif sec.key in _ALWAYS_LED:
+        lead = 0
+    else:
+        return []
     return [st for i, st in enumerate(shown) if i == lead or not technical[i]]
 
 
