@@ -112,10 +112,11 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
 
 
 # Editorial labels that hold no clinical number: NICE's dates of a recommendation ("[new 2015]", "[2011, amended
-# 2019]") and a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence). A patient page leaves them
-# out, and no number check counts them.
+# 2019]") and a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence).
+# A patient page leaves them out, and no number check counts them.
 EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
-                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+(?:No\.?\s*)?\d+(?:\.\d+)*[a-z]?\s*[:–-]\s*(?=[A-Z])",
+                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+(?:No\.?\s*)?\d+(?:\.\d+)*[a-z]?"
+                             r"\s*[:–-]\s*(?=[A-Z])",
                              re.I)
 
 
