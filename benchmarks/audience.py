@@ -14,7 +14,7 @@ the figure that matters: what the reader is told, without the word explanations 
 average the grade down). A statement quoted from a knowledge-base card is shown as the card's own plain text
 (`plain:`); others are reworded. The patient page may leave out statements that are too technical (trial
 statistics, evidence talk, licensing, a guideline's aims), never the lead statement of the main-treatment or
-urgent-signs section (another section of such statements only is left out); each kept statement is
+urgent-signs section (another section of evidence talk only is left out); each kept statement is
 matched to its original (same cited passages and citations, in order).
 
     python benchmarks/audience.py [--dense] [--show N]

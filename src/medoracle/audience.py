@@ -242,25 +242,26 @@ _REFERENCE_RUN = re.compile(r"(?:[A-Z][\w'’-]+(?:,? (?:&(?:amp;)? |and )?[A-Z]
 
 
 # Sections a patient page keeps even when every statement in them is technical: the urgent signs and the main
-# treatment. Elsewhere a section of trial talk and grade-20 sentences only ("Possible problems": "While the direct
-# evidence from adjuvant trials …") tells a patient nothing; it is left out, and the page says details were.
+# treatment. Elsewhere a section of evidence talk only ("Possible problems": "While the direct evidence from
+# adjuvant trials …") tells a patient nothing; it is left out, and the page says details were. A section of hard
+# but clinical sentences keeps its lead: a caution ("unsafe in …") is still the patient's to know.
 _ALWAYS_LED = frozenset({"red_flags", "first_line"})
 
 
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     """The section's statements a patient page shows: its lead and every one that is not too technical.
 
-    The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or, in
-    the urgent-signs and main-treatment sections, the first when all are; statements are never reordered or merged,
-    so each keeps its own citations and numbers. Reference lists are not statements and are never shown (a section
-    of nothing else is left out).
+    The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
+    first when all are, except in a section of evidence talk only (other than the urgent signs and main treatment),
+    which is left out; statements are never reordered or merged, so each keeps its own citations and numbers.
+    Reference lists are not statements and are never shown (a section of nothing else is left out).
     """
     shown = [st for st in sec.statements if (st.plain and not st.written_by) or not _REFERENCE_RUN.search(st.text)]
     # Our own plain text is written for patients: never too technical.
     technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in shown]
     if False in technical:
         lead = technical.index(False)
-    elif sec.key in _ALWAYS_LED:
+    elif sec.key in _ALWAYS_LED or not all(_TECHNICAL.search(st.text) for st in shown):
         lead = 0
     else:
         return []
