@@ -300,10 +300,17 @@ def test_patient_page_leaves_out_technical_statements_but_keeps_each_section_lea
     assert "35%" not in texts and "8 Gy" in texts
     assert [bool(s.statements) for s in p.sections] == [True] * len(a.sections)
     assert any("left out" in n and "version for doctors" in n for n in p.notes)
-    # a section whose every statement is technical keeps its first one
-    only = one_statement("A randomised trial showed 35% vs 14% complete response.")
-    kept = tailor(only, "patient").statements()
-    assert len(kept) == 1 and "35%" in kept[0].text and "14%" in kept[0].text
+    # the main treatment and the urgent signs keep their first statement even when every one is technical …
+    for key in ("first_line", "red_flags"):
+        only = one_statement("A randomised trial showed 35% vs 14% complete response.", key=key)
+        kept = tailor(only, "patient").statements()
+        assert len(kept) == 1 and "35%" in kept[0].text and "14%" in kept[0].text
+    # … any other section of evidence talk alone is left out, and the page says details were
+    other = one_statement("While the direct evidence from adjuvant trials is considered sufficient only for "
+                          "zoledronic acid, others have hypothesised that any such agent may be effective.",
+                          key="complications")
+    page = tailor(other, "patient")
+    assert not page.sections and any("left out" in n for n in page.notes)
 
 
 def test_no_omission_note_when_nothing_is_left_out():

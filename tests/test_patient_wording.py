@@ -152,3 +152,40 @@ def test_a_reference_list_caught_as_a_sentence_is_not_shown_to_a_patient():
     # A statement that names one study and its year is still a statement.
     kept = page("Bisphosphonates are the first treatment.", "Denosumab was first given in 2010 in Europe.")
     assert [st.text for st in kept.statements()] == ["Denosumab was first given in 2010 in Europe."]
+
+
+def test_a_sentence_addressed_to_clinicians_is_told_from_the_patients_side():
+    out = page("Clinicians should be aware of chronic pain syndromes resulting from cancer treatments.",
+               "Physicians must not prescribe codeine to children under 12 years.")
+    assert texts(out)[0].startswith("Your care team should be aware of ")
+    assert texts(out)[1].startswith("Your care team must not prescribe codeine to children under 12 years")
+    clinician = page("Clinicians should be aware of chronic pain syndromes.", audience=Audience.clinician)
+    assert clinician.summary.startswith("Clinicians should")
+
+
+def test_a_guidelines_recommendation_number_is_a_label_not_a_number_to_keep():
+    # "Recommendation 1.3:" numbers the advice in its guideline; a patient page says the advice, without the label,
+    # and every clinical number stays ("12 years").
+    out = page("(Informal consensus; Evidence quality: insufficient) Recommendation 1.3: Clinicians should offer "
+               "regular pain checks to people over 12 years.")
+    assert out.summary.startswith("Your care team should offer regular pain checks"), out.summary
+    assert "1.3" not in out.summary and "12 years" in out.summary
+
+
+def test_a_swap_never_breaks_the_grammar_of_its_sentence():
+    # "the prevalence of these syndromes" as "the how common it is of these syndromes" reads as nonsense: the word
+    # stays and is explained instead.
+    out = page("Clinicians should know the prevalence of these pain syndromes.")
+    assert "the prevalence of these pain syndromes" in out.summary
+    assert "(Prevalence: " in out.summary
+
+
+def test_a_fact_to_tell_the_patient_is_said_as_told_to_them_keeping_whom():
+    out = page("Tell men that there is a small increase in the risk of colorectal cancer after radiotherapy.")
+    assert out.summary.startswith("Men should be told that there is a small increase"), out.summary
+
+
+def test_a_strength_label_printed_alone_is_left_out():
+    out = page("A second sleep study may be considered when the first is negative. ( Weak )",
+               "Ask about dizziness on standing when treating people with blood pressure drugs. (Not Graded)")
+    assert "Weak" not in out.summary and "Graded" not in texts(out)[1]

@@ -205,3 +205,32 @@ def test_a_topic_page_quoted_as_a_bottom_line_is_shown_as_its_plain_text(store):
     aliases = next((ev for ev in evidence if ev.passage.text.startswith("Also known as")), None)
     if aliases is not None:
         assert plain_for(aliases.passage.text, [aliases]) is None
+
+
+# Questions in a patient's own words, each with the topic it is about: the page must be answered from that topic's
+# cards (its most-cited topic). Lay names are topic aliases ("underactive thyroid", "mini-stroke"); "What medicines
+# help …", "the best way to …" frame the question and must not have to stand in the answering sentence.
+LAY_QUESTIONS = [
+    ("How is an underactive thyroid treated?", "hypothyroidism"),
+    ("I have diabetes in pregnancy. How will it be treated?", "gestational-diabetes"),
+    ("How is a mini-stroke treated?", "stroke-tia"),
+    ("How is high potassium treated?", "hyperkalaemia"),
+    ("How is a severe allergic reaction treated?", "anaphylaxis"),
+    ("What medicines help a migraine attack?", "migraine"),
+    ("What is the best way to stop smoking?", "smoking-cessation"),
+    ("Should I take a blood thinner for atrial fibrillation?", "atrial-fibrillation-anticoagulation"),
+]
+
+
+@pytest.mark.parametrize("question,topic", LAY_QUESTIONS, ids=[q for q, _ in LAY_QUESTIONS])
+def test_a_question_in_lay_words_reaches_its_topic(kb_clinic, question, topic):
+    answer = kb_clinic.answer(question, audience="patient")
+    assert not answer.abstained, answer.abstain_reason
+    card_topic = {f"kb:{p.stem}": p.parent.name for p in Path(kb_root()).glob("*/*.md") if p.name != "_topic.md"}
+    cited: dict[str, int] = {}
+    for ref in answer.references:
+        for pid in ref.passage_ids:
+            doc = pid.split("#")[0]
+            name = card_topic.get(doc) or doc.removeprefix("kb:topic:")
+            cited[name] = cited.get(name, 0) + 1
+    assert max(cited, key=lambda t: cited[t]) == topic, cited

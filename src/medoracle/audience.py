@@ -20,7 +20,7 @@ from medoracle.text import has_verb, split_sentences, word_count
 from medoracle.types import Answer, Audience, Section, Statement
 from medoracle.wording import Glossary, GlossEntry, Reworder, load_glossary, numbers_in, numbers_kept
 
-__all__ = ["tailor", "readability", "DATED_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
+__all__ = ["tailor", "readability", "EDITORIAL_LABEL", "Readability", "Glossary", "GlossEntry", "load_glossary",
            "numbers_in", "answer_text", "CARE_TEAM_NOTE", "LONG_SENTENCE_WORDS", "split_long_sentence"]
 
 
@@ -104,17 +104,24 @@ OMITTED_NOTE = ("Some details for doctors, such as study results, are left out t
 # Labels that help a clinician scan a guideline but mean nothing to a patient: "[IIB]", "Remark:",
 # "(Strong recommendation, low-quality evidence)". Only removed when they hold no number.
 _GRADE_LABEL = re.compile(r"\s*\[[^\]\d]{1,40}\]|\s*\(\s*[^()\d]*\b(?:recommendation|evidence|consensus|"
-                          r"advice|good practice)\b[^()\d]*\)|\s*\(\s*(?:study )?design\s*:[^()\d]*\)", re.I)
+                          r"advice|good practice)\b[^()\d]*\)|\s*\(\s*(?:study )?design\s*:[^()\d]*\)"
+                          # a strength printed alone: "( Weak )", "(Not Graded)", "(Strong for)"
+                          r"|\s*\(\s*(?:not graded|ungraded|weak|strong|conditional)(?:\s+(?:for|against))?\s*\)", re.I)
 _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good practice point|Key point|Summary|√|"
                          r"[A-D]|[IV]{1,3}[A-C]?)\s*[:–-]\s+(?=[A-Z])")
 
 
-# NICE's editorial labels ("[new 2015]", "[2011, amended 2019]") date a recommendation; they hold no clinical number.
-DATED_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]", re.I)
+# Editorial labels that hold no clinical number: NICE's dates of a recommendation ("[new 2015]", "[2011, amended
+# 2019]") and a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence).
+# A patient page leaves them out, and no number check counts them.
+EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
+                             r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+(?:No\.?\s*)?\d+(?:\.\d+)*[a-z]?"
+                             r"\s*[:–-]\s*(?=[A-Z])",
+                             re.I)
 
 
 def _patient_clean(text: str) -> str:
-    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", DATED_LABEL.sub("", text))).strip()
+    return _LEAD_LABEL.sub("", _GRADE_LABEL.sub("", EDITORIAL_LABEL.sub("", text))).strip()
 
 
 # "NICE advises offering X" → "NICE says to offer X": the same instruction in shorter words.
@@ -163,12 +170,29 @@ _TOLD_TOO = re.compile(r",\s+and\s+(?:(?:when|if|where)\s+(?:appropriate|suitabl
                        r"(?:families|family members|family)(?:\s+(?:or|and)\s+carers)?,?\s*$")
 
 
+# "Tell men that there is a small increase in …": a fact the patient is to be told, said as told to them, with the
+# group it is for kept ("Men should be told that …").
+_TELL_FACT = re.compile(
+    r"(?:(?<=^)|(?<=[.!?] ))(?:Explain to|Tell|Inform|Advise|Remind)\s+"
+    r"(?P<who>(?:patients|people|women|men|adults|parents|carers|everyone|anyone)\b[^.;:]*?),?\s+that\s")
+
+
 def _told_as_advice(text: str) -> str:
     def sub(m: re.Match[str]) -> str:
         who = _TOLD_TOO.sub("", m.group("who")).strip().rstrip(",")
         who = re.sub(r"^patients\b", "people", who)
         return f"{who[:1].upper()}{who[1:]} {m.group('modal')} "
-    return _TELL_THAT.sub(sub, text)
+
+    def told(m: re.Match[str]) -> str:
+        who = re.sub(r"^patients\b", "people", m.group("who").strip().rstrip(","))
+        return f"{who[:1].upper()}{who[1:]} should be told that "
+    return _TELL_FACT.sub(told, _TELL_THAT.sub(sub, text))
+
+
+# "Clinicians should be aware of …", "Physicians must …": the same instruction, named from the patient's side.
+_CLINICIANS = re.compile(r"(?:(?<=^)|(?<=[.!?] ))(?:(?:The )?(?:treating |prescribing )?(?:clinicians?|physicians?|"
+                         r"doctors?|practitioners?|prescribers?|health ?care (?:professionals?|providers?|"
+                         r"practitioners?)|providers?))\s+(?P<modal>should|must|need to|can|may)\b", re.I)
 
 
 def _care_team(text: str) -> str:
@@ -178,6 +202,7 @@ def _care_team(text: str) -> str:
         if m.group("neg"):
             return f"Your care team should not {verb}"
         return f"Your care team may {verb}" if verb in ("consider", "think about") else f"Your care team should {verb}"
+    text = _CLINICIANS.sub(lambda m: f"Your care team {m.group('modal').lower()}", text)
     return _INSTRUCTION.sub(sub, _told_as_advice(text))
 
 
@@ -191,7 +216,7 @@ def _tailor_text(rw: Reworder, text: str, *, patient: bool) -> str:
     new = re.sub(r"\s*\|\s*", " / ", new) if "|" in new and "|" not in text else new
     # Two swaps meeting ("anticoagulation therapy" → "blood-thinning treatment treatment") say a word twice.
     new = re.sub(r"\b(\w{4,}) \1\b", lambda m: m.group(0) if m.group(0) in text else m.group(1), new)
-    if not numbers_kept(DATED_LABEL.sub("", text) if patient else text, new):
+    if not numbers_kept(EDITORIAL_LABEL.sub("", text) if patient else text, new):
         rw.explained = seen  # nothing of this rewording is shown, so nothing counts as explained
         return text  # a number or unit was lost: the original wording is the only safe one
     return f"{new} {glosses}" if glosses else new
@@ -216,17 +241,30 @@ _REFERENCE_RUN = re.compile(r"(?:[A-Z][\w'’-]+(?:,? (?:&(?:amp;)? |and )?[A-Z]
                             r"(?:19|20)\d\d[a-z]?\s*[;,]?\s*){3,}")
 
 
+# Sections a patient page keeps even when every statement in them is technical: the urgent signs and the main
+# treatment. Elsewhere a section of evidence talk only ("Possible problems": "While the direct evidence from
+# adjuvant trials …") tells a patient nothing; it is left out, and the page says details were. A section of hard
+# but clinical sentences keeps its lead: a caution ("unsafe in …") is still the patient's to know.
+_ALWAYS_LED = frozenset({"red_flags", "first_line"})
+
+
 def _patient_statements(sec: Section, g: Glossary) -> list[Statement]:
     """The section's statements a patient page shows: its lead and every one that is not too technical.
 
     The lead is the highest-ranked statement that is not technical (the composer ranks within a section), or the
-    first when all are; statements are never reordered or merged, so each keeps its own citations and numbers.
+    first when all are, except in a section of evidence talk only (other than the urgent signs and main treatment),
+    which is left out; statements are never reordered or merged, so each keeps its own citations and numbers.
     Reference lists are not statements and are never shown (a section of nothing else is left out).
     """
     shown = [st for st in sec.statements if (st.plain and not st.written_by) or not _REFERENCE_RUN.search(st.text)]
     # Our own plain text is written for patients: never too technical.
     technical = [not (st.plain and not st.written_by) and _too_technical(st, g) for st in shown]
-    lead = technical.index(False) if False in technical else 0
+    if False in technical:
+        lead = technical.index(False)
+    elif sec.key in _ALWAYS_LED or not all(_TECHNICAL.search(st.text) for st in shown):
+        lead = 0
+    else:
+        return []
     return [st for i, st in enumerate(shown) if i == lead or not technical[i]]
 
 
