@@ -308,3 +308,28 @@ def test_starting_an_opioid_brings_the_laxative_advice(kb_clinic: Clinic) -> Non
     answer = kb_clinic.answer("Starting oral morphine for cancer pain")
     assert not answer.abstained, answer.abstain_reason
     assert "laxative" in _said(answer).lower(), _said(answer)
+
+
+def test_a_black_african_patient_gets_the_advice_for_their_family_origin(clinic: Clinic) -> None:
+    answer = clinic.answer("Step 1 drug for hypertension in a Black adult of African family origin without diabetes")
+    assert not answer.abstained, answer.abstain_reason
+    assert "calcium-channel blocker" in answer.summary, answer.summary
+    assert "ACE inhibitor or an angiotensin II receptor blocker (ARB) as step 1" not in _said(answer)
+
+
+def test_a_clot_in_cancer_gets_the_cancer_advice_not_the_general_one(clinic: Clinic) -> None:
+    cancer = clinic.answer("How long to anticoagulate a cancer-associated DVT?")
+    assert not cancer.abstained, cancer.abstain_reason
+    assert "6 months" in cancer.summary, cancer.summary
+    assert "not cancer-associated" not in " ".join(st.applies_to or "" for st in cancer.statements())
+    general = clinic.answer("How long to anticoagulate a DVT?")
+    assert "3 months" in general.summary, general.summary
+
+
+def test_diagnosed_and_treated_answers_both_parts(clinic: Clinic) -> None:
+    answer = clinic.answer("How is pulmonary embolism diagnosed and treated?")
+    assert not answer.abstained, answer.abstain_reason
+    said = _said(answer)
+    assert re.search(r"wells", said, re.IGNORECASE), said
+    assert re.search(r"treated with anticoagulation|apixaban|rivaroxaban", said), said
+    assert answer.gaps == []
