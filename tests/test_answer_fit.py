@@ -333,3 +333,22 @@ def test_diagnosed_and_treated_answers_both_parts(clinic: Clinic) -> None:
     assert re.search(r"wells", said, re.IGNORECASE), said
     assert re.search(r"treated with anticoagulation|apixaban|rivaroxaban", said), said
     assert answer.gaps == []
+
+
+DVT_DOCS = [
+    {"id": "dvt-treat", "doc_type": "guideline", "source": "Test guideline",
+     "title": "Deep vein thrombosis: treatment",
+     "text": "Offer apixaban or rivaroxaban to adults with confirmed proximal deep vein thrombosis. Continue "
+             "anticoagulation for deep vein thrombosis for at least 3 months."},
+]
+
+
+def test_a_pregnant_patient_gets_no_general_adult_advice(tmp_path) -> None:
+    clinic = _clinic_over(tmp_path, "dvt", DVT_DOCS)
+    general = clinic.answer("Treatment of deep vein thrombosis")
+    assert not general.abstained, general.abstain_reason
+    assert "apixaban" in general.summary
+    pregnant = clinic.answer("Treatment of deep vein thrombosis in pregnancy")
+    assert pregnant.abstained  # a DOAC is what a pregnant patient must not have
+    assert "pregnan" in (pregnant.abstain_reason or ""), pregnant.abstain_reason
+    assert "apixaban" not in (pregnant.summary or "")

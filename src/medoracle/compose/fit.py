@@ -22,7 +22,7 @@ from medoracle.understand.vocab import drugs_in
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
            "drugs_in", "fit_words", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes",
            "other_population",
-           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
+           "safety_cue", "unspoken_pregnancy", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
@@ -339,6 +339,17 @@ def missing_parts(query: Query | None, said: str, parts: Sequence[str] = ()) -> 
             out.append(f"The sources found say nothing about {' or '.join(absent)} here, so the answer "
                        "cannot compare the two.")
     return out
+
+
+def unspoken_pregnancy(query: Query | None, bottom: Fitted | None) -> str | None:
+    """For a question about a pregnant patient whose bottom line does not speak of pregnancy: the sentence that
+    says so. General adult advice is often what a pregnant patient must not have (a DOAC, warfarin, an ACE
+    inhibitor), so such a question is answered from evidence about pregnancy or not at all; other patients (an
+    age, a setting) are well served by general advice with the note that it does not name them."""
+    if query is None or query.population.pregnancy != "pregnant" or bottom is None or "pregnancy" in bottom.matches:
+        return None
+    return ("The sources found do not say what to do in pregnancy; general advice for adults may not be safe for "
+            "a pregnant patient.")
 
 
 def narrower(population: Population, query: Query | None) -> list[str]:
