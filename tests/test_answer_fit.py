@@ -308,3 +308,47 @@ def test_starting_an_opioid_brings_the_laxative_advice(kb_clinic: Clinic) -> Non
     answer = kb_clinic.answer("Starting oral morphine for cancer pain")
     assert not answer.abstained, answer.abstain_reason
     assert "laxative" in _said(answer).lower(), _said(answer)
+
+
+def test_a_black_african_patient_gets_the_advice_for_their_family_origin(clinic: Clinic) -> None:
+    answer = clinic.answer("Step 1 drug for hypertension in a Black adult of African family origin without diabetes")
+    assert not answer.abstained, answer.abstain_reason
+    assert "calcium-channel blocker" in answer.summary, answer.summary
+    assert "ACE inhibitor or an angiotensin II receptor blocker (ARB) as step 1" not in _said(answer)
+
+
+def test_a_clot_in_cancer_gets_the_cancer_advice_not_the_general_one(clinic: Clinic) -> None:
+    cancer = clinic.answer("How long to anticoagulate a cancer-associated DVT?")
+    assert not cancer.abstained, cancer.abstain_reason
+    assert "6 months" in cancer.summary, cancer.summary
+    assert "not cancer-associated" not in " ".join(st.applies_to or "" for st in cancer.statements())
+    general = clinic.answer("How long to anticoagulate a DVT?")
+    assert "3 months" in general.summary, general.summary
+
+
+def test_diagnosed_and_treated_answers_both_parts(clinic: Clinic) -> None:
+    answer = clinic.answer("How is pulmonary embolism diagnosed and treated?")
+    assert not answer.abstained, answer.abstain_reason
+    said = _said(answer)
+    assert re.search(r"wells", said, re.IGNORECASE), said
+    assert re.search(r"treated with anticoagulation|apixaban|rivaroxaban", said), said
+    assert answer.gaps == []
+
+
+DVT_DOCS = [
+    {"id": "dvt-treat", "doc_type": "guideline", "source": "Test guideline",
+     "title": "Deep vein thrombosis: treatment",
+     "text": "Offer apixaban or rivaroxaban to adults with confirmed proximal deep vein thrombosis. Continue "
+             "anticoagulation for deep vein thrombosis for at least 3 months."},
+]
+
+
+def test_a_pregnant_patient_gets_no_general_adult_advice(tmp_path) -> None:
+    clinic = _clinic_over(tmp_path, "dvt", DVT_DOCS)
+    general = clinic.answer("Treatment of deep vein thrombosis")
+    assert not general.abstained, general.abstain_reason
+    assert "apixaban" in general.summary
+    pregnant = clinic.answer("Treatment of deep vein thrombosis in pregnancy")
+    assert pregnant.abstained  # a DOAC is what a pregnant patient must not have
+    assert "pregnan" in (pregnant.abstain_reason or ""), pregnant.abstain_reason
+    assert "apixaban" not in (pregnant.summary or "")

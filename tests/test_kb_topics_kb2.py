@@ -84,19 +84,12 @@ def _answer_text(answer) -> str:
     return " ".join([answer.summary, *(st.text for st in answer.statements())])
 
 
-# Two-part questions of diagnosis and treatment: the statements answering the second part are not yet
-# sought the way a dose or a duration is (compose/parts.py knows only parts a sentence visibly gives), so the
-# treatment statement can be crowded out by diagnostic ones. Known gap, kept visible here.
-TWO_PART_NOT_YET = {"How is pulmonary embolism diagnosed and treated?"}
 
 
 def _params():
     for question, patterns in QUESTIONS:
         marks = [pytest.mark.xfail(strict=False, reason="shorthand needs the question-understanding work (k15a)")] \
             if question in SHORTHAND_NOT_YET_UNDERSTOOD else []
-        if question in TWO_PART_NOT_YET:
-            marks = [pytest.mark.xfail(strict=False, reason="the treatment part of 'diagnosed and treated' is not "
-                                                            "sought as its own part yet (compose/parts.py)")]
         yield pytest.param(question, patterns, id=question, marks=marks)
 
 

@@ -226,3 +226,64 @@ def test_a_class_named_as_an_option_is_found_by_its_members() -> None:
     assert doac is not None and doac.search("offer apixaban or rivaroxaban") and doac.search("a DOAC")
     assert not doac.search("an anticoagulant such as warfarin")  # a phrase several classes share does not count
     assert members_pattern("paracetamol") is None
+
+
+# ------------------------------------------------------------------------- family origin, absent conditions
+
+_NICE_STEP1_ACEI = ("For adults with hypertension who have type 2 diabetes, or who are under 55 and not of Black "
+                    "African or African-Caribbean family origin, NICE advises an ACE inhibitor or an ARB as step 1.")
+_NICE_STEP1_CCB = ("For adults aged 55 or over, and for Black adults of African or African-Caribbean origin without "
+                   "type 2 diabetes, a calcium-channel blocker is the step 1 choice.")
+
+
+def test_family_origin_is_a_slot_and_its_negation_conflicts() -> None:
+    black = extract("Step 1 drug for hypertension in a Black adult of African family origin without diabetes")
+    assert black.origin == "black african" and black.without == ("diabetes",) and black.comorbidities == ()
+    assert extract(_NICE_STEP1_ACEI).origin == "not black african"
+    assert extract(_NICE_STEP1_CCB).origin == "black african"
+    assert conflicts(black, extract(_NICE_STEP1_ACEI)) == ["origin"]
+    assert conflicts(black, extract(_NICE_STEP1_CCB)) == []
+    assert "origin" in matches(black, extract(_NICE_STEP1_CCB))
+    assert "African-Caribbean family origin" in describe(black)
+    # a question that names no origin is not ruled out of either sentence
+    assert conflicts(extract("First-line antihypertensive for a 40 year old man without diabetes"),
+                     extract(_NICE_STEP1_ACEI)) == []
+
+
+def test_the_clause_for_the_patients_comorbidity_applies_whatever_the_other_clause_says() -> None:
+    black_diabetic = extract("Which antihypertensive for a Black African woman with type 2 diabetes?")
+    assert conflicts(black_diabetic, extract(_NICE_STEP1_ACEI)) == []  # "who have type 2 diabetes, or …"
+    assert conflicts(black_diabetic, extract(_NICE_STEP1_CCB)) == ["comorbidity"]  # "… without type 2 diabetes"
+
+
+def test_a_passage_that_rules_cancer_out_is_not_for_a_patient_with_cancer() -> None:
+    not_cancer = extract("Deep vein thrombosis (not cancer-associated)")
+    assert not_cancer.cancer == () and not_cancer.without == ("cancer",)
+    assert extract("non-cancer pain").cancer == ()
+    in_cancer = extract("How long to anticoagulate a cancer-associated DVT?")
+    assert in_cancer.cancer == ("cancer",)
+    assert conflicts(in_cancer, not_cancer) == ["cancer"]
+    assert conflicts(extract("How long to anticoagulate a DVT?"), not_cancer) == []
+
+
+# ------------------------------------------------------------------------- the parts of a question
+
+def test_diagnosis_and_treatment_are_parts_only_beside_another() -> None:
+    from medoracle.compose.parts import asked_parts
+
+    assert asked_parts(read_query("How is pulmonary embolism diagnosed and treated?")) == ["diagnosis", "treatment"]
+    assert asked_parts(read_query("How is pulmonary embolism diagnosed?")) == []
+    assert asked_parts(read_query("How is pulmonary embolism treated?")) == []
+    # a dose, a drug, a duration already ask for the treatment
+    assert asked_parts(read_query("What dose of dexamethasone to treat spinal cord compression?")) == ["dose"]
+
+
+def test_a_missing_diagnosis_or_treatment_part_is_named() -> None:
+    from medoracle.compose.parts import gaps
+
+    query = read_query("How is pulmonary embolism diagnosed and treated?")
+    assert gaps(query, "Confirmed PE is treated with anticoagulation for at least 3 months.") == [
+        "The sources found do not say how this is diagnosed."]
+    assert gaps(query, "The two-level Wells score decides between CT pulmonary angiography and a D-dimer test.") \
+        == ["The sources found do not say how this is treated."]
+    assert gaps(query, "The Wells score decides on a D-dimer test; confirmed PE is treated with apixaban.") == []

@@ -151,6 +151,10 @@ class Population(BaseModel):
     kidney_impairment: bool = Field(False, description="Renal impairment, CKD or dialysis named.")
     liver_impairment: bool = Field(False, description="Hepatic impairment or cirrhosis named.")
     comorbidities: tuple[str, ...] = Field((), description="Other conditions the patient has ('with diabetes').")
+    without: tuple[str, ...] = Field((), description="Conditions the text rules out ('without type 2 diabetes').")
+    origin: str | None = Field(None, description="Family origin named ('Black African or African-Caribbean family "
+                                                 "origin' → 'black african'; 'not of Black African … origin' → "
+                                                 "'not black african').")
     cancer: tuple[str, ...] = Field((), description="Cancer named ('cancer', 'breast cancer', 'lung').")
     severity: tuple[int, int] | None = Field(
         None, description="Severity as a range on 1 mild … 4 life-threatening (CTCAE grade n → n).")

@@ -369,7 +369,7 @@ class ExtractiveComposer:
             c.own = own = share(own_hits)
             c.about = share(own_hits | named[c.ev])
             if ev.passage.facet is not None:
-                c.topic = topic_share(own_hits | context[c.ev])  # a card is one fact: all of it is in context
+                c.topic = topic_share(own_hits | context[c.ev] | named[c.ev])  # a card: one fact of its topic
             else:
                 # A guideline passage strings several recommendations together: judge the sentence in its
                 # heading and title, not by its neighbours ("5 or more brain metastases" beside a spinal one).

@@ -22,7 +22,7 @@ from medoracle.understand.vocab import drugs_in
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
            "drugs_in", "fit_words", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes",
            "other_population",
-           "safety_cue", "safety_statements", "satisfies", "wanted", "why_chosen"]
+           "safety_cue", "unspoken_pregnancy", "safety_statements", "satisfies", "wanted", "why_chosen"]
 
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
@@ -35,6 +35,14 @@ _TIMING = re.compile(r"\bwithin (?:about |the first )?\d+(?:\s*(?:to|-|–)\s*\d
                      r"\bimmediate(?:ly)?\b|\bas soon as\b|\burgent(?:ly)?\b|\bwithout delay\b|\bsame[- ]day\b|"
                      r"\bbefore \w+ (?:results|investigations)\b|\b\d+ (?:hours?|minutes?) (?:of|after|from)\b",
                      re.IGNORECASE)
+# How a condition is diagnosed or assessed: a test, a scan, a score or criteria ("the two-level Wells score",
+# "a D-dimer test", "CT pulmonary angiography", "a urine dipstick"); not "confirmed" or "suspected", which
+# qualify a treatment as often ("confirmed PE is treated with …").
+_DIAGNOSES = re.compile(r"\bdiagnos\w+|\btests?\b|\btesting\b|\bscan\w*|\bD-dimer\b|\bultraso\w+|\bCT\b|"
+                        r"\bMRI\b|\bangiogra\w+|\bscores?\b|\bcriteria\b|\bimaging\b|\bX-ray\b|\bbiops\w+|"
+                        r"\bECG\b|\belectrocardiogra\w+|\bechocardiogra\w+|\bdipstick\b|\bcultures?\b|"
+                        r"\bexclude[sd]?\b|\brule[sd]? out\b|\bassess\w*|\bmeasur\w+",
+                        re.IGNORECASE)
 _ASKS_TARGET = re.compile(r"\btargets?\b|\baim(?:ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
 _GIVES_TARGET = re.compile(r"\btargets?\b(?! organ)|\baim(?:s|ed|ing)? (?:for|at)\b|\bgoal\b", re.IGNORECASE)
 _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
@@ -151,7 +159,7 @@ def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
 def _slot_names(conflict_slots: list[str]) -> list[str]:
     mapping = {"pregnancy": "pregnancy", "age": "age", "severity": "severity", "phase": "phase",
                "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "age",
-               "cancer type": "age"}
+               "cancer type": "age", "origin": "origin", "comorbidity": "age", "cancer": "age"}
     out = [mapping.get(s, s) for s in conflict_slots]
     if "manifestation" in out:
         out.append("severity")
@@ -244,6 +252,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     of a multi-part question); True when nothing is required."""
     if query is None or not query.intents:
         return True
+    explicit = intent is not None
     intent = intent or query.intents[0]
     if intent == "dose":
         return bool(has_dose(c.text))
@@ -273,6 +282,10 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         return bool(drugs_in(c.text) or _TREATMENTS.search(c.text) or _ACTS.search(c.text))
     if intent == "timing":
         return bool(_TIMING.search(c.text))
+    if intent == "diagnosis" and explicit:
+        # Only as a part of "how is X diagnosed and treated?" (`parts.asked_parts`): alone, a diagnosis
+        # question is answered by whatever the sources say about diagnosing X.
+        return bool(_DIAGNOSES.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
 
 
@@ -301,11 +314,16 @@ def _mentions(low: str, option: str, query: Query) -> int:
     return int(members is not None and bool(members.search(low)))
 
 
-def missing_parts(query: Query | None, said: str) -> list[str]:
-    """Notes naming each part of the question the answer could not give."""
+def missing_parts(query: Query | None, said: str, parts: Sequence[str] = ()) -> list[str]:
+    """Notes naming each part of the question the answer could not give; a diagnosis or a treatment only when
+    `parts` (the question's parts, `parts.asked_parts`) names it, as one part of several."""
     if query is None:
         return []
     out = []
+    if "diagnosis" in parts and not _DIAGNOSES.search(said):
+        out.append("The sources found do not say how this is diagnosed.")
+    if "treatment" in parts and not (drugs_in(said) or _TREATMENTS.search(said) or _ACTS.search(said)):
+        out.append("The sources found do not say how this is treated.")
     if "dose" in query.intents and not has_dose(said):
         out.append("The sources found give no dose for this; check a formulary or the full guideline.")
     if "duration" in query.intents and not _DURATION.search(said):
@@ -321,6 +339,17 @@ def missing_parts(query: Query | None, said: str) -> list[str]:
             out.append(f"The sources found say nothing about {' or '.join(absent)} here, so the answer "
                        "cannot compare the two.")
     return out
+
+
+def unspoken_pregnancy(query: Query | None, bottom: Fitted | None) -> str | None:
+    """For a question about a pregnant patient whose bottom line does not speak of pregnancy: the sentence that
+    says so. General adult advice is often what a pregnant patient must not have (a DOAC, warfarin, an ACE
+    inhibitor), so such a question is answered from evidence about pregnancy or not at all; other patients (an
+    age, a setting) are well served by general advice with the note that it does not name them."""
+    if query is None or query.population.pregnancy != "pregnant" or bottom is None or "pregnancy" in bottom.matches:
+        return None
+    return ("The sources found do not say what to do in pregnancy; general advice for adults may not be safe for "
+            "a pregnant patient.")
 
 
 def narrower(population: Population, query: Query | None) -> list[str]:
@@ -356,7 +385,7 @@ def why_chosen(c: Fitted, query: Query | None, role: str) -> str:
     if query is not None and wanted(query.population):
         asked = describe(query.population)
         if c.matches:
-            parts.append(f"applies to {who}, as asked ({asked})")
+            parts.append(f"applies to {who}, as asked" + (f" ({asked})" if asked else ""))
         else:
             parts.append(f"does not say it applies to {asked}" + (f" (it speaks of {who})" if who else ""))
     elif who:
@@ -404,4 +433,5 @@ def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted
         out.append(f"None of the statements below says it applies to {asked}; check before applying it.")
     said = " ".join([answer.summary, *(st.text for st in answer.statements())])
     out.extend(missing_parts(query, said))
+    out.extend(g for g in answer.gaps if g not in out)  # a part named by `parts.gaps` (diagnosis, treatment)
     return out

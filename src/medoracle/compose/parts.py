@@ -17,8 +17,14 @@ from medoracle.types import Query
 
 __all__ = ["PARTS", "Part", "asked_parts", "complete", "gaps"]
 
-# The parts whose answer a sentence visibly gives or not: a dose, a drug, a duration, both options of "A or B?".
-PARTS: tuple[str, ...] = ("dose", "first_line", "duration", "comparison")
+# The parts whose answer a sentence visibly gives or not: a dose, a drug, a duration, both options of "A or B?",
+# a test or score ("how is it diagnosed"), a treatment ("… and treated?").
+PARTS: tuple[str, ...] = ("dose", "first_line", "duration", "comparison", "diagnosis", "treatment")
+# Parts that are parts only beside another: "how is X diagnosed?" alone is answered by whatever the sources say
+# about diagnosing X (worded too many ways to require one), and "treatment" is already asked for by a dose, a
+# drug, a duration or a comparison ("what dose to treat …" has one part, the dose).
+_ONLY_BESIDE = frozenset({"diagnosis", "treatment"})
+_SUBSUME_TREATMENT = frozenset({"dose", "first_line", "duration", "comparison"})
 
 
 class Part(fit.Fitted, Protocol):
@@ -35,8 +41,13 @@ def asked_parts(query: Query | None) -> list[str]:
     """The parts the question asks for, in its order (a comparison only when it names both options)."""
     if query is None:
         return []
-    return [i for i in dict.fromkeys(query.intents)
-            if i in PARTS and (i != "comparison" or query.comparison is not None)]
+    found: list[str] = [i for i in dict.fromkeys(query.intents)
+             if i in PARTS and (i != "comparison" or query.comparison is not None)]
+    if set(found) & _SUBSUME_TREATMENT:
+        found = [i for i in found if i != "treatment"]
+    if len(found) < 2:
+        found = [i for i in found if i not in _ONLY_BESIDE]
+    return found
 
 
 def complete(candidates: Sequence[P], said: Sequence[P], query: Query | None, best: float) -> list[P]:
@@ -66,6 +77,8 @@ def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None) -> li
     A question with one part is answered by its bottom line or not at all: a drug named in passing further down
     ("when two first-line antiepileptic drugs have failed") is no answer to "which drug first?"."""
     asked = asked_parts(query)
+    # The patient is a part of the question too: a pregnant patient's answer must speak of pregnancy.
+    unsafe = [g for g in [fit.unspoken_pregnancy(query, bottom)] if g]
     if len(asked) == 1 and bottom is not None and not fit.satisfies(bottom, query, asked[0]):
-        return fit.missing_parts(query, "")
-    return fit.missing_parts(query, said)
+        return unsafe + fit.missing_parts(query, "", asked)
+    return unsafe + fit.missing_parts(query, said, asked)

@@ -79,6 +79,16 @@ _COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history
                        r"diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|atrial fibrillation|"
                        r"coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|G6PD deficiency)\b",
                        re.IGNORECASE)
+_WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with))\s+(?:known\s+)?(type [12] diabetes|diabetes|heart failure|"
+                      r"CKD|chronic kidney disease|COPD|asthma|atrial fibrillation)\b", re.IGNORECASE)
+# Cancer ruled out: "Deep vein thrombosis (not cancer-associated)", "in people without cancer", "non-cancer pain".
+_NO_CANCER = re.compile(r"\b(?:not|without|no|non-?)\s*(?:active\s+|known\s+)?(?:cancer|malignan\w+)(?:-associated|"
+                        r"-related)?\b", re.IGNORECASE)
+# Family origin, where a guideline's advice depends on it (NICE's step 1 for hypertension): "Black adults of
+# African or African-Caribbean family origin", and its negation "not of Black African … origin".
+_NOT_BLACK = re.compile(r"\b(?:not|non-?)\s*(?:of\s+)?Black\b|\bother than Black\b", re.IGNORECASE)
+_BLACK = re.compile(r"\bBlack (?:adults?|people|patients?|persons?|wom[ae]n|m[ae]n|African\w*|Caribbean)\b|"
+                    r"\bAfrican(?:-Caribbean)? (?:family )?(?:origin|descent|ancestry)\b", re.IGNORECASE)
 _CANCER_TYPE = re.compile(r"\b(breast|lung|prostate|colorectal|bowel|colon|rectal|ovarian|pancreatic|gastric|"
                           r"oesophageal|esophageal|bladder|renal|kidney|cervical|endometrial|head and neck|thyroid|"
                           r"skin|liver|brain|testicular|blood) cancers?\b|\b(melanoma|myeloma|lymphoma|leuka?emia|"
@@ -163,7 +173,10 @@ def extract(text: str) -> Population:
         age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
         kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
         comorbidities=tuple(dict.fromkeys(m.group(1).lower() for m in _COMORBID.finditer(text))),
-        cancer=_cancer(text), severity=_severity(text), stage=_stage(text),
+        without=tuple(dict.fromkeys([*(m.group(1).lower() for m in _WITHOUT.finditer(text)),
+                                     *(["cancer"] if _NO_CANCER.search(text) else [])])),
+        origin="not black african" if _NOT_BLACK.search(text) else "black african" if _BLACK.search(text) else None,
+        cancer=_cancer(_NO_CANCER.sub(" ", text)), severity=_severity(text), stage=_stage(text),
         phase=next((p for p, rx in _PHASES if rx.search(text)), None),
         setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),
         line=next((s for s, rx in _LINES if rx.search(text)), None),
@@ -363,11 +376,25 @@ def conflicts(question: Population, passage: Population) -> list[str]:
     if question.manifestations and passage.manifestations \
             and not set(question.manifestations) & set(passage.manifestations):
         out.append("manifestation")
+    if question.origin and passage.origin and question.origin != passage.origin \
+            and not _shares_comorbidity(question.comorbidities, passage.comorbidities):
+        # "for those with type 2 diabetes, or under 55 and not of Black African origin": the clause for the
+        # question's comorbidity applies to them whatever the other clause says.
+        out.append("origin")
+    if _shares_comorbidity(question.comorbidities, passage.without):
+        out.append("comorbidity")  # "without type 2 diabetes" is not for a patient with diabetes
+    if question.cancer and "cancer" in passage.without:
+        out.append("cancer")  # "DVT (not cancer-associated)" is not the advice for a clot in cancer
     specific = [c for c in question.cancer if c != "cancer"]
     theirs = [c for c in passage.cancer if c != "cancer"]
     if specific and theirs and not set(specific) & set(theirs):
         out.append("cancer type")
     return out
+
+
+def _shares_comorbidity(ours: Iterable[str], theirs: Iterable[str]) -> bool:
+    """One condition named on both sides, at any precision ("diabetes" and "type 2 diabetes")."""
+    return any(a == b or a in b or b in a for a in ours for b in theirs)
 
 
 def matches(question: Population, passage: Population) -> list[str]:
@@ -398,6 +425,8 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("liver")
     if set(_specific_cancers(question)) & set(_specific_cancers(passage)):
         out.append("cancer type")
+    if question.origin and passage.origin == question.origin:
+        out.append("origin")
     return out
 
 
@@ -450,6 +479,8 @@ def wanted(question: Population) -> list[str]:
         out.append("liver")
     if _specific_cancers(question):
         out.append("cancer type")
+    if question.origin:
+        out.append("origin")
     return out
 
 
@@ -505,6 +536,10 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
         who = f"{who or 'people'} with kidney impairment"
     if want("liver") and p.liver_impairment:
         who = f"{who or 'people'} with liver impairment"
+    if want("origin") and p.origin:
+        who = f"{who or 'people'} " + ("not of Black African or African-Caribbean family origin"
+                                       if p.origin.startswith("not") else
+                                       "of Black African or African-Caribbean family origin")
     if want("setting") and p.setting:
         who = f"{who or 'patients'} " + {"icu": "in intensive care", "inpatient": "in hospital",
                                          "outpatient": "treated outside hospital"}[p.setting]
