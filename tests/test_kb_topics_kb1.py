@@ -32,6 +32,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("hypo treatment", r"hypo", [r"4\.0 mmol/L"]),
     ("What is the emergency treatment of anaphylaxis?", r"anaphyla",
      [r"intramuscular adrenaline", r"5 minutes", r"lying flat|lie flat"]),
+    # the bottom line is the treatment, not what is no longer used ("adrenaline" is a drug name, as "epinephrine")
+    ("First-line treatment of anaphylaxis", r"adrenaline", [r"intramuscular adrenaline"]),
     ("anaphylaxis IM adrenaline dose", r"anaphyla|adrenaline", [r"500 mcg", r"300 mcg"]),
     ("How should suspected bacterial meningitis be managed?", r"meningi",
      [r"within 1 hour", r"senior", r"ceftriaxone", r"neck stiffness"]),

@@ -385,3 +385,14 @@ def test_brand_names_are_replaced_by_generic_names_for_the_composer():
     assert terms.brands == {"xgeva": "denosumab", "zometa": "zoledronic acid"}
     assert terms.with_generic_names() == "Should denosumab or zoledronic acid be used for bone metastases?"
     assert understand("Is apixaban safe?").with_generic_names() == "Is apixaban safe?"
+
+
+def test_drug_names_the_package_lacks_come_from_our_synonyms() -> None:
+    # British approved names and abbreviations in data/synonyms.tsv name the same drug as their group's known name;
+    # a lay phrase ("water tablets") is never made a drug.
+    from medoracle.understand.vocab import drugs_in
+
+    assert drugs_in("give IM adrenaline 500 micrograms") == ["epinephrine"]
+    assert drugs_in("oestrogen") == drugs_in("estrogen")
+    assert drugs_in("water tablets") == []
+    assert drugs_in("heart attack") == []

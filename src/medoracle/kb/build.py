@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
 from medoracle.editorial.repository import EditorialRepository
 from medoracle.ingest.pipeline import embed_pending, ingest
@@ -21,8 +22,19 @@ KEY = "kb_fingerprint"
 _DERIVED = b"focus-with-card-title"
 
 
+def _deriving_modules() -> list[Path]:
+    """The modules whose rules ingest stores with each passage (its population, its document's focus): a change
+    to them must rebuild a knowledge base built before, or answers would match questions against stale slots."""
+    from medoracle.ingest import population as tagging
+    from medoracle.understand import population
+
+    return [Path(str(module.__file__)) for module in (tagging, population)]
+
+
 def fingerprint() -> str:
     h = hashlib.sha256(_DERIVED)
+    for module in _deriving_modules():
+        h.update(module.read_bytes())
     for path in card_paths():
         h.update(path.name.encode())
         h.update(path.read_bytes())

@@ -97,6 +97,27 @@ class DrugIndex:
         self._lock = threading.Lock()
         # Questions reuse words; a lookup is a few µs but a service answers many questions.
         self._memo: dict[str, list[tuple[str, list[str]]] | None] = {}
+        # Names the package lacks → a name it has ("adrenaline" → "epinephrine"): see `add_aliases`.
+        self._aliases: dict[str, str] = {}
+
+    def add_aliases(self, groups: Iterable[Sequence[str]]) -> None:
+        """Teach the index the other names of a drug it knows by one name of each group (our synonyms table:
+        British approved names, abbreviations such as GTN). A group with no known name, or naming two different
+        drugs, teaches nothing: a lay phrase is never made a drug."""
+        with self._lock:
+            self._memo.clear()
+        for group in groups:
+            names = [g.lower() for g in group if g and g.count(" ") <= 1]
+            known = self._lookup(set(names))
+            generics = {m[0] for n in names for m in known[n] or []}
+            if len(generics) != 1:
+                continue
+            target = next(n for n in names if known[n])
+            with self._lock:
+                for name in names:
+                    if known[name] is None and len(name) >= 3 and name not in STOP_WORDS:
+                        self._aliases[name] = target
+                        self._memo.pop(name, None)
 
     def close(self) -> None:
         with self._lock:
@@ -115,10 +136,12 @@ class DrugIndex:
             missing = [n for n in names if n not in self._memo]
             for i in range(0, len(missing), _SQL_CHUNK):
                 chunk = missing[i:i + _SQL_CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = dict(self._db.execute(f"SELECT name, matches FROM variant WHERE name IN ({marks})", chunk))
+                asked = [*chunk, *(self._aliases[n] for n in chunk if n in self._aliases)]
+                marks = ",".join("?" * len(asked))
+                rows = dict(self._db.execute(f"SELECT name, matches FROM variant WHERE name IN ({marks})", asked))
                 for name in chunk:
-                    self._memo[name] = [(g, s) for g, s in json.loads(rows[name])] if name in rows else None
+                    name_in = name if name in rows else self._aliases.get(name, name)
+                    self._memo[name] = [(g, s) for g, s in json.loads(rows[name_in])] if name_in in rows else None
             return {n: self._memo[n] for n in names}
 
     def find(self, tokens: Sequence[str]) -> list[DrugMatch]:

@@ -252,7 +252,11 @@ def _drug_index() -> DrugIndex | None:
         with _DRUG_LOCK:
             if _DRUG_STATE["index"] is None and not _DRUG_STATE["failed"]:
                 try:
-                    _DRUG_STATE["index"] = load_drug_index()
+                    index = load_drug_index()
+                    if index is not None:
+                        # British names and abbreviations the package lacks ("adrenaline", "GTN")
+                        index.add_aliases([" ".join(key), *others] for key, others in _tables().synonyms.items())
+                    _DRUG_STATE["index"] = index
                     if _DRUG_STATE["index"] is None:
                         log.warning("drug-named-entity-recognition is not installed: no drug names")
                         _DRUG_STATE["failed"] = True
