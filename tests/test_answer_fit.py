@@ -352,3 +352,23 @@ def test_a_pregnant_patient_gets_no_general_adult_advice(tmp_path) -> None:
     assert pregnant.abstained  # a DOAC is what a pregnant patient must not have
     assert "pregnan" in (pregnant.abstain_reason or ""), pregnant.abstain_reason
     assert "apixaban" not in (pregnant.summary or "")
+
+
+def test_a_lay_name_answers_from_its_own_topic(kb_clinic: Clinic) -> None:
+    # "water infection" is a name of the UTI topic: the bottom line is the UTI advice, not C. difficile's
+    # treatment, which shares only "infection"
+    answer = kb_clinic.answer("How is a water infection treated?")
+    assert "urinary tract infection" in answer.summary and "difficile" not in answer.summary, answer.summary
+
+
+def test_a_woman_not_said_to_be_pregnant_does_not_get_the_pregnancy_advice(kb_clinic: Clinic) -> None:
+    # the general (non-pregnant) advice is the bottom line; the pregnancy card is for the patient who is
+    answer = kb_clinic.answer("How is a urine infection treated in a woman?")
+    assert not answer.summary.startswith("For pregnant women"), answer.summary
+    assert re.search(r"non-pregnant women", answer.summary), answer.summary
+
+
+def test_second_line_advice_does_not_open_a_treatment_answer(kb_clinic: Clinic) -> None:
+    # "initial treatment … to reduce the risk of fractures" is treatment, not prevention; denosumab is second-line
+    answer = kb_clinic.answer("treatment for osteoporosis")
+    assert "bisphosphonates" in answer.summary, answer.summary

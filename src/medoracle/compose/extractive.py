@@ -349,7 +349,7 @@ class ExtractiveComposer:
         # not the particulars asked about them ("how soon").
         subject = [t for t in weights if t not in _FRAME and t not in _POPULATION_WORDS] or \
             [t for t in weights if t not in _FRAME]
-        head = context[:5]
+        head = [ctx | names for ctx, names in zip(context[:5], named)]  # a card speaks of its topic's names too
         topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
 
         topic_total = sum(weights[t] for t in topic)
@@ -426,6 +426,8 @@ class ExtractiveComposer:
             # a heading) outweighs a sentence that mentions them in passing.
             value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
             value += shape_value(c.text, shape) - 0.2 * len(fit.narrower(c.population, query))
+            if c.population.line in ("second", "refractory") and (query is None or query.population.line is None):
+                value -= 0.3  # "second-line when X is unsuitable" does not open an answer about treating X
             if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
                 # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
                 value += 0.1 if CONCLUDES.search(c.text) else 0.0
@@ -466,6 +468,15 @@ class ExtractiveComposer:
             soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
             giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
             eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
+        # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
+        def for_everyone(c: _Candidate) -> bool:  # not only for pregnancy or children, unless that was asked
+            return not {"pregnancy", "children"} & set(fit.narrower(c.population, query))
+        general = [c for c in eligible if for_everyone(c)]
+        if not general and query is not None and pool:
+            top_topic = max(c.topic for c in pool)
+            general = [c for c in pool if for_everyone(c) and fit.satisfies(c, query)
+                       and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
+        eligible = general or eligible
         return max(eligible, key=strength) if eligible else None
 
     def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,

@@ -55,6 +55,7 @@ _COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\
 # must not answer "how is hypertension in pregnancy treated?" unless prevention was asked.
 _PREVENTS = re.compile(r"\b(?:at (?:high |increased |moderate )?risk (?:of|for)|to prevent|prevent(?:s|ion|ing)? "
                        r"(?:of )?|prophyla\w+|reduce the risk)\b", re.IGNORECASE)
+_TREATMENT_OF = re.compile(r"\btreat(?:ment|ed|ing)? (?:of|for)\b", re.IGNORECASE)
 _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
                      r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
@@ -274,7 +275,8 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         return bool(_DURATION.search(c.text))
     if intent == "treatment":
         # What to do for the condition: a treatment named or advised, not a way to prevent it.
-        if "prevention" not in query.intents and _PREVENTS.search(c.text):
+        # ("… as the initial treatment of osteoporosis to reduce the risk of fractures" is its treatment.)
+        if "prevention" not in query.intents and _PREVENTS.search(c.text) and not _TREATMENT_OF.search(c.text):
             return False
         # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
         if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
@@ -363,7 +365,9 @@ def narrower(population: Population, query: Query | None) -> list[str]:
         ("pregnancy", population.pregnancy == "pregnant", asked.pregnancy),
         ("kidney", population.kidney_impairment, asked.kidney_impairment),
         ("liver", population.liver_impairment, asked.liver_impairment),
-        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups)), asked.age_groups
+        # "adults and children" is everyone, not a subgroup; the infant of a pregnancy sentence is the baby
+        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups))
+         and "adult" not in population.age_groups and population.pregnancy is None, asked.age_groups
          or asked.age_min is not None or asked.age_max is not None),
     ) if theirs and not ours]
     comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
