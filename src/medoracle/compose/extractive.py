@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medoracle.compose import abstracts, fit, parts
+from medoracle.compose import abstracts, fit, pages, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, statement_facet, title_of
 from medoracle.compose.followups import follow_ups
@@ -187,6 +187,7 @@ class ExtractiveComposer:
                            "its key words.")
         form = read_question(question)
         self._score(question, form, weights, candidates, evidence, query)
+        pages.favour_same_question(question, candidates, evidence)  # a Q&A page titled by this question
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
         subject = [t for t in q_stems if t not in _FRAME and t not in whom]
