@@ -138,3 +138,17 @@ def _part_of(sentence: str, rows: list[dict]) -> str:
         if sentence in r["text"]:
             return "CONCLUSIONS"
     return ""
+
+
+def test_the_kind_asked_for_is_not_a_word_the_study_must_say() -> None:
+    from medoracle.compose.shape import asked_kind
+
+    assert asked_kind("What disease is treated with emicizumab?") == {"diseas"}
+    assert asked_kind("Name 3 drugs tested in the trial.") == {"drug"}
+    assert asked_kind("Does tranexamic acid reduce death?") == set()
+    # Over a study that names the condition but never says "disease", the question is still covered.
+    evidence = _evidence([("hemo#0", "Abstract", "Emicizumab prophylaxis reduced bleeding in people with "
+                                                 "haemophilia A with or without factor VIII inhibitors.")],
+                         "trial", 0.9, "Emicizumab prophylaxis in haemophilia A")
+    answer = ExtractiveComposer().compose("What disease is treated with emicizumab?", evidence)
+    assert not answer.abstained and "haemophilia A" in answer.summary

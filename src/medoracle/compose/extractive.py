@@ -34,7 +34,7 @@ from medoracle.compose.followups import follow_ups
 from medoracle.compose.overlap import similarity
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
-from medoracle.compose.shape import Shape, enumerates, read_shape, shape_value
+from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape, shape_value
 from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, quoted_in
@@ -156,6 +156,8 @@ class ExtractiveComposer:
             named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
             q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
         whom = _POPULATION_WORDS | fit.fit_words(query)
+        if abstracts.is_research(evidence):  # a study names the drug asked for, not the word "drug"
+            whom |= asked_kind(question)
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
         candidates = self._candidates(evidence, abstracts.is_research(evidence))
