@@ -1,24 +1,29 @@
 """Answer quality and speed on the real corpora: medoracle's composed answers vs a simple extractive baseline.
 
-For BioASQ and PubMedQA dev questions, in the same run:
+For MedQuAD, BioASQ and PubMedQA dev questions, in the same run:
 - medoracle: `Clinic.answer(question)` (retrieve → compose → verify → tailor), the answer text being the bottom
   line followed by every statement;
 - baseline: the three sentences most similar to the question (MiniLM cosine; content-word overlap with
   --no-embed) from the top three documents of reciprocal-rank fusion, k=60, of BM25 (SQLite FTS5) and dense
   search (the same MiniLM vectors), each over its top 100 passages, on the same database. It never abstains.
-Reported: ROUGE-2 and ROUGE-L F1 against `ideal_answer` (best over the references) / `long_answer`, an abstention
-scoring 0, citation validity (every citation resolves to a reference and every cited passage was retrieved), the
-share of statements that pass the verifier, abstention rate, and end-to-end latency p50/p95. Off-topic questions
-must abstain. For BioASQ, a second table splits ROUGE-2 by question type (yes/no, factoid, list, summary) with how
-much medoracle says: the share of answers that are empty or share no bigram with the experts' answer, statements
-per answer and words per answer, against the baseline's.
+Reported: ROUGE-2 and ROUGE-L F1 against `ideal_answer` (best over the references) / `long_answer` / for MedQuAD the
+answer text of the gold record (the page section the question was written from; best over the records sharing its
+`qa_id`), an abstention scoring 0, citation validity (every citation resolves to a reference and every cited
+passage was retrieved), the share of statements that pass the verifier, abstention rate, and end-to-end latency
+p50/p95. Off-topic questions must abstain. For BioASQ, a second table splits ROUGE-2 by question type (yes/no,
+factoid, list, summary) with how much medoracle says: the share of answers that are empty or share no bigram with
+the experts' answer, statements per answer and words per answer, against the baseline's.
 
-    python benchmarks/answers.py [--n 100] [--db PATH] [--no-embed]
+    python benchmarks/answers.py [--n 100] [--db PATH] [--no-embed] [--sets bioasq_dev ...] [--split tune]
+
+`--split tune` draws the questions (seed 1515) from those that no evaluation sample (seed 7, n of 60, 100 or 200)
+uses: composer rules are tuned there, never on the questions the table reports.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import sys
@@ -42,13 +47,36 @@ OFF_TOPIC = ["What is the capital of France?", "Write me a poem about autumn.", 
              "How do I bake sourdough bread?"]
 
 
-def load(name: str, n: int, seed: int = 7) -> list[tuple[str, str, list[str], str]]:
-    """(qid, question, reference answers, question type) for a sample of one dev set."""
+SETS = ("medquad_dev", "pubmedqa_dev", "bioasq_dev")
+EVAL_SEED, TUNE_SEED, EVAL_SIZES = 7, 1515, (60, 100, 200)
+
+
+def medquad_answers() -> dict[str, list[str]]:
+    """MedQuAD's answer texts by `qa_id` (an id reused across conditions keeps every answer)."""
+    out: dict[str, list[str]] = {}
+    with gzip.open(DATA / "corpora" / "medquad.jsonl.gz", "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            out.setdefault(str(r["qa_id"]), []).append(r["answer"])
+    return out
+
+
+def load(name: str, n: int, split: str = "eval") -> list[tuple[str, str, list[str], str]]:
+    """(qid, question, reference answers, question type) for a sample of one dev set: the evaluation sample, or
+    with split="tune" a sample of the questions no evaluation sample of any size uses."""
     rows = [json.loads(line) for line in (DATA / "questions" / f"{name}.jsonl").open()]
-    rows = random.Random(seed).sample(rows, min(n, len(rows)))
+    if split == "tune":
+        key = lambda r: str(r.get("qid") or r.get("id"))  # noqa: E731
+        held = {key(r) for size in EVAL_SIZES for r in random.Random(EVAL_SEED).sample(rows, min(size, len(rows)))}
+        rows = random.Random(TUNE_SEED).sample([r for r in rows if key(r) not in held],
+                                               min(n, len(rows) - len(held)))
+    else:
+        rows = random.Random(EVAL_SEED).sample(rows, min(n, len(rows)))
+    gold = medquad_answers() if name == "medquad_dev" else {}
     out = []
     for r in rows:
-        refs = r["ideal_answer"] if "ideal_answer" in r else [r["long_answer"]]
+        refs = r["ideal_answer"] if "ideal_answer" in r else [r["long_answer"]] if "long_answer" in r else \
+            gold.get(str(r["gold_doc"]), [])
         out.append((str(r.get("qid") or r.get("id")), r["question"], [x for x in refs if x], r.get("type", "")))
     return out
 
@@ -118,6 +146,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100, help="questions per set")
     ap.add_argument("--db", default=str(CACHE / "all.db"))
     ap.add_argument("--no-embed", action="store_true", help="lexical retrieval only")
+    ap.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
+    ap.add_argument("--split", choices=("eval", "tune"), default="eval",
+                    help="tune: questions disjoint from every evaluation sample")
+    ap.add_argument("--dump", help="write each question's two answers and scores (not the references) as JSONL")
     args = ap.parse_args()
     require_data()
     store = SQLiteStore(args.db)
@@ -128,10 +160,11 @@ def main() -> None:
     base_name = "baseline: 3 best sentences of RRF(BM25, dense) top-3 docs" if clinic.embedder is not None else \
         "baseline: 3 best sentences of BM25 top-3 docs"
     by_type: dict[str, dict[str, list[float]]] = {}
-    for name in ("bioasq_dev", "pubmedqa_dev"):
+    dump = open(args.dump, "w") if args.dump else None  # noqa: SIM115 - written question by question
+    for name in args.sets:
         ours, base, latency = [], [], []
         valid = abstained = statements = passed = 0
-        questions = load(name, args.n)
+        questions = load(name, args.n, args.split)
         for _, question, refs, qtype in questions:
             t0 = time.perf_counter()
             answer = clinic.answer(question)
@@ -149,6 +182,10 @@ def main() -> None:
             text, base_text = answer_text(answer), baseline(question, store, clinic.embedder)
             ours.append(rouge(scorer, text, refs))
             base.append(rouge(scorer, base_text, refs))
+            if dump is not None:
+                dump.write(json.dumps({"set": name, "type": qtype, "question": question, "ours": text,
+                                       "base": base_text, "rouge2": ours[-1][0], "base_rouge2": base[-1][0],
+                                       "abstained": answer.abstained, "reason": answer.abstain_reason}) + "\n")
             if name == "bioasq_dev":
                 t = by_type.setdefault(qtype or "other", {k: [] for k in ("ours", "base", "silent", "statements",
                                                                           "words", "base_words")})
@@ -174,12 +211,14 @@ def main() -> None:
     print(table(["set", "system", "ROUGE-2 F1", "ROUGE-L F1", "citations valid", "statements verified",
                  "abstained", "p50 ms", "p95 ms"], rows))
     mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
-    print("\nbioasq_dev by question type (statements counts the bottom line; an abstention says 0 words):")
-    print(table(["type", "questions", "medoracle ROUGE-2", "baseline ROUGE-2", "medoracle empty or no shared bigram",
-                 "medoracle statements", "medoracle words", "baseline words"],
-                [[qtype, len(t["ours"]), mean(t["ours"]), mean(t["base"]), f"{mean(t['silent']):.0%}",
-                  f"{mean(t['statements']):.1f}", f"{mean(t['words']):.0f}", f"{mean(t['base_words']):.0f}"]
-                 for qtype, t in sorted(by_type.items())]))
+    if by_type:
+        print("\nbioasq_dev by question type (statements counts the bottom line; an abstention says 0 words):")
+        print(table(["type", "questions", "medoracle ROUGE-2", "baseline ROUGE-2",
+                     "medoracle empty or no shared bigram", "medoracle statements", "medoracle words",
+                     "baseline words"],
+                    [[qtype, len(t["ours"]), mean(t["ours"]), mean(t["base"]), f"{mean(t['silent']):.0%}",
+                      f"{mean(t['statements']):.1f}", f"{mean(t['words']):.0f}", f"{mean(t['base_words']):.0f}"]
+                     for qtype, t in sorted(by_type.items())]))
     print(f"\noff-topic questions abstained: {sum(off)}/{len(off)}")
 
 

@@ -27,16 +27,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medoracle.compose import fit, parts
+from medoracle.compose import abstracts, fit, pages, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
 from medoracle.compose.facets import FACET_ORDER, statement_facet, title_of
 from medoracle.compose.followups import follow_ups
+from medoracle.compose.overlap import similarity
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
-from medoracle.compose.shape import Shape, enumerates, read_shape, shape_value
+from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape, shape_value
 from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, numbers_of, quoted_in
+from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, quoted_in
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
 from medoracle.understand.form import QuestionForm, read_question
 from medoracle.understand.population import describe
@@ -161,9 +162,11 @@ class ExtractiveComposer:
             named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
             q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
         whom = _POPULATION_WORDS | fit.fit_words(query)
+        if abstracts.is_research(evidence):  # a study names the drug asked for, not the word "drug"
+            whom |= asked_kind(question)
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
-        candidates = self._candidates(evidence)
+        candidates = self._candidates(evidence, abstracts.is_research(evidence))
         if not candidates:
             return abstain("The passages found contain no quotable sentences.")
         # For the question's patient only: a sentence for someone else (under 55, non-pregnant, a rash when the
@@ -192,6 +195,7 @@ class ExtractiveComposer:
                            "its key words.")
         form = read_question(question)
         self._score(question, form, weights, candidates, evidence, query)
+        pages.favour_same_question(question, candidates, evidence)  # a Q&A page titled by this question
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
         subject = [t for t in q_stems if t not in _FRAME and t not in whom]
@@ -203,6 +207,10 @@ class ExtractiveComposer:
             return abstain("No sentence in the sources found is about all of " + _words_for(question, subject) + ".")
         if best < self.min_relevance:
             return abstain("No passage found is close enough to this question to quote as its answer.")
+        shape = read_shape(question)
+        research = not form.broad and abstracts.is_research(evidence)
+        if research:  # findings of the top abstracts, not their aims and methods (`compose.abstracts`)
+            best = abstracts.rescore(candidates, evidence, shape)
         # A broad page takes everything on the subject; a focused reply only what is close to the best sentence.
         floor = max(self.min_relevance, (0.4 if form.broad else 0.6) * best)
         # On the question's subject, not a neighbour's: "brain metastases" cards are not about the spine.
@@ -215,7 +223,6 @@ class ExtractiveComposer:
             pool += [c for c in candidates if c not in pool and (
                 (c.matches and c.relevance >= 0.25 * best and c.topic >= 0.4 * on_topic)
                 or (c.relevance >= 0.45 * best and c.topic >= 0.8 * on_topic and fit.intent_value(c, query) >= 0.3))]
-        shape = read_shape(question)
         if shape.listing and not form.broad:
             # A list is gathered from several sources, and the sentence naming more items may share fewer words
             # with the question than one about it ("Deletions of EPCAM, … were found in families with …").
@@ -228,7 +235,8 @@ class ExtractiveComposer:
         bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = self._select(pool, shown, form, evidence, shape)
+        chosen = (abstracts.select(candidates, shown, evidence, self.focused_statements + shape.listing)
+                  if research else self._select(pool, shown, form, evidence, shape))
         chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
@@ -241,13 +249,13 @@ class ExtractiveComposer:
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 
-    def _candidates(self, evidence: list[Evidence]) -> list[_Candidate]:
+    def _candidates(self, evidence: list[Evidence], research: bool = False) -> list[_Candidate]:
         found: list[_Candidate] = []
         seen: dict[str, _Candidate] = {}
         for i, ev in enumerate(evidence):
             if is_meta_section(ev.passage.section):
                 continue
-            sentences = quotable(ev.passage.text)
+            sentences = quotable(ev.passage.text, research and abstracts.excerpted(ev))
             inherited = unprinted_grade(ev.passage.text, ev.passage.grade)
             for n, (cleaned, grade) in enumerate(sentences):
                 grade = grade or inherited
@@ -502,7 +510,7 @@ class ExtractiveComposer:
         if form.broad:
             rest = [c for c in rest if not ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
                     and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]
-        overlap = {id(c): max((_similarity(c, s) for s in shown), default=0.0) for c in rest}
+        overlap = {id(c): max((similarity(c, s) for s in shown), default=0.0) for c in rest}
         chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}
         per_passage: dict[int, int] = {}
@@ -526,7 +534,7 @@ class ExtractiveComposer:
             rest.remove(c)
             for other in rest:
                 if overlap[id(other)] < 0.6:
-                    overlap[id(other)] = max(overlap[id(other)], _similarity(other, c))
+                    overlap[id(other)] = max(overlap[id(other)], similarity(other, c))
 
         if form.broad:
             for key in FACET_ORDER:
@@ -597,19 +605,4 @@ def _summary_text(bottom: _Candidate | None, candidates: list[_Candidate], evide
         if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
             return whole
     return bottom.text
-
-
-def _similarity(a: _Candidate, b: _Candidate) -> float:
-    if a.vector is not None and b.vector is not None:
-        return float(a.vector @ b.vector)
-    if not a.stems or not b.stems:
-        return 0.0
-    common = len(a.stems & b.stems)
-    # A short sentence whose words are nearly all inside a longer one says nothing new.
-    jaccard = max(common / len(a.stems | b.stems), 0.8 * common / min(len(a.stems), len(b.stems)))
-    # Sentences that differ in a number (8 Gy vs 20 Gy) say different things even when the words match.
-    if jaccard > 0.6 and numbers_of(a.text) != numbers_of(b.text):
-        return 0.55
-    return jaccard
-
 

@@ -93,7 +93,8 @@ def strip_glued_heading(text: str) -> str:
 # Where a splitter missed a boundary: a title or a section label run into the text with no space
 # ("… in a Movement Disorders Clinic.Pimavanserin, a …", "… by Western blotting.RESULTS: On the basis …"), or
 # markup that closed an abstract ("… cytoskeleton.<br><b>Contact</b> …").
-_GLUED = re.compile(r"(?<=[a-z0-9)\]])\.(?=[A-Z][a-z]|[A-Z]{4,}[A-Z /&]*:)|<br\s*/?>|<b>|</b>")
+# Two characters before the stop: "p.Val7Met" and "c.19G>A" (a variant's notation) are not a boundary.
+_GLUED = re.compile(r"(?<=[a-z0-9)\]]{2})\.(?=[A-Z][a-z]|[A-Z]{4,}[A-Z /&]*:)|<br\s*/?>|<b>|</b>")
 
 
 def _unglued(text: str) -> str:
@@ -109,9 +110,12 @@ def _unglued(text: str) -> str:
     return head.strip()
 
 
-def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple[str, Grade | None] | None:
+def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]],
+                   excerpt: bool = False) -> tuple[str, Grade | None] | None:
     """The sentence with list marks, labels, a glued heading and a trailing grade label trimmed, and its grade;
-    None when it cannot stand as a statement (heading, fragment, table row, boilerplate)."""
+    None when it cannot stand as a statement (heading, fragment, table row, boilerplate). `excerpt`: the passage
+    is itself an excerpt cut by a curator (a BioASQ snippet of an abstract), so a sentence may open mid-way
+    ("posttranslational modifications of Gata3 that control …"): that is the source's wording, not our cut."""
     grade = grades[0][2] if grades else None
     text = sentence
     # A grade label closing the sentence is shown as the statement's grade, not repeated in its text.
@@ -132,7 +136,7 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
         return None  # headings and list fragments: they do not stand on their own
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
         return None
-    if not has_verb(text):
+    if not has_verb(text) and not (excerpt and has_verb(text, strict=True)):  # "-ed"/"-es" verbs of a study
         return None
     capitals = sum(w[:1].isupper() for w in words) / len(words)
     if len(_JOINED_HEADINGS.findall(text)) >= 2 and capitals > 0.5:
@@ -144,7 +148,7 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]]) -> tuple
         unlabelled = unlabelled.replace(sentence[s:e], " ")
     if _BOILERPLATE.search(unlabelled):
         return None
-    if text[0].islower() and not re.match(r"[a-z]+[A-Z]", text):
+    if text[0].islower() and not excerpt and not re.match(r"[a-z]+[A-Z]", text):
         return None  # a fragment cut from the middle of a sentence ("and in those…"), unless "eGFR", "mRNA"
     if text.count("(") != text.count(")"):
         return None  # cut inside a parenthesis: the rest of the thought is in another sentence
@@ -171,14 +175,16 @@ STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm
 
 
 @lru_cache(maxsize=4096)
-def quotable(text: str) -> tuple[tuple[str, Grade | None], ...]:
-    """The sentences of a passage that can stand as statements, each with the grade printed for it.
+def quotable(text: str, excerpt: bool = False) -> tuple[tuple[str, Grade | None], ...]:
+    """The sentences of a passage that can stand as statements, each with the grade printed for it (`excerpt`:
+    see `clean_sentence`).
 
     Cached by text: a server meets the same passages question after question."""
     out = []
     for sentence in graded_sentences(text, sentence_spans(text)):
         start = sentence.start
-        cleaned = clean_sentence(text[start:sentence.end], [(s - start, e - start, g) for s, e, g in sentence.labels])
+        cleaned = clean_sentence(text[start:sentence.end], [(s - start, e - start, g) for s, e, g in sentence.labels],
+                                 excerpt)
         if cleaned is not None:
             out.append((cleaned[0], sentence.grade))
     return tuple(out)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from medoracle.text import content_stems
 
-__all__ = ["Shape", "defines", "enumerates", "read_shape", "shape_value"]
+__all__ = ["Shape", "asked_kind", "defines", "enumerates", "read_shape", "shape_value"]
 
 # "List …", "Name three …", "Which are the …", "What are the main …s", "Which genes are …", "What drugs cause …".
 _LIST = re.compile(
@@ -36,6 +36,19 @@ _IS_A = re.compile(r"\b(?:is|are|was|were) (?:an?|the|one of)\b|\brefers? to\b|\
 # Words that ask for a definition, not name the thing ("the role of", "the function of"): not the term.
 _NOT_TERM = re.compile(r"\b(?:role|function|mechanism|effect|purpose|aim|use|treatment|management|"
                        r"difference|relationship|association|cause|causes|prognosis|dose)\b", re.IGNORECASE)
+
+
+# "Which drugs …", "What disease is treated with …", "Name 3 diseases …": the kind of thing the answer names.
+_ASKED_KIND = re.compile(r"^\s*(?:please\s+)?(?:(?:in |of |for |from )?(?:what|which)|name|list)\s+"
+                         r"(?:(?:\d+|one|two|three|four|five|the|a|an|some|all)\s+)*(?P<kind>[a-z][\w-]*)",
+                         re.IGNORECASE)
+
+
+def asked_kind(question: str) -> set[str]:
+    """The stems of the kind of thing a question asks to be named ("drugs" of "Which drugs …?"): the answer
+    names a drug, and need not say the word "drug"."""
+    match = _ASKED_KIND.match(question)
+    return set(content_stems(match.group("kind"))) if match else set()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ our out over own same she should so some such than that the their them then ther
 to too under until up very was we were what when where which while who whom why will with would you your yours
 may might must shall also well whether within without per via among upon based using used use include includes
 including one two three several many much however therefore thus although though yet still either etc eg ie
-already ever even really actually quite rather
+already ever even really actually quite rather please
 """.split())
 
 # Words a question can do without when searching. Clinical nouns that name what is asked about (treatment,

@@ -1,0 +1,167 @@
+"""Answers from research abstracts: the findings of the best few abstracts, in the shape the question asks.
+
+A guideline says what to do in a sentence worded as advice; an abstract says it in its results and conclusions,
+after a background, an objective and its methods that share the question's words just as well ("The aim of this
+study was to assess whether X reduces Y" is not an answer to "Does X reduce Y?"). When the evidence retrieved is
+mostly research abstracts, the extractive composer asks this module to (1) rescore its candidate sentences:
+statements of findings up, set-up (background, aims, methods) down, and the retrieval's ranking of the abstracts
+counted, since it judged the whole abstract against the question and the sentence scores see only words; and
+(2) select the statements: the best finding of each of the top abstracts in turn, so a yes/no question gets the
+findings that answer it, a list question the sentences naming its items from several abstracts, a summary the main
+findings of the best abstracts — each quoted, so still cited and verified as any statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from medoracle.compose.overlap import similarity
+from medoracle.compose.sentences import CONCLUDES
+from medoracle.compose.shape import Shape, defines, enumerates
+from medoracle.types import DocType, Evidence
+
+__all__ = ["RESEARCH_TYPES", "excerpted", "finding_value", "is_research", "rescore", "select"]
+
+# Kinds of document whose passages are a study's own account (PubMed records are read as "other").
+RESEARCH_TYPES = frozenset({DocType.trial, DocType.systematic_review, DocType.review, DocType.other})
+TOP_DOCUMENTS = 3  # the abstracts an answer draws on first (3 scored above 4 and 5 on the tuning split)
+# Chosen on the tuning split of `benchmarks/answers.py --split tune` (questions no evaluation sample uses).
+RANK_COST = 0.3          # share of a sentence's relevance lost per place of its abstract below the third
+RETRIEVAL_WEIGHT = 0.15  # the abstract's retrieval score (relative to the best) added to its sentences' relevance
+
+# An abstract's parts, as its section path names them ("Abstract › Results").
+_FINDING_PART = re.compile(r"\b(?:results?|conclusions?|findings|interpretation|discussion|significance)\b",
+                           re.IGNORECASE)
+_SETUP_PART = re.compile(r"\b(?:background|introduction|objectives?|aims?|purpose|methods?|design|setting|"
+                         r"participants|materials|context|rationale)\b", re.IGNORECASE)
+# How a study states what it set out to do or how it did it: not what it found.
+_SETUP = re.compile(
+    r"\bthe (?:main |primary )?(?:aim|purpose|objective|goal)s? (?:of|was|were|is)\b|"
+    r"\bwe (?:aimed|sought|set out|wanted|hypothesi[sz]ed|asked)\b|\baimed (?:to|at)\b|"
+    r"\b(?:is|was|were) to (?:determine|evaluate|assess|investigate|examine|compare|identify|explore|describe)\b|"
+    r"\b(?:this|the present|the current|our) (?:study|trial|review|analysis|work|paper) (?:was designed|aim\w*|"
+    r"sought|investigat\w+|examin\w+|evaluat\w+|assess\w+|explor\w+|describ\w+|compar\w+)\b|"
+    r"\bwe (?:investigated|examined|evaluated|assessed|explored|analy[sz]ed|performed|conducted|enrolled|"
+    r"recruited|reviewed|searched|retrospectively|prospectively|measured|studied|collected|designed)\b|"
+    r"\bwere (?:randomi[sz]ed|enrolled|recruited|included|divided|allocated|assigned|followed|screened)\b|"
+    r"\bdata (?:were|was) (?:collected|analy[sz]ed|extracted|obtained)\b|^to (?:determine|evaluate|assess|"
+    r"investigate|examine|compare|identify|explore)\b|\bremains? (?:unclear|unknown|controversial|to be)\b|"
+    r"\b(?:little|less) is known\b|\bhas not been\b.{0,40}\b(?:studied|investigated|examined|evaluated)\b",
+    re.IGNORECASE)
+# How a result is reported: a measured difference, an association, a named effect.
+_RESULT = re.compile(r"\bsignificant(?:ly)?\b|\bp ?[<=]|\bassociated with\b|\b(?:increase|decrease|reduc|improv|"
+                     r"inhibit|induc|activat|suppress|promot|prevent)\w*|\b(?:was|were|is|are) (?:found|shown|"
+                     r"identified|observed)\b|\bwe (?:found|show|report|identified|observed|demonstrate)\b|"
+                     r"\bcaused by\b|\bresults? in\b|\blead(?:s|ing)? to\b", re.IGNORECASE)
+
+
+class Candidate(Protocol):
+    """A sentence of the evidence as the extractive composer scored it."""
+
+    ev: int
+    text: str
+    stems: set[str]
+    vector: np.ndarray | None
+    relevance: float
+    score: float
+    last: bool
+
+
+C = TypeVar("C", bound=Candidate)
+
+
+def is_research(evidence: Sequence[Evidence], top: int = 8) -> bool:
+    """Whether the best evidence is mostly research abstracts: not guidance, not a health page, not a card."""
+    head = evidence[:top]
+    research = sum(e.passage.doc_type in RESEARCH_TYPES and e.passage.facet is None for e in head)
+    return bool(head) and research > len(head) / 2
+
+
+def excerpted(ev: Evidence) -> bool:
+    """Whether a passage is a study's own text, which may reach us as curated excerpts (BioASQ's snippets open
+    mid-sentence): its sentences are quoted as cut, where a guideline's cut sentence would be left out."""
+    return ev.passage.doc_type in RESEARCH_TYPES and ev.passage.facet is None
+
+
+def _document_ranks(evidence: Sequence[Evidence]) -> list[int]:
+    """Each evidence item's document rank (0 = the best document), in the retrieval's order."""
+    order: dict[str, int] = {}
+    for e in evidence:
+        order.setdefault(e.passage.doc_id, len(order))
+    return [order[e.passage.doc_id] for e in evidence]
+
+
+def finding_value(text: str, section: str = "", last: bool = False) -> float:
+    """How much a sentence of an abstract reads as its finding (> 0) or as its set-up (< 0)."""
+    part = section.rsplit("›", 1)[-1]
+    value = 0.0
+    if _FINDING_PART.search(part):
+        value += 0.1
+    elif _SETUP_PART.search(part):
+        value -= 0.15
+    if _SETUP.search(text):
+        value -= 0.25
+    elif CONCLUDES.search(text):
+        value += 0.15
+    elif _RESULT.search(text):
+        value += 0.05
+    if last:
+        value += 0.05  # an abstract closes on its conclusion
+    return value
+
+
+def rescore(candidates: Sequence[Candidate], evidence: Sequence[Evidence], shape: Shape) -> float:
+    """Rescore the sentences of research abstracts in place (see the module docstring); the new best relevance."""
+    ranks = _document_ranks(evidence)
+    top = max((e.score for e in evidence), default=0.0) or 1.0
+    for c in candidates:
+        ev = evidence[c.ev]
+        rank = ranks[c.ev]
+        # The retrieval ranked the abstracts; past the first three, each place costs RANK_COST.
+        standing = 1.0 if rank < 3 else max(0.4, 1.0 - RANK_COST * (rank - 2))
+        delta = finding_value(c.text, ev.passage.section, c.last) + RETRIEVAL_WEIGHT * max(0.0, ev.score) / top
+        if shape.listing and enumerates(c.text):
+            delta += 0.1
+        if shape.term is not None and defines(c.text, shape.term):
+            delta += 0.15
+        new = max(0.0, c.relevance * standing + delta)
+        c.score += new - c.relevance
+        c.relevance = new
+    return max((c.relevance for c in candidates), default=0.0)
+
+
+def select(candidates: Sequence[C], shown: Sequence[C], evidence: Sequence[Evidence], limit: int,
+           closeness: float = 0.5) -> list[C]:
+    """Up to `limit` statements: the best finding of each top abstract in turn (best abstract first), then the
+    next best of any, leaving out what repeats a statement shown; a sentence must be at least `closeness` of
+    the best one's relevance."""
+    if not candidates or limit <= 0:
+        return []
+    ranks = _document_ranks(evidence)
+    best = max(c.relevance for c in candidates)
+    pool = [c for c in candidates if ranks[c.ev] < TOP_DOCUMENTS and c.relevance >= closeness * best
+            and all(c is not s for s in shown)]
+    pool.sort(key=lambda c: -c.score)
+    chosen: list[C] = []
+    said = list(shown)
+    used = {evidence[s.ev].passage.doc_id for s in shown}
+
+    def fresh(c: C) -> bool:
+        return all(similarity(c, s) < 0.6 for s in said)
+
+    # First pass: one sentence per abstract not yet quoted; then the rest by score.
+    for first_pass in (True, False):
+        for c in pool:
+            if len(chosen) >= limit:
+                return chosen
+            doc = evidence[c.ev].passage.doc_id
+            if any(c is x for x in chosen) or (first_pass and doc in used) or not fresh(c):
+                continue
+            chosen.append(c)
+            said.append(c)
+            used.add(doc)
+    return chosen
