@@ -35,9 +35,12 @@ from medoracle.compose.overlap import similarity
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
 from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape, shape_value
+from medoracle.compose.subject_words import ASKS_DOSE as _ASKS_DOSE
+from medoracle.compose.subject_words import FRAME as _FRAME
+from medoracle.compose.subject_words import POPULATION_WORDS as _POPULATION_WORDS
 from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import QUESTION_FRAME_WORDS, content_stems, has_dose, quoted_in
+from medoracle.text import content_stems, has_dose, quoted_in
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
 from medoracle.understand.form import QuestionForm, read_question
 from medoracle.understand.population import describe
@@ -55,21 +58,6 @@ def _doc_prior(doc_type: DocType) -> float:
     return 0.1 * (doc_type_prior(doc_type.value) - floor) / (1.0 - floor)
 
 
-# Words that frame a question rather than name its subject; they count a quarter.
-# "What medicines help …", "the best way to …", "when should X be offered", "go to hospital": a question frames
-# itself with these too; as subject words they would have to stand in the answering sentence, though "metformin"
-# answers "which drug" and "NICE advises X" answers "when should X be offered".
-_FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice every get gets "
-                                 "getting receive help helps drug drugs medicine medicines medication medications "
-                                 "offer offered offering way ways go goes going"))
-_ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
-                        re.IGNORECASE)
-_POPULATION_WORDS = frozenset(content_stems(
-    "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
-    "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
-    "patients year old non baby babies newborn week weeks month months "
-    # a carer names whom they ask for ("my grandmother has delirium"): who, not what the answer must say
-    "mum mother mom dad father grandmother grandfather grandma grandad son daughter husband wife partner toddler"))
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
 
 
@@ -477,12 +465,10 @@ class ExtractiveComposer:
             giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
             eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
         # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
-        def for_everyone(c: _Candidate) -> bool:  # not only for pregnancy or children, unless that was asked
-            return not {"pregnancy", "children"} & set(fit.narrower(c.population, query))
-        general = [c for c in eligible if for_everyone(c)]
+        general = [c for c in eligible if fit.for_everyone(c, query)]
         if not general and query is not None and pool:
             top_topic = max(c.topic for c in pool)
-            general = [c for c in pool if for_everyone(c) and fit.satisfies(c, query)
+            general = [c for c in pool if fit.for_everyone(c, query) and fit.satisfies(c, query)
                        and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
         eligible = general or eligible
         return max(eligible, key=strength) if eligible else None

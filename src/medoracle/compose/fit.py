@@ -20,9 +20,9 @@ from medoracle.understand.population import conflicts, describe, extract, manife
 from medoracle.understand.vocab import drugs_in
 
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
-           "drugs_in", "fit_words", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes",
-           "other_population",
-           "safety_cue", "unspoken_pregnancy", "safety_statements", "satisfies", "wanted", "why_chosen"]
+           "drugs_in", "fit_words", "for_everyone", "gives_verdict", "intent_value", "missing_parts", "narrower",
+           "notes", "other_population", "safety_cue", "safety_statements", "satisfies", "unspoken_pregnancy",
+           "wanted", "why_chosen"]
 
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
@@ -372,6 +372,12 @@ def narrower(population: Population, query: Query | None) -> list[str]:
     ) if theirs and not ours]
     comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
     return out + (["comorbidity"] if comorbid else [])
+
+
+def for_everyone(c: Fitted, query: Query | None) -> bool:
+    """Not advice only for pregnancy or for children when the question names neither: the general advice is the
+    bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement."""
+    return not {"pregnancy", "children"} & set(narrower(c.population, query))
 
 
 def safety_cue(text: str) -> bool:
