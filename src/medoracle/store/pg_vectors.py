@@ -2,8 +2,8 @@
 
 Without the `vector` extension (Debian bookworm ships no pgvector package for its server) vectors are
 float16 BYTEA rows loaded once into a numpy matrix and searched as in SQLite (`VectorIndex`: exact for small
-stores, a coarse PCA scan re-scored exactly for large ones). `reset` rebuilds the table, which is how a store moves to pgvector once a
-DBA has installed it.
+stores, a coarse PCA scan re-scored exactly for large ones). `reset` rebuilds the table, which is how a store
+moves to pgvector once a DBA has installed it.
 """
 
 from __future__ import annotations
