@@ -113,6 +113,31 @@ class StoreContract:
         store.reset_embeddings()
         assert store.embedder_name() is None and store.stats().embedded == 0
 
+    def test_two_stage_dense_search_returns_the_exact_hits(self, store: Store, clinical_jsonl: Path,
+                                                           hashing_embedder, monkeypatch) -> None:
+        """With the size threshold lowered, the store searches through the coarse PCA stage (a pool of 2 of its
+        passages per result) and still returns exact cosines, mapped to the right passage ids and filtered."""
+        from medoracle.store import vectors
+
+        ingest([clinical_jsonl], store)
+        embed_pending(store, hashing_embedder)
+        questions = ["empirical antibiotics for febrile neutropenia", "statins for primary prevention",
+                     "what is high blood pressure"]
+        exact = {q: store.dense(hashing_embedder.embed([q])[0], 2) for q in questions}
+        monkeypatch.setattr(vectors, "EXACT_BELOW", 0)
+        monkeypatch.setattr(vectors, "COARSE_DIMS", 4)
+        monkeypatch.setattr(vectors, "MIN_POOL", 0)
+        monkeypatch.setattr(vectors, "POOL_FACTOR", 2)
+        embed_pending(store, hashing_embedder)  # nothing new: the matrix is cached with its exact index
+        store.reset_embeddings()
+        embed_pending(store, hashing_embedder)  # reloaded: now with a projection
+        for q in questions:
+            hits = store.dense(hashing_embedder.embed([q])[0], 2)
+            assert [pid for pid, _ in hits][:1] == [pid for pid, _ in exact[q]][:1]
+            assert [s for _, s in hits][:1] == pytest.approx([s for _, s in exact[q]][:1], abs=1e-5)
+        only = store.dense(hashing_embedder.embed([questions[0]])[0], 3, SearchFilters(doc_types=("consumer",)))
+        assert only and all(pid.startswith("c1#") for pid, _ in only)
+
     def test_id_collisions_in_one_ingest_are_reported(self, store: Store, tmp_path: Path) -> None:
         first, second = tmp_path / "corpus_a.jsonl", tmp_path / "corpus_b.jsonl"
         first.write_text(json.dumps({"id": "doc-1", "title": "A", "text": "Asthma inhalers."}) + "\n")

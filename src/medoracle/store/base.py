@@ -14,8 +14,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from medoracle.errors import StoreError
 from medoracle.store.query import LexicalQuery, SearchFilters
+from medoracle.store.vectors import VectorIndex, exact_top
 from medoracle.types import Document, Grade, Passage
 
 
@@ -40,29 +40,6 @@ class DocumentMeta:
     published: str | None
     grade: str | None
     metadata: dict
-
-
-def exact_top(matrix: np.ndarray, kinds: np.ndarray, years: np.ndarray, vector: np.ndarray, k: int,
-              filters: SearchFilters | None) -> list[tuple[int, float]]:
-    """(row index, cosine) of the k best rows of a unit-vector matrix, best first, honouring the filters.
-
-    Both stores search vectors this way when they have no ANN index: exact, and a few milliseconds at 10^5 rows.
-    """
-    if matrix.shape[0] == 0:
-        return []
-    if matrix.shape[1] != vector.shape[-1]:
-        raise StoreError(f"stored embeddings have {matrix.shape[1]} dimensions, the query has {vector.shape[-1]}")
-    scores = matrix @ vector.astype(np.float32)
-    if filters and not filters.empty:
-        mask = np.ones(len(scores), dtype=bool)
-        if filters.doc_types:
-            mask &= np.isin(kinds, list(filters.doc_types))
-        if filters.since_year is not None:
-            mask &= years >= filters.since_year
-        scores = np.where(mask, scores, -np.inf)
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    return [(int(i), float(scores[i])) for i in top[np.argsort(-scores[top])] if np.isfinite(scores[i])]
 
 
 @lru_cache(maxsize=4096)
@@ -101,7 +78,8 @@ class Store(Protocol):
         """(passage_id, score, higher is better) for a structured query, honouring its filters."""
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        """(passage_id, cosine) by exact search over stored embeddings (or an ANN index where there is one)."""
+        """(passage_id, cosine), best first, over stored embeddings: exact for small stores, else two-stage
+        (`VectorIndex`) or an ANN index where there is one; the cosines returned are exact."""
 
     def passages(self, ids: Sequence[str]) -> list[Passage]: ...
 
@@ -138,5 +116,5 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-__all__ = ["DocumentMeta", "LexicalQuery", "SearchFilters", "Store", "StoreStats", "embedding_text", "exact_top",
-           "grade_of"]
+__all__ = ["DocumentMeta", "LexicalQuery", "SearchFilters", "Store", "StoreStats", "VectorIndex", "embedding_text",
+           "exact_top", "grade_of"]

@@ -1,9 +1,9 @@
 """Passage vectors in PostgreSQL: pgvector HNSW where the server has the extension, else exact search.
 
 Without the `vector` extension (Debian bookworm ships no pgvector package for its server) vectors are
-float16 BYTEA rows loaded once into a numpy matrix and searched exactly, as in SQLite — a few
-milliseconds at 10^5 passages. `reset` rebuilds the table, which is how a store moves to pgvector once a
-DBA has installed it.
+float16 BYTEA rows loaded once into a numpy matrix and searched as in SQLite (`VectorIndex`: exact for small
+stores, a coarse PCA scan re-scored exactly for large ones). `reset` rebuilds the table, which is how a store
+moves to pgvector once a DBA has installed it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import embedding_text, exact_top
+from medoracle.store.base import VectorIndex, embedding_text
 from medoracle.store.query import SearchFilters
 
 try:
@@ -48,7 +48,7 @@ class PgVectors:
         self.use_pgvector = use_pgvector
         self._vs = "public"  # the schema holding pgvector's type and operators
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[tuple[int, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._matrix: tuple[tuple[int, int], np.ndarray, VectorIndex] | None = None
         with self._connection() as conn:
             self.pgvector = self._enable_pgvector(conn)
             with conn.transaction():  # under the migration lock: CREATEs from workers starting together collide
@@ -175,8 +175,8 @@ class PgVectors:
         return sorted(hits, key=lambda h: -h[1])  # relaxed_order may return near-ties out of order
 
     def _dense_exact(self, vector: np.ndarray, k: int, filters: SearchFilters | None) -> list[tuple[str, float]]:
-        rowids, kinds, years, matrix = self._load_matrix()
-        top = exact_top(matrix, kinds, years, vector, k, filters)
+        rowids, index = self._load_matrix()
+        top = index.top(vector, k, filters)
         if not top:
             return []
         wanted = [int(rowids[i]) for i, _ in top]
@@ -184,7 +184,7 @@ class PgVectors:
                                                        (wanted,))}
         return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
-    def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _load_matrix(self) -> tuple[np.ndarray, VectorIndex]:
         row = self._run("SELECT count(*) AS n, coalesce(max(passage_rowid), 0) AS last FROM embeddings")[0]
         key = (int(row["n"]), int(row["last"]))
         with self._matrix_lock:
@@ -199,9 +199,9 @@ class PgVectors:
                     matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), -1).astype(np.float32)
                 else:
                     matrix = np.zeros((0, 0), dtype=np.float32)
-                self._matrix = (key, rowids, kinds, years, matrix)
-            _, rowids, kinds, years, matrix = self._matrix
-        return rowids, kinds, years, matrix
+                self._matrix = (key, rowids, VectorIndex(matrix, kinds, years))
+            _, rowids, index = self._matrix
+        return rowids, index
 
 
 def _version(conn: Any) -> tuple[int, ...]:

@@ -1,7 +1,8 @@
 """The embedded default store: one SQLite file with FTS5 and float16 embedding BLOBs.
 
-Vectors are searched exactly with numpy: at 10^5 passages × 384 dims a matrix-vector product takes a few
-milliseconds, so an ANN index would add complexity without a measured need.
+Vectors are searched with numpy (`medoracle.store.vectors.VectorIndex`): exactly for small stores, and from
+EXACT_BELOW rows on by a coarse PCA scan whose candidate pool is re-scored exactly (the full scan of 10^5 × 384
+floats per query was the largest single cost of a search over the four shared corpora).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from medoracle.errors import StoreError
-from medoracle.store.base import DocumentMeta, StoreStats, embedding_text, exact_top, grade_of
+from medoracle.store.base import DocumentMeta, StoreStats, embedding_text, grade_of
 from medoracle.store.db import SQLiteDatabase, Tx
 from medoracle.store.faults import sqlite_fault
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.query import LexicalQuery, SearchFilters
+from medoracle.store.vectors import VectorIndex
 from medoracle.types import DocType, Document, Passage, year_of
 
 migrations = Migrations("store")
@@ -60,7 +62,7 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._matrix: tuple[int, np.ndarray, VectorIndex] | None = None
         self._df_cache: dict[str, int] = {}
         migrate(self.db, migrations)
 
@@ -181,7 +183,7 @@ class SQLiteStore:
         rows = self._read("SELECT value FROM meta WHERE key = 'embedder'")
         return rows[0][0] if rows else None
 
-    def _load_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _load_matrix(self) -> tuple[np.ndarray, VectorIndex]:
         # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
         # is stale without counting the table on every query
         found = self._read("SELECT value FROM meta WHERE key = 'vectors_version'")
@@ -199,9 +201,9 @@ class SQLiteStore:
                     matrix = matrix.astype(np.float32)
                 else:
                     matrix = np.zeros((0, 0), dtype=np.float32)
-                self._matrix = (count, rowids, kinds, years, matrix)
-            _, rowids, kinds, years, matrix = self._matrix
-        return rowids, kinds, years, matrix
+                self._matrix = (count, rowids, VectorIndex(matrix, kinds, years))
+            _, rowids, index = self._matrix
+        return rowids, index
 
     # -- searching ---------------------------------------------------------------------------------
     def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
@@ -233,8 +235,8 @@ class SQLiteStore:
         return [(r[0], float(r[1])) for r in rows]
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        rowids, kinds, years, matrix = self._load_matrix()
-        top = exact_top(matrix, kinds, years, vector, k, filters)
+        rowids, index = self._load_matrix()
+        top = index.top(np.asarray(vector), k, filters)
         if not top:
             return []
         wanted = [int(rowids[i]) for i, _ in top]
