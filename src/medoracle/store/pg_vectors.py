@@ -1,4 +1,4 @@
-"""Passage vectors in PostgreSQL: pgvector HNSW where the server has the extension, else exact search.
+"""Passage vectors in PostgreSQL: pgvector HNSW where the server has the extension, else numpy search.
 
 Without the `vector` extension (Debian bookworm ships no pgvector package for its server) vectors are
 float16 BYTEA rows loaded once into a numpy matrix and searched as in SQLite (`VectorIndex`: exact for small
