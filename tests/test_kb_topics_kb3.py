@@ -19,16 +19,16 @@ KB3_TOPICS = ["epilepsy", "pre-eclampsia", "fever-in-under-5s", "bronchiolitis",
               "alcohol-withdrawal", "delirium", "gestational-diabetes", "hypothyroidism", "osteoporosis",
               "smoking-cessation", "dementia", "anxiety-disorders", "venous-leg-ulcers"]
 
-ALIAS_PENDING = ("a topic alias that is not an acronym of the card's words (PET for pre-eclampsia) needs the "
-                 "topic-alias expansion k15a is adding to question understanding")
-SHORTHAND_PENDING = ("shorthand understanding (abbreviations such as 'mx', 'tx') is being changed by k15a; "
-                     "this variant may abstain until that lands")
+ALIAS_PENDING = ("a topic alias that is not an acronym of the card's words (PET for pre-eclampsia) needs topic "
+                 "aliases read as condition phrases by question understanding (understand/topic.py; not built yet)")
+SHORTHAND_PENDING = ("'not tolerated' is not yet read as the card's 'adverse effects of bisphosphonates': the "
+                     "composer abstains, as no sentence holds 'tolerated'")
 
 # (question, pattern every answer must contain somewhere, xfail reason or None)
 CASES: list[tuple[str, str, str | None]] = [
     # epilepsy / status epilepticus
     ("How should convulsive status epilepticus be treated?", r"midazolam|lorazepam|benzodiazepine", None),
-    ("mx of status epilepticus", r"midazolam|lorazepam|benzodiazepine", SHORTHAND_PENDING),
+    ("mx of status epilepticus", r"midazolam|lorazepam|benzodiazepine", None),
     ("SE treatment", r"midazolam|lorazepam|benzodiazepine", None),
     ("What second-line drug is used when status epilepticus continues after benzodiazepines?",
      r"levetiracetam|fosphenytoin|valproate", None),
@@ -54,7 +54,7 @@ CASES: list[tuple[str, str, str | None]] = [
     ("How is bronchiolitis in infants managed?", r"supportive|salbutamol", None),
     ("When should a baby with bronchiolitis be referred to hospital?", r"apnoea|70 breaths|60 breaths", None),
     ("Should steroids or salbutamol be given for bronchiolitis?", r"advises against|corticosteroids", None),
-    ("O2 sats threshold bronchiolitis", r"90%|92%", SHORTHAND_PENDING),
+    ("O2 sats threshold bronchiolitis", r"90%|92%", None),
     ("oxygen saturation threshold in bronchiolitis", r"90%|92%", None),
     # opioid overdose
     ("How is an opioid overdose managed?", r"naloxone", None),
@@ -64,7 +64,7 @@ CASES: list[tuple[str, str, str | None]] = [
     ("Who should be given take-home naloxone?", r"witness", None),
     # alcohol withdrawal
     ("How is acute alcohol withdrawal treated?", r"benzodiazepine|carbamazepine", None),
-    ("tx alcohol withdrawal", r"benzodiazepine|carbamazepine", SHORTHAND_PENDING),
+    ("tx alcohol withdrawal", r"benzodiazepine|carbamazepine", None),
     ("What is the treatment of delirium tremens?", r"lorazepam", None),
     ("Should phenytoin be used for alcohol withdrawal seizures?", r"not offering phenytoin|benzodiazepine", None),
     ("When should thiamine be given to prevent Wernicke's encephalopathy?", r"thiamine", None),
