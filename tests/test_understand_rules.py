@@ -287,3 +287,12 @@ def test_a_missing_diagnosis_or_treatment_part_is_named() -> None:
     assert gaps(query, "The two-level Wells score decides between CT pulmonary angiography and a D-dimer test.") \
         == ["The sources found do not say how this is treated."]
     assert gaps(query, "The Wells score decides on a D-dimer test; confirmed PE is treated with apixaban.") == []
+
+
+def test_a_lay_name_of_a_condition_is_a_condition() -> None:
+    # "heart attack" holds no condition word, but our synonyms table expands it to "myocardial infarction"
+    from medoracle.understand import read_query
+
+    assert read_query("How is a heart attack treated?").conditions == ["heart attack"]
+    assert read_query("How is blood poisoning treated?").conditions == ["blood poisoning"]
+    assert read_query("How is an asthma attack treated?").conditions == ["asthma"]  # "attack" there is its severity

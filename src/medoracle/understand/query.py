@@ -21,7 +21,7 @@ from medoracle.understand.form import read_intents
 from medoracle.understand.shorthand import SHORTHAND, spell_out
 from medoracle.understand.spelling import correct, in_vocabulary
 from medoracle.understand.topic import conditions, is_condition_word
-from medoracle.understand.vocab import expand_abbreviation, understand
+from medoracle.understand.vocab import QueryTerms, expand_abbreviation, understand
 
 __all__ = ["read_query"]
 
@@ -71,7 +71,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     elif comparison is None and "comparison" in intents:
         intents.remove("comparison")
     interventions = list(dict.fromkeys(m.group(0).lower() for m in _INTERVENTION.finditer(spelled)))
-    query = Query(text=text, search_text=spelled, conditions=conditions(spelled, terms.drugs), population=population,
+    query = Query(text=text, search_text=spelled, conditions=_conditions(spelled, terms), population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
     query.contradiction = pop.contradiction(population) if not inherited else None
@@ -86,6 +86,17 @@ _TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "
            "antiseizure": "epilepsy", "antihyperglycaemic": "diabetes", "antihyperglycemic": "diabetes"}
 _TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
 
+
+
+def _conditions(spelled: str, terms: QueryTerms) -> list[str]:
+    """The question's condition phrases, and its lay names of a condition: "heart attack" names no condition word
+    of its own, but our synonyms table expands it to "myocardial infarction", which does."""
+    found = conditions(spelled, terms.drugs)
+    for phrase, alternatives in terms.expansions.items():
+        if " " in phrase and not any(phrase in f or f in phrase for f in found) \
+                and any(conditions(alt) for alt in alternatives):
+            found.append(phrase)
+    return found
 
 def _name_treated_condition(text: str) -> str:
     """The condition a class word names, added after it when the question does not name it itself
