@@ -77,13 +77,13 @@ C = TypeVar("C", bound=Candidate)
 def is_research(evidence: Sequence[Evidence], top: int = 8) -> bool:
     """Whether the best evidence is mostly research abstracts: not guidance, not a health page, not a card."""
     head = evidence[:top]
-    research = sum(e.passage.doc_type in RESEARCH_TYPES and e.passage.facet is None for e in head)
-    return bool(head) and research > len(head) / 2
+    return bool(head) and sum(excerpted(e) for e in head) > len(head) / 2
 
 
 def excerpted(ev: Evidence) -> bool:
-    """Whether a passage is a study's own text, which may reach us as curated excerpts (BioASQ's snippets open
-    mid-sentence): its sentences are quoted as cut, where a guideline's cut sentence would be left out."""
+    """Whether a passage is a study's own text (a research document, not a card), which may reach us as curated
+    excerpts (BioASQ's snippets open mid-sentence): its sentences are quoted as cut, where a guideline's cut
+    sentence would be left out."""
     return ev.passage.doc_type in RESEARCH_TYPES and ev.passage.facet is None
 
 
@@ -121,8 +121,8 @@ def rescore(candidates: Sequence[Candidate], evidence: Sequence[Evidence], shape
     for c in candidates:
         ev = evidence[c.ev]
         rank = ranks[c.ev]
-        # The retrieval ranked the abstracts; past the first three, each place costs RANK_COST.
-        standing = 1.0 if rank < 3 else max(0.4, 1.0 - RANK_COST * (rank - 2))
+        # The retrieval ranked the abstracts; past the first TOP_DOCUMENTS, each place costs RANK_COST.
+        standing = 1.0 if rank < TOP_DOCUMENTS else max(0.4, 1.0 - RANK_COST * (rank - TOP_DOCUMENTS + 1))
         delta = finding_value(c.text, ev.passage.section, c.last) + RETRIEVAL_WEIGHT * max(0.0, ev.score) / top
         if shape.listing and enumerates(c.text):
             delta += 0.1

@@ -150,11 +150,12 @@ class ExtractiveComposer:
             named = set(content_stems(" ".join(query.conditions)))  # "acute" of "acute ischaemic stroke" stays
             q_stems = [t for t in q_stems if t in named or (t not in _POPULATION_WORDS and not t.isdigit())] or q_stems
         whom = _POPULATION_WORDS | fit.fit_words(query)
-        if abstracts.is_research(evidence):  # a study names the drug asked for, not the word "drug"
+        from_studies = abstracts.is_research(evidence)
+        if from_studies:  # a study names the drug asked for, not the word "drug"
             whom |= asked_kind(question)
         if not q_stems:
             return abstain("The question has no words to look for in the sources.")
-        candidates = self._candidates(evidence, abstracts.is_research(evidence))
+        candidates = self._candidates(evidence, from_studies)
         if not candidates:
             return abstain("The passages found contain no quotable sentences.")
         # For the question's patient only: a sentence for someone else (under 55, non-pregnant, a rash when the
@@ -196,7 +197,7 @@ class ExtractiveComposer:
         if best < self.min_relevance:
             return abstain("No passage found is close enough to this question to quote as its answer.")
         shape = read_shape(question)
-        research = not form.broad and abstracts.is_research(evidence)
+        research = not form.broad and from_studies
         if research:  # findings of the top abstracts, not their aims and methods (`compose.abstracts`)
             best = abstracts.rescore(candidates, evidence, shape)
         # A broad page takes everything on the subject; a focused reply only what is close to the best sentence.

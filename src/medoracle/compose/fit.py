@@ -238,6 +238,11 @@ _ADVISES_AGAINST = re.compile(r"\b(?:should|must) not be (?:given|prescribed|off
                               r"(?:give|prescribe|offer|use|start)\b|\bnot (?:recommended|indicated)\b", re.IGNORECASE)
 
 
+def _names_treatment(text: str) -> bool:
+    """A treatment named or advised: a drug, a kind of treatment, or a sentence saying what to do."""
+    return bool(drugs_in(text) or _TREATMENTS.search(text) or _ACTS.search(text))
+
+
 def _names_asked_drug(text: str, query: Query) -> bool:
     low = text.lower()
     for drug in query.drugs:
@@ -281,7 +286,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
         if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
             return False
-        return bool(drugs_in(c.text) or _TREATMENTS.search(c.text) or _ACTS.search(c.text))
+        return _names_treatment(c.text)
     if intent == "timing":
         return bool(_TIMING.search(c.text))
     if intent == "diagnosis" and explicit:
@@ -324,7 +329,7 @@ def missing_parts(query: Query | None, said: str, parts: Sequence[str] = ()) -> 
     out = []
     if "diagnosis" in parts and not _DIAGNOSES.search(said):
         out.append("The sources found do not say how this is diagnosed.")
-    if "treatment" in parts and not (drugs_in(said) or _TREATMENTS.search(said) or _ACTS.search(said)):
+    if "treatment" in parts and not _names_treatment(said):
         out.append("The sources found do not say how this is treated.")
     if "dose" in query.intents and not has_dose(said):
         out.append("The sources found give no dose for this; check a formulary or the full guideline.")

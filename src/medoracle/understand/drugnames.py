@@ -104,20 +104,20 @@ class DrugIndex:
         """Teach the index the other names of a drug it knows by one name of each group (our synonyms table:
         British approved names, abbreviations such as GTN). A group with no known name, or naming two different
         drugs, teaches nothing: a lay phrase is never made a drug."""
+        named = [[g.lower() for g in group if g and g.count(" ") <= 1] for group in groups]
         with self._lock:
             self._memo.clear()
-        for group in groups:
-            names = [g.lower() for g in group if g and g.count(" ") <= 1]
-            known = self._lookup(set(names))
-            generics = {m[0] for n in names for m in known[n] or []}
-            if len(generics) != 1:
-                continue
-            target = next(n for n in names if known[n])
-            with self._lock:
+        known = self._lookup({n for names in named for n in names})  # one pass over the index for every group
+        with self._lock:
+            for names in named:
+                generics = {m[0] for n in names for m in known[n] or []}
+                if len(generics) != 1:
+                    continue
+                target = next(n for n in names if known[n])
                 for name in names:
                     if known[name] is None and len(name) >= 3 and name not in STOP_WORDS:
                         self._aliases[name] = target
-                        self._memo.pop(name, None)
+                        self._memo.pop(name, None)  # looked up (and memoised as unknown) just above
 
     def close(self) -> None:
         with self._lock:

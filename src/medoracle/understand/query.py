@@ -87,7 +87,6 @@ _TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "
 _TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
 
 
-
 def _conditions(spelled: str, terms: QueryTerms) -> list[str]:
     """The question's condition phrases, and its lay names of a condition: "heart attack" names no condition word
     of its own, but our synonyms table expands it to "myocardial infarction", which does."""
@@ -97,6 +96,7 @@ def _conditions(spelled: str, terms: QueryTerms) -> list[str]:
                 and any(conditions(alt) for alt in alternatives):
             found.append(phrase)
     return found
+
 
 def _name_treated_condition(text: str) -> str:
     """The condition a class word names, added after it when the question does not name it itself
