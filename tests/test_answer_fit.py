@@ -7,9 +7,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from medoracle import kb
 from medoracle.cli import main
 from medoracle.render import explain_lines, to_json
 from medoracle.service import Clinic
@@ -372,3 +374,37 @@ def test_second_line_advice_does_not_open_a_treatment_answer(kb_clinic: Clinic) 
     # "initial treatment … to reduce the risk of fractures" is treatment, not prevention; denosumab is second-line
     answer = kb_clinic.answer("treatment for osteoporosis")
     assert "bisphosphonates" in answer.summary, answer.summary
+
+
+def _summary_docs(answer) -> set[str]:
+    by_number = {r.n: r.doc_id for r in answer.references}
+    return {by_number[n] for n in answer.summary_citations}
+
+
+@pytest.mark.parametrize("question, topic_doc, wrong", [
+    # "heart attack" shares "heart" with heart failure, "blood poisoning" "blood" with a full blood count: the
+    # lay name is read as the clinical name its sources use, and only the whole of a lay name is a focus
+    ("How is a heart attack treated?", "acute-coronary-syndrome", "heart failure"),
+    ("How is blood poisoning treated?", "sepsis", "neutropenic"),
+])
+def test_a_lay_name_is_answered_from_its_own_topic(clinic: Clinic, question: str, topic_doc: str, wrong: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert wrong not in answer.summary.lower(), answer.summary
+    cards = {f"kb:{p.stem}" for p in (Path(kb.__file__).parent / topic_doc).glob("*.md") if p.stem != "_topic"}
+    assert _summary_docs(answer) <= cards | {f"kb:topic:{topic_doc}"}, (_summary_docs(answer), answer.summary)
+
+
+def test_a_treatment_question_is_not_answered_by_screening(clinic: Clinic) -> None:
+    # "The USPSTF recommends screening adults for hypertension" recommends something, but no treatment
+    answer = clinic.answer("What is the treatment for hypertension?")
+    assert not answer.abstained, answer.abstain_reason
+    assert "screen" not in answer.summary.lower(), answer.summary
+
+
+def test_a_treatment_in_the_history_is_not_the_treatment_part() -> None:
+    from medoracle.compose.fit import _names_treatment
+    # a Wells score item, not advice: "… and treated?" still wants its own sentence
+    assert not _names_treatment("1.5 each for immobilisation over 3 days or surgery in the previous 4 weeks")
+    assert not _names_treatment("a clot after recent surgery is provoked")
+    assert _names_treatment("Surgery is the treatment for a resectable tumour")

@@ -289,10 +289,17 @@ def test_a_missing_diagnosis_or_treatment_part_is_named() -> None:
     assert gaps(query, "The Wells score decides on a D-dimer test; confirmed PE is treated with apixaban.") == []
 
 
-def test_a_lay_name_of_a_condition_is_a_condition() -> None:
-    # "heart attack" holds no condition word, but our synonyms table expands it to "myocardial infarction"
+def test_a_lay_name_of_a_condition_is_read_as_its_clinical_name() -> None:
+    # "heart attack" holds no condition word, but our synonyms table expands it to "myocardial infarction": the
+    # name the sources use, as shorthand is spelled out, and said among the corrections
     from medoracle.understand import read_query
 
-    assert read_query("How is a heart attack treated?").conditions == ["heart attack"]
-    assert read_query("How is blood poisoning treated?").conditions == ["blood poisoning"]
+    heart = read_query("How is a heart attack treated?")
+    assert heart.conditions == ["myocardial infarction"]
+    assert heart.search_text == "How is a myocardial infarction treated?"
+    assert heart.corrections == {"heart attack": "myocardial infarction"}
+    assert read_query("How is blood poisoning treated?").conditions == ["sepsis"]
+    assert read_query("Heart-attacks in women").search_text == "myocardial infarction in women"
+    # a phrase with a condition word of its own is already the condition's name
+    assert read_query("urine infection antibiotics").corrections == {}
     assert read_query("How is an asthma attack treated?").conditions == ["asthma"]  # "attack" there is its severity

@@ -56,6 +56,9 @@ _COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\
 _PREVENTS = re.compile(r"\b(?:at (?:high |increased |moderate )?risk (?:of|for)|to prevent|prevent(?:s|ion|ing)? "
                        r"(?:of )?|prophyla\w+|reduce the risk)\b", re.IGNORECASE)
 _TREATMENT_OF = re.compile(r"\btreat(?:ment|ed|ing)? (?:of|for)\b", re.IGNORECASE)
+# Finding the condition in people not known to have it is not treating it: "the USPSTF recommends screening adults
+# for hypertension" recommends something, but no treatment.
+_SCREENS = re.compile(r"\bscreen(?:ing|ed|s)?\b", re.IGNORECASE)
 _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
                      r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
                      r"\bcongenital abnormalit\w+|\bcaution\b|\bwarning\b|\brisk of (?:bleeding|hypocalc\w+|"
@@ -240,7 +243,20 @@ _ADVISES_AGAINST = re.compile(r"\b(?:should|must) not be (?:given|prescribed|off
 
 def _names_treatment(text: str) -> bool:
     """A treatment named or advised: a drug, a kind of treatment, or a sentence saying what to do."""
-    return bool(drugs_in(text) or _TREATMENTS.search(text) or _ACTS.search(text))
+    return bool(drugs_in(text) or _treatments_given(text) or _ACTS.search(text))
+
+
+# A treatment in the patient's history is a risk factor, not advice: "surgery in the previous 4 weeks" (a Wells
+# score item), "after recent chemotherapy".
+_HISTORY_BEFORE = re.compile(r"\b(?:previous|prior|recent|history of|after|following|post)\s+$", re.IGNORECASE)
+_HISTORY_AFTER = re.compile(r"^\s+(?:in|within|during) the (?:previous|past|last|preceding)\b", re.IGNORECASE)
+
+
+def _treatments_given(text: str) -> list[str]:
+    """The kinds of treatment a sentence names as care, not as part of the patient's history."""
+    return [m.group(0) for m in _TREATMENTS.finditer(text)
+            if not _HISTORY_BEFORE.search(text[max(0, m.start() - 20):m.start()])
+            and not _HISTORY_AFTER.search(text[m.end():m.end() + 30])]
 
 
 def _names_asked_drug(text: str, query: Query) -> bool:
@@ -267,7 +283,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         if drugs_in(c.text):
             return True
         asked = query.search_text.lower()
-        found = [m.group(0) for m in _TREATMENTS.finditer(c.text)]
+        found = _treatments_given(c.text)
         if _ASKS_DRUG.search(asked):  # "initial inhaler for COPD" wants a drug, not pulmonary rehabilitation
             found = [f for f in found if not _NON_DRUG.fullmatch(f)]
         named = [f.lower().rstrip("s") for f in found]
@@ -285,6 +301,8 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
             return False
         # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
         if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
+            return False
+        if _SCREENS.search(c.text) and not (drugs_in(c.text) or _treatments_given(c.text)):
             return False
         return _names_treatment(c.text)
     if intent == "timing":
@@ -337,7 +355,7 @@ def missing_parts(query: Query | None, said: str, parts: Sequence[str] = ()) -> 
         out.append("The sources found do not say how long to continue.")
     if "timing" in query.intents and not _TIMING.search(said):
         out.append("The sources found do not say how soon this should be done.")
-    if "first_line" in query.intents and not drugs_in(said) and not _TREATMENTS.search(said):
+    if "first_line" in query.intents and not drugs_in(said) and not _treatments_given(said):
         out.append("The sources found name no specific drug for this.")
     if "comparison" in query.intents and query.comparison is not None:
         low = said.lower()

@@ -101,7 +101,9 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
     focus_stems, forms = _reading(about)
     for stems, key in wanted.phrases:
         shared = sum(s in focus_stems for s in stems)
-        if all(k & forms for k in key) and shared * 2 >= len(stems):
+        # A phrase with no condition word of its own ("heart attack", "blood poisoning") is a lay name: only
+        # the whole of it names the condition ("heart" alone is as much heart failure as a heart attack).
+        if all(k & forms for k in key) and (shared == len(stems) if not key else shared * 2 >= len(stems)):
             return True
     hits = sum(s in focus_stems for s in wanted.subject)
     if hits >= 2 and hits * 2 >= len(wanted.subject):

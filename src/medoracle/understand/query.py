@@ -55,6 +55,10 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     corrections.update(fixed)
     spelled = _name_treated_condition(spelled)
     terms = understand(spelled)
+    spelled, lay = _clinical_names(spelled, terms)
+    if lay:
+        corrections.update(lay)
+        terms = understand(spelled)
     # As written first ("acute COPD exacerbation"), then spelled out ("pt >55 yo" → "patient >55 year old").
     population = pop.merge(pop.extract(text), pop.extract(re.sub(r"\s\([A-Za-z0-9-]{2,8}\)", "", spelled)))
     inherited = False
@@ -71,7 +75,7 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     elif comparison is None and "comparison" in intents:
         intents.remove("comparison")
     interventions = list(dict.fromkeys(m.group(0).lower() for m in _INTERVENTION.finditer(spelled)))
-    query = Query(text=text, search_text=spelled, conditions=_conditions(spelled, terms), population=population,
+    query = Query(text=text, search_text=spelled, conditions=conditions(spelled, terms.drugs), population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
     query.contradiction = pop.contradiction(population) if not inherited else None
@@ -87,15 +91,26 @@ _TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "
 _TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
 
 
-def _conditions(spelled: str, terms: QueryTerms) -> list[str]:
-    """The question's condition phrases, and its lay names of a condition: "heart attack" names no condition word
-    of its own, but our synonyms table expands it to "myocardial infarction", which does."""
+def _clinical_names(spelled: str, terms: QueryTerms) -> tuple[str, dict[str, str]]:
+    """Lay names of a condition read as its clinical name, as shorthand is spelled out: "heart attack" names no
+    condition word of its own, but our synonyms table gives "myocardial infarction", which does. Sources say the
+    clinical name; a sentence that shares only "blood" with "blood poisoning" (a full blood count) is not about
+    sepsis, and one that says "sepsis" is."""
     found = conditions(spelled, terms.drugs)
+    named: dict[str, str] = {}
     for phrase, alternatives in terms.expansions.items():
-        if " " in phrase and not any(phrase in f or f in phrase for f in found) \
-                and any(conditions(alt) for alt in alternatives):
-            found.append(phrase)
-    return found
+        if " " not in phrase or any(phrase in f or f in phrase for f in found) \
+                or any(is_condition_word(w) for w in phrase.split()):
+            continue
+        clinical = next((alt for alt in alternatives if conditions(alt)), None)
+        if clinical is None:
+            continue
+        # The table's phrases are folded (lower case, hyphens as spaces, simple plurals): match them so.
+        pattern = r"\b" + r"[\s-]+".join(re.escape(w) for w in phrase.split()) + r"s?\b"
+        spelled, n = re.subn(pattern, clinical, spelled, flags=re.IGNORECASE)
+        if n:
+            named[phrase] = clinical
+    return spelled, named
 
 
 def _name_treated_condition(text: str) -> str:
