@@ -84,6 +84,9 @@ def test_stems_merge_what_they_should_and_only_that():
     # a card for "pregnant women" or "children" must meet a question about a pregnant woman or a child
     assert stem("women") == stem("woman") and stem("children") == stem("child") and stem("men") == stem("man")
     assert singular("Women") == "woman" and singular("children") == "child"
+    # a doubled consonant before -ing/-ed/-al is one: "stopping smoking" is "stop smoking", "referred" a referral
+    assert stem("stopping") == stem("stop") and stem("referred") == stem("referral") == stem("refer")
+    assert stem("swelling") == stem("swell") != "swel"
 
 
 def test_quotation_and_word_count():

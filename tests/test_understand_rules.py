@@ -303,3 +303,32 @@ def test_a_lay_name_of_a_condition_is_read_as_its_clinical_name() -> None:
     # a phrase with a condition word of its own is already the condition's name
     assert read_query("urine infection antibiotics").corrections == {}
     assert read_query("How is an asthma attack treated?").conditions == ["asthma"]  # "attack" there is its severity
+
+
+def test_the_library_topic_names_are_the_condition_of_a_question_that_names_none() -> None:
+    from medoracle.understand import read_query
+    from medoracle.understand.topic_names import TopicNames
+
+    names = TopicNames([("smoking cessation", ["stop smoking", "NRT", "varenicline"]),
+                        ("pre-eclampsia", ["PET", "hypertension in pregnancy"])])
+    assert read_query("What helps with stopping smoking?", topics=names).conditions == ["smoking cessation"]
+    assert read_query("PET aspirin", topics=names).conditions == ["pre-eclampsia"]
+    assert read_query("pet aspirin", topics=names).conditions == []  # an acronym counts only in capitals
+    # a drug alias does not make the drug's topic the question's condition
+    assert read_query("varenicline side effects", topics=names).conditions == []
+    # a question with a condition of its own keeps it
+    assert "smoking cessation" not in read_query("stop smoking in COPD", topics=names).conditions
+
+
+def test_an_age_after_someone_is_an_age() -> None:
+    from medoracle.understand import extract_population
+
+    assert extract_population("target blood pressure for someone over 80").age_min == 80
+    assert extract_population("anyone under 18").age_max == 18
+    assert extract_population("someone with a score over 4").age_min is None
+
+
+def test_what_helps_asks_for_treatment() -> None:
+    from medoracle.understand.form import read_intents
+
+    assert read_intents("What helps with stopping smoking?") == ["treatment"]

@@ -24,6 +24,7 @@ from medoracle.types import Answer, Audience, Gap, Query
 
 if TYPE_CHECKING:
     from medoracle.compose.gaps import Library
+    from medoracle.understand.topic_names import TopicNames
 
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
@@ -89,7 +90,7 @@ class Clinic:
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         history = [t.resolved_question or t.question for t in thread.turns] if thread else []
-        query = read_query(resolved, history=history, known=known_words(self.store))
+        query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names())
         unusable = _unusable(query)
         if unusable is not None:
             checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
@@ -148,6 +149,16 @@ class Clinic:
             return None
         return explain(query, answer, evidence, self.library(), missing)
 
+    def topic_names(self) -> TopicNames:
+        """The knowledge-base topics this store holds, by their aliases (read once: the topic pages change only
+        when the knowledge base is rebuilt, and a server rebuilds its Clinic then)."""
+        names = self.__dict__.get("_topic_names")
+        if names is None:
+            from medoracle.understand.topic_names import TopicNames
+            pages = self.store.documents([f"kb:topic:{slug}" for slug in _topic_slugs()])
+            names = self.__dict__["_topic_names"] = TopicNames(_topic_name(meta.metadata) for meta in pages.values())
+        return names
+
     def library(self) -> Library:
         """What the library holds (read when an answer needs saying so: abstentions are rare)."""
         from medoracle.compose.gaps import Library, bundled_topics
@@ -169,6 +180,13 @@ def _unusable(query: Query) -> str | None:
                 "about conditions, tests and treatments from its guidelines and documents: name a condition and "
                 "what you want to know.")
     return None
+
+
+def _topic_name(metadata: dict) -> tuple[str, list[str]]:
+    """A topic page's name for questions (its first worded alias: "pneumonia", not "CAP") and its aliases."""
+    aliases = [a for a in metadata.get("aliases") or [] if isinstance(a, str)]
+    worded = [a for a in aliases if not a.isupper()]
+    return (worded[0] if worded else str(metadata.get("topic_title") or metadata.get("topic") or "")), aliases
 
 
 @lru_cache(maxsize=1)

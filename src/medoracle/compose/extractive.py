@@ -42,6 +42,7 @@ from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
 from medoracle.text import content_stems, has_dose, quoted_in
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
+from medoracle.understand.focus import named_topics
 from medoracle.understand.form import QuestionForm, read_question
 from medoracle.understand.population import describe
 
@@ -400,6 +401,9 @@ class ExtractiveComposer:
                      shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
         shape = shape or read_shape(question)
+        opening = named_topics(query, evidence) if query is not None else None
+        if opening is not None:  # "chest infection" opens from pneumonia's cards, not a C. difficile one
+            pool = [c for c in pool if c.ev in opening] or pool
         # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
         # not the topic's summary card.
         specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)

@@ -399,7 +399,9 @@ def narrower(population: Population, query: Query | None) -> list[str]:
 
 def for_everyone(c: Fitted, query: Query | None) -> bool:
     """Not advice only for pregnancy or for children when the question names neither: the general advice is the
-    bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement."""
+    bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement. (Another condition beside the
+    one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
+    often the sentence that also gives the general choice.)"""
     return not {"pregnancy", "children"} & set(narrower(c.population, query))
 
 

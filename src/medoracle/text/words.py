@@ -69,6 +69,8 @@ def stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
             word = word[: -len(suffix)]
+            if suffix in ("ing", "ed", "al") and word[-1] == word[-2] and word[-1] not in "aeioulsfz":
+                word = word[:-1]  # "stopping" meets "stop", "referred" "referral" (not "swelling" "swel")
             break
     if word.endswith("e") and len(word) > 4:
         word = word[:-1]  # "spine" meets "spinal", "dose" meets "doses"

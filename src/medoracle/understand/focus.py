@@ -18,7 +18,8 @@ from medoracle.understand.population import conflicts, describe, extract
 from medoracle.understand.topic import is_condition_word
 from medoracle.understand.vocab import spelling_variants, understand
 
-__all__ = ["focus_gate", "gate_conditions", "on_focus", "population_gap", "population_gate"]
+__all__ = ["focus_gate", "gate_conditions", "named_topics", "names_condition", "on_focus", "population_gap",
+           "population_gate"]
 
 # Words of a condition phrase that do not say which condition: "acute heart failure" is about heart failure.
 _LOOSE = frozenset(content_stems("acute chronic disease diseases disorder syndrome severe mild moderate primary "
@@ -59,6 +60,7 @@ class _Wanted:
     """What a document's focus must hold for one question, computed once per question."""
 
     phrases: tuple[tuple[tuple[str, ...], tuple[frozenset[str], ...]], ...]  # (stems, forms of each key word)
+    names: tuple[tuple[frozenset[str], ...], ...]  # each phrase as written: the forms of each of its words
     subject: tuple[str, ...]
     drugs: tuple[str, ...]
 
@@ -77,6 +79,7 @@ def _wanted(query_json: str) -> _Wanted | None:
         expansions = understand(phrase).expansions
         variants.extend(a for key, alts in expansions.items() if key == phrase.lower() for a in alts)
     phrases = []
+    names = tuple(tuple(frozenset(_forms(w)) for w in tokens(phrase)) for phrase in variants if tokens(phrase))
     for phrase in variants:
         stems = tuple(s for s in content_stems(phrase) if s not in _LOOSE)
         if stems:
@@ -87,7 +90,7 @@ def _wanted(query_json: str) -> _Wanted | None:
             phrases.append((stems, key))
     subject = tuple(s for s in dict.fromkeys(content_stems(query.search_text))
                     if s not in _FRAME and s not in _LOOSE and not s.isdigit())
-    return _Wanted(tuple(phrases), subject, tuple(d.lower() for d in query.drugs))
+    return _Wanted(tuple(phrases), names, subject, tuple(d.lower() for d in query.drugs))
 
 
 def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool = False) -> bool | None:
@@ -105,14 +108,59 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
         # the whole of it names the condition ("heart" alone is as much heart failure as a heart attack).
         if all(k & forms for k in key) and (shared == len(stems) if not key else shared * 2 >= len(stems)):
             return True
+    return _by_subject(wanted, focus_stems) or _by_drug(wanted, text)
+
+
+def _by_subject(wanted: _Wanted, focus_stems: frozenset[str]) -> bool:
+    """Most of the question's subject words are in the focus."""
     hits = sum(s in focus_stems for s in wanted.subject)
-    if hits >= 2 and hits * 2 >= len(wanted.subject):
-        return True
-    if wanted.drugs and text:
-        lowered = text.lower()
-        if any(drug in lowered for drug in wanted.drugs):
-            return True
+    return hits >= 2 and hits * 2 >= len(wanted.subject)
+
+
+def _by_drug(wanted: _Wanted, text: str) -> bool:
+    """The passage names a drug the question asks about."""
+    lowered = text.lower()
+    return bool(text) and any(drug in lowered for drug in wanted.drugs)
+
+
+def names_condition(query: Query, focus: list[str]) -> bool:
+    """Whether one of the document's focus names holds a condition phrase of the question whole, its words in
+    order ("chest infection" among pneumonia's names), not only enough of its words ("infection" of
+    "C. difficile infection")."""
+    wanted = _wanted(query.model_dump_json())
+    return wanted is not None and _names_whole(wanted, focus)
+
+
+def named_topics(query: Query, evidence: list[Evidence]) -> set[int] | None:
+    """When some of the library's curated topics bear the question's condition by name, the evidence (by index)
+    that may open the answer: those topics' cards, and documents without a curated topic (a guideline's title
+    or an abstract's MeSH terms name their subject too loosely to exclude on). A card kept on part of the
+    condition's name alone ("infection" of "chest infection", a C. difficile card) does not, unless it names the
+    question's subject words or the drug asked about. None when no topic bears the name."""
+    wanted = _wanted(query.model_dump_json())
+    if wanted is None:
+        return None
+    curated = [i for i, ev in enumerate(evidence) if ev.doc_id.startswith("kb:") and ev.focus]
+    if not any(_names_whole(wanted, evidence[i].focus) for i in curated):
+        return None
+    return set(range(len(evidence))) - {i for i in curated if not _names_whole(wanted, evidence[i].focus)
+                                        and not _by_subject(wanted, _reading(" ".join(evidence[i].focus))[0])
+                                        and not _by_drug(wanted, evidence[i].passage.text)}
+
+
+def _names_whole(wanted: _Wanted, focus: list[str]) -> bool:
+    for name in focus:
+        words = _words(name)
+        for phrase in wanted.names:
+            n = len(phrase)
+            if any(all(words[i + j] in phrase[j] for j in range(n)) for i in range(len(words) - n + 1)):
+                return True
     return False
+
+
+@lru_cache(maxsize=8192)
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(singular(w) for w in tokens(name))
 
 
 @lru_cache(maxsize=8192)

@@ -93,7 +93,10 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("safety", r"\bsafe(?:ty)?\b|\bcontraindicat\w+|\bside[- ]effects?\b|\badverse\b|\bavoid\w*|\binteract\w*|"
                r"\bwarnings?\b|\bG6PD\b|\bcaution\b|\btoxicit\w+|\bhypocalc\w+\?|\brisks?\b\?"),
     ("treatment", r"\btreat\w*|\bmanag\w+|\btherap\w+|\bdrugs?\b|\bmedication\w*|\bstent\w*|\bsurgery\b|"
-                  r"\bradiotherapy\b|\bwhat (?:to do|should be done)\b|\boptions?\b"),
+                  r"\bradiotherapy\b|\bwhat (?:to do|should be done)\b|\boptions?\b|"
+                  # "what helps with X?", "what can help me quit?": what to do for it
+                  r"\bwhat (?:helps|can help|will help|would help)\b|"
+                  r"\bhow (?:to|do i|can i) (?:get rid of|ease|relieve)\b"),
     ("background", r"\bwhat (?:is|are) (?:a |an |the )?\w+\??$|\bcauses?\b|\bsymptoms?\b|\bsigns\b|\bhow common\b"),
 ]]
 

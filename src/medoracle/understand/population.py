@@ -41,11 +41,13 @@ _NOT_A_QUANTITY = (r"(?!\s*(?:mg|g|kg|%|mmol|mmhg|ml|units?|cm|µ|mcg|/|points?|
                    r"beats|breaths|times|x\b))")
 _AGE_MIN = re.compile(
     rf"(?:\b(aged|age|ages)\s+)?{_NUM}{_YEARS}\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(over|older|above|more))|"
-    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|wom[ae]n|m[ae]n|child(?:ren)?|bab(?:y|ies)|infants?)\s*)?"
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|wom[ae]n|m[ae]n|child(?:ren)?|bab(?:y|ies)|infants?|"
+    rf"someone|somebody|anyone|those|individuals?)\s*)?"
     rf"(?:over|older than|above|"
     rf"at least|more than|>=?|≥|=>)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
 _AGE_MAX = re.compile(
-    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|child(?:ren)?|bab(?:y|ies)|infants?|wom[ae]n|m[ae]n)\s+)?"
+    rf"(?:\b(aged|age|ages|adults?|patients?|people|persons?|child(?:ren)?|bab(?:y|ies)|infants?|wom[ae]n|m[ae]n|"
+    rf"someone|somebody|anyone|those|individuals?)\s+)?"
     rf"(?:under|younger than|"
     rf"below|less than|<|≤|<=)\s*{_NUM}{_YEARS}{_NOT_A_QUANTITY}", re.IGNORECASE)
 # "aged 18 to 25", "ages 3 months to 5 years", "between 16 and 25 years" ("between" needs its unit)
@@ -56,7 +58,8 @@ _AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days
                         re.IGNORECASE)
 # A bare "65 or over" is an age only after a word for people ("adults 65 or over"): "a Khorana score of 2 or
 # more" and "AUC 4 or more" are not ages.
-_PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals)\s*$",
+_PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals|someone|"
+                            r"somebody|anyone)\s*$",
                             re.IGNORECASE)
 # Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
 _AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"

@@ -21,6 +21,7 @@ from medoracle.understand.form import read_intents
 from medoracle.understand.shorthand import SHORTHAND, spell_out
 from medoracle.understand.spelling import correct, in_vocabulary
 from medoracle.understand.topic import conditions, is_condition_word
+from medoracle.understand.topic_names import TopicNames
 from medoracle.understand.vocab import QueryTerms, expand_abbreviation, understand
 
 __all__ = ["read_query"]
@@ -47,8 +48,10 @@ normal sick ill illness pain""".split())
 _COMPARE = re.compile(r"\s(?:vs\.?|versus|v\.|compared (?:with|to)|or)\s", re.IGNORECASE)
 
 
-def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[str], bool] | None = None) -> Query:
-    """The question understood. `history`: the thread's earlier questions, oldest first."""
+def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[str], bool] | None = None,
+               topics: TopicNames | None = None) -> Query:
+    """The question understood. `history`: the thread's earlier questions, oldest first. `topics`: the library's
+    names for its topics, the condition of a question that names none of its own ("stopping smoking")."""
     text = " ".join(str(question).split())
     spelled, corrections = spell_out(text)
     spelled, fixed = _correct_spelling(spelled, known)
@@ -75,7 +78,10 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     elif comparison is None and "comparison" in intents:
         intents.remove("comparison")
     interventions = list(dict.fromkeys(m.group(0).lower() for m in _INTERVENTION.finditer(spelled)))
-    query = Query(text=text, search_text=spelled, conditions=conditions(spelled, terms.drugs), population=population,
+    named = conditions(spelled, terms.drugs)
+    if not named and topics:
+        named = topics.named_in(spelled, drugs=terms.drugs)[:1]
+    query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
     query.contradiction = pop.contradiction(population) if not inherited else None

@@ -1,0 +1,66 @@
+"""The library's own names for its topics, read as the condition of a question that names none of its own.
+
+"What helps with stopping smoking?" holds no disease word, yet "stop smoking" is a name of the knowledge base's
+smoking cessation topic; "PET aspirin" names pre-eclampsia by the acronym its topic lists. Without a condition
+the relevance gate has nothing to hold the evidence to, and a COPD card that mentions smoking can open the
+answer. The names come from the topic pages in the store (their `aliases`), so a database without the knowledge
+base gets none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from medoracle.text import content_stems
+
+__all__ = ["TopicNames"]
+
+# An acronym alias ("PET", "NRT", "CAP") is matched only as written in capitals: "pet" and "cap" are words.
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+
+
+@dataclass(frozen=True)
+class _Name:
+    topic: str                       # the name the question is read as naming ("smoking cessation")
+    stems: tuple[str, ...] = ()      # a worded alias, by content stems, in order
+    acronym: str | None = None       # an acronym alias, as written
+
+
+class TopicNames:
+    """Aliases of the library's topics → the topic's name, for questions that name no condition."""
+
+    def __init__(self, topics: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """`topics`: (name, aliases) pairs; the name is what a matching question's condition becomes."""
+        self._names: list[_Name] = []
+        for topic, aliases in topics:
+            for alias in dict.fromkeys([topic, *aliases]):
+                if _ACRONYM.match(alias) and len(alias) <= 6:
+                    self._names.append(_Name(topic, acronym=alias))
+                elif stems := tuple(content_stems(alias)):
+                    self._names.append(_Name(topic, stems=stems))
+
+    def __bool__(self) -> bool:
+        return bool(self._names)
+
+    def named_in(self, text: str, *, drugs: Sequence[str] = ()) -> list[str]:
+        """The topics a text names by one of their aliases, longest alias first; an alias that is a drug the
+        text names ("bupropion") does not make the drug's topic the question's condition."""
+        words = tuple(content_stems(text))
+        written = set(re.findall(r"\b[A-Z][A-Z0-9-]*[A-Z0-9]\b", text))
+        drug_stems = {s for d in drugs for s in content_stems(d)}
+        found: list[tuple[int, str]] = []
+        for name in self._names:
+            if name.acronym is not None:
+                if name.acronym in written:
+                    found.append((1, name.topic))
+            elif not set(name.stems) <= drug_stems and _holds(words, name.stems):
+                found.append((len(name.stems), name.topic))
+        found.sort(key=lambda f: -f[0])
+        return list(dict.fromkeys(topic for _, topic in found))
+
+
+def _holds(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
