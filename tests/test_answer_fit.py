@@ -412,3 +412,26 @@ def test_a_treatment_in_the_history_is_not_the_treatment_part() -> None:
     assert not _names_treatment("1.5 each for immobilisation over 3 days or surgery in the previous 4 weeks")
     assert not _names_treatment("a clot after recent surgery is provoked")
     assert _names_treatment("Surgery is the treatment for a resectable tumour")
+
+
+def test_the_card_that_names_the_condition_opens_before_one_that_reaches_it_through_its_topic(clinic: Clinic) -> None:
+    # the epilepsy topic's names include status epilepticus, but the GTCS maintenance-drug card is not about it
+    answer = clinic.answer("first line for status epilepticus in children")
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(r"benzodiazepine|midazolam|lorazepam|diazepam", answer.summary), answer.summary
+    assert "lamotrigine" not in answer.summary
+
+
+def test_preserved_ejection_fraction_gets_no_reduced_ejection_fraction_advice(clinic: Clinic) -> None:
+    answer = clinic.answer("heart failure with preserved ejection fraction treatment")
+    said = _said(answer) if not answer.abstained else ""
+    assert not re.search(r"(?<!mildly )reduced ejection fraction,", said), said  # the HFrEF drug cards
+    assert "fourth foundational therapy" not in said
+
+
+def test_a_sentence_that_leans_on_the_one_before_does_not_open_an_answer() -> None:
+    from medoracle.compose.sentences import ANAPHORIC
+
+    assert ANAPHORIC.match("If it is negative but suspicion remains high, repeat the scan.")
+    assert ANAPHORIC.match("When this fails, add a second drug.")
+    assert not ANAPHORIC.match("If compression ultrasound is negative, stop anticoagulation.")

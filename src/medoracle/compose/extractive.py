@@ -401,9 +401,8 @@ class ExtractiveComposer:
                      shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
         shape = shape or read_shape(question)
-        opening = named_topics(query, evidence) if query is not None else None
-        if opening is not None:  # "chest infection" opens from pneumonia's cards, not a C. difficile one
-            pool = [c for c in pool if c.ev in opening] or pool
+        opening = named_topics(query, evidence) if query is not None else None  # chest infection: not C. diff
+        pool = [c for c in pool if (opening is None or c.ev in opening) and not ANAPHORIC.match(c.text)] or pool
         # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
         # not the topic's summary card.
         specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
@@ -469,6 +468,8 @@ class ExtractiveComposer:
             soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
             giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
             eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
+        # What names the asked condition in itself or its card's title first (GTCS drugs: no status epilepticus answer)
+        eligible = [c for c in eligible if fit.names_asked(c, evidence[c.ev].passage.section, query)] or eligible
         # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
         general = [c for c in eligible if fit.for_everyone(c, query)]
         if not general and query is not None and pool:

@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 from medoracle.text import content_stems, has_dose
 from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, members_pattern
+from medoracle.understand.focus import names_condition
 from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
@@ -403,6 +404,12 @@ def for_everyone(c: Fitted, query: Query | None) -> bool:
     one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
     often the sentence that also gives the general choice.)"""
     return not {"pregnancy", "children"} & set(narrower(c.population, query))
+
+
+def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
+    """Whether the sentence, or the title of its card (the last part of its heading path), names the question's
+    condition whole, rather than reaching it only through its topic's names."""
+    return query is not None and names_condition(query, [c.text, section.split("›")[-1]])
 
 
 def safety_cue(text: str) -> bool:

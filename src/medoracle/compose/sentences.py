@@ -167,7 +167,9 @@ CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|col
 ANAPHORIC = re.compile(r"^(?:it|its|this|these|they|their|them|such|those|both|he|she|the latter|the former|"
                         r"the underlying|the same|however|therefore|thus|hence|in addition|additionally|moreover|"
                         r"furthermore|nevertheless|nonetheless|in contrast|conversely|similarly|likewise|"
-                        r"consequently|accordingly|again|also)\b", re.IGNORECASE)
+                        r"consequently|accordingly|again|also|"
+                        # "If it is negative …", "When this fails …": the condition is the sentence before's
+                        r"(?:if|when|once|unless|until) (?:it|this|these|they|that|so)\b)\b", re.IGNORECASE)
 # A study's own narrative ("we performed …", "in the surgery group …") is not advice: a broad answer page quotes
 # recommendations and findings, and keeps a study sentence only when it states the conclusion.
 STUDY_NARRATIVE = re.compile(r"\b(?:we|our)\b|\bin the (?:\w+ ){0,2}(?:group|arm|cohort)s?\b|"

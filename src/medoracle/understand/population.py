@@ -158,6 +158,12 @@ _MANIFESTATIONS: list[tuple[str, re.Pattern[str]]] = [(m, re.compile(rx, re.IGNO
     ("endocrine", r"\bthyroiditis\b|\bhypophysitis\b|\bendocrinopath\w+|\badrenal insufficiency\b"),
     ("myocarditis", r"\bmyocarditis\b"),
     ("neurological", r"\bmyasthenia\b|\bGuillain-Barr[eé]\b|\bencephalitis\b"),
+    # Heart failure by ejection fraction: the four drugs for a reduced one are not the treatment of a preserved one
+    ("reduced ejection fraction", r"(?<!mildly )\breduced (?:left ventricular )?ejection fraction\b|\bHFrEF\b|"
+                                  r"\bHF-?REF\b"),
+    ("mildly reduced ejection fraction", r"\bmildly reduced (?:left ventricular )?ejection fraction\b|\bHFmrEF\b"),
+    ("preserved ejection fraction", r"\bpreserved (?:left ventricular )?ejection fraction\b|\bHFpEF\b|"
+                                    r"\bHF-?PEF\b"),
 ]]
 
 

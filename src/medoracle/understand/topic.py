@@ -38,6 +38,7 @@ CONDITION_WORDS = {
     "eclampsia", "hyperkalaemia", "hyperkalemia", "hyponatraemia", "hyponatremia", "ketoacidosis",
     "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
     "effusion", "effusions", "toxicity", "toxicities", "cellulitis", "thromboembolism", "exacerbation",
+    "epilepticus", "seizure", "seizures", "overdose", "anaphylaxis", "fever", "shock", "nausea", "vomiting",
 }
 
 _QUESTION_WORDS = {
