@@ -435,3 +435,11 @@ def test_a_sentence_that_leans_on_the_one_before_does_not_open_an_answer() -> No
     assert ANAPHORIC.match("If it is negative but suspicion remains high, repeat the scan.")
     assert ANAPHORIC.match("When this fails, add a second drug.")
     assert not ANAPHORIC.match("If compression ultrasound is negative, stop anticoagulation.")
+
+
+def test_a_question_naming_drugs_is_not_opened_by_another_drug_of_their_class(clinic: Clinic) -> None:
+    # "opioid withdrawal" after a naloxone dose is of the opioid class, but no answer on morphine to oxycodone
+    answer = clinic.answer("opioid conversion morphine to oxycodone")
+    assert "naloxone" not in answer.summary, answer.summary
+    if answer.abstained:
+        assert "dose" in (answer.abstain_reason or ""), answer.abstain_reason

@@ -401,8 +401,7 @@ class ExtractiveComposer:
                      shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
         shape = shape or read_shape(question)
-        opening = named_topics(query, evidence) if query is not None else None  # chest infection: not C. diff
-        pool = [c for c in pool if (opening is None or c.ev in opening) and not ANAPHORIC.match(c.text)] or pool
+        pool = fit.may_open(pool, query, named_topics(query, evidence) if query is not None else None)
         # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
         # not the topic's summary card.
         specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)

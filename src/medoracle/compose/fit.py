@@ -10,9 +10,10 @@ question makes a point of (pregnancy, an age, a grade) is preferred for the bott
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
+from medoracle.compose.sentences import ANAPHORIC
 from medoracle.text import content_stems, has_dose
 from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, members_pattern
@@ -404,6 +405,23 @@ def for_everyone(c: Fitted, query: Query | None) -> bool:
     one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
     often the sentence that also gives the general choice.)"""
     return not {"pregnancy", "children"} & set(narrower(c.population, query))
+
+
+def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> list[F]:
+    """The candidates that may open an answer, each test kept only while some candidate passes it: those of the
+    topics bearing the question's condition by name (`opening`, from `focus.named_topics`), not leaning on the
+    sentence before ("If it is negative …"), and naming a drug the question asks about when it names one (a
+    morphine-to-oxycodone question is not answered with the naloxone dose)."""
+    tests: list[Callable[[F], bool]] = [
+        lambda c: opening is None or c.ev in opening,
+        lambda c: not ANAPHORIC.match(c.text),
+        # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
+        lambda c: query is None or any(d.lower() in c.text.lower() for d in query.drugs),
+        lambda c: query is None or not query.drugs or _names_asked_drug(c.text, query),
+    ]
+    for keep in tests:
+        pool = [c for c in pool if keep(c)] or pool
+    return pool
 
 
 def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
