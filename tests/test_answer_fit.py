@@ -443,3 +443,9 @@ def test_a_question_naming_drugs_is_not_opened_by_another_drug_of_their_class(cl
     assert "naloxone" not in answer.summary, answer.summary
     if answer.abstained:
         assert "dose" in (answer.abstain_reason or ""), answer.abstain_reason
+
+
+def test_hfref_shorthand_is_the_condition_not_a_manifestation_to_drop(clinic: Clinic) -> None:
+    answer = clinic.answer("HFrEF meds")
+    assert not answer.abstained, answer.abstain_reason
+    assert "reduced ejection fraction" in answer.summary, answer.summary

@@ -412,12 +412,16 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     topics bearing the question's condition by name (`opening`, from `focus.named_topics`), not leaning on the
     sentence before ("If it is negative …"), and naming a drug the question asks about when it names one (a
     morphine-to-oxycodone question is not answered with the naloxone dose)."""
+    # On the subject, though: a dexamethasone sentence from a spine card does not open an answer on brain metastases.
+    top = max((getattr(c, "topic", 1.0) for c in pool), default=1.0)
     tests: list[Callable[[F], bool]] = [
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
-        lambda c: query is None or any(d.lower() in c.text.lower() for d in query.drugs),
-        lambda c: query is None or not query.drugs or _names_asked_drug(c.text, query),
+        lambda c: query is None or (any(d.lower() in c.text.lower() for d in query.drugs)
+                                    and getattr(c, "topic", 1.0) >= 0.9 * top),
+        lambda c: query is None or not query.drugs or (_names_asked_drug(c.text, query)
+                                                       and getattr(c, "topic", 1.0) >= 0.9 * top),
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
@@ -426,8 +430,11 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
 
 def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
     """Whether the sentence, or the title of its card (the last part of its heading path), names the question's
-    condition whole, rather than reaching it only through its topic's names."""
-    return query is not None and names_condition(query, [c.text, section.split("›")[-1]])
+    condition whole, rather than reaching it only through its topic's names. True for every sentence when the
+    question did not write its condition (one read from the library's topic names: "statin" → hyperlipidaemia)."""
+    if query is None or not any(name.lower() in query.search_text.lower() for name in query.conditions):
+        return True
+    return names_condition(query, [c.text, section.split("›")[-1] if "›" in section else ""])
 
 
 def safety_cue(text: str) -> bool:

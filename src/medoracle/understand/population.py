@@ -206,8 +206,9 @@ def _in_years(value: str, unit: str | None) -> float:
 
 
 def manifestation_words(text: str) -> list[str]:
-    """The words of a text that name a manifestation ("rash", "colitis", "diarrhoea")."""
-    return [m.group(0) for _, rx in _MANIFESTATIONS for m in rx.finditer(text)]
+    """The words of a text that name a manifestation ("rash", "colitis", "diarrhoea") of a condition named
+    otherwise. Not heart failure's ejection fraction: "HFrEF" is the condition asked about itself."""
+    return [m.group(0) for name, rx in _MANIFESTATIONS if "ejection fraction" not in name for m in rx.finditer(text)]
 
 
 def _bound_is_age(aged: bool, who: str | None, unit: str | None) -> bool:
