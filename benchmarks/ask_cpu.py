@@ -60,6 +60,7 @@ STAGES = [
     ("tailor (clinician)", "medoracle.audience", "tailor"),
     ("gap (what is missing)", "medoracle.compose.gaps", "explain"),
     ("API: thread create", "medoracle.editorial.threads.ThreadStore", "create"),
+    ("API: thread start (create + first turn)", "medoracle.editorial.threads.ThreadStore", "start"),
     ("API: thread read", "medoracle.editorial.threads.ThreadStore", "get"),
     ("API: thread append", "medoracle.editorial.threads.ThreadStore", "append"),
     ("API: renumber for the thread", "medoracle.editorial.threads", "renumber_with_thread"),
