@@ -1,6 +1,6 @@
 """CPU per ask in a warm process, this tree against a base commit, and whether the two give the same answers.
 
-    python benchmarks/ask_cpu.py [--base REV] [--rounds 5] [--data-dir DIR]
+    python benchmarks/ask_cpu.py [--base REV] [--head REV] [--rounds 5] [--data-dir DIR]
 
 Each tree runs in its own worker process (`PYTHONPATH=<tree>/src`; the base is `git archive`d into a temporary
 folder) over the bundled knowledge base, on a copy of one database (`--data-dir`: a data directory whose
@@ -223,6 +223,14 @@ def _build(src: Path, into: Path) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=into)
 
 
+def _checkout(rev: str, into: Path) -> Path:
+    """The `src` folder of commit `rev`, unpacked into `into` (no worktree: nothing in the repository changes)."""
+    into.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
 def _mid(a: float, b: float) -> float:
     return (a + b) / 2
 
@@ -231,6 +239,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--base", help="the commit to compare with (default: where this branch left main)")
+    ap.add_argument("--head", help="measure this commit instead of the working tree")
     ap.add_argument("--rounds", type=int, default=5, help="repeat asks of each question (default 5)")
     ap.add_argument("--data-dir", help="a data directory whose medoracle.db holds the built knowledge base")
     args = ap.parse_args()
@@ -243,12 +252,8 @@ def main() -> None:
         args.base = subprocess.run(["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
                                    capture_output=True, text=True).stdout.strip()[:7]
     with tempfile.TemporaryDirectory(prefix="medoracle-base-") as tmp:
-        base_src = Path(tmp) / "base"
-        base_src.mkdir()
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.base, "src"], check=True,
-                                 capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(base_src)], input=archive, check=True)
-        base_src = base_src / "src"
+        base_src = _checkout(args.base, Path(tmp) / "base")
+        head_src = _checkout(args.head, Path(tmp) / "head") if args.head else ROOT / "src"
         data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "data"
         if not args.data_dir:
             data_dir.mkdir()
@@ -256,11 +261,12 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {"base": [], "head": []}
         load = [os.getloadavg()[0]]
         for _ in range(2):
-            for name, src in (("base", base_src), ("head", ROOT / "src")):
+            for name, src in (("base", base_src), ("head", head_src)):
                 runs[name].append(run_tree(src, data_dir, warm_up, measured, args.rounds))
                 load.append(os.getloadavg()[0])
     base, head = runs["base"], runs["head"]
-    print(f"CPU per ask, {len(measured)} knowledge-base questions · base {args.base} vs this tree · {machine()} · "
+    head_name = args.head or "this tree"
+    print(f"CPU per ask, {len(measured)} knowledge-base questions · base {args.base} vs {head_name} · {machine()} · "
           f"{time.strftime('%H:%M UTC', time.gmtime())} · load average {min(load):.1f}–{max(load):.1f}\n")
     rows = []
     for key, label in (("first", "Clinic.answer, first time asked"), ("again", "Clinic.answer, asked again"),
@@ -277,7 +283,7 @@ def main() -> None:
             h = _mid(*(r[key].get(label, 0.0) for r in head))
             when = {"first_stages": ", first time", "stages": ", again", "api_stages": ""}[key]
             rows.append([f"stage: {label}{when}", b, h, f"{(h - b) / b:+.0%}" if b else ""])
-    print(table(["CPU ms per ask (median)", f"base {args.base}", "this tree", "change"], rows))
+    print(table(["CPU ms per ask (median)", f"base {args.base}", head_name, "change"], rows))
     same = sum(base[0]["answers"][q] == head[0]["answers"][q] for q in measured)
     same_api = sum(base[0]["api_answers"][q] == head[0]["api_answers"][q] for q in measured)
     steady = sum(head[0]["answers"][q] == head[1]["answers"][q] for q in measured)
