@@ -62,7 +62,7 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[int, np.ndarray, VectorIndex] | None = None
+        self._matrix: tuple[int, list[str], VectorIndex] | None = None
         self._df_cache: dict[str, int] = {}
         # Passages and document metadata by id, for the version of the content they were read at
         # (`passages_version` in `meta`, bumped in the transaction of every write to documents or passages, by
@@ -194,17 +194,18 @@ class SQLiteStore:
         rows = self._read("SELECT value FROM meta WHERE key = 'embedder'")
         return rows[0][0] if rows else None
 
-    def _load_matrix(self) -> tuple[np.ndarray, VectorIndex]:
-        # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
-        # is stale without counting the table on every query
+    def _load_matrix(self) -> tuple[list[str], VectorIndex]:
+        """(passage id of each row, the index). A version number in `meta`, bumped by every write to the
+        vectors (and by every deletion of passages, so a row's id never changes under it), tells whether the
+        in-memory matrix is stale without counting the table on every query."""
         found = self._read("SELECT value FROM meta WHERE key = 'vectors_version'")
         count = int(found[0][0]) if found else 0
         with self._matrix_lock:
             if self._matrix is None or self._matrix[0] != count:
                 rows = self._read(
-                    "SELECT p.rowid, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
+                    "SELECT p.id, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
                     "JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid")
-                rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                ids = [r[0] for r in rows]
                 kinds = np.array([r[1] for r in rows], dtype=object)
                 years = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
                 if rows:
@@ -212,9 +213,9 @@ class SQLiteStore:
                     matrix = matrix.astype(np.float32)
                 else:
                     matrix = np.zeros((0, 0), dtype=np.float32)
-                self._matrix = (count, rowids, VectorIndex(matrix, kinds, years))
-            _, rowids, index = self._matrix
-        return rowids, index
+                self._matrix = (count, ids, VectorIndex(matrix, kinds, years))
+            _, ids, index = self._matrix
+        return ids, index
 
     # -- searching ---------------------------------------------------------------------------------
     def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
@@ -246,14 +247,8 @@ class SQLiteStore:
         return [(r[0], float(r[1])) for r in rows]
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        rowids, index = self._load_matrix()
-        top = index.top(np.asarray(vector), k, filters)
-        if not top:
-            return []
-        wanted = [int(rowids[i]) for i, _ in top]
-        marks = ",".join("?" * len(wanted))
-        ids = {r[0]: r[1] for r in self._read(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted)}
-        return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
+        ids, index = self._load_matrix()
+        return [(ids[i], score) for i, score in index.top(np.asarray(vector), k, filters)]
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term` (as FTS5 tokenises it), cached: the retriever drops terms so common
