@@ -124,10 +124,9 @@ def start(db: str | None, data_dir: Path, workers: int) -> tuple[subprocess.Pope
                 break
         except httpx.HTTPError:
             time.sleep(0.5)
-    # warm every worker: the first question loads the embedder and the vector matrix
-    with httpx.Client(timeout=600) as client:
-        for q in QUESTIONS[: 2 * workers]:
-            client.post(base + "/api/ask", json={"question": q})
+    # Warm every worker: its first question loads the embedder and the vector matrix (seconds). One keep-alive
+    # client would only ever reach one worker, so several askers on connections of their own ask for a while.
+    asyncio.run(load(base, 4 * workers, 10))
     return proc, base
 
 
