@@ -288,7 +288,7 @@ class Coverage:
         if not self.total:
             return 0.0
         held = _held_stems(title, section, text)
-        found = 0  # the same sum, in the same order, as sum() over a generator, without the generator's calls
+        found: float = 0  # the same sum, in the same order, as sum() over a generator, without its calls
         for weight, forms in self.terms:
             for form in forms:
                 if form <= held:

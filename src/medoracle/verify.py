@@ -16,10 +16,10 @@ Text is read with `medoracle.text`, as the composer, chunker and readability sco
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from medoracle.compose.references import number_by_first_use
 from medoracle.text import (
@@ -117,11 +117,11 @@ def check_statement(text: str, passage: str, embedder: Embedder | None = None,
 
 
 @lru_cache(maxsize=16384)
-def _checked(text: str, passage: str, embedder: Embedder | None) -> tuple[float, str | None]:
+def _checked(text: str, passage: str, embedder: Hashable) -> tuple[float, str | None]:
     """`check_statement`, remembered by the two texts and the embedder (the same object gives the same vectors):
     the same sentences are checked against the same passages question after question, and a check can embed a
     sentence pair. Pure, so never stale; bounded."""
-    return check_statement(text, passage, embedder)
+    return check_statement(text, passage, cast("Embedder | None", embedder))
 
 
 def _passages_for(statement: Statement, refs: dict[int, Reference], texts: dict[str, str]) -> list[str] | None:
@@ -145,7 +145,8 @@ def _verify_one(statement: Statement, refs: dict[int, Reference], texts: dict[st
     passages = _passages_for(statement, refs, texts)
     if passages is None:
         return None, "cites a passage that was not retrieved"
-    results = [_checked(statement.text, passage, embedder) for passage in passages]
+    key = cast(Hashable, embedder)  # an embedder is an ordinary object, hashed by its identity
+    results = [_checked(statement.text, passage, key) for passage in passages]
     supported = [support for support, why in results if why is None]
     if not supported:
         return None, next(why for _, why in results if why)
