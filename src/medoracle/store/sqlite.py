@@ -365,7 +365,7 @@ def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[st
 
 
 _PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
-ROWS_KEPT = 50_000  # passages (and, apart, documents) kept in memory by id; past it they are read afresh
+ROWS_KEPT = 8192  # passages (and, apart, documents) kept by id, as many as `_cached_passage` keeps; then afresh
 
 
 @lru_cache(maxsize=8192)
