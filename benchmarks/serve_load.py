@@ -4,8 +4,15 @@ SQLite vs PostgreSQL, on the bundled knowledge base (and the four shared corpora
     python benchmarks/serve_load.py [--seconds 60] [--askers 10 50] [--workers 1 2] [--pg URL] [--corpora]
 
 Each asker sends one `POST /api/ask` after another (closed loop) for the duration; the table gives
-throughput, latency percentiles, errors (any non-200 or transport failure) and the servers' resident memory
-(the uvicorn process and its workers, summed). The baseline is the single-worker SQLite row of the same run.
+throughput, latency percentiles, errors (any non-200 or transport failure; their kinds are in the JSON lines on
+stderr), the server's CPU time per answer (the uvicorn process and its workers, from /proc: what an ask costs,
+whatever share of a shared machine the server got), the load generator's own CPU per answer (it runs on the same
+cores), the servers' resident memory and the load average at the end of the row. The baseline is the
+single-worker SQLite row of the same run.
+
+Each question is picked at random from the ten QUESTIONS, so after the warm-up every cache keyed by a question's
+text (the encoder's vector of the question, the verifier's checks) hits: the rates are those of questions asked
+again. `ask_cpu.py` gives what a question never asked before costs.
 """
 
 from __future__ import annotations
