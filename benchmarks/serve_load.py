@@ -4,8 +4,15 @@ SQLite vs PostgreSQL, on the bundled knowledge base (and the four shared corpora
     python benchmarks/serve_load.py [--seconds 60] [--askers 10 50] [--workers 1 2] [--pg URL] [--corpora]
 
 Each asker sends one `POST /api/ask` after another (closed loop) for the duration; the table gives
-throughput, latency percentiles, errors (any non-200 or transport failure) and the servers' resident memory
-(the uvicorn process and its workers, summed). The baseline is the single-worker SQLite row of the same run.
+throughput, latency percentiles, errors (any non-200 or transport failure; their kinds are in the JSON lines on
+stderr), the server's CPU time per answer (the uvicorn process and its workers, from /proc: what an ask costs,
+whatever share of a shared machine the server got), the load generator's own CPU per answer (it runs on the same
+cores), the servers' resident memory and the load average at the end of the row. The baseline is the
+single-worker SQLite row of the same run.
+
+Each question is picked at random from the ten QUESTIONS, so after the warm-up every cache keyed by a question's
+text (the encoder's vector of the question, the verifier's checks) hits: the rates are those of questions asked
+again. `ask_cpu.py` gives what a question never asked before costs.
 """
 
 from __future__ import annotations
@@ -47,8 +54,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc."""
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants (uvicorn's workers), from /proc."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -56,10 +63,18 @@ def _rss_mb(pid: int) -> float:
             children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
+        found.append(p)
         todo += children.get(p, [])
+    return found
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants."""
+    total = 0
+    for p in _tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -67,6 +82,20 @@ def _rss_mb(pid: int) -> float:
         except OSError:
             continue
     return total / 1024
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by a process and its descendants: what the server spent, whatever
+    share of the machine it got (on shared cores the rate says more about the neighbours than about us)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def scratch_copy(db: str, scratch: Path) -> str:
@@ -102,10 +131,9 @@ def start(db: str | None, data_dir: Path, workers: int) -> tuple[subprocess.Pope
                 break
         except httpx.HTTPError:
             time.sleep(0.5)
-    # warm every worker: the first question loads the embedder and the vector matrix
-    with httpx.Client(timeout=600) as client:
-        for q in QUESTIONS[: 2 * workers]:
-            client.post(base + "/api/ask", json={"question": q})
+    # Warm every worker: its first question loads the embedder and the vector matrix (seconds). One keep-alive
+    # client would only ever reach one worker, so several askers on connections of their own ask for a while.
+    asyncio.run(load(base, 4 * workers, 10))
     return proc, base
 
 
@@ -178,9 +206,15 @@ def main() -> None:
                 proc, base = start(served, kb_dir if db is None else Path(scratch), workers)
                 try:
                     for askers in args.askers:
+                        server_cpu, client_cpu = _cpu_seconds(proc.pid), time.process_time()
                         r = asyncio.run(load(base, askers, args.seconds))
+                        served = max(r["done"] + r["errors"], 1)
+                        r["server_cpu_ms"] = (_cpu_seconds(proc.pid) - server_cpu) * 1000 / served
+                        r["client_cpu_ms"] = (time.process_time() - client_cpu) * 1000 / served
+                        r["load_average"] = os.getloadavg()[0]
                         rows.append([name, workers, askers, r["done"], r["rate"], r["p50"] * 1000, r["p95"] * 1000,
-                                     r["p99"] * 1000, r["errors"], _rss_mb(proc.pid)])
+                                     r["p99"] * 1000, r["errors"], r["server_cpu_ms"], r["client_cpu_ms"],
+                                     _rss_mb(proc.pid), r["load_average"]])
                         print(json.dumps({"target": name, "workers": workers, "askers": askers, **r}),
                               file=sys.stderr)
                 finally:
@@ -188,7 +222,7 @@ def main() -> None:
                     proc.wait(timeout=60)
     print(f"serve load, {args.seconds:g} s per row · {machine()}\n")
     print(table(["database", "workers", "askers", "answers", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-                 "RSS MB"], rows))
+                 "server CPU ms/answer", "client CPU ms/answer", "RSS MB", "load avg"], rows))
     base_rows = [r for r in rows if r[0] == targets[0][0] and r[1] == args.workers[0]]
     if base_rows:
         print(f"\nbaseline: {targets[0][0]}, {args.workers[0]} worker(s): "

@@ -84,3 +84,25 @@ def test_dense_sees_vectors_added_after_the_first_search(store, clinical_jsonl, 
     hits = store.dense(q, 10)
     assert len(hits) == store.stats().passages
     assert hits[0][0].startswith("g2#")
+
+
+def test_passages_and_documents_read_again_after_another_process_changes_them(tmp_path):
+    # The store keeps passages and document metadata in memory by id; a write by any process (here a second
+    # store on the same file, as a second server or an ingest would be) must be seen at the next read.
+    from medoracle.types import Document, Passage
+
+    server, ingester = SQLiteStore(tmp_path / "s.db"), SQLiteStore(tmp_path / "s.db")
+
+    def card(text: str, title: str) -> tuple[Document, list[Passage], str]:
+        doc = Document(id="kb:x", text=text, title=title, metadata={"plain": text})
+        return doc, [Passage(id="kb:x#0", doc_id="kb:x", text=text)], f"hash-{text}"
+
+    ingester.add(*card("Offer a statin.", "Lipids"))
+    assert server.passages(["kb:x#0"])[0].text == "Offer a statin."
+    assert server.documents(["kb:x"])["kb:x"].title == "Lipids"
+    assert server.document_frequency("statin") == 1
+    ingester.add(*card("Offer an ACE inhibitor.", "Blood pressure"))  # the same ids, new content
+    assert server.passages(["kb:x#0", "kb:x#0"])[0].text == "Offer an ACE inhibitor."
+    assert server.documents(["kb:x"])["kb:x"].title == "Blood pressure"
+    assert server.document_frequency("statin") == 0
+    assert server.passages(["kb:nope#0"]) == [] and server.documents(["kb:nope"]) == {}

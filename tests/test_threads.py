@@ -56,6 +56,24 @@ def test_thread_persists_across_connections(tmp_path):
     assert rows[0] == 2
 
 
+def test_a_thread_starts_with_its_first_answer_in_one_transaction(tmp_path):
+    db = tmp_path / "threads.db"
+    store = ThreadStore(connector(db))
+    tid = store.start(answer(FIRST, ["nice-ng234"]), title=FIRST, owner="browser:abc")
+    again = ThreadStore(connector(db)).get(tid)  # committed: another connection sees it
+    assert again.title == FIRST and again.owner == "browser:abc" and again.topic == "spinal metastasis"
+    assert [t.n for t in again.turns] == [1] and again.turns[0].answer.thread_id == tid
+    assert store.append(tid, answer(FOLLOW, ["sahgal-2021"])) == 2
+    # The thread row and its turn are written together: a failing turn leaves no thread behind.
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER no_turns BEFORE INSERT ON thread_turns BEGIN SELECT RAISE(ABORT, 'full'); END")
+    conn.commit()
+    before = conn.execute("SELECT COUNT(*) FROM threads").fetchone()[0]
+    with pytest.raises(Exception, match="full"):
+        store.start(answer(FIRST, ["nice-ng234"]), title=FIRST)
+    assert conn.execute("SELECT COUNT(*) FROM threads").fetchone()[0] == before
+
+
 def test_unknown_thread_is_a_clear_error(tmp_path):
     store = ThreadStore(connector(tmp_path / "t.db"))
     with pytest.raises(UnknownThread, match="no thread with id 'nope'"):

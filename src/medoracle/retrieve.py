@@ -200,7 +200,10 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
     Coverage (`Coverage`) puts back what the lexical query leaves out for speed: a word too common to search
     the whole index for ("cancer", "disease") still counts in the candidates that hold it.
     """
-    explain: dict[str, dict] = {}
+    # Per candidate: its rank and raw score in each retriever, its reciprocal-rank sum and its fused score. The
+    # `--explain` dict is built only for what is kept (a few dozen of ~200 candidates); what ranks uses the
+    # same rounded fused score it always did.
+    ranks: dict[str, dict[str, tuple[int, float]]] = {}
     norms: dict[str, float] = {}
     rrf: dict[str, float] = {}
     weights = {"lexical": lexical_weight if dense else 1.0, "dense": 1.0 - lexical_weight if lexical else 1.0}
@@ -211,49 +214,53 @@ def _fuse(lexical: list[tuple[str, float]], dense: list[tuple[str, float]], stor
         span = (top - bottom) or 1.0
         weight = weights[key]
         for rank, (pid, score) in enumerate(hits, 1):
-            info = explain.get(pid)
-            if info is None:
-                info = explain[pid] = {}
+            seen = ranks.get(pid)
+            if seen is None:
+                seen = ranks[pid] = {}
                 norms[pid] = 0.0
-            info[f"{key}_rank"] = rank
-            info[f"{key}_score"] = round(score, 4)
-            rrf[pid] = rrf.get(pid, 0.0) + 1.0 / (RRF_K + rank)
+                rrf[pid] = 0.0
+            seen[key] = (rank, score)
+            rrf[pid] += 1.0 / (RRF_K + rank)
             norms[pid] += weight * ((score - bottom) / span if top != bottom else 1.0)
-    if not explain:
+    if not ranks:
         return []
-    for pid, info in explain.items():
-        info["rrf"] = round(rrf[pid], 5)
-        info["fused"] = round(norms[pid], 4)
+    fused = {pid: round(norm, 4) for pid, norm in norms.items()}
     # take generously before priors and dedupe, then cut to k
-    shortlist = sorted(explain, key=lambda p: -explain[p]["fused"])[: max(k * 4, SHORTLIST)]
+    shortlist = sorted(fused, key=lambda p: -fused[p])[: max(k * 4, SHORTLIST)]
     passages = {p.id: p for p in store.passages(shortlist)}
     docs = store.documents([p.doc_id for p in passages.values()])
     ranked: list[tuple[float, Passage]] = []
+    extra: dict[str, tuple[float, float | None]] = {}  # pid → (prior, coverage) for its explain dict
     for pid in shortlist:
         p = passages.get(pid)
         if p is None:
             continue
-        info = explain[pid]
-        prior = _prior(p.doc_type.value, year_of(p.published), p.grade.rank if p.grade else None)
-        info.update(prior=round(prior, 3), doc_type=p.doc_type.value)
-        score = info["fused"] + prior_weight * prior
+        prior = _passage_prior(p)
+        score = fused[pid] + prior_weight * prior
+        covered = None
         if coverage is not None and coverage_weight:
             meta = docs.get(p.doc_id)
             covered = coverage.of(meta.title if meta else "", p.section, p.text)
-            info["coverage"] = round(covered, 3)
             score += coverage_weight * covered
+        extra[pid] = (prior, covered)
         ranked.append((score, p))
     ranked.sort(key=lambda item: -item[0])  # stable: equal scores keep the fused order
     kept: list[Evidence] = []
     for score, p in _dedupe(ranked, k, per_document):
         meta = docs.get(p.doc_id)
-        ev = Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
-                      source=meta.source if meta else None, plain=_plain_of(meta), score=score, explain=explain[p.id])
+        info: dict = {}
+        for key, (rank, raw) in ranks[p.id].items():
+            info[f"{key}_rank"] = rank
+            info[f"{key}_score"] = round(raw, 4)
+        prior, covered = extra[p.id]
+        info.update(rrf=round(rrf[p.id], 5), fused=fused[p.id], prior=round(prior, 3), doc_type=p.doc_type.value)
+        if covered is not None:
+            info["coverage"] = round(covered, 3)
         # whom each passage speaks of, and what its document is about (only for what is kept)
         facts = _document_facts(meta)
-        ev.population = facts.population(p)
-        ev.focus = list(facts.focus)
-        kept.append(ev)
+        kept.append(Evidence(passage=p, title=meta.title if meta else "", url=meta.url if meta else None,
+                             source=meta.source if meta else None, plain=_plain_of(meta), score=score,
+                             explain=info, population=facts.population(p), focus=list(facts.focus)))
     return kept
 
 
@@ -280,14 +287,26 @@ class Coverage:
     def of(self, title: str, section: str, text: str) -> float:
         if not self.total:
             return 0.0
-        held = _stem_set(title) | _stem_set(section) | _stem_set(text)
-        return sum(w for w, forms in self.terms if any(f <= held for f in forms)) / self.total
+        held = _held_stems(title, section, text)
+        found: float = 0  # the same sum, in the same order, as sum() over a generator, without its calls
+        for weight, forms in self.terms:
+            for form in forms:
+                if form <= held:
+                    found += weight
+                    break
+        return found / self.total
 
 
 @lru_cache(maxsize=16384)
 def _stem_set(text: str) -> frozenset[str]:
     # cached: titles, headings and passages recur question after question
     return frozenset(content_stems(text))
+
+
+@lru_cache(maxsize=16384)
+def _held_stems(title: str, section: str, text: str) -> frozenset[str]:
+    """The stems of a passage's title, heading and text together (cached, like `_stem_set`, by the texts)."""
+    return _stem_set(title) | _stem_set(section) | _stem_set(text)
 
 
 class _DocumentFacts:
@@ -330,6 +349,16 @@ def _document_facts(meta: DocumentMeta | None) -> _DocumentFacts:
     return facts
 
 
+def _passage_prior(p: Passage) -> float:
+    return _prior_of(p.doc_type.value, p.published, p.grade.rank if p.grade else None)
+
+
+@lru_cache(maxsize=4096)
+def _prior_of(doc_type: str, published: str | None, grade_rank: float | None) -> float:
+    # cached by its values: a few dozen distinct (type, date, grade) among a library's passages
+    return _prior(doc_type, year_of(published), grade_rank)
+
+
 def _prior(doc_type: str, year: int | None, grade_rank: float | None) -> float:
     """0..1: evidence type (most), recency, and a printed grade."""
     kind = doc_type_prior(doc_type)
@@ -349,7 +378,7 @@ def _dedupe(ranked: list[tuple[float, Passage]], k: int, per_document: int) -> l
     the same document already kept, and passages past `per_document` of one document."""
     kept: list[tuple[float, Passage]] = []
     texts: set[str] = set()
-    kept_tokens: dict[str, list[set[str]]] = {}  # doc id → word sets of its kept passages
+    kept_tokens: dict[str, list[frozenset[str]]] = {}  # doc id → word sets of its kept passages
     for score, p in ranked:
         norm = _normalised(p.text)
         if norm in texts:
@@ -357,7 +386,7 @@ def _dedupe(ranked: list[tuple[float, Passage]], k: int, per_document: int) -> l
         same_doc = kept_tokens.setdefault(p.doc_id, [])
         if len(same_doc) >= per_document:
             continue
-        tokens = set(norm.split())
+        tokens = _word_set(norm)
         if any(_jaccard(tokens, other) > 0.8 for other in same_doc):
             continue
         texts.add(norm)
@@ -374,5 +403,10 @@ def _normalised(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+@lru_cache(maxsize=8192)
+def _word_set(norm: str) -> frozenset[str]:
+    return frozenset(norm.split())
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0

@@ -16,9 +16,10 @@ Text is read with `medoracle.text`, as the composer, chunker and readability sco
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 from medoracle.compose.references import number_by_first_use
 from medoracle.text import (
@@ -52,11 +53,16 @@ class _Passage:
 
 def _read(passage: str, cache: dict[str, _Passage]) -> _Passage:
     if passage not in cache:
-        sentences = split_sentences(passage) or [passage]
-        cache[passage] = _Passage(frozenset(content_stems(passage)),
-                                  tuple((s, frozenset(content_stems(s))) for s in sentences),
-                                  tuple(quantities(passage)))
+        cache[passage] = _reading(passage)
     return cache[passage]
+
+
+@lru_cache(maxsize=4096)
+def _reading(passage: str) -> _Passage:
+    # cached by the text: a server checks statements against the same passages question after question
+    sentences = split_sentences(passage) or [passage]
+    return _Passage(frozenset(content_stems(passage)), tuple((s, frozenset(content_stems(s))) for s in sentences),
+                    tuple(quantities(passage)))
 
 
 def _quantity_problem(q: Quantity, have: tuple[Quantity, ...]) -> str | None:
@@ -79,7 +85,7 @@ def check_statement(text: str, passage: str, embedder: Embedder | None = None,
     if quoted_in(text, passage):
         # A quotation carries itself: same words, same numbers, same negations. No model needed.
         return 1.0, None
-    read = _read(passage, {} if cache is None else cache)
+    read = _reading(passage) if cache is None else _read(passage, cache)
     problems = [why for q in quantities(text) if (why := _quantity_problem(q, read.quantities))]
     if problems:
         return 0.0, "; ".join(dict.fromkeys(problems))
@@ -110,6 +116,14 @@ def check_statement(text: str, passage: str, embedder: Embedder | None = None,
     return round(support, 3), None
 
 
+@lru_cache(maxsize=16384)
+def _checked(text: str, passage: str, embedder: Hashable) -> tuple[float, str | None]:
+    """`check_statement`, remembered by the two texts and the embedder (the same object gives the same vectors):
+    the same sentences are checked against the same passages question after question, and a check can embed a
+    sentence pair. Pure, so never stale; bounded."""
+    return check_statement(text, passage, cast("Embedder | None", embedder))
+
+
 def _passages_for(statement: Statement, refs: dict[int, Reference], texts: dict[str, str]) -> list[str] | None:
     """Texts of the passages a statement cites; None when a cited passage was never retrieved."""
     cited_ids: list[str] = []
@@ -122,8 +136,8 @@ def _passages_for(statement: Statement, refs: dict[int, Reference], texts: dict[
     return [texts[p] for p in dict.fromkeys(cited_ids)]
 
 
-def _verify_one(statement: Statement, refs: dict[int, Reference], texts: dict[str, str], embedder: Embedder | None,
-                cache: dict[str, _Passage]) -> tuple[Statement | None, str | None]:
+def _verify_one(statement: Statement, refs: dict[int, Reference], texts: dict[str, str],
+                embedder: Embedder | None) -> tuple[Statement | None, str | None]:
     citations = [n for n in dict.fromkeys(statement.citations) if n in refs]
     if not citations:
         return None, "no citation to a reference in the list"
@@ -131,7 +145,8 @@ def _verify_one(statement: Statement, refs: dict[int, Reference], texts: dict[st
     passages = _passages_for(statement, refs, texts)
     if passages is None:
         return None, "cites a passage that was not retrieved"
-    results = [check_statement(statement.text, passage, embedder, cache) for passage in passages]
+    key = cast(Hashable, embedder)  # an embedder is an ordinary object, hashed by its identity
+    results = [_checked(statement.text, passage, key) for passage in passages]
     supported = [support for support, why in results if why is None]
     if not supported:
         return None, next(why for _, why in results if why)
@@ -145,12 +160,11 @@ def verify(answer: Answer, evidence: Iterable[Evidence], embedder: Embedder | No
         return answer.model_copy(update={"timings": {**answer.timings, "verify": 0.0}})
     texts = {e.passage.id: e.passage.text for e in evidence}
     refs = {r.n: r for r in answer.references}
-    cache: dict[str, _Passage] = {}
     dropped = list(answer.dropped)
     summary, summary_citations, summary_grade = answer.summary, list(answer.summary_citations), answer.summary_grade
     if summary:
         # The bottom line is carried if any passage of its cited references carries it.
-        kept, why = _verify_one(Statement(text=summary, citations=summary_citations), refs, texts, embedder, cache)
+        kept, why = _verify_one(Statement(text=summary, citations=summary_citations), refs, texts, embedder)
         if kept is None:
             dropped.append(DroppedStatement(text=summary, reason=f"bottom line: {why}"))
             summary, summary_citations, summary_grade = "", [], None
@@ -160,7 +174,7 @@ def verify(answer: Answer, evidence: Iterable[Evidence], embedder: Embedder | No
     for section in answer.sections:
         statements = []
         for st in section.statements:
-            kept, why = _verify_one(st, refs, texts, embedder, cache)
+            kept, why = _verify_one(st, refs, texts, embedder)
             if kept is None:
                 dropped.append(DroppedStatement(text=st.text, reason=why or "unsupported"))
             else:

@@ -100,9 +100,22 @@ class ThreadStore:
         return [Turn(n=n, question=q, resolved_question=rq, answer=Answer.model_validate_json(a), created_at=at)
                 for n, q, rq, a, at in self.repository.thread_turns(str(thread_id))]
 
+    def start(self, answer: Answer, title: str = "", owner: str = "") -> str:
+        """A new thread whose first turn is `answer`; returns its id. One transaction, so one commit (a server
+        starts a thread with every first question, and each commit waits for the disk) and never a thread
+        left empty."""
+        thread_id = str(uuid.uuid4())
+        with self.repository.transaction():
+            self.repository.create_thread(thread_id, (title or "").strip()[:300], _now(), owner)
+            self._append(thread_id, answer, topic="")
+        return thread_id
+
     def append(self, thread_id: str, answer: Answer) -> int:
         """Record an answer as the thread's next turn; returns its number. Sets or moves the thread's topic."""
         _, title, topic, _ = self._row(thread_id)
+        return self._append(thread_id, answer, topic=topic)
+
+    def _append(self, thread_id: str, answer: Answer, *, topic: str) -> int:
         question = answer.question
         new_topic = topic
         if not topic:

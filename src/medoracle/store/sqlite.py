@@ -62,8 +62,16 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[int, np.ndarray, VectorIndex] | None = None
+        self._matrix: tuple[int, list[str], VectorIndex] | None = None
         self._df_cache: dict[str, int] = {}
+        # Passages and document metadata by id, for the version of the content they were read at
+        # (`passages_version` in `meta`, bumped in the transaction of every write to documents or passages, by
+        # whichever process writes): a search reads the same ~150 passages and dozens of documents question
+        # after question, and reading them back cost more than the rest of the fusion.
+        self._rows_lock = threading.Lock()
+        self._rows_version: str | None = None
+        self._passage_rows: dict[str, Passage] = {}
+        self._document_rows: dict[str, DocumentMeta] = {}
         migrate(self.db, migrations)
 
     # -- connections -------------------------------------------------------------------------------
@@ -138,6 +146,8 @@ class SQLiteStore:
                     conn.execute("INSERT INTO passages_fts(rowid, title, section, text) VALUES (?,?,?,?)",
                                  (cur.lastrowid, doc.title, p.section, p.text))
                 added += 1
+            if added:
+                _bump_version(conn, "passages_version")
         return added, unchanged
 
     def _delete_document(self, conn: sqlite3.Connection, doc_id: str) -> None:
@@ -148,8 +158,9 @@ class SQLiteStore:
             conn.execute("DELETE FROM embeddings WHERE passage_rowid = ?", (r["rowid"],))
         conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        _bump_version(conn, "passages_version")
         if rows:
-            _bump_vectors_version(conn)
+            _bump_version(conn, "vectors_version")
 
     # -- embeddings --------------------------------------------------------------------------------
     def unembedded(self, limit: int) -> list[tuple[int, str]]:
@@ -167,7 +178,7 @@ class SQLiteStore:
                 raise StoreError(f"{self.path} holds embeddings from {current[0]!r}, not {embedder!r}; "
                                  "re-embed with `medoracle embed --reset`")
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (embedder,))
-            _bump_vectors_version(conn)
+            _bump_version(conn, "vectors_version")
             conn.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)",
                              [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)])
 
@@ -176,24 +187,25 @@ class SQLiteStore:
             conn = self._conn()
             conn.execute("DELETE FROM embeddings")
             conn.execute("DELETE FROM meta WHERE key = 'embedder'")
-            _bump_vectors_version(conn)
+            _bump_version(conn, "vectors_version")
         self._matrix = None
 
     def embedder_name(self) -> str | None:
         rows = self._read("SELECT value FROM meta WHERE key = 'embedder'")
         return rows[0][0] if rows else None
 
-    def _load_matrix(self) -> tuple[np.ndarray, VectorIndex]:
-        # a version number in `meta`, bumped by every write to the vectors, tells whether the in-memory matrix
-        # is stale without counting the table on every query
+    def _load_matrix(self) -> tuple[list[str], VectorIndex]:
+        """(passage id of each row, the index). A version number in `meta`, bumped by every write to the
+        vectors (and by every deletion of passages, so a row's id never changes under it), tells whether the
+        in-memory matrix is stale without counting the table on every query."""
         found = self._read("SELECT value FROM meta WHERE key = 'vectors_version'")
         count = int(found[0][0]) if found else 0
         with self._matrix_lock:
             if self._matrix is None or self._matrix[0] != count:
                 rows = self._read(
-                    "SELECT p.rowid, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
+                    "SELECT p.id, p.doc_type, coalesce(p.year, 0), e.vector FROM embeddings e "
                     "JOIN passages p ON p.rowid = e.passage_rowid ORDER BY p.rowid")
-                rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+                ids = [r[0] for r in rows]
                 kinds = np.array([r[1] for r in rows], dtype=object)
                 years = np.fromiter((r[2] for r in rows), dtype=np.int32, count=len(rows))
                 if rows:
@@ -201,9 +213,9 @@ class SQLiteStore:
                     matrix = matrix.astype(np.float32)
                 else:
                     matrix = np.zeros((0, 0), dtype=np.float32)
-                self._matrix = (count, rowids, VectorIndex(matrix, kinds, years))
-            _, rowids, index = self._matrix
-        return rowids, index
+                self._matrix = (count, ids, VectorIndex(matrix, kinds, years))
+            _, ids, index = self._matrix
+        return ids, index
 
     # -- searching ---------------------------------------------------------------------------------
     def lexical(self, query: LexicalQuery, k: int) -> list[tuple[str, float]]:
@@ -235,14 +247,8 @@ class SQLiteStore:
         return [(r[0], float(r[1])) for r in rows]
 
     def dense(self, vector: np.ndarray, k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
-        rowids, index = self._load_matrix()
-        top = index.top(np.asarray(vector), k, filters)
-        if not top:
-            return []
-        wanted = [int(rowids[i]) for i, _ in top]
-        marks = ",".join("?" * len(wanted))
-        ids = {r[0]: r[1] for r in self._read(f"SELECT rowid, id FROM passages WHERE rowid IN ({marks})", wanted)}
-        return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
+        ids, index = self._load_matrix()
+        return [(ids[i], score) for i, score in index.top(np.asarray(vector), k, filters)]
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term` (as FTS5 tokenises it), cached: the retriever drops terms so common
@@ -264,23 +270,51 @@ class SQLiteStore:
         return self._read("SELECT max(rowid) FROM passages")[0][0] or 0
 
     # -- reading -----------------------------------------------------------------------------------
+    def _current_rows(self) -> None:
+        """Forget the passages, documents and term counts read before the content last changed."""
+        found = self._read("SELECT value FROM meta WHERE key = 'passages_version'")
+        version = str(found[0][0]) if found else "0"
+        with self._rows_lock:
+            if version != self._rows_version:
+                self._passage_rows, self._document_rows = {}, {}
+                self._df_cache.clear()
+                self._rows_version = version
+
+    def _remember(self, rows: dict, fresh: dict) -> None:
+        with self._rows_lock:
+            if len(rows) + len(fresh) > ROWS_KEPT:
+                rows.clear()
+            rows.update(fresh)
+
     def passages(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
-        rows = self._read(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", list(ids))
-        by_id = {r[0]: _cached_passage(tuple(r)) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        self._current_rows()
+        known = self._passage_rows
+        missing = [i for i in dict.fromkeys(ids) if i not in known]
+        fresh: dict[str, Passage] = {}
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self._read(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", missing)
+            fresh = {r[0]: _cached_passage(tuple(r)) for r in rows}
+            self._remember(known, fresh)
+        return [p for i in ids if (p := known.get(i) or fresh.get(i)) is not None]
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
         if not ids:
             return {}
+        self._current_rows()
+        known = self._document_rows
         unique = list(dict.fromkeys(ids))
-        marks = ",".join("?" * len(unique))
-        rows = self._read(
-            f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents WHERE id IN ({marks})",
-            unique)
-        return {r[0]: _document_meta(tuple(r)) for r in rows}
+        missing = [i for i in unique if i not in known]
+        fresh: dict[str, DocumentMeta] = {}
+        if missing:
+            marks = ",".join("?" * len(missing))
+            rows = self._read(f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents "
+                              f"WHERE id IN ({marks})", missing)
+            fresh = {r[0]: _document_meta(tuple(r)) for r in rows}
+            self._remember(known, fresh)
+        return {i: meta for i in unique if (meta := known.get(i) or fresh.get(i)) is not None}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         rows = self._read("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
@@ -304,9 +338,10 @@ class SQLiteStore:
             embedder=self.embedder_name(), by_doc_type=by_type)
 
 
-def _bump_vectors_version(conn: sqlite3.Connection) -> None:
-    conn.execute("INSERT INTO meta VALUES ('vectors_version', '1') ON CONFLICT(key) DO UPDATE SET "
-                 "value = CAST(value AS INTEGER) + 1")
+def _bump_version(conn: sqlite3.Connection, key: str) -> None:
+    """Count a write to what `key` versions (`vectors_version`, `passages_version`), in the writer's transaction."""
+    conn.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                 (key,))
 
 
 def fts5_clause(words: tuple[str, ...], fields: tuple[str, ...] = ()) -> str:
@@ -330,6 +365,7 @@ def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[st
 
 
 _PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
+ROWS_KEPT = 8192  # passages (and, apart, documents) kept by id, as many as `_cached_passage` keeps; then afresh
 
 
 @lru_cache(maxsize=8192)

@@ -98,9 +98,6 @@ class Asker:
                 self._clinic = Clinic.build(self.settings, store=self.store, repository=self.repository)
             return self._clinic
 
-    def new_thread(self, title: str, owner: str = "") -> str:
-        return self.threads.create(title[:300], owner)
-
     def own_thread(self, thread_id: str, owners: Sequence[str] = ("",)) -> Thread:
         """The thread if `owners` (this browser's and account's keys) include its owner.
 
@@ -125,14 +122,14 @@ class Asker:
         if thread_id:
             self.own_thread(thread_id, owners)
         clinic = self.clinic()
-        if not thread_id:
-            thread_id = self.new_thread(question, owners[0] if owners else "")
         # Asked as a clinician and worded for the reader here: the thread keeps the clinician text, so each
         # turn can be shown to whoever reads it, and what is published is what reviewers check.
         from medoracle.audience import tailor
         shown: Answer | None = None
         for kind, value in clinic.answer_stream(question, audience=Audience.clinician, thread_id=thread_id):
             if kind == "summary" and isinstance(value, Answer):
+                if not thread_id:  # a first question starts a thread, stored with its answer in one commit
+                    value.thread_id = self.threads.start(value, question, owners[0] if owners else "")
                 shown = tailor(value, audience)
                 yield "summary", shown
                 for section in shown.sections:
@@ -169,9 +166,7 @@ class Asker:
         Never the thread the article was asked in (older articles still carry its id): that is the asker's
         conversation, and a reader of the article must not be able to read or continue it.
         """
-        thread_id = self.threads.create(answer.question[:300], owner)
-        self.threads.append(thread_id, answer)
-        return thread_id
+        return self.threads.start(answer, answer.question[:300], owner)
 
 
 def standalone(answer: Answer) -> Answer:
