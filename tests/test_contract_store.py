@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from testdata import pg_url
 
@@ -148,6 +149,22 @@ class StoreContract:
         again = ingest([first, second], store)
         assert (again.added, again.unchanged, len(again.collisions)) == (0, 1, 1)
         assert store.documents(["doc-1"])["doc-1"].title == "A"
+
+
+    def test_removed_documents_leave_no_passage_vector_or_search_hit(self, store: Store, clinical_jsonl: Path,
+                                                                      hashing_embedder) -> None:
+        ingest([clinical_jsonl], store)
+        embed_pending(store, hashing_embedder)
+        hit = store.document_passages("g1")[0]
+        assert store.remove(["g1", "never-there"]) == 1
+        assert store.documents(["g1"]) == {} and store.document_passages("g1") == []
+        assert store.stats().documents == 4 and store.stats().embedded == store.stats().passages == 4
+        words = tuple(w for w in hit.text.lower().split() if w.isalpha())[:1]
+        assert all(pid.split("#")[0] != "g1"
+                   for pid, _ in store.lexical(LexicalQuery((Clause(words),), SearchFilters()), 10))
+        vector = np.asarray(hashing_embedder.embed_query(hit.text))
+        assert all(not pid.startswith("g1") for pid, _ in store.dense(vector, 10))
+        assert store.remove([]) == 0
 
 
 class TestSQLiteStore(StoreContract):

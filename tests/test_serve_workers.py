@@ -85,3 +85,28 @@ def test_knowledge_base_is_built_once_by_processes_starting_together(tmp_path: P
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
     assert sorted(o.strip() for o, _ in outs) == ["False", "False", "True"]
+
+
+def test_a_card_gone_from_the_bundle_stops_answering_after_the_upgrade(tmp_path: Path) -> None:
+    # a card removed because it was wrong must leave the database that was built with it
+    import json as _json
+
+    from medoracle.editorial import open_repository
+    from medoracle.ingest.pipeline import ingest
+    from medoracle.kb.build import KEY, ensure_knowledge_base
+    from medoracle.settings import Settings
+    from medoracle.store import open_store
+
+    settings = Settings(data_dir=str(tmp_path), embedder="none")
+    store, repository = open_store(settings), open_repository(settings)
+    assert ensure_knowledge_base(store, settings, repository)
+    old = tmp_path / "old_card.jsonl"
+    old.write_text(_json.dumps({"id": "kb:retired-card", "title": "A card of an earlier release",
+                                "text": "Dexamethasone 99 mg for everyone."}) + "\n")
+    ingest([old], store)
+    kept = store.stats().documents
+    repository.put_setting(KEY, "an earlier release")
+    assert ensure_knowledge_base(store, settings, repository)
+    assert store.documents(["kb:retired-card"]) == {}
+    assert store.stats().documents == kept - 1
+    assert store.documents(["kb:topic:sepsis"])  # the bundle's own cards stay

@@ -41,6 +41,11 @@ class IngestSummary:
     def skipped(self) -> int:
         return len(self.errors)
 
+    @property
+    def document_ids(self) -> list[str]:
+        """Every document id the ingest read (added, replaced or unchanged), in order."""
+        return list(self._seen)
+
     def as_dict(self) -> dict:
         return {"files": self.files, "documents": self.documents, "added": self.added,
                 "unchanged": self.unchanged, "passages": self.passages, "skipped": self.skipped,

@@ -17,9 +17,10 @@ from medoracle.settings import Settings
 from medoracle.store.base import Store
 
 KEY = "kb_fingerprint"
-# Bump when what ingest derives from a card changes (its document focus now holds the card's own title), so a
-# knowledge base built before is rebuilt once.
-_DERIVED = b"focus-with-card-title"
+# Bump when what ingest derives from a card changes (its document focus now holds the card's own title), or how a
+# build treats what it finds (cards gone from the bundle are now removed), so a knowledge base built before is
+# rebuilt once.
+_DERIVED = b"focus-with-card-title;retired-cards-removed"
 
 
 def _deriving_modules() -> list[Path]:
@@ -39,6 +40,13 @@ def fingerprint() -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def _retired(store: Store, bundled: set[str]) -> list[str]:
+    """The knowledge-base documents in the store that the bundle no longer has (the default database holds the
+    knowledge base alone, so reading its passages' ids is cheap)."""
+    stored = dict.fromkeys(p.doc_id for p in store.iter_passages() if p.doc_id.startswith("kb:"))
+    return [doc_id for doc_id in stored if doc_id not in bundled]
 
 
 def ensure_knowledge_base(store: Store, settings: Settings, repository: EditorialRepository, *,
@@ -61,6 +69,9 @@ def ensure_knowledge_base(store: Store, settings: Settings, repository: Editoria
         summary = ingest(card_paths(), store, fmt="markdown")
         if summary.errors:
             raise RuntimeError("bundled knowledge base has unreadable cards: " + "; ".join(map(str, summary.errors)))
+        retired = _retired(store, set(summary.document_ids))
+        if retired:  # a card removed from the bundle (wrong, or superseded) must not go on answering
+            store.remove(retired)
         embedder = get_embedder(settings.embedder, threads=settings.threads)
         if embedder is not None:
             embed_pending(store, embedder)

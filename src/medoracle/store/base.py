@@ -100,6 +100,9 @@ class Store(Protocol):
 
     def document_passages(self, doc_id: str) -> list[Passage]: ...
 
+    def remove(self, doc_ids: Sequence[str]) -> int:
+        """Delete these documents with their passages and vectors, in one transaction; how many there were."""
+
     def count_passages(self, doc_ids: Sequence[str]) -> int: ...
 
     def passage_count(self) -> int:

@@ -204,6 +204,16 @@ class PostgresStore:
                              f"{str(exc).strip()}") from exc
         return len(inserted), len(items) - len(inserted)
 
+    def remove(self, doc_ids: Sequence[str]) -> int:
+        self._df_cache.clear()
+        try:  # passages and vectors cascade with their document
+            with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+                cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(doc_ids),))
+                return cur.rowcount
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL could not remove the documents (nothing was removed): "
+                             f"{str(exc).strip()}") from exc
+
     def count_passages(self, doc_ids: Sequence[str]) -> int:
         """Passages stored for these documents (what a batch really added)."""
         rows = self._run("SELECT count(*) AS n FROM passages WHERE doc_id = ANY(%s)", (list(doc_ids),))

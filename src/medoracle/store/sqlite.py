@@ -150,6 +150,17 @@ class SQLiteStore:
                 _bump_version(conn, "passages_version")
         return added, unchanged
 
+    def remove(self, doc_ids: Sequence[str]) -> int:
+        self._df_cache.clear()
+        removed = 0
+        with self.db.transaction():
+            conn = self._conn()
+            for doc_id in doc_ids:
+                if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                    self._delete_document(conn, doc_id)
+                    removed += 1
+        return removed
+
     def _delete_document(self, conn: sqlite3.Connection, doc_id: str) -> None:
         rows = conn.execute("SELECT rowid, title, section, text FROM passages WHERE doc_id = ?", (doc_id,)).fetchall()
         for r in rows:
