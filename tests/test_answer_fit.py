@@ -449,3 +449,12 @@ def test_hfref_shorthand_is_the_condition_not_a_manifestation_to_drop(clinic: Cl
     answer = clinic.answer("HFrEF meds")
     assert not answer.abstained, answer.abstain_reason
     assert "reduced ejection fraction" in answer.summary, answer.summary
+
+
+def test_a_dose_question_naming_a_drug_is_not_answered_with_another_treatments_dose(clinic: Clinic) -> None:
+    # the library has no dexamethasone dose for MSCC: the radiotherapy "24 Gy" is no answer to it; the MRI part is
+    answer = clinic.answer("Suspected MSCC: what dose of dexamethasone and how soon an MRI?")
+    assert not re.search(r"\d+ Gy", answer.summary), answer.summary
+    assert "24 hours" in _said(answer)
+    adrenaline = clinic.answer("What is the dose of adrenaline in anaphylaxis for a child?")  # epinephrine's other name
+    assert re.search(r"300 (?:mcg|micrograms)", adrenaline.summary), adrenaline.summary

@@ -40,7 +40,7 @@ from medoracle.compose.subject_words import FRAME as _FRAME
 from medoracle.compose.subject_words import POPULATION_WORDS as _POPULATION_WORDS
 from medoracle.ingest.grading import unprinted_grade
 from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import content_stems, has_dose, quoted_in
+from medoracle.text import content_stems, quoted_in
 from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
 from medoracle.understand.focus import named_topics
 from medoracle.understand.form import QuestionForm, read_question
@@ -414,7 +414,7 @@ class ExtractiveComposer:
                 value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
             value += 0.3 * c.grade.rank if c.grade is not None else 0.0
             value += 0.1 if RECOMMENDS.search(c.text) else 0.0
-            value += 1.0 if asks_dose and has_dose(c.text) else 0.0  # "and the dose?" wants the number
+            value += 1.0 if asks_dose and fit.gives_dose(c, query) else 0.0  # "and the dose?" wants the number
             if not c.card_bottom_line:
                 # What was asked about; for "how is X managed", what to do first.
                 value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
@@ -435,7 +435,7 @@ class ExtractiveComposer:
         near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
         eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
                     or (c.card_bottom_line and c.relevance >= 0.7 * best)
-                    or (asks_dose and has_dose(c.text) and c.relevance >= 0.6 * best)]
+                    or (asks_dose and fit.gives_dose(c, query) and c.relevance >= 0.6 * best)]
         eligible = eligible or pool[:1]
         if query is not None and query.intents:
             # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.

@@ -261,13 +261,19 @@ def _treatments_given(text: str) -> list[str]:
             and not _HISTORY_AFTER.search(text[m.end():m.end() + 30])]
 
 
-def _names_asked_drug(text: str, query: Query) -> bool:
+def _names_drug_itself(text: str, query: Query) -> bool:
+    """The sentence names a drug the question asks about, as written ("lenalidomide-based") or by another of its
+    names ("adrenaline" is the epinephrine asked about)."""
     low = text.lower()
-    for drug in query.drugs:
-        pattern = class_pattern(drug)
-        if drug.lower() in low or (pattern is not None and pattern.search(text)):
-            return True
-    return False
+    return any(d.lower() in low for d in query.drugs) or \
+        bool({d.lower() for d in drugs_in(text)} & {d.lower() for d in query.drugs})
+
+
+def _names_asked_drug(text: str, query: Query) -> bool:
+    """… or by its class ("a checkpoint inhibitor" for pembrolizumab)."""
+    if _names_drug_itself(text, query):
+        return True
+    return any((pattern := class_pattern(drug)) is not None and pattern.search(text) for drug in query.drugs)
 
 
 def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool:
@@ -279,7 +285,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     explicit = intent is not None
     intent = intent or query.intents[0]
     if intent == "dose":
-        return bool(has_dose(c.text))
+        return gives_dose(c, query)
     if intent == "first_line":
         # A drug by name, or a class the question did not itself name ("antibiotics for CAP" wants which one).
         if drugs_in(c.text):
@@ -418,14 +424,18 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
-        lambda c: query is None or (any(d.lower() in c.text.lower() for d in query.drugs)
-                                    and getattr(c, "topic", 1.0) >= 0.9 * top),
+        lambda c: query is None or (_names_drug_itself(c.text, query) and getattr(c, "topic", 1.0) >= 0.9 * top),
         lambda c: query is None or not query.drugs or (_names_asked_drug(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
     return pool
+
+
+def gives_dose(c: Fitted, query: Query | None) -> bool:
+    """A dose, and of the drug the question names if it names one ("24 Gy" is no dexamethasone dose)."""
+    return bool(has_dose(c.text)) and (query is None or not query.drugs or _names_asked_drug(c.text, query))
 
 
 def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
