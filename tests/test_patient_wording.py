@@ -211,3 +211,19 @@ def test_evidence_talk_and_set_phrases_are_said_in_everyday_words():
                               "prevent"), summary
     assert smokers.startswith("People who smoke should get counselling to stop smoking"), smokers
     assert "young people with high blood pressure" in young and "high blood pressure people" not in young
+
+
+def test_a_conditions_abbreviation_before_a_group_of_people_becomes_people_with_it():
+    out = page("Pneumonia is more frequent in COPD patients using inhaled steroids.",
+               "ICU patients are checked daily.")
+    summary, icu = texts(out)
+    assert "in people with COPD using inhaled steroids" in summary and "COPD people" not in summary
+    assert "people with ICU" not in icu  # a place, not a condition
+
+
+def test_a_phrase_swap_never_stands_before_the_noun_it_modifies():
+    out = page("Women with HIV should be managed within a multidisciplinary team framework.",
+               "Care is led by a multidisciplinary team and reviewed weekly.")
+    framework, team = texts(out)
+    assert "specialists framework" not in framework and "multidisciplinary team framework" in framework
+    assert "team of different specialists and reviewed weekly" in team
