@@ -207,7 +207,7 @@ def test_evidence_talk_and_set_phrases_are_said_in_everyday_words():
                "Current smokers should receive smoking cessation counseling.",
                "Thiazide diuretics are the first choice in young hypertensive patients.")
     summary, smokers, young = texts(out)
-    assert summary.startswith("There is still not enough evidence for a recommendation about medical marijuana to "
+    assert summary.startswith("There is still not enough evidence to advise for or against medical marijuana to "
                               "prevent"), summary
     assert smokers.startswith("People who smoke should get counselling to stop smoking"), smokers
     assert "young people with high blood pressure" in young and "high blood pressure people" not in young

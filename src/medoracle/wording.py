@@ -184,11 +184,17 @@ _CONDITION_NAME = re.compile(r"\b(?:disease|syndrome|failure|fibrillation|infect
                              r"embolism|infarction|attack|arthritis|pneumonia|cancer|disorder|hypertension)\b", re.I)
 
 
+_OBJECT_PREPOSITIONS = {"against", "about", "regarding", "towards", "toward", "around", "across", "through", "like"}
+
+
 def _names_next_noun(word: str, swap: str, after: str) -> bool:
     """A swap that is a phrase with its head first ("team of different specialists") cannot stand before a noun
     it modifies: "a multidisciplinary team framework" would become "a team of different specialists framework".
-    (A word that ends in a preposition, "interferes with", is followed by its object: any swap fits.)"""
-    if word.split()[-1].lower() in _FUNCTION_WORDS or not re.search(r"\s(?:of|with|to|for|from|in|that|who)\s", swap):
+    (A word or a swap that ends in a preposition, "interferes with", "to advise for or against", is followed by
+    its object: it fits.)"""
+    ends = {word.split()[-1].lower(), swap.split()[-1].lower()}
+    head_first = re.search(r"\s(?:of|with|to|for|from|in|that|who)\s", swap)
+    if ends & (_FUNCTION_WORDS | _OBJECT_PREPOSITIONS) or not head_first:
         return False
     nxt = re.match(r"\s+([a-z][a-z-]*)", after)
     if not nxt or nxt.group(1) in _FUNCTION_WORDS:
