@@ -189,3 +189,41 @@ def test_a_strength_label_printed_alone_is_left_out():
     out = page("A second sleep study may be considered when the first is negative. ( Weak )",
                "Ask about dizziness on standing when treating people with blood pressure drugs. (Not Graded)")
     assert "Weak" not in out.summary and "Graded" not in texts(out)[1]
+
+
+def test_a_grade_printed_alone_with_a_digit_is_a_label_not_a_number_to_keep():
+    # "( 1B )" is GRADE's strength and quality; "( I-C )" a Canadian Task Force level: neither is a dose or a count.
+    out = page("HIV-positive people should be encouraged to stop smoking cigarettes ( 1B ).",
+               "Thiazide diuretics are not recommended in pregnancy ( I-E ), and 5 mg (2 doses) stays.")
+    assert out.summary.endswith("stop smoking cigarettes."), out.summary
+    assert "I-E" not in texts(out)[1] and "5 mg (2 doses)" in texts(out)[1]
+    # A stage or a type in brackets is not a grade.
+    assert "stage (2A)." in page("Surgery is offered for cancer at stage (2A).").summary
+
+
+def test_evidence_talk_and_set_phrases_are_said_in_everyday_words():
+    out = page("Evidence remains insufficient for a recommendation regarding medical marijuana for the prevention "
+               "of nausea in patients with cancer who receive chemotherapy.",
+               "Current smokers should receive smoking cessation counseling.",
+               "Thiazide diuretics are the first choice in young hypertensive patients.")
+    summary, smokers, young = texts(out)
+    assert summary.startswith("There is still not enough evidence to advise for or against medical marijuana to "
+                              "prevent"), summary
+    assert smokers.startswith("People who smoke should get counselling to stop smoking"), smokers
+    assert "young people with high blood pressure" in young and "high blood pressure people" not in young
+
+
+def test_a_conditions_abbreviation_before_a_group_of_people_becomes_people_with_it():
+    out = page("Pneumonia is more frequent in COPD patients using inhaled steroids.",
+               "ICU patients are checked daily.")
+    summary, icu = texts(out)
+    assert "in people with COPD using inhaled steroids" in summary and "COPD people" not in summary
+    assert "people with ICU" not in icu  # a place, not a condition
+
+
+def test_a_phrase_swap_never_stands_before_the_noun_it_modifies():
+    out = page("Women with HIV should be managed within a multidisciplinary team framework.",
+               "Care is led by a multidisciplinary team and reviewed weekly.")
+    framework, team = texts(out)
+    assert "specialists framework" not in framework and "multidisciplinary team framework" in framework
+    assert "team of different specialists and reviewed weekly" in team

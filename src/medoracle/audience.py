@@ -112,11 +112,16 @@ _LEAD_LABEL = re.compile(r"^\s*(?:Remark|Recommendations?|Advice|Note|Good pract
 
 
 # Editorial labels that hold no clinical number: NICE's dates of a recommendation ("[new 2015]", "[2011, amended
-# 2019]") and a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence).
+# 2019]"), a guideline's numbering of it ("Recommendation 1.3:", "Recommendation No. 8:" leading a sentence) and a
+# grade printed alone in brackets at the end of a clause ("( 1B )", "(2C)", "( I-C )", "( II-2L )": GRADE's strength
+# and quality, the Canadian Task Force's levels), whose digit is a grade, not a dose or a count ("stage (2A)" stays).
 # A patient page leaves them out, and no number check counts them.
 EDITORIAL_LABEL = re.compile(r"\s*\[(?:(?:new|updated?|amended|revised|\d{4})[, ]*)+(?:\d{4})?\]"
                              r"|^\s*(?:\([^()\d]*\)\s*)?Recommendations?\s+(?:No\.?\s*)?\d+(?:\.\d+)*[a-z]?"
-                             r"\s*[:–-]\s*(?=[A-Z])",
+                             r"\s*[:–-]\s*(?=[A-Z])"
+                             r"|(?<!stage)(?<!stage )(?<!grade)(?<!grade )(?<!type)(?<!type )(?<!class)(?<!class )"
+                             r"\s*[(\[]\s*(?-i:[1-3][A-D]|I{1,3}-(?:[1-3][A-Z]?|[A-EL]))\s*[)\]]"
+                             r"(?=\s*(?:[.;,]|$))",
                              re.I)
 
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from medoracle.splitting import depth_at
-from medoracle.text import numbers_as_written, singular
+from medoracle.text import FINITE_VERB, numbers_as_written, singular
 from medoracle.types import Audience
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -176,6 +176,34 @@ within between among during unless until since where whereas although though via
 both each any all more less most least very too even""".split())
 
 
+# A condition's abbreviation used as an adjective for a group of people ("COPD patients", "AF patients"); the
+# words that make the spelled-out form a condition, so that a place or a service ("ICU patients") stays as it is.
+_ABBR_BEFORE_PEOPLE = re.compile(r"(?<![\w-])(?P<abbr>[A-Z][A-Z0-9]{1,6}) "
+                                 r"(?P<who>patients|adults|children|women|men)\b")
+_CONDITION_NAME = re.compile(r"\b(?:disease|syndrome|failure|fibrillation|infection|injury|diabetes|thrombosis|"
+                             r"embolism|infarction|attack|arthritis|pneumonia|cancer|disorder|hypertension)\b", re.I)
+
+
+_OBJECT_PREPOSITIONS = {"against", "about", "regarding", "towards", "toward", "around", "across", "through", "like"}
+
+
+def _names_next_noun(word: str, swap: str, after: str) -> bool:
+    """A swap that is a phrase with its head first ("team of different specialists") cannot stand before a noun
+    it modifies: "a multidisciplinary team framework" would become "a team of different specialists framework".
+    (A word or a swap that ends in a preposition, "interferes with", "to advise for or against", is followed by
+    its object: it fits.)"""
+    ends = {word.split()[-1].lower(), swap.split()[-1].lower()}
+    head_first = re.search(r"\s(?:of|with|to|for|from|in|that|who)\s", swap)
+    if ends & (_FUNCTION_WORDS | _OBJECT_PREPOSITIONS) or not head_first:
+        return False
+    nxt = re.match(r"\s+([a-z][a-z-]*)", after)
+    if not nxt or nxt.group(1) in _FUNCTION_WORDS:
+        return False
+    # "people with cancer receiving chemotherapy", "people who smoke need": a participle or a verb follows, not a noun.
+    word = nxt.group(1)
+    return not (word.endswith(("ing", "ed")) or FINITE_VERB.fullmatch(word))
+
+
 # Word explanations after one patient statement: seven in a row ("(Oral: taken by mouth.) (Acute: …)") are a
 # glossary, not a sentence; two carry the words a reader most needs.
 MAX_GLOSSES = 2
@@ -330,10 +358,20 @@ class Reworder:
         self.glosses = []
         return out
 
+    def _people_with(self, m: re.Match[str]) -> str:
+        """'COPD patients' as 'people with COPD' when the abbreviation names a condition (not 'ICU patients')."""
+        entry = self.g.lookup(m.group("abbr"))
+        if entry is None or entry.kind != "abbr" or not _CONDITION_NAME.search(entry.plain):
+            return m.group(0)
+        who = "people" if m.group("who") == "patients" else m.group("who")
+        return f"{who} with {m.group('abbr')}"
+
     def reword(self, text: str) -> str:
         if self.audience is Audience.patient:
             # "compression of the spinal cord (MSCC)": the bracketed abbreviation only helps a clinician.
             text = self.g.bracketed_abbr.sub("", text)
+            # "COPD people using …" reads as a new kind of person; "people with COPD using …" says the same.
+            text = _ABBR_BEFORE_PEOPLE.sub(self._people_with, text)
         self._text = text
 
         def sub(m: re.Match[str]) -> str:
@@ -365,7 +403,8 @@ class Reworder:
                         or text[:start].endswith("/"))
             else:
                 swap = self._swap(entry, attributive)
-                keep = bool(swap) and self._repeats(swap, word, text[:start], text[m.end():])
+                keep = bool(swap) and (self._repeats(swap, word, text[:start], text[m.end():])
+                                       or _names_next_noun(word, swap, text[m.end():]))
             self._end = m.end()
             out = self._render(word, entry, attributive, keep=keep, label=label)
             art = m.group("art")
