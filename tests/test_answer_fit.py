@@ -456,5 +456,8 @@ def test_a_dose_question_naming_a_drug_is_not_answered_with_another_treatments_d
     answer = clinic.answer("Suspected MSCC: what dose of dexamethasone and how soon an MRI?")
     assert not re.search(r"\d+ Gy", answer.summary), answer.summary
     assert "24 hours" in _said(answer)
+    steroid = clinic.answer("mscc steroid dose")  # a class named: a dose of one of its members, or none
+    assert not re.search(r"\d+ Gy", steroid.summary), steroid.summary
+    assert "prednisolone" in clinic.answer("copd exacerbation steroids dose").summary
     adrenaline = clinic.answer("What is the dose of adrenaline in anaphylaxis for a child?")  # epinephrine's other name
     assert re.search(r"300 (?:mcg|micrograms)", adrenaline.summary), adrenaline.summary

@@ -434,8 +434,15 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
 
 
 def gives_dose(c: Fitted, query: Query | None) -> bool:
-    """A dose, and of the drug the question names if it names one ("24 Gy" is no dexamethasone dose)."""
-    return bool(has_dose(c.text)) and (query is None or not query.drugs or _names_asked_drug(c.text, query))
+    """A dose, and of the drug the question names if it names one ("24 Gy" is no dexamethasone dose), or of a
+    member of the class it names ("mscc steroid dose": dexamethasone or prednisolone, not a radiotherapy dose)."""
+    if not has_dose(c.text) or query is None:
+        return bool(has_dose(c.text))
+    if query.drugs:
+        return _names_asked_drug(c.text, query)
+    classes = class_words(query.search_text)
+    return not classes or any(members.search(c.text) or word.rstrip("s") in c.text.lower()
+                              for word, members in classes.items())
 
 
 def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
