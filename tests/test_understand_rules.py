@@ -312,7 +312,11 @@ def test_the_library_topic_names_are_the_condition_of_a_question_that_names_none
     names = TopicNames([("smoking cessation", ["stop smoking", "NRT", "varenicline"]),
                         ("pre-eclampsia", ["PET", "hypertension in pregnancy"])])
     assert read_query("What helps with stopping smoking?", topics=names).conditions == ["smoking cessation"]
-    assert read_query("PET aspirin", topics=names).conditions == ["pre-eclampsia"]
+    pet = read_query("PET aspirin", topics=names)
+    assert pet.conditions == ["pre-eclampsia"] and pet.corrections["PET"] == "pre-eclampsia"
+    assert pet.spelled_out() == "pre-eclampsia aspirin"  # not positron emission tomography
+    # a question naming its own condition keeps the general reading of the abbreviation
+    assert "positron emission tomography" in read_query("PET scan for lung cancer", topics=names).search_text
     assert read_query("pet aspirin", topics=names).conditions == []  # an acronym counts only in capitals
     # a drug alias does not make the drug's topic the question's condition
     assert read_query("varenicline side effects", topics=names).conditions == []

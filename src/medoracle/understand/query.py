@@ -81,6 +81,14 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     named = conditions(spelled, terms.drugs)
     if not named and topics:
         named = topics.named_in(spelled, drugs=terms.drugs)[:1]
+        for acronym, topic in topics.acronyms_in(spelled).items():
+            if named == [topic]:  # "PET aspirin" → "pre-eclampsia (PET) aspirin", as "HTN" is spelled out
+                # (and the library's own topic before the general table's reading: not positron emission tomography)
+                written = f"{corrections[acronym]} ({acronym})" if acronym in corrections else None
+                spelled = spelled.replace(written, f"{topic} ({acronym})", 1) if written and written in spelled \
+                    else re.sub(rf"\b{re.escape(acronym)}\b", f"{topic} ({acronym})", spelled, count=1)
+                corrections[acronym] = topic
+                terms = understand(spelled)
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)

@@ -44,6 +44,14 @@ class TopicNames:
     def __bool__(self) -> bool:
         return bool(self._names)
 
+    def acronyms_in(self, text: str) -> dict[str, str]:
+        """The topics' acronyms of three letters or more a text writes in capitals, each with its topic's name
+        ("PET" → pre-eclampsia): spelled out in the question as shorthand is, since the sources write the name.
+        (Two letters say too little to replace: "SE" of the epilepsy topic is status epilepticus, not epilepsy.)"""
+        written = set(re.findall(r"\b[A-Z][A-Z0-9-]*[A-Z0-9]\b", text))
+        return {n.acronym: n.topic for n in self._names
+                if n.acronym is not None and len(n.acronym) >= 3 and n.acronym in written}
+
     def named_in(self, text: str, *, drugs: Sequence[str] = ()) -> list[str]:
         """The topics a text names by one of their aliases, longest alias first; an alias that is a drug the
         text names ("bupropion") does not make the drug's topic the question's condition."""
