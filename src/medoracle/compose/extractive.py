@@ -468,8 +468,7 @@ class ExtractiveComposer:
             giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
             eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
         # What names the asked condition in itself or its card's title first (GTCS drugs: no status epilepticus answer)
-        eligible = [c for c in eligible if specific or fit.names_asked(c, evidence[c.ev].passage.section, query)] \
-            or eligible  # (a specific ask is judged by what gives it: "A or B?" by its verdict)
+        eligible = [c for c in eligible if fit.names_asked(c, evidence[c.ev].passage.section, query)] or eligible
         # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
         general = [c for c in eligible if fit.for_everyone(c, query)]
         if not general and query is not None and pool:

@@ -448,8 +448,10 @@ def gives_dose(c: Fitted, query: Query | None) -> bool:
 def names_asked(c: Fitted, section: str, query: Query | None) -> bool:
     """Whether the sentence, or the title of its card (the last part of its heading path), names the question's
     condition whole, rather than reaching it only through its topic's names. True for every sentence when the
-    question did not write its condition (one read from the library's topic names: "statin" → hyperlipidaemia)."""
-    if query is None or not any(name.lower() in query.search_text.lower() for name in query.conditions):
+    question did not write its condition (one read from the library's topic names: "statin" → hyperlipidaemia),
+    and for a specific ask, which is judged by what gives it ("A or B?" by its verdict)."""
+    if query is None or set(query.intents) & SPECIFIC_ASKS \
+            or not any(name.lower() in query.search_text.lower() for name in query.conditions):
         return True
     return names_condition(query, [c.text, section.split("›")[-1] if "›" in section else ""])
 
