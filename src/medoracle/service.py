@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from medoracle.compose import Composer
@@ -90,7 +90,7 @@ class Clinic:
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         history = [t.resolved_question or t.question for t in thread.turns] if thread else []
-        query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names())
+        query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names)
         unusable = _unusable(query)
         if unusable is not None:
             checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
@@ -149,15 +149,13 @@ class Clinic:
             return None
         return explain(query, answer, evidence, self.library(), missing)
 
+    @cached_property
     def topic_names(self) -> TopicNames:
         """The knowledge-base topics this store holds, by their aliases (read once: the topic pages change only
         when the knowledge base is rebuilt, and a server rebuilds its Clinic then)."""
-        names = self.__dict__.get("_topic_names")
-        if names is None:
-            from medoracle.understand.topic_names import TopicNames
-            pages = self.store.documents([f"kb:topic:{slug}" for slug in _topic_slugs()])
-            names = self.__dict__["_topic_names"] = TopicNames(_topic_name(meta.metadata) for meta in pages.values())
-        return names
+        from medoracle.understand.topic_names import TopicNames
+        pages = self.store.documents([f"kb:topic:{slug}" for slug in _topic_slugs()])
+        return TopicNames(_topic_name(meta.metadata) for meta in pages.values())
 
     def library(self) -> Library:
         """What the library holds (read when an answer needs saying so: abstentions are rare)."""

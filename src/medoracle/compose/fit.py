@@ -424,7 +424,8 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
-        lambda c: query is None or (_names_drug_itself(c.text, query) and getattr(c, "topic", 1.0) >= 0.9 * top),
+        lambda c: query is None or not query.drugs or (_names_drug_itself(c.text, query)
+                                                       and getattr(c, "topic", 1.0) >= 0.9 * top),
         lambda c: query is None or not query.drugs or (_names_asked_drug(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
     ]

@@ -19,6 +19,7 @@ __all__ = ["TopicNames"]
 
 # An acronym alias ("PET", "NRT", "CAP") is matched only as written in capitals: "pet" and "cap" are words.
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9-]*[A-Z0-9]$")
+_WRITTEN_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9-]*[A-Z0-9]\b")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class TopicNames:
         """The topics' acronyms of three letters or more a text writes in capitals, each with its topic's name
         ("PET" → pre-eclampsia): spelled out in the question as shorthand is, since the sources write the name.
         (Two letters say too little to replace: "SE" of the epilepsy topic is status epilepticus, not epilepsy.)"""
-        written = set(re.findall(r"\b[A-Z][A-Z0-9-]*[A-Z0-9]\b", text))
+        written = set(_WRITTEN_ACRONYM.findall(text))
         return {n.acronym: n.topic for n in self._names
                 if n.acronym is not None and len(n.acronym) >= 3 and n.acronym in written}
 
@@ -56,7 +57,7 @@ class TopicNames:
         """The topics a text names by one of their aliases, longest alias first; an alias that is a drug the
         text names ("bupropion") does not make the drug's topic the question's condition."""
         words = tuple(content_stems(text))
-        written = set(re.findall(r"\b[A-Z][A-Z0-9-]*[A-Z0-9]\b", text))
+        written = set(_WRITTEN_ACRONYM.findall(text))
         drug_stems = {s for d in drugs for s in content_stems(d)}
         found: list[tuple[int, str]] = []
         for name in self._names:
