@@ -145,3 +145,22 @@ def test_newer_version_database_is_refused_by_the_cli(tmp_path: Path, corpus: Pa
         raw.execute("INSERT INTO _migrations VALUES ('store', 'added_in_2099', '2099-01-01')")
     proc = _cli("ingest", str(corpus), "--db", str(db), "--no-embed")
     _one_clear_line(proc, db, "newer medoracle", "added_in_2099", "upgrade")
+
+
+def test_a_busy_answer_without_waiting_is_retried_until_the_other_writer_is_done(tmp_path: Path) -> None:
+    """SQLite answers SQLITE_BUSY at once, without its busy handler, where waiting could deadlock (it did for
+    one of two ingests started together on CI). A busy_timeout of 0 gives that answer on demand: the write
+    must still go in once the other process's writer lets go, not fail with "database is locked"."""
+    db_path = tmp_path / "busy.db"
+    store = SQLiteStore(db_path)
+    store.db.connect().execute("PRAGMA busy_timeout=0")  # this connection now never waits inside SQLite
+    other = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+        "c.execute('BEGIN IMMEDIATE'); print('holding', flush=True); time.sleep(1.0); c.rollback()"),
+        str(db_path)], stdout=subprocess.PIPE, text=True)
+    assert other.stdout is not None and other.stdout.readline().strip() == "holding"
+    with store.db.transaction() as tx:
+        tx.execute("INSERT INTO meta VALUES ('busy-test', 'written')")
+    other.wait(timeout=30)
+    assert store.db.query("SELECT value FROM meta WHERE key = 'busy-test'") == [("written",)]
+    store.close()

@@ -12,10 +12,11 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from medoracle.store.faults import StorageFault, lock_wait_seconds, sqlite_fault
 
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - exercised only where the extra is miss
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _PASSWORD = re.compile(r"(://[^:/@]+):[^@]*@")
 Row = tuple[Any, ...]
+T = TypeVar("T")
 
 
 def is_postgres(location: str) -> bool:
@@ -103,6 +105,30 @@ def _writer_lock(path: str) -> threading.RLock:
         return _WRITERS.setdefault(key, threading.RLock())
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
+
+
+def _until_free(fn: Callable[[], T]) -> T:
+    """`fn()`, retried while another process holds the lock, for up to the lock wait.
+
+    SQLite's busy handler covers most waits, but not all: where waiting could deadlock (a read snapshot
+    older than the last commit asking for the write lock, two connections switching a fresh file to WAL at
+    once) it answers SQLITE_BUSY at once. Both clear when the statement is simply tried again a moment
+    later, so one of two ingests started together into a fresh file must not die of it (it did on CI)."""
+    deadline = time.monotonic() + lock_wait_seconds()
+    pause = 0.01
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+
+
 class SQLiteDatabase:
     """A SQLite file in WAL mode; one connection per thread, transactions begun with BEGIN IMMEDIATE."""
 
@@ -123,20 +149,28 @@ class SQLiteDatabase:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                wait = lock_wait_seconds()
-                conn = sqlite3.connect(self.location, timeout=wait, check_same_thread=False, isolation_level=None)
-                conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
-                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                    conn.execute("PRAGMA journal_mode=WAL")
-                # NORMAL for derived evidence (an ingest can be rerun); FULL where a lost write is a lost review
-                conn.execute(f"PRAGMA synchronous={self.synchronous}")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA cache_size=-65536")
+                conn = _until_free(self._open)
             except sqlite3.DatabaseError as exc:
                 raise sqlite_fault(self.location, exc) from exc
             self._local.conn = conn
             with self._all_lock:
                 self._all.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        wait = lock_wait_seconds()
+        conn = sqlite3.connect(self.location, timeout=wait, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL for derived evidence (an ingest can be rerun); FULL where a lost write is a lost review
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA cache_size=-65536")
+        except sqlite3.Error:
+            conn.close()
+            raise
         return conn
 
     @contextmanager
@@ -150,7 +184,8 @@ class SQLiteDatabase:
 
     def _transaction(self, conn: sqlite3.Connection) -> Iterator[_SQLiteTx]:
         try:
-            conn.execute("BEGIN IMMEDIATE")  # the write lock now, so read-check-write sequences are serialised
+            # the write lock now, so read-check-write sequences are serialised
+            _until_free(lambda: conn.execute("BEGIN IMMEDIATE"))
         except sqlite3.DatabaseError as exc:
             raise sqlite_fault(self.location, exc) from exc
         try:
