@@ -461,3 +461,40 @@ def test_a_dose_question_naming_a_drug_is_not_answered_with_another_treatments_d
     assert "prednisolone" in clinic.answer("copd exacerbation steroids dose").summary
     adrenaline = clinic.answer("What is the dose of adrenaline in anaphylaxis for a child?")  # epinephrine's other name
     assert re.search(r"300 (?:mcg|micrograms)", adrenaline.summary), adrenaline.summary
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Is an indwelling pleural catheter or talc pleurodesis better for malignant pleural effusion?",
+     ("catheter", "pleurodesis")),  # "better" ends option B; it is the question, not an option
+    ("Is apixaban or warfarin safer in atrial fibrillation?", ("apixaban", "warfarin")),
+    ("Is LMWH or a DOAC more effective for cancer-associated thrombosis?", ("lmwh", "doac")),
+])
+def test_a_comparative_word_is_not_an_option(question: str, expected: tuple[str, str]) -> None:
+    from medoracle.understand import read_query
+    assert read_query(question).comparison == expected
+
+
+def test_non_expandable_lung_gets_its_own_card_not_the_expandable_lung_advice(clinic: Clinic) -> None:
+    answer = clinic.answer("Indwelling pleural catheter or talc pleurodesis for a non-expandable lung?")
+    assert "non-expandable lung" in answer.summary and "rather than" in answer.summary, answer.summary
+    assert "suspected expandable lung" not in answer.summary
+    # asked without the qualifier, the comparison's verdict opens, not the topic page's summary
+    general = clinic.answer("Is an indwelling pleural catheter or talc pleurodesis better for malignant pleural "
+                            "effusion?")
+    assert re.search(r"either an indwelling pleural catheter or chemical pleurodesis", general.summary), \
+        general.summary
+
+
+@pytest.mark.parametrize("question, passage, conflict", [
+    ("pleurodesis for non-expandable lung", "with suspected expandable lung, suggest pleurodesis", True),
+    ("pleurodesis for non-expandable lung", "with expandable lung pleurodesis; with non-expandable lung a "
+                                           "catheter", False),  # a text naming both sides speaks of both
+    ("chemotherapy for small cell lung cancer", "in non-small cell lung cancer, offer", True),
+    ("rate control with a non-dihydropyridine calcium-channel blocker", "amlodipine, a dihydropyridine", True),
+    ("management of NSTEMI and non-ST-elevation acute coronary syndrome", "in ST-elevation myocardial infarction",
+     True),
+    ("cellulitis treatment", "purulent cellulitis: drain", False),  # the question names no side
+])
+def test_a_qualifier_and_its_non_form_are_different_patients(question: str, passage: str, conflict: bool) -> None:
+    from medoracle.understand.population import conflicts, extract
+    assert ("qualifier" in conflicts(extract(question), extract(passage))) is conflict

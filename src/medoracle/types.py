@@ -166,6 +166,9 @@ class Population(BaseModel):
         None, description="Line of therapy: first-line, second-line, refractory or recurrent disease.")
     manifestations: tuple[str, ...] = Field(
         (), description="Organ or toxicity named within a condition ('rash', 'colitis', 'hepatitis').")
+    qualifiers: tuple[str, ...] = Field(
+        (), description="Qualifiers named for or against, signed: 'non-expandable lung' → '-expandable', "
+                        "'small cell lung cancer' → '+small cell'.")
 
     def is_empty(self) -> bool:
         return self == _NOBODY

@@ -444,9 +444,7 @@ class ExtractiveComposer:
                       and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
             eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
             # "A or B?" wants the verdict, though a summary naming both options may share more of its words.
-            verdicts = [c for c in pool if fit.gives_verdict(c, query) and c.relevance >= 0.6 * best
-                        and c.facet != "red_flags"]
-            eligible = verdicts or eligible
+            eligible = fit.verdicts(pool, query, best) or eligible
         if query is not None and any(c.matches for c in pool):
             # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
             # sentence that speaks of that patient, when the evidence has one near enough.

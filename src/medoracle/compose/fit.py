@@ -24,7 +24,7 @@ from medoracle.understand.vocab import drugs_in
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
            "drugs_in", "fit_words", "for_everyone", "gives_verdict", "intent_value", "missing_parts", "narrower",
            "notes", "other_population", "safety_cue", "safety_statements", "satisfies", "unspoken_pregnancy",
-           "wanted", "why_chosen"]
+           "verdicts", "wanted", "why_chosen"]
 
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
@@ -50,9 +50,14 @@ _GIVES_TARGET = re.compile(r"\btargets?\b(?! organ)|\baim(?:s|ed|ing)? (?:for|at
 _THRESHOLD = re.compile(r"(?:≥|≤|>|<|\bat least\b|\bor (?:more|higher|above|over)\b|\babove\b|\bbelow\b|"
                         r"\bless than\b|\bmore than\b)\s*\d|\b\d+(?:\.\d+)?\s*(?:mmHg|mmol/L|%|or (?:more|higher|"
                         r"above|over))|\bwhen\b|\bif\b", re.IGNORECASE)
+# Equipoise is a verdict too ("suggest either an indwelling catheter or pleurodesis"), though a weaker one than a
+# preference where the sources give one.
+_EQUIPOISE = re.compile(r"\beither\b.{0,60}\bor\b", re.IGNORECASE)
 _COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\b|\bvs\b|\bcompared with\b|"
                        r"\bsuperior\b|\binferior\b|\bnon-?inferior\b|\bbetter\b|\bpreferred\b|\binstead of\b|"
-                       r"\bfirst\b|\bif .{0,40} (?:unsuitable|not suitable|contraindicated)\b", re.IGNORECASE)
+                       r"\bfirst[- ](?:line|choice)\b|\b(?:try|use|offer|give|start)\w* (?:\w+ ){1,3}first\b|"
+                       r"\bif .{0,40} (?:unsuitable|not suitable|contraindicated)\b|" + _EQUIPOISE.pattern,
+                       re.IGNORECASE)
 # Preventing a condition is not treating the one asked about: "aspirin for women at high risk of pre-eclampsia"
 # must not answer "how is hypertension in pregnancy treated?" unless prevention was asked.
 _PREVENTS = re.compile(r"\b(?:at (?:high |increased |moderate )?risk (?:of|for)|to prevent|prevent(?:s|ion|ing)? "
@@ -165,7 +170,8 @@ def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
 def _slot_names(conflict_slots: list[str]) -> list[str]:
     mapping = {"pregnancy": "pregnancy", "age": "age", "severity": "severity", "phase": "phase",
                "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "age",
-               "cancer type": "age", "origin": "origin", "comorbidity": "age", "cancer": "age"}
+               "cancer type": "age", "origin": "origin", "comorbidity": "age", "cancer": "age",
+               "qualifier": "qualifier"}
     out = [mapping.get(s, s) for s in conflict_slots]
     if "manifestation" in out:
         out.append("severity")
@@ -332,6 +338,14 @@ def gives_verdict(c: Fitted, query: Query | None) -> bool:
     return named and all(_mentions(low, o, query) for o in query.comparison) and bool(_COMPARES.search(c.text))
 
 
+def verdicts(pool: Sequence[F], query: Query | None, best: float) -> list[F]:
+    """The candidates close enough to the question that give the verdict of its "A or B?", those stating a
+    preference first; [] when none does."""
+    found = [c for c in pool if gives_verdict(c, query) and c.relevance >= 0.6 * best and c.facet != "red_flags"]
+    preferring = [c for c in found if _COMPARES.search(_EQUIPOISE.sub(" ", c.text))]
+    return preferring or found
+
+
 def _mentions(low: str, option: str, query: Query) -> int:
     low = low.replace("-", " ")
     option = option.lower()
@@ -402,7 +416,11 @@ def narrower(population: Population, query: Query | None) -> list[str]:
          or asked.age_min is not None or asked.age_max is not None),
     ) if theirs and not ours]
     comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
-    return out + (["comorbidity"] if comorbid else [])
+    # "with suspected expandable lung" is one side of a choice the question did not make (a text naming both
+    # sides speaks to everyone)
+    sided = {q[1:] for q in population.qualifiers} - {q[1:] for q in asked.qualifiers}
+    one_side = any(sum(q[1:] == name for q in population.qualifiers) == 1 for name in sided)
+    return out + (["comorbidity"] if comorbid else []) + (["qualifier"] if one_side else [])
 
 
 def for_everyone(c: Fitted, query: Query | None) -> bool:
@@ -410,7 +428,7 @@ def for_everyone(c: Fitted, query: Query | None) -> bool:
     bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement. (Another condition beside the
     one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
     often the sentence that also gives the general choice.)"""
-    return not {"pregnancy", "children"} & set(narrower(c.population, query))
+    return not {"pregnancy", "children", "qualifier"} & set(narrower(c.population, query))
 
 
 def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> list[F]:

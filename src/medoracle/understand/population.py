@@ -166,6 +166,27 @@ _MANIFESTATIONS: list[tuple[str, re.Pattern[str]]] = [(m, re.compile(rx, re.IGNO
                                     r"\bHF-?PEF\b"),
 ]]
 
+# Qualifiers whose "non-" form is another patient or another drug: "non-expandable lung" is not the lung that
+# re-expands, "non-small cell" is not small cell lung cancer, a non-dihydropyridine calcium-channel blocker is
+# not amlodipine. Each is read for and against; a text that names both sides speaks of both.
+_QUALIFIERS: list[tuple[str, str]] = [
+    ("expandable", r"expandable lung"), ("small cell", r"small[- ]cell"),
+    ("ST elevation", r"ST[- ]?(?:segment[- ])?elevation"), ("purulent", r"purulent"), ("valvular", r"valvular"),
+    ("muscle invasive", r"muscle[- ]invasive"), ("proliferative", r"proliferative"), ("Hodgkin", r"Hodgkin"),
+    ("dihydropyridine", r"dihydropyridine"), ("cirrhotic", r"cirrhotic"), ("alcoholic", r"alcoholic"),
+]
+_QUALIFIER_RX = [(name, re.compile(rf"\b(non[- ]?)?{rx}", re.IGNORECASE)) for name, rx in _QUALIFIERS]
+
+
+def _qualifiers(text: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for name, rx in _QUALIFIER_RX:
+        for m in rx.finditer(text):
+            sign = "-" if m.group(1) else "+"
+            if f"{sign}{name}" not in out:
+                out.append(f"{sign}{name}")
+    return tuple(out)
+
 
 @lru_cache(maxsize=65536)
 def extract(text: str) -> Population:
@@ -189,7 +210,7 @@ def extract(text: str) -> Population:
         phase=next((p for p, rx in _PHASES if rx.search(text)), None),
         setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),
         line=next((s for s, rx in _LINES if rx.search(text)), None),
-        manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)))
+        manifestations=tuple(m for m, rx in _MANIFESTATIONS if rx.search(text)), qualifiers=_qualifiers(text))
 
 
 def _in_years(value: str, unit: str | None) -> float:
@@ -395,11 +416,26 @@ def conflicts(question: Population, passage: Population) -> list[str]:
         out.append("comorbidity")  # "without type 2 diabetes" is not for a patient with diabetes
     if question.cancer and "cancer" in passage.without:
         out.append("cancer")  # "DVT (not cancer-associated)" is not the advice for a clot in cancer
+    if _opposed(question.qualifiers, passage.qualifiers):
+        out.append("qualifier")  # "suspected expandable lung" is not advice for a non-expandable one
     specific = [c for c in question.cancer if c != "cancer"]
     theirs = [c for c in passage.cancer if c != "cancer"]
     if specific and theirs and not set(specific) & set(theirs):
         out.append("cancer type")
     return out
+
+
+def _opposed(ours: tuple[str, ...], theirs: tuple[str, ...]) -> list[str]:
+    """Qualifiers one side names only for and the other only against."""
+    def only(signed: tuple[str, ...], sign: str) -> set[str]:
+        names = {q[1:] for q in signed if q[0] == sign}
+        return names - {q[1:] for q in signed if q[0] != sign}
+    return sorted((only(ours, "+") & only(theirs, "-")) | (only(ours, "-") & only(theirs, "+")))
+
+
+def _agreed(ours: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """A qualifier both sides name on the same side only: a text naming both sides prefers neither."""
+    return any(q in theirs and f"{'+' if q[0] == '-' else '-'}{q[1:]}" not in theirs for q in ours)
 
 
 def _shares_comorbidity(ours: Iterable[str], theirs: Iterable[str]) -> bool:
@@ -437,6 +473,8 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("cancer type")
     if question.origin and passage.origin == question.origin:
         out.append("origin")
+    if _agreed(question.qualifiers, passage.qualifiers):
+        out.append("qualifier")
     return out
 
 
@@ -491,6 +529,8 @@ def wanted(question: Population) -> list[str]:
         out.append("cancer type")
     if question.origin:
         out.append("origin")
+    if question.qualifiers:
+        out.append("qualifier")
     return out
 
 
@@ -524,6 +564,8 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
                      _SEVERITY_WORDS[low] if low == high else f"{_SEVERITY_WORDS[low]} to {_SEVERITY_WORDS[high]}")
     if want("phase") and p.phase:
         parts.append({"exacerbation": "during an exacerbation", "stable": "stable disease"}.get(p.phase, p.phase))
+    if want("qualifier") and p.qualifiers:
+        parts.append(" or ".join(("non-" if q[0] == "-" else "") + q[1:] for q in p.qualifiers))
     if want("manifestation") and p.manifestations:
         parts.append(" or ".join({"skin": "rash"}.get(m, m) for m in p.manifestations))
     who = ""

@@ -177,7 +177,9 @@ def _comparison(text: str, spelled: str, drugs: list[str], brands: dict[str, str
             continue
         sep = _COMPARE.search(source)
         # "A or B for X?": the choice is what comes before the condition it is for
-        option = re.split(r"\s(?:for|in|of|with|after|during|when|to treat)\s", parts[1], maxsplit=1)[0]
+        # and before a comparative ("A or B better for X?": "better" is the question, not option B)
+        option = re.split(r"\s(?:for|in|of|with|after|during|when|to treat|better|best|safer|preferred|preferable|"
+                          r"superior|more|less)\b", parts[1], maxsplit=1)[0]
         if sep is not None and sep.group(0).strip().lower() == "or" and len(option.split()) > 4:
             continue  # "… or …" in the middle of a sentence is not a choice between two options
         before = re.findall(r"[\w'-]+", parts[0])
