@@ -179,13 +179,8 @@ _QUALIFIER_RX = [(name, re.compile(rf"\b(non[- ]?)?{rx}", re.IGNORECASE)) for na
 
 
 def _qualifiers(text: str) -> tuple[str, ...]:
-    out: list[str] = []
-    for name, rx in _QUALIFIER_RX:
-        for m in rx.finditer(text):
-            sign = "-" if m.group(1) else "+"
-            if f"{sign}{name}" not in out:
-                out.append(f"{sign}{name}")
-    return tuple(out)
+    return tuple(dict.fromkeys(f"{'-' if m.group(1) else '+'}{name}" for name, rx in _QUALIFIER_RX
+                               for m in rx.finditer(text)))
 
 
 @lru_cache(maxsize=65536)
@@ -428,8 +423,7 @@ def conflicts(question: Population, passage: Population) -> list[str]:
 def _opposed(ours: tuple[str, ...], theirs: tuple[str, ...]) -> list[str]:
     """Qualifiers one side names only for and the other only against."""
     def only(signed: tuple[str, ...], sign: str) -> set[str]:
-        names = {q[1:] for q in signed if q[0] == sign}
-        return names - {q[1:] for q in signed if q[0] != sign}
+        return {q[1:] for q in signed if q[0] == sign} - {q[1:] for q in signed if q[0] != sign}
     return sorted((only(ours, "+") & only(theirs, "-")) | (only(ours, "-") & only(theirs, "+")))
 
 
