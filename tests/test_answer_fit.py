@@ -498,3 +498,25 @@ def test_non_expandable_lung_gets_its_own_card_not_the_expandable_lung_advice(cl
 def test_a_qualifier_and_its_non_form_are_different_patients(question: str, passage: str, conflict: bool) -> None:
     from medoracle.understand.population import conflicts, extract
     assert ("qualifier" in conflicts(extract(question), extract(passage))) is conflict
+
+
+@pytest.mark.parametrize("question, comorbidity", [
+    ("sepsis fluids in heart failure", "heart failure"),
+    ("fluids for sepsis in a patient with heart failure", "heart failure"),
+    ("delirium in a patient with dementia", "dementia"),
+])
+def test_a_second_condition_after_in_is_the_patients_comorbidity(question: str, comorbidity: str) -> None:
+    from medoracle.understand import read_query
+    query = read_query(question)
+    assert comorbidity in query.population.comorbidities
+    assert read_query("heart failure treatment").population.comorbidities == ()  # the subject itself is not
+
+
+def test_sepsis_fluids_in_heart_failure_answer_the_sepsis_question(clinic: Clinic) -> None:
+    # Heart failure is whom it is about: the acute heart failure diuretic card does not answer how to give fluids
+    # in sepsis (it opened this answer before the comorbidity was read).
+    for question in ("sepsis fluids in heart failure", "fluids for sepsis in a patient with heart failure"):
+        answer = clinic.answer(question)
+        assert not answer.abstained, answer.abstain_reason
+        assert "30 mL/kg" in answer.summary, answer.summary
+        assert "diuretic" not in answer.summary

@@ -149,9 +149,11 @@ def fit_words(query: Query | None) -> frozenset[str]:
     judges (a manifestation such as "rash" or "colitis" of a named condition or drug), so the composer does not
     also require them as subject words: general advice for grade 3 immune-related events is for colitis too,
     advice for a rash is not (a conflict). Kept as subject words when nothing else names the subject."""
-    if query is None or not query.population.manifestations:
+    if query is None or not (query.population.manifestations or query.population.comorbidities):
         return frozenset()
-    words = frozenset(content_stems(" ".join(manifestation_words(query.search_text))))
+    # … and the patient's standing condition ("sepsis fluids in heart failure"): fluids for sepsis are the subject
+    words = frozenset(content_stems(" ".join([*manifestation_words(query.search_text),
+                                              *query.population.comorbidities])))
     rest = [t for t in content_stems(" ".join([*query.conditions, *query.drugs])) if t not in words]
     return words if rest else frozenset()
 

@@ -88,8 +88,11 @@ def _wanted(query_json: str) -> _Wanted | None:
             key = tuple(frozenset(_forms(w)) for w in tokens(phrase)
                         if is_condition_word(w) and not set(content_stems(w)) <= _LOOSE)
             phrases.append((stems, key))
+    # Not the patient's standing condition: "heart" and "failure" of "sepsis fluids in heart failure" do not make
+    # an acute heart failure card about the question.
+    whose = set(content_stems(" ".join(query.population.comorbidities)))
     subject = tuple(s for s in dict.fromkeys(content_stems(query.search_text))
-                    if s not in _FRAME and s not in _LOOSE and not s.isdigit())
+                    if s not in _FRAME and s not in _LOOSE and not s.isdigit() and s not in whose)
     return _Wanted(tuple(phrases), names, subject, tuple(d.lower() for d in query.drugs))
 
 

@@ -89,12 +89,32 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
                     else re.sub(rf"\b{re.escape(acronym)}\b", f"{topic} ({acronym})", spelled, count=1)
                 corrections[acronym] = topic
                 terms = understand(spelled)
+    comorbid = [c for c in _comorbid_in(spelled, named) if c not in population.comorbidities]
+    if comorbid:
+        population = population.model_copy(update={"comorbidities": (*population.comorbidities, *comorbid)})
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
     query.contradiction = pop.contradiction(population) if not inherited else None
     query.noise = _noise(text, spelled, query, known)
     return query
+
+
+# "sepsis fluids in heart failure", "delirium in a patient with dementia": a condition after "in", once the
+# question has named another, is the patient's standing condition, not the subject asked about.
+_IN_COMORBIDITY = re.compile(r"\bin\s+(?:an?\s+|the\s+)?(?:(?:patients?|people|persons?|adults?|someone)\s+)?"
+                             r"(?:with\s+)?(?:known\s+)?(?:chronic\s+)?" + pop.COMORBIDITIES, re.IGNORECASE)
+
+
+def _comorbid_in(spelled: str, named: Sequence[str]) -> list[str]:
+    """The conditions read as the patient's comorbidity by their place after another condition and "in"."""
+    low = spelled.lower()
+    out = []
+    for m in _IN_COMORBIDITY.finditer(spelled):
+        other = [c for c in named if c.lower() not in m.group(1).lower() and m.group(1).lower() not in c.lower()]
+        if any(0 <= low.find(c.lower()) < m.start() for c in other):
+            out.append(m.group(1).lower())
+    return out
 
 
 # A drug class named for the condition it treats: "which antihypertensive" is a question about hypertension.
