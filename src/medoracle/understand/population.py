@@ -79,7 +79,8 @@ _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|di
 _LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|"
                     r"\bcirrho\w+|\bChild-Pugh\b", re.IGNORECASE)
 COMORBIDITIES = (r"(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
-                 r"atrial fibrillation|coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|G6PD deficiency)\b")
+                 r"atrial fibrillation|coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|"
+                 r"G6PD deficiency)\b")
 _COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history of)\s+" + COMORBIDITIES, re.I)
 _WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with))\s+(?:known\s+)?(type [12] diabetes|diabetes|heart failure|"
                       r"CKD|chronic kidney disease|COPD|asthma|atrial fibrillation)\b", re.IGNORECASE)
