@@ -114,10 +114,14 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
     return _by_subject(wanted, focus_stems) or _by_drug(wanted, text)
 
 
-def _by_subject(wanted: _Wanted, focus_stems: frozenset[str]) -> bool:
-    """Most of the question's subject words are in the focus."""
-    hits = sum(s in focus_stems for s in wanted.subject)
-    return hits >= 2 and hits * 2 >= len(wanted.subject)
+def _by_subject(wanted: _Wanted, focus_stems: frozenset[str], *, beyond_condition: bool = False) -> bool:
+    """Most of the question's subject words are in the focus. `beyond_condition`: of those other than the
+    condition's own words, which `_names_whole` judges whole ("bone pain" and "breast cancer" in a bone
+    metastases card's title are not "cancer pain")."""
+    named = {s for stems, _ in wanted.phrases for s in stems} if beyond_condition else set()
+    subject = [s for s in wanted.subject if s not in named]
+    hits = sum(s in focus_stems for s in subject)
+    return hits >= 2 and hits * 2 >= len(subject)
 
 
 def _by_drug(wanted: _Wanted, text: str) -> bool:
@@ -147,7 +151,8 @@ def named_topics(query: Query, evidence: list[Evidence]) -> set[int] | None:
     if not any(_names_whole(wanted, evidence[i].focus) for i in curated):
         return None
     return set(range(len(evidence))) - {i for i in curated if not _names_whole(wanted, evidence[i].focus)
-                                        and not _by_subject(wanted, _reading(" ".join(evidence[i].focus))[0])
+                                        and not _by_subject(wanted, _reading(" ".join(evidence[i].focus))[0],
+                                                            beyond_condition=True)
                                         and not _by_drug(wanted, evidence[i].passage.text)}
 
 

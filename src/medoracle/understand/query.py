@@ -79,6 +79,8 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
         intents.remove("comparison")
     interventions = list(dict.fromkeys(m.group(0).lower() for m in _INTERVENTION.finditer(spelled)))
     named = conditions(spelled, terms.drugs)
+    if named and topics:  # "cancer pain" of "How should cancer pain be managed?", not any cancer
+        named = list(dict.fromkeys(topics.wider(spelled, c, drugs=terms.drugs) or c for c in named))
     if not named and topics:
         named = topics.named_in(spelled, drugs=terms.drugs)[:1]
         for acronym, topic in topics.acronyms_in(spelled).items():
@@ -89,7 +91,9 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
                     else re.sub(rf"\b{re.escape(acronym)}\b", f"{topic} ({acronym})", spelled, count=1)
                 corrections[acronym] = topic
                 terms = understand(spelled)
-    comorbid = [c for c in _comorbid_in(spelled, named) if c not in population.comorbidities]
+    # (the other condition as the user named it, not one read from a drug class: "antipsychotics … in dementia")
+    written = [c for c in named if c.lower() in text.lower() or c in corrections.values()]
+    comorbid = [c for c in _comorbid_in(spelled, written) if c not in population.comorbidities]
     if comorbid:
         population = population.model_copy(update={"comorbidities": (*population.comorbidities, *comorbid)})
     query = Query(text=text, search_text=spelled, conditions=named, population=population,

@@ -45,6 +45,16 @@ class TopicNames:
     def __bool__(self) -> bool:
         return bool(self._names)
 
+    def wider(self, text: str, condition: str, *, drugs: Sequence[str] = ()) -> str | None:
+        """The topic whose alias, written in the text, holds the condition read from it and more: "cancer pain"
+        for "cancer" in "How should cancer pain be managed?" (any cancer card names cancer; few speak of its
+        pain). None when no alias is wider."""
+        words, part = tuple(content_stems(text)), tuple(content_stems(condition))
+        drug_stems = {s for d in drugs for s in content_stems(d)}
+        wider = [(len(n.stems), n.topic) for n in self._names if n.stems and _within(part, n.stems)
+                 and not set(n.stems) <= drug_stems and _holds(words, n.stems)]
+        return max(wider)[1] if wider and part else None
+
     def acronyms_in(self, text: str) -> dict[str, str]:
         """The topics' acronyms of three letters or more a text writes in capitals, each with its topic's name
         ("PET" → pre-eclampsia): spelled out in the question as shorthand is, since the sources write the name.
@@ -68,6 +78,10 @@ class TopicNames:
                 found.append((len(name.stems), name.topic))
         found.sort(key=lambda f: -f[0])
         return list(dict.fromkeys(topic for _, topic in found))
+
+
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    return len(part) < len(whole) and _holds(whole, part)
 
 
 def _holds(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
