@@ -529,3 +529,23 @@ def test_a_topic_name_wider_than_the_condition_word_is_the_condition(clinic: Cli
     assert answer.understood is not None and "cancer pain" in [c.lower() for c in answer.understood.conditions]
     assert not answer.abstained, answer.abstain_reason
     assert "zoledronate or denosumab" not in answer.summary, answer.summary
+
+
+@pytest.mark.parametrize("text, avoided", [
+    ("In type 2 diabetes, when metformin is contraindicated or not tolerated, NICE advises SGLT-2 inhibitor "
+     "monotherapy.", True),  # another drug's unsuitability is no warning about the one advised
+    ("If an ACE inhibitor is not tolerated, offer an ARB.", True),
+    ("ACE inhibitors are contraindicated in pregnancy.", False),
+    ("Stop the statin before conception.", False),
+    ("Offer semaglutide to adults with a BMI of 35 or more.", True),
+])
+def test_advice_of_a_drug_to_avoid_in_pregnancy(text: str, avoided: bool) -> None:
+    from medoracle.compose.fit import advises_avoided_in_pregnancy
+    assert advises_avoided_in_pregnancy(text) is avoided
+
+
+def test_a_gestational_diabetes_answer_advises_no_sglt2_inhibitor(clinic: Clinic) -> None:
+    for question in ("I have gestational diabetes. How will it be treated?", "metformin in gestational diabetes"):
+        answer = clinic.answer(question)
+        assert not answer.abstained, answer.abstain_reason
+        assert not re.search(r"SGLT", _said(answer)), _said(answer)

@@ -123,7 +123,16 @@ _WARNS_OFF = re.compile(r"\brather than\b|\binstead of\b|\bstop\w*|\bswitch\w*|\
 def advises_avoided_in_pregnancy(text: str) -> bool:
     """A sentence that advises a drug a pregnant patient must not start (an ACE inhibitor, a statin, warfarin),
     without warning it off: it is advice for someone else, whatever its passage's population."""
-    return bool(PREGNANCY_AVOID.search(text)) and not _SAFETY.search(text) and not _WARNS_OFF.search(text)
+    if not PREGNANCY_AVOID.search(text):
+        return False
+    rest = _IF_UNSUITABLE.sub(" ", text)  # "when metformin is contraindicated, … an SGLT-2 inhibitor" advises it
+    return not _SAFETY.search(rest) and not _WARNS_OFF.search(rest)
+
+
+# Another drug's unsuitability, as the condition for advising this one: no warning about the drug advised.
+_IF_UNSUITABLE = re.compile(r"\b(?:when|if|where|in whom|for whom)\s+[\w -]{1,40}?\s+(?:is|are)\s+(?:contraindicated|"
+                            r"not tolerated|unsuitable|not suitable)(?:\s+or\s+(?:is\s+|are\s+)?(?:not tolerated|"
+                            r"contraindicated|unsuitable))?", re.IGNORECASE)
 
 
 def class_aliases(query: Query | None) -> dict[str, re.Pattern[str]]:

@@ -84,14 +84,19 @@ def class_pattern(drug: str) -> re.Pattern[str] | None:
 # Drugs and classes a pregnant patient should not be started on (BNF "Pregnancy" sections, MHRA advice): ACE
 # inhibitors and ARBs (fetal renal damage), statins, warfarin (first trimester), valproate, retinoids,
 # methotrexate, mycophenolate, tetracyclines, trimethoprim (first trimester, folate antagonist), the direct oral
-# anticoagulants, thalidomide and its analogues. A sentence advising one is not advice for a pregnant patient.
+# anticoagulants, thalidomide and its analogues, SGLT2 inhibitors and GLP-1 receptor agonists (manufacturers advise
+# avoiding them; insulin and metformin are the drugs of pregnancy). A sentence advising one is not advice for a
+# pregnant patient.
 _PREGNANCY_AVOID = ("ACE inhibitor", "angiotensin II receptor blocker", "ARB", "angiotensin receptor blocker",
                     "statin", "warfarin", "valproate", "sodium valproate", "isotretinoin", "methotrexate",
                     "mycophenolate", "doxycycline", "tetracycline", "trimethoprim", "DOAC",
-                    "direct oral anticoagulant", "thalidomide", "lenalidomide", "leflunomide", "misoprostol")
+                    "direct oral anticoagulant", "thalidomide", "lenalidomide", "leflunomide", "misoprostol",
+                    "SGLT2 inhibitor", "SGLT-2 inhibitor", "GLP-1 receptor agonist", "semaglutide", "liraglutide",
+                    "dulaglutide", "exenatide", "tirzepatide")
 _PREGNANCY_AVOID_ALL = _PREGNANCY_AVOID + tuple(
     drug for phrases, drugs in _CLASSES.items() for drug in drugs
-    if set(phrases) & {"ACE inhibitor", "angiotensin II receptor blocker", "statin", "direct oral anticoagulant"})
+    if set(phrases) & {"ACE inhibitor", "angiotensin II receptor blocker", "statin", "direct oral anticoagulant",
+                       "SGLT2 inhibitor"})
 PREGNANCY_AVOID = re.compile(r"(?<![\w-])(?:" + "|".join(
     r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", p)) + "s?" for p in _PREGNANCY_AVOID_ALL)
     + r")(?![\w-])", re.IGNORECASE)
