@@ -92,8 +92,8 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
                 corrections[acronym] = topic
                 terms = understand(spelled)
     # (the other condition as the user named it, not one read from a drug class: "antipsychotics … in dementia")
-    written = [c for c in named if c.lower() in text.lower() or c in corrections.values()]
-    comorbid = [c for c in _comorbid_in(spelled, written) if c not in population.comorbidities]
+    as_named = [c for c in named if c.lower() in text.lower() or c in corrections.values()]
+    comorbid = [c for c in _comorbid_in(spelled, as_named) if c not in population.comorbidities]
     if comorbid:
         population = population.model_copy(update={"comorbidities": (*population.comorbidities, *comorbid)})
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
