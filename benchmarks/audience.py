@@ -17,7 +17,10 @@ statistics, evidence talk, licensing, a guideline's aims), never the lead statem
 urgent-signs section (another section of evidence talk only is left out); each kept statement is
 matched to its original (same cited passages and citations, in order).
 
-    python benchmarks/audience.py [--dense] [--show N]
+    python benchmarks/audience.py [--dense | --kb] [--show N]
+
+(--kb: the bundled knowledge base alone, as a new user with no --db gets it; the other runs add the NGC
+guideline summaries, whose passages have no plain text and are reworded.)
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +41,7 @@ from medoracle import service  # noqa: E402
 from medoracle.audience import EDITORIAL_LABEL, answer_text, numbers_in, readability, tailor  # noqa: E402
 from medoracle.kb import card_paths, subgroups_of, topics  # noqa: E402
 from medoracle.render import to_json, to_markdown  # noqa: E402
+from medoracle.service import Clinic  # noqa: E402
 from medoracle.settings import Settings  # noqa: E402
 from medoracle.text import numbers_of  # noqa: E402
 
@@ -152,12 +157,20 @@ def main() -> None:
     parser.add_argument("--dense", action="store_true",
                         help="hybrid retrieval as users get it (lexical + dense); every passage is embedded first, "
                              "the NGC ones borrowed from the retrieval benchmark's database when it has them")
+    parser.add_argument("--kb", action="store_true",
+                        help="the bundled knowledge base alone, as a new user gets it with no --db (built into a "
+                             "fresh data directory, default embedder): the bundled topics' questions only")
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N patient pages")
     args = parser.parse_args()
-    dense, show = args.dense, args.show
-    store = guideline_store(dense=dense)
-    settings = Settings(db=str(CACHE / "guidelines.db"), embedder="minilm-int8" if dense else "none")
-    embed = {} if dense else {"embedder": None}
+    dense, show = args.dense or args.kb, args.show
+    questions = QUESTIONS[:len(KB_QUESTIONS)] if args.kb else QUESTIONS
+    if args.kb:
+        settings = Settings(data_dir=tempfile.mkdtemp(prefix="medoracle-audience-"))
+        store, embed = Clinic.build(settings).store, {}
+    else:
+        store = guideline_store(dense=dense)
+        settings = Settings(db=str(CACHE / "guidelines.db"), embedder="minilm-int8" if dense else "none")
+        embed = {} if dense else {"embedder": None}
     grades: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     longs: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
     own: dict[str, list[float]] = {"clinician": [], "student": [], "patient": []}
@@ -172,7 +185,7 @@ def main() -> None:
     unchanged = abstained = 0
     tailor_ms: list[float] = []
     answered = 0
-    for i, q in enumerate(QUESTIONS):
+    for i, q in enumerate(questions):
         a = service.answer(q, settings=settings, store=store, **embed)
         if a.abstained:
             abstained += 1
@@ -220,8 +233,9 @@ def main() -> None:
                     per_topic.append((topic, q, bare_grade, matched, len(pairs), topic in cited))
                 if i < show:
                     print(to_markdown(t))
-    print(f"# Audience — {len(QUESTIONS)} questions ({answered} answered, {abstained} abstained), kb + NGC "
-          f"guidelines, {'hybrid' if dense else 'lexical'} retrieval, extractive composer")
+    print(f"# Audience — {len(questions)} questions ({answered} answered, {abstained} abstained), "
+          f"{'the bundled knowledge base alone' if args.kb else 'kb + NGC guidelines'}, "
+          f"{'hybrid' if dense else 'lexical'} retrieval, extractive composer")
     print(machine())
     print()
     print(table(["audience", "median FK grade", "median long-sentence share (>25 words)",
