@@ -549,3 +549,32 @@ def test_a_gestational_diabetes_answer_advises_no_sglt2_inhibitor(clinic: Clinic
         answer = clinic.answer(question)
         assert not answer.abstained, answer.abstain_reason
         assert not re.search(r"SGLT", _said(answer)), _said(answer)
+
+
+@pytest.mark.parametrize("question, not_from", [
+    ("What antibiotic for hospital acquired pneumonia?", r"community-acquired"),
+    ("What HbA1c target in type 1 diabetes?", r"type 2 diabetes"),
+    ("I have gestational diabetes. How will it be treated?", r"type 2 diabetes|SGLT"),
+])
+def test_another_kind_of_the_condition_is_not_its_answer(clinic: Clinic, question: str, not_from: str) -> None:
+    # Hospital-acquired pneumonia is not community-acquired, type 1 diabetes not type 2: sharing the condition's
+    # word is no match (the library has no topic for the first two, so those answers abstain or say little).
+    answer = clinic.answer(question)
+    assert not re.search(not_from, _said(answer)), _said(answer)
+
+
+def test_type_1_and_type_2_diabetes_are_read_whole() -> None:
+    from medoracle.understand import read_query
+    assert read_query("type 1 diabetes insulin").conditions == ["type 1 diabetes"]
+    assert read_query("hypertension with type 2 diabetes").population.comorbidities == ("type 2 diabetes",)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("How soon should antibiotics be given in sepsis?", r"within 1 hour"),  # the source says "antimicrobials"
+    ("I have an upper GI bleed. What happens in hospital?", r"upper gastrointestinal|UGIB"),
+])
+def test_a_synonym_or_a_framing_word_does_not_make_the_answer_abstain(clinic: Clinic, question: str,
+                                                                         expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(expected, answer.summary), answer.summary

@@ -1,5 +1,6 @@
-"""Acronyms that stand for a question's words, both ways: "MSCC" in a source credits "metastatic spinal cord
-compression" in the question, and an acronym in the question credits the sentences that spell it out."""
+"""Other words for a question's words. Acronyms, both ways: "MSCC" in a source credits "metastatic spinal cord
+compression" in the question, and an acronym in the question credits the sentences that spell it out. Synonyms
+of the vocabulary: "antimicrobials" in a source credits "antibiotics" in the question."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import re
 
 from medoracle.text import content_stems
 from medoracle.types import Evidence
+from medoracle.understand.vocab import understand
 
-__all__ = ["ACRONYM", "acronym_aliases", "spelled_out"]
+__all__ = ["ACRONYM", "acronym_aliases", "add_synonyms", "spelled_out"]
 
 ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
 
@@ -54,3 +56,19 @@ def acronym_aliases(question: str, weights: dict[str, float],
         if stem and stem[0] in weights and rx is not None:
             aliases[stem[0]] = ({stem[0]}, rx)
     return aliases
+
+
+def add_synonyms(aliases: dict[str, tuple[set[str], re.Pattern[str] | None]], question: str,
+                 weights: dict[str, float]) -> None:
+    """Credit a one-word question term to a sentence that uses one of its vocabulary synonyms (the SSC says
+    "antimicrobials within 1 hour" of a question asking how soon antibiotics are given), beside any alias the
+    term has already (a drug's class: "checkpoint inhibitor" for pembrolizumab)."""
+    for word, alternatives in understand(question).expansions.items():
+        stems = content_stems(word)
+        if len(stems) != 1 or stems[0] not in weights or not alternatives:
+            continue
+        synonyms = r"\b(?:" + "|".join(r"[\s-]+".join(re.escape(w) for w in alt.split())
+                                       for alt in alternatives) + r")(?:s|es)?\b"
+        stands_for, pattern = aliases.get(stems[0], (set(), None))
+        either = f"(?:{pattern.pattern})|{synonyms}" if pattern is not None else synonyms
+        aliases[stems[0]] = (stands_for, re.compile(either, re.IGNORECASE))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from medoracle.compose import abstracts, fit, pages, parts
-from medoracle.compose.acronyms import ACRONYM, acronym_aliases, spelled_out
+from medoracle.compose.acronyms import ACRONYM, acronym_aliases, add_synonyms, spelled_out
 from medoracle.compose.facets import FACET_ORDER, statement_facet, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.overlap import similarity
@@ -317,6 +317,7 @@ class ExtractiveComposer:
         for drug, pattern in fit.class_aliases(query).items():
             if drug in weights:  # a sentence about the drug's class speaks of the drug
                 aliases.setdefault(drug, (set(), pattern))
+        add_synonyms(aliases, question, weights)
 
         def hits(stems: set[str], text: str) -> set[str]:
             hit = {t for t in weights if t in stems}

@@ -15,12 +15,14 @@ __all__ = ["ASKS_DOSE", "FRAME", "POPULATION_WORDS"]
 # answers "which drug" and "NICE advises X" answers "when should X be offered".
 FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start starting started begin choice every get gets "
                                  "getting receive help helps drug drugs medicine medicines medication medications "
-                                 "offer offered offering way ways go goes going"))
+                                 "offer offered offering way ways go goes going "
+                                 # "how soon" is the timing asked (`fit.satisfies`): "within 1 hour" answers it
+                                 "soon quickly happen happens happening"))
 ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                        re.IGNORECASE)
 POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
     "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
-    "patients year old non baby babies newborn week weeks month months "
+    "patients year old non baby babies newborn week weeks month months hospital "
     # a carer names whom they ask for ("my grandmother has delirium"): who, not what the answer must say
     "mum mother mom dad father grandmother grandfather grandma grandad son daughter husband wife partner toddler"))

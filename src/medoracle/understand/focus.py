@@ -60,6 +60,7 @@ class _Wanted:
     """What a document's focus must hold for one question, computed once per question."""
 
     phrases: tuple[tuple[tuple[str, ...], tuple[frozenset[str], ...]], ...]  # (stems, forms of each key word)
+    kinds: tuple[tuple[str, ...], ...]  # each phrase of two words or more, word by word (`_other_kind`)
     names: tuple[tuple[frozenset[str], ...], ...]  # each phrase as written: the forms of each of its words
     subject: tuple[str, ...]
     drugs: tuple[str, ...]
@@ -93,7 +94,9 @@ def _wanted(query_json: str) -> _Wanted | None:
     whose = set(content_stems(" ".join(query.population.comorbidities)))
     subject = tuple(s for s in dict.fromkeys(content_stems(query.search_text))
                     if s not in _FRAME and s not in _LOOSE and not s.isdigit() and s not in whose)
-    return _Wanted(tuple(phrases), names, subject, tuple(d.lower() for d in query.drugs))
+    # As written only: an alternative wording ("deep venous thrombosis") is no other kind of the one asked.
+    kinds = tuple(words for phrase in wanted if len(words := _plain_words(phrase)) >= 2)
+    return _Wanted(tuple(phrases), kinds, names, subject, tuple(d.lower() for d in query.drugs))
 
 
 def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool = False) -> bool | None:
@@ -112,6 +115,64 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
         if all(k & forms for k in key) and (shared == len(stems) if not key else shared * 2 >= len(stems)):
             return True
     return _by_subject(wanted, focus_stems) or _by_drug(wanted, text)
+
+
+# Kinds of one condition that are different conditions to treat, by the word before its name: type 1 diabetes is
+# not type 2 (nor gestational), hospital-acquired pneumonia not community-acquired, acute heart failure not chronic.
+_KINDS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("type", "1"), ("type", "2"), ("gestational",)),
+    (("community",), ("hospital",), ("ventilator",)),
+    (("acute",), ("chronic",)),
+    (("upper",), ("lower",)),
+    (("bacterial",), ("viral",), ("fungal",)),
+    (("proximal",), ("distal",)),
+    (("provoked",), ("unprovoked",)),
+    (("ischaemic",), ("ischemic",), ("haemorrhagic",), ("hemorrhagic",)),
+    (("focal",), ("generalised",), ("generalized",)),
+)
+_SAME_KIND: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("ischaemic",): ("ischemic",), ("ischemic",): ("ischaemic",), ("generalised",): ("generalized",),
+    ("generalized",): ("generalised",), ("haemorrhagic",): ("hemorrhagic",), ("hemorrhagic",): ("haemorrhagic",)}
+
+
+def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
+    """Whether the document's first name for the question's condition names another kind of it ("community-
+    acquired pneumonia" for "hospital-acquired pneumonia", "type 2 diabetes" for "type 1 diabetes" or
+    "gestational diabetes", "chronic heart failure" for "acute heart failure"): sharing the condition's own word
+    is no match then."""
+    for phrase in wanted.kinds:
+        head, asked = singular(phrase[-1]), _kinds_in(phrase[:-1])
+        if not asked:
+            continue
+        for name in focus:
+            words = _plain_words(name)
+            at = next((i for i, w in enumerate(words) if singular(w) == head), None)
+            if at is None:
+                continue
+            theirs = _kinds_in(words[max(0, at - 4):at])
+            for group, member in asked.items():
+                other = theirs.get(group)
+                if other is not None and other != member and _SAME_KIND.get(other) != member:
+                    return True
+            break  # the first name holding the condition's word decides
+    return False
+
+
+def _kinds_in(words: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
+    """The kind words among a condition's modifiers, by group (the last one written wins)."""
+    found: dict[int, tuple[str, ...]] = {}
+    for g, members in enumerate(_KINDS):
+        for member in members:
+            n = len(member)
+            if any(words[i:i + n] == member for i in range(len(words) - n + 1)):
+                found[g] = member
+    return found
+
+
+@lru_cache(maxsize=8192)
+def _plain_words(name: str) -> tuple[str, ...]:
+    """A name's words in lower case, hyphenated ones split ("community-acquired" is "community acquired")."""
+    return tuple(part for w in tokens(name.lower()) for part in w.split("-") if part)
 
 
 def _by_subject(wanted: _Wanted, focus_stems: frozenset[str], *, beyond_condition: bool = False) -> bool:
@@ -181,6 +242,7 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
     """The evidence about the question's condition, and, when none is, why the answer must abstain."""
     kept: list[Evidence] = []
     elsewhere: dict[str, None] = {}
+    wanted = _wanted(query.model_dump_json())
     for ev in evidence:
         title_only = len(ev.focus) <= 1 and (not ev.focus or ev.focus[0] == " ".join((ev.title or "").split()))
         # A research abstract is indexed by MeSH terms that name its topic broadly ("Potassium", "Kidney
@@ -188,6 +250,10 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
         # declared focus (a tumour lysis card mentions hyperkalaemia; it is not about it).
         research = ev.passage.doc_type.value in _RESEARCH and not ev.doc_id.startswith("kb:")
         verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only or research)
+        # A card's first name is its own title ("Clinic blood pressure targets"); its topic's names follow.
+        names = ev.focus[1:] if ev.doc_id.startswith("kb:") and not ev.doc_id.startswith("kb:topic:") else ev.focus
+        if verdict is not False and wanted is not None and _other_kind(wanted, names):
+            verdict = False
         if verdict is False:
             elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
         else:
@@ -195,8 +261,8 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
     if kept or not evidence:
         return kept, None
     about = "; ".join(list(elsewhere)[:4])
-    wanted = gate_conditions(query)[0]
-    return [], (f"None of the sources found is about {wanted}: they are about {about}. "
+    asked = gate_conditions(query)[0]
+    return [], (f"None of the sources found is about {asked}: they are about {about}. "
                 "The library may not cover this condition; try its other names or a broader question.")
 
 

@@ -158,7 +158,8 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         breaks = (not tok[0].isalnum() or tok[0].isdigit() or tok in drug_words or tok in _PHRASE_BREAKS
                   or tok in _QUESTION_WORDS or tok in _GENERIC_CLINICAL)
         joins = (tok in ("and", "of") and runs[-1] and nxt[:1].isalpha() and nxt not in _QUESTION_WORDS
-                 and nxt not in _GENERIC_CLINICAL and nxt not in _PHRASE_BREAKS and nxt not in drug_words)
+                 and nxt not in _GENERIC_CLINICAL and nxt not in _PHRASE_BREAKS and nxt not in drug_words) \
+            or (tok in ("1", "2") and runs[-1][-1:] == ["type"])  # "type 1 diabetes" is not type 2's
         if breaks and not joins:
             if runs[-1]:
                 runs.append([])
@@ -171,7 +172,11 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         while run and run[-1] in _CONNECTORS:
             run = run[:-1]
         marks = [i for i, w in enumerate(run) if is_condition_word(w)]
-        if marks:
+        if marks and marks[-1] >= 5 and len(marks) > 1:
+            # Too long for one name: "non-small cell lung cancer brain metastases" names two conditions.
+            starts = [0, *(m + 1 for m in marks[:-1])]
+            found.extend(" ".join(run[a:m + 1][-5:]) for a, m in zip(starts, marks) if m >= a)
+        elif marks:
             end = max(marks) + 1
             found.append(" ".join(run[max(0, end - 5):end]))
     return list(dict.fromkeys(found))
