@@ -460,7 +460,9 @@ def test_a_dose_question_naming_a_drug_is_not_answered_with_another_treatments_d
     assert not re.search(r"\d+ Gy", steroid.summary), steroid.summary
     assert "prednisolone" in clinic.answer("copd exacerbation steroids dose").summary
     adrenaline = clinic.answer("What is the dose of adrenaline in anaphylaxis for a child?")  # epinephrine's other name
-    assert re.search(r"300 (?:mcg|micrograms)", adrenaline.summary), adrenaline.summary
+    # a child of no stated age: one band's dose, with the band named (6 months to 6 years, or 6 to 12 years)
+    assert re.search(r"(?:300|150) (?:mcg|micrograms)", adrenaline.summary), adrenaline.summary
+    assert re.search(r"aged 6", adrenaline.summary), adrenaline.summary
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -578,3 +580,16 @@ def test_a_synonym_or_a_framing_word_does_not_make_the_answer_abstain(clinic: Cl
     answer = clinic.answer(question)
     assert not answer.abstained, answer.abstain_reason
     assert re.search(expected, answer.summary), answer.summary
+
+
+@pytest.mark.parametrize("question, dose", [
+    ("What is the IM adrenaline dose for anaphylaxis in adults?", "500 mcg"),
+    ("adrenaline dose anaphylaxis child aged 4", "150 mcg"),
+    ("anaphylaxis adrenaline dose in a 3 month old baby", "100 to 150 mcg"),
+])
+def test_a_dose_by_age_band_reaches_each_band(clinic: Clinic, question: str, dose: str) -> None:
+    # One sentence that gives adults and two children's bands their doses speaks of all of them: its children's
+    # numbers do not rule it out for an adult (this abstained before), and a 4-year-old gets the 4-year-old's dose.
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert dose in answer.summary, answer.summary

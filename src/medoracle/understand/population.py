@@ -59,8 +59,7 @@ _AGE_EXACT = re.compile(rf"\b{_NUM}\s*(?:-?\s*(years?|yrs?|y|months?|weeks?|days
 # A bare "65 or over" is an age only after a word for people ("adults 65 or over"): "a Khorana score of 2 or
 # more" and "AUC 4 or more" are not ages.
 _PEOPLE_BEFORE = re.compile(r"\b(?:adults?|patients?|people|persons?|women|men|children|those|individuals|someone|"
-                            r"somebody|anyone)\s*$",
-                            re.IGNORECASE)
+                            r"somebody|anyone)\s*$", re.IGNORECASE)
 # Where a bare comparator is an age: only when the text speaks of age at all ("adults >55", "aged ≥ 65").
 _AGE_CONTEXT = re.compile(r"\b(?:aged?|ages|years?|yrs?|yo|old|older|younger|adults?|patients?|people|women|men|"
                           r"children|babies|infants|pt|pts)\b", re.IGNORECASE)
@@ -74,10 +73,9 @@ _FEMALE = re.compile(r"\bwom[ae]n\b|\bfemales?\b|\bgirls?\b|\bmothers?\b|\bpostm
                      re.IGNORECASE)
 _MALE = re.compile(r"\bm[ae]n\b|\bmales?\b|\bboys?\b", re.IGNORECASE)
 _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bCKD\b|"
-                     r"\bdialysis\b|\beGFR (?:<|below|under|less)|\bcreatinine clearance (?:<|below|under|less)",
-                     re.IGNORECASE)
-_LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|"
-                    r"\bcirrho\w+|\bChild-Pugh\b", re.IGNORECASE)
+                     r"\bdialysis\b|\beGFR (?:<|below|under|less)|\bcreatinine clearance (?:<|below|under|less)", re.I)
+_LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bcirrho\w+|"
+                    r"\bChild-Pugh\b", re.I)
 COMORBIDITIES = (r"(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
                  r"atrial fibrillation|coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|"
                  r"G6PD deficiency)\b")
@@ -210,8 +208,7 @@ def extract(text: str) -> Population:
 
 def _in_years(value: str, unit: str | None) -> float:
     """An age in years from its number and unit (years when none is written)."""
-    u = (unit or "y").lower()
-    n = float(value)
+    u, n = (unit or "y").lower(), float(value)
     if u.startswith("mo"):
         return n / 12
     if u.startswith("w"):
@@ -336,6 +333,10 @@ def age_range(p: Population) -> tuple[float, float] | None:
     if p.age_groups:
         spans = [GROUP_AGES[g] for g in p.age_groups]
         low, high = min(s[0] for s in spans), max(s[1] for s in spans)
+        # "500 mcg for adults and children over 12, 300 mcg for children aged 6 to 12": numbers of one band
+        band, apart = (p.age_min or 0.0, p.age_max or _OPEN), [s for s in spans if s[0] >= (p.age_max or _OPEN)]
+        if apart and (p.age_min is not None or p.age_max is not None):  # the band and the groups above it
+            return (band[0], max(band[1], *(s[1] for s in apart)))
     if p.age_min is not None:
         low = p.age_min if low is None else max(low, p.age_min) if p.age_groups else p.age_min
     if p.age_max is not None:
