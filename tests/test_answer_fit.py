@@ -593,3 +593,11 @@ def test_a_dose_by_age_band_reaches_each_band(clinic: Clinic, question: str, dos
     answer = clinic.answer(question)
     assert not answer.abstained, answer.abstain_reason
     assert dose in answer.summary, answer.summary
+
+
+@pytest.mark.parametrize("question", ["USPSTF behavioural interventions obesity", "statin for 8% 10-year risk USPSTF"])
+def test_a_guideline_body_named_in_the_question_is_not_its_subject(clinic: Clinic, question: str) -> None:
+    # "USPSTF" and "behavioural interventions" are shared by the smoking-cessation card; obesity and statins are not.
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert "tobacco" not in answer.summary, answer.summary

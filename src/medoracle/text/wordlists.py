@@ -41,7 +41,8 @@ tell explain describe know list give best currently generally usually kind kinds
 # Kept as search terms (they change the meaning of a question) and used as negation cues.
 NEGATION_WORDS: frozenset[str] = frozenset({"no", "not", "without", "never", "nor", "none"})
 
-# Words that frame a question rather than name its subject ("what is the recommended management of …").
+# Words that frame a question rather than name its subject ("what is the recommended management of …"), and the
+# guideline bodies a question may name ("USPSTF statin …"): whose advice is wanted, not what it is about.
 QUESTION_FRAME_WORDS: tuple[str, ...] = tuple("""
 what which how recommended recommendation recommendations management manage managed options option best
 approach approaches current guideline guidelines evidence role treatment treatments treat treated therapy
@@ -49,4 +50,5 @@ therapies patients patient people adults adult indications indicated first line 
 should done given need needed know tell explain difference differences does mean causes cause first-line
 second-line third-line used use recommended associated related induced based dependent
 list name main major kinds examples function functions aim purpose mechanism mechanisms action describe briefly
+uspstf nice sign asco esmo idsa ats aha acc esc ada kdigo gina bts rcog ash astro ukhsa jbds rcuk
 """.split())

@@ -114,6 +114,12 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
         # the whole of it names the condition ("heart" alone is as much heart failure as a heart attack).
         if all(k & forms for k in key) and (shared == len(stems) if not key else shared * 2 >= len(stems)):
             return True
+    if any(key for _, key in wanted.phrases) and not query.population.manifestations \
+            and not any(any(k & forms for k in key) for _, key in wanted.phrases if key):
+        # The question names its condition ("obesity") and the document names it nowhere: other words it shares
+        # ("behavioural interventions" of a smoking card) do not make it about the question. (A manifestation,
+        # "ICI colitis", is named by its cause's topic: immune checkpoint inhibitor toxicity.)
+        return _by_drug(wanted, text)
     return _by_subject(wanted, focus_stems) or _by_drug(wanted, text)
 
 

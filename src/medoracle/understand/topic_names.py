@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from medoracle.text import content_stems
+from medoracle.understand.population import extract
 
 __all__ = ["TopicNames"]
 
@@ -27,6 +28,7 @@ class _Name:
     topic: str                       # the name the question is read as naming ("smoking cessation")
     stems: tuple[str, ...] = ()      # a worded alias, by content stems, in order
     acronym: str | None = None       # an acronym alias, as written
+    whom: bool = False               # the alias names a group of patients ("hypertension in pregnancy")
 
 
 class TopicNames:
@@ -40,7 +42,7 @@ class TopicNames:
                 if _ACRONYM.match(alias) and len(alias) <= 6:
                     self._names.append(_Name(topic, acronym=alias))
                 elif stems := tuple(content_stems(alias)):
-                    self._names.append(_Name(topic, stems=stems))
+                    self._names.append(_Name(topic, stems=stems, whom=_names_whom(alias)))
 
     def __bool__(self) -> bool:
         return bool(self._names)
@@ -51,7 +53,8 @@ class TopicNames:
         pain). None when no alias is wider."""
         words, part = tuple(content_stems(text)), tuple(content_stems(condition))
         drug_stems = {s for d in drugs for s in content_stems(d)}
-        wider = [(len(n.stems), n.topic) for n in self._names if n.stems and _within(part, n.stems)
+        # (not an alias for a group of its patients: "hypertension in pregnancy" is not pre-eclampsia)
+        wider = [(len(n.stems), n.topic) for n in self._names if n.stems and not n.whom and _within(part, n.stems)
                  and not set(n.stems) <= drug_stems and _holds(words, n.stems)]
         return max(wider)[1] if wider and part else None
 
@@ -78,6 +81,12 @@ class TopicNames:
                 found.append((len(name.stems), name.topic))
         found.sort(key=lambda f: -f[0])
         return list(dict.fromkeys(topic for _, topic in found))
+
+
+def _names_whom(alias: str) -> bool:
+    """Whether an alias names a group of patients (pregnant women, children, an age), not a form of the disease."""
+    p = extract(alias)
+    return bool(p.pregnancy or p.age_groups or p.age_min is not None or p.age_max is not None or p.sex)
 
 
 def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
