@@ -601,3 +601,18 @@ def test_a_guideline_body_named_in_the_question_is_not_its_subject(clinic: Clini
     answer = clinic.answer(question)
     assert not answer.abstained, answer.abstain_reason
     assert "tobacco" not in answer.summary, answer.summary
+
+
+def test_a_case_report_does_not_open_an_answer() -> None:
+    # Over PubMed, "First-line drug for status epilepticus" opened with a case of green urine after propofol coma.
+    from medoracle.compose.fit import may_open
+
+    @dataclasses.dataclass
+    class Sentence:
+        text: str
+        ev: int = 0
+        topic: float = 1.0
+
+    story = Sentence("We present the case of a 52-year-old man who developed green urine following propofol.")
+    advice = Sentence("EEG should be available as an emergency intervention for status epilepticus.")
+    assert may_open([story, advice], None, None) == [advice]

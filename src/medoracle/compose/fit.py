@@ -453,6 +453,7 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     tests: list[Callable[[F], bool]] = [
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
+        lambda c: not _CASE_REPORT.search(c.text),  # one patient's story ("green urine after propofol") is no advice
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
         lambda c: query is None or not query.drugs or (_names_drug_itself(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
@@ -462,6 +463,10 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
     return pool
+
+
+_CASE_REPORT = re.compile(r"\b(?:we|here we) (?:present|report|describe) (?:the |a |an )?(?:case|patient)\b|"
+                          r"\bcase report\b", re.IGNORECASE)
 
 
 def gives_dose(c: Fitted, query: Query | None) -> bool:
