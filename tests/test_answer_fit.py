@@ -616,3 +616,21 @@ def test_a_case_report_does_not_open_an_answer() -> None:
     story = Sentence("We present the case of a 52-year-old man who developed green urine following propofol.")
     advice = Sentence("EEG should be available as an emergency intervention for status epilepticus.")
     assert may_open([story, advice], None, None) == [advice]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("statin for 8% 10-year risk USPSTF", "7.5% to less than 10%"),
+    ("statin for 12% 10-year risk", "10% or more"),
+])
+def test_a_percentage_in_the_question_gets_the_sentence_whose_range_holds_it(clinic: Clinic, question: str,
+                                                                              expected: str) -> None:
+    answer = clinic.answer(question)
+    assert expected in answer.summary, answer.summary
+
+
+def test_percent_fit() -> None:
+    from medoracle.compose.fit import percent_fit
+    assert percent_fit("a 10-year risk of 7.5% to less than 10%", "risk 8%") == 1
+    assert percent_fit("a 10-year risk of 10% or more", "risk 8%") == -1
+    assert percent_fit("a 10-year risk of 10% or more", "statin?") == 0
+    assert percent_fit("an HbA1c of 48 mmol/mol (6.5%)", "HbA1c 8%") == 0
