@@ -38,3 +38,17 @@ PG_URL = os.environ.get("MEDORACLE_TEST_PG_URL", "postgresql://postgres@127.0.0.
 def pg_url(schema: str) -> str:
     """A database URL whose connections use `schema` (libpq options: a deployment needs only its URL)."""
     return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}%2Cpublic"
+
+
+def assert_answers_with(answer, pattern: str) -> None:
+    """A knowledge-base question answered, not abstained: every statement cited to a listed reference, and the
+    key fact (`pattern`) said somewhere in the bottom line or the statements."""
+    import re
+
+    assert not answer.abstained, answer.abstain_reason
+    numbers = {r.n for r in answer.references}
+    assert answer.summary and answer.summary_citations and set(answer.summary_citations) <= numbers
+    for st in answer.statements():
+        assert st.citations and set(st.citations) <= numbers, st
+    text = " ".join([answer.summary, *(st.text for st in answer.statements())])
+    assert re.search(pattern, text, re.IGNORECASE | re.DOTALL), text[:1500]
