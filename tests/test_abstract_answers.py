@@ -72,6 +72,11 @@ def test_research_is_told_from_the_kind_of_evidence() -> None:
              for e in abstracts()]
     assert not is_research(cards)  # a knowledge-base card is our own summary, not a study
     assert not is_research([])
+    # The best places count most: two abstracts first and six guideline passages after them are research …
+    guideline = _evidence(GUIDELINE * 6, "guideline", 0.5, "Major trauma")
+    assert is_research(abstracts()[:2] + guideline)
+    # … six abstracts after two guideline passages are not.
+    assert not is_research(guideline[:2] + abstracts() + abstracts()[:1])
 
 
 def test_yes_no_question_gets_the_finding_that_answers_it_verified() -> None:

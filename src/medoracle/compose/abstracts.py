@@ -87,9 +87,14 @@ C = TypeVar("C", bound=Candidate)
 
 
 def is_research(evidence: Sequence[Evidence], top: int = 8) -> bool:
-    """Whether the best evidence is mostly research abstracts: not guidance, not a health page, not a card."""
+    """Whether the best evidence, by rank, is mostly research abstracts: not guidance, not a health page, not a
+    card."""
     head = evidence[:top]
-    return bool(head) and sum(excerpted(e) for e in head) > len(head) / 2
+    # Place i counts 1/(i+1), so the first two outweigh the other six: a plain majority sent PubMedQA and BioASQ
+    # questions whose best abstracts came before a run of guideline or health-page passages to the guidance reply
+    # (tuning split, ROUGE-2: PubMedQA .445 → .472).
+    weights = [1 / (1 + i) for i in range(len(head))]
+    return bool(head) and sum(w for w, e in zip(weights, head) if excerpted(e)) > sum(weights) / 2
 
 
 def excerpted(ev: Evidence) -> bool:
