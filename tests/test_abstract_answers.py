@@ -63,6 +63,8 @@ def test_a_finding_outweighs_an_aim_or_a_method() -> None:
     assert finding_value(aim, "Abstract › Methods") < 0 < finding_value(found, "Abstract › Findings")
     assert finding_value("These results suggest that tranexamic acid reduces death.", "Abstract") > 0
     assert finding_value("We enrolled 20,211 adult trauma patients in 274 hospitals.", "Abstract") < 0
+    assert finding_value("To review the safety of the vaccine in young children.", "Abstract") < 0
+    assert finding_value("Here we exposed mouse organoids to the toxin for five months.", "Abstract") < 0
 
 
 def test_research_is_told_from_the_kind_of_evidence() -> None:
@@ -105,9 +107,9 @@ def test_an_account_gathers_the_findings_of_several_abstracts() -> None:
 
 
 def test_how_much_is_said_follows_what_was_asked() -> None:
-    assert reply_length("List the genes mutated in Sanfilippo syndrome.", 4) == 2
-    assert reply_length("What is the role of IFIT1 in lupus?", 3) == 2
-    assert reply_length("How does erenumab work?", 3) == 2
+    assert reply_length("List the genes mutated in Sanfilippo syndrome.", 4) == 4
+    assert reply_length("What is the role of IFIT1 in lupus?", 3) == 3
+    assert reply_length("How does erenumab work?", 3) == 3
     assert reply_length("What is ferroptosis?", 3) == 1  # its definition, and one more finding
     assert reply_length("Is Pim-1 a protein phosphatase?", 3) == 0
     assert reply_length("Which disease is caused by de novo VPS4A mutations?", 3) == 0
