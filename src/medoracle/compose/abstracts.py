@@ -10,7 +10,8 @@ counted, since it judged the whole abstract against the question and the sentenc
 sentences naming its items from several abstracts, a summary the main findings of the best abstracts — each quoted,
 so still cited and verified as any statement. How much is said follows what was asked (`reply_length`): a yes/no
 question gets the finding that answers it (`bottom_line`: the one that restates its claim), a question for one
-named thing the sentence naming it; more sentences there only dilute the answer with neighbouring findings.
+named thing the sentence naming it; more sentences there only dilute the answer with neighbouring findings. The
+composer's abstention gates take this module's thresholds over abstracts (`MIN_COVERAGE`, `SUBJECT_SHARE`).
 """
 
 from __future__ import annotations
@@ -176,9 +177,9 @@ def reply_length(question: str, limit: int) -> int:
 
 
 def _restating(question: str, evidence: Sequence[Evidence]) -> Callable[[Candidate], float]:
-    """How well a sentence restates a yes/no question's claim as a finding ("Is X associated with Y?" → "X was
-    associated with Y"): the question's words in the sentence (as a share of both), its relevance and how much
-    it reads as a finding."""
+    """Scores how well a sentence restates a yes/no question's claim as a finding ("Is X associated with Y?" →
+    "X was associated with Y"): the question's words in the sentence (as a share of both), its relevance and how
+    much it reads as a finding."""
     asked = set(content_stems(question))
 
     def restates(c: Candidate) -> float:
