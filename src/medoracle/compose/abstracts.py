@@ -10,8 +10,7 @@ counted, since it judged the whole abstract against the question and the sentenc
 sentences naming its items from several abstracts, a summary the main findings of the best abstracts — each quoted,
 so still cited and verified as any statement. How much is said follows what was asked (`reply_length`): a yes/no
 question gets the finding that answers it (`bottom_line`: the one that restates its claim), a question for one
-named thing the sentence naming it; more sentences there only dilute the answer with neighbouring findings. The
-composer's abstention gates take this module's thresholds over abstracts (`MIN_COVERAGE`, `SUBJECT_SHARE`).
+named thing the sentence naming it; more sentences there only dilute the answer with neighbouring findings.
 """
 
 from __future__ import annotations
@@ -39,15 +38,6 @@ TOP_DOCUMENTS = 3  # the abstracts an answer draws on first (3 scored above 4 an
 # Chosen on the tuning split of `benchmarks/answers.py --split tune` (questions no evaluation sample uses).
 RANK_COST = 0.3          # share of a sentence's relevance lost per place of its abstract below the third
 RETRIEVAL_WEIGHT = 0.15  # the abstract's retrieval score (relative to the best) added to its sentences' relevance
-
-# The extractive composer's abstention gates over abstracts. Retrieved abstracts all name the question's rare term
-# (a gene, a drug), so among them its weight falls to ~1 and the question's other words ("stand for", "mode of
-# action", "derived from") would decide whether a passage covers it. Over guidance a passage must hold half the
-# question's term weight and one sentence every subject word of one or two; over abstracts, 0.3 of the weight …
-MIN_COVERAGE = 0.3
-# … and by number of subject words the share of their weight that must meet in one sentence. Tuning split: BioASQ
-# ROUGE-2 .220 → .229 (8 of 20 abstentions answered); the off-topic and answer-safety noise cases still abstain.
-SUBJECT_SHARE = {1: 0.99, 2: 0.6, 3: 0.4}
 
 # An abstract's parts, as its section path names them ("Abstract › Results").
 _FINDING_PART = re.compile(r"\b(?:results?|conclusions?|findings|interpretation|discussion|significance)\b",
