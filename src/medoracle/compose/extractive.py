@@ -180,7 +180,7 @@ class ExtractiveComposer:
                    for short, long_form in (query.corrections.items() if query is not None else ())
                    if content_stems(short)]
         coverage = self._coverage(question, weights, evidence, fit.class_aliases(query), written)
-        if coverage < (abstracts.MIN_COVERAGE if from_studies else 0.5):
+        if coverage < 0.5:
             return abstain("The passages found do not cover this question: the closest lacks more than half of "
                            "its key words.")
         form = read_question(question)
@@ -189,7 +189,7 @@ class ExtractiveComposer:
         best = max(c.relevance for c in candidates)
         # Whom the question is about is judged by `fit` (a card's declared population counts there), not here.
         subject = [t for t in q_stems if t not in _FRAME and t not in whom]
-        needed = (abstracts.SUBJECT_SHARE if from_studies else {1: 0.99, 2: 0.99, 3: 0.6}).get(len(subject), 0.0)
+        needed = {1: 0.99, 2: 0.99, 3: 0.6}.get(len(subject), 0.0)
         if needed and max(c.about for c in candidates) < needed * sum(
                 w for t, w in weights.items() if t in subject) / sum(weights.values()):
             # With few subject words, they must meet in one sentence: "capital" and "France" in a publisher's
