@@ -116,26 +116,6 @@ def test_how_much_is_said_follows_what_was_asked() -> None:
     assert reply_length("What is the role of IFIT1 in lupus?", 1) == 1  # never more than the composer allows
 
 
-def test_abstracts_naming_the_rare_term_cover_a_question_worded_otherwise() -> None:
-    """Every abstract names endotrophin, so its weight among them is low and "derived" (which none says) would
-    decide: over abstracts the sentence on its origin is quoted; the same text as guidance still abstains."""
-    # Sentences written for this test (the lexical case, not a claim to rely on).
-    rows = [("etp#0", "Abstract › Results",
-             "Endotrophin is cleaved from the C5 domain of collagen VI alpha 3 chains in adipose tissue."),
-            ("etp#1", "Abstract › Conclusions",
-             "Endotrophin promotes fibrosis and inflammation in obese adipose tissue."),
-            ("etp2#0", "Abstract",
-             "Serum endotrophin levels were associated with kidney function decline in diabetes."),
-            ("etp3#0", "Abstract", "Endotrophin levels predicted mortality in patients with heart failure.")]
-    question = "Is endotrophin derived from collagen?"
-    studies = _evidence(rows, "trial", 0.9, "Endotrophin in adipose tissue")
-    answer = verify(ExtractiveComposer().compose(question, studies), studies)
-    assert not answer.abstained and not answer.dropped
-    assert answer.summary.startswith("Endotrophin is cleaved from the C5 domain of collagen VI")
-    guidance = _evidence(rows, "guideline", 0.9, "Endotrophin in adipose tissue")
-    assert ExtractiveComposer().compose(question, guidance).abstained
-
-
 def test_guideline_evidence_is_composed_as_before() -> None:
     """Advice keeps its own selection: a guideline's recommendation is its bottom line."""
     evidence = _evidence(GUIDELINE, "guideline", 0.95, "Major trauma: assessment and initial management") + abstracts()
