@@ -6,7 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
-from medoracle.compose.abstracts import finding_value, is_research
+from medoracle.compose.abstracts import finding_value, is_research, reply_length
 from medoracle.compose.extractive import ExtractiveComposer
 from medoracle.compose.sentences import quotable
 from medoracle.ingest.pipeline import ingest
@@ -63,6 +63,8 @@ def test_a_finding_outweighs_an_aim_or_a_method() -> None:
     assert finding_value(aim, "Abstract › Methods") < 0 < finding_value(found, "Abstract › Findings")
     assert finding_value("These results suggest that tranexamic acid reduces death.", "Abstract") > 0
     assert finding_value("We enrolled 20,211 adult trauma patients in 274 hospitals.", "Abstract") < 0
+    assert finding_value("To review the safety of the vaccine in young children.", "Abstract") < 0
+    assert finding_value("Here we exposed mouse organoids to the toxin for five months.", "Abstract") < 0
 
 
 def test_research_is_told_from_the_kind_of_evidence() -> None:
@@ -72,9 +74,14 @@ def test_research_is_told_from_the_kind_of_evidence() -> None:
              for e in abstracts()]
     assert not is_research(cards)  # a knowledge-base card is our own summary, not a study
     assert not is_research([])
+    # The best places count most: two abstracts first and six guideline passages after them are research …
+    guideline = _evidence(GUIDELINE * 6, "guideline", 0.5, "Major trauma")
+    assert is_research(abstracts()[:2] + guideline)
+    # … six abstracts after two guideline passages are not.
+    assert not is_research(guideline[:2] + abstracts() + abstracts()[:1])
 
 
-def test_yes_no_question_gets_the_findings_of_several_abstracts_verified() -> None:
+def test_yes_no_question_gets_the_finding_that_answers_it_verified() -> None:
     question = "Does tranexamic acid reduce death in bleeding trauma patients?"
     evidence = abstracts()
     answer = ExtractiveComposer().compose(question, evidence)
@@ -83,8 +90,30 @@ def test_yes_no_question_gets_the_findings_of_several_abstracts_verified() -> No
     assert not checked.dropped
     said = [checked.summary] + [st.text for st in checked.statements()]
     assert not any(s.startswith(("The aim", "We assessed", "Adult trauma patients")) for s in said)
-    assert any("reduce" in s for s in said[:1])  # the bottom line states the finding
-    assert {r.doc_id for r in checked.references} == {"crash2", "cochrane"}  # more than the best abstract
+    # The bottom line restates the claim as a finding; neighbouring findings would only dilute it.
+    assert "reduce" in checked.summary and "death" in checked.summary and "trauma patients" in checked.summary
+    assert not checked.statements()
+
+
+def test_an_account_gathers_the_findings_of_several_abstracts() -> None:
+    evidence = abstracts()
+    answer = verify(ExtractiveComposer().compose("Describe the effect of tranexamic acid in bleeding trauma "
+                                                 "patients.", evidence), evidence)
+    assert not answer.abstained and not answer.dropped
+    said = [answer.summary] + [st.text for st in answer.statements()]
+    assert len(said) >= 3
+    assert not any(s.startswith(("The aim", "We assessed", "Adult trauma patients")) for s in said)
+    assert {r.doc_id for r in answer.references} == {"crash2", "cochrane"}  # more than the best abstract
+
+
+def test_how_much_is_said_follows_what_was_asked() -> None:
+    assert reply_length("List the genes mutated in Sanfilippo syndrome.", 4) == 4
+    assert reply_length("What is the role of IFIT1 in lupus?", 3) == 3
+    assert reply_length("How does erenumab work?", 3) == 3
+    assert reply_length("What is ferroptosis?", 3) == 1  # its definition, and one more finding
+    assert reply_length("Is Pim-1 a protein phosphatase?", 3) == 0
+    assert reply_length("Which disease is caused by de novo VPS4A mutations?", 3) == 0
+    assert reply_length("What is the role of IFIT1 in lupus?", 1) == 1  # never more than the composer allows
 
 
 def test_guideline_evidence_is_composed_as_before() -> None:

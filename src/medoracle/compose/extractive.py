@@ -223,9 +223,11 @@ class ExtractiveComposer:
                 c.score -= 0.0 if c.matches else 0.15
         pool.sort(key=lambda c: -c.score)
         bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
+        if research:  # a yes/no question's bottom line is the finding that restates it (`compose.abstracts`)
+            bottom = abstracts.bottom_line(candidates, evidence, question, bottom)
         summary = _summary_text(bottom, candidates, evidence, form)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
-        chosen = (abstracts.select(candidates, shown, evidence, self.focused_statements + shape.listing)
+        chosen = (abstracts.select(candidates, shown, evidence, self.focused_statements + shape.listing, question)
                   if research else self._select(pool, shown, form, evidence, shape))
         chosen += parts.complete(candidates, chosen + shown, query, best)  # "… and for how long?"
         chosen += fit.safety_statements(candidates, chosen + shown, query)
