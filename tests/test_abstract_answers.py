@@ -181,3 +181,12 @@ def test_the_kind_asked_for_is_not_a_word_the_study_must_say() -> None:
                          "trial", 0.9, "Emicizumab prophylaxis in haemophilia A")
     answer = ExtractiveComposer().compose("What disease is treated with emicizumab?", evidence)
     assert not answer.abstained and "haemophilia A" in answer.summary
+
+
+def test_only_a_biomedical_kind_is_named_without_its_word() -> None:
+    # "Which genes …?" is answered by a sentence naming BRCA1, not the word "gene"; "Which planets have rings?"
+    # must name planets (over PubMed it was answered from ring chromosome 14 syndrome).
+    from medoracle.compose.shape import asked_kind
+    assert asked_kind("Which genes are mutated in cystic fibrosis?") == {"gene"}
+    assert asked_kind("Which drugs treat hepatitis C?") == {"drug"}
+    assert asked_kind("Which planets have rings?") == set()

@@ -316,9 +316,8 @@ class ExtractiveComposer:
             written, stands_for = content_stems(short), {t for t in content_stems(long_form) if t in weights}
             if written and stands_for:
                 aliases.setdefault(written[0], (stands_for, None))
-        for drug, pattern in fit.class_aliases(query).items():
-            if drug in weights:  # a sentence about the drug's class speaks of the drug
-                aliases.setdefault(drug, (set(), pattern))
+        for drug, pattern in ((d, p) for d, p in fit.class_aliases(query).items() if d in weights):
+            aliases.setdefault(drug, (set(), pattern))  # a sentence about the drug's class speaks of the drug
         add_synonyms(aliases, question, weights)
 
         def hits(stems: set[str], text: str) -> set[str]:
