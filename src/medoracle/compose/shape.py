@@ -48,25 +48,20 @@ def asked_kind(question: str) -> set[str]:
     """The stems of the kind of thing a question asks to be named ("drugs" of "Which drugs …?"): the answer
     names a drug, and need not say the word "drug"."""
     match = _ASKED_KIND.match(question)
-    if not match or singular_kind(match.group("kind")) not in _CLINICAL_KINDS:
-        return set()  # "Which planets have rings?" must name planets: no study names one for the word
-    return set(content_stems(match.group("kind")))
-
-
-def singular_kind(word: str) -> str:
-    w = word.lower()
-    return w[:-3] + "y" if w.endswith("ies") else w[:-2] if w.endswith(("ses", "xes")) else w.rstrip("s")
+    kind = set(content_stems(match.group("kind"))) if match else set()
+    # "Which planets have rings?" must name planets: no study names one for the word
+    return kind if kind & _CLINICAL_KINDS else set()
 
 
 # The kinds of thing a biomedical answer names without saying the kind's word ("Which genes …?": BRCA1).
-_CLINICAL_KINDS = frozenset(singular_kind(w) for w in """
+_CLINICAL_KINDS = frozenset(content_stems("""
 drugs medications medicines agents inhibitors antibiotics antibodies vaccines treatments therapies interventions
 genes proteins mutations variants alleles enzymes receptors hormones cytokines chemokines kinases transporters
 channels cells biomarkers markers molecules compounds metabolites pathways factors chromosomes microRNAs miRNAs
 lncRNAs diseases disorders syndromes conditions symptoms signs complications tumours tumors cancers bacteria
 viruses pathogens organisms species microbes tissues organs tests scores scales methods techniques tools
 devices procedures types subtypes
-""".split())
+"""))
 
 
 @dataclass(frozen=True)
