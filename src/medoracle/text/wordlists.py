@@ -50,5 +50,5 @@ therapies patients patient people adults adult indications indicated first line 
 should done given need needed know tell explain difference differences does mean causes cause first-line
 second-line third-line used use recommended associated related induced based dependent
 list name main major kinds examples function functions aim purpose mechanism mechanisms action describe briefly
-uspstf nice sign asco esmo idsa ats aha acc esc ada kdigo gina bts rcog ash astro ukhsa jbds rcuk
+uspstf nice asco esmo idsa ats aha acc esc ada kdigo gina bts rcog astro ukhsa jbds rcuk
 """.split())
