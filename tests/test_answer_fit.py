@@ -634,3 +634,13 @@ def test_percent_fit() -> None:
     assert percent_fit("a 10-year risk of 10% or more", "risk 8%") == -1
     assert percent_fit("a 10-year risk of 10% or more", "statin?") == 0
     assert percent_fit("an HbA1c of 48 mmol/mol (6.5%)", "HbA1c 8%") == 0
+
+
+def test_a_pregnant_or_breastfeeding_patient_gets_no_cancer_advice_and_the_pregnancy_warning(clinic: Clinic) -> None:
+    breastfeeding = clinic.answer("Which anticoagulant is safe when breastfeeding?")
+    assert not re.search(r"\bcancer\b", _said(breastfeeding)), _said(breastfeeding)
+    pregnant = clinic.answer("dvt tx in pregnancy")
+    assert "low-molecular-weight heparin" in pregnant.summary.lower(), pregnant.summary
+    # a drug to avoid in pregnancy is warned of, though the bottom line does not name it
+    assert re.search(r"direct oral anticoagulants .* not recommended in pregnancy", _said(pregnant)), _said(pregnant)
+    assert not re.search(r"\bcancer\b", _said(pregnant)), _said(pregnant)

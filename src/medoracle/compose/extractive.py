@@ -221,7 +221,7 @@ class ExtractiveComposer:
         if any(c.matches for c in pool):
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15
-        pool.sort(key=lambda c: -c.score)
+        pool = sorted(fit.demote_cancer_only(pool, query), key=lambda c: -c.score)  # (no cancer asked: see there)
         bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
         if research:  # a yes/no question's bottom line is the finding that restates it (`compose.abstracts`)
             bottom = abstracts.bottom_line(candidates, evidence, question, bottom)

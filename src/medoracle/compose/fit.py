@@ -23,6 +23,7 @@ from medoracle.understand.population import conflicts, describe, extract, manife
 from medoracle.understand.vocab import drugs_in
 
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
+           "demote_cancer_only",
            "drugs_in", "fit_words", "for_everyone", "gives_verdict", "intent_value", "missing_parts", "narrower",
            "notes", "other_population", "safety_cue", "safety_statements", "satisfies", "unspoken_pregnancy",
            "verdicts", "wanted", "why_chosen"]
@@ -90,6 +91,7 @@ class Fitted(Protocol):
     text: str
     population: Population
     relevance: float
+    score: float
     facet: str
     conflicts: list[str]
     matches: list[str]
@@ -453,6 +455,19 @@ def narrower(population: Population, query: Query | None) -> list[str]:
     return out + (["comorbidity"] if comorbid else []) + (["qualifier"] if one_side else [])
 
 
+def demote_cancer_only(pool: list[F], query: Query | None) -> list[F]:
+    """Sentences for people with cancer give way to the rest when the question names no cancer, and leave when
+    it names another patient ("Which anticoagulant is safe when breastfeeding?" is not answered with
+    cancer-surgery thromboprophylaxis); nothing changes when every sentence is for cancer (an SVCO page)."""
+    if query is None or query.population.cancer or all(c.population.cancer for c in pool):
+        return pool
+    if wanted(query.population):
+        return [c for c in pool if not c.population.cancer]
+    for c in pool:
+        c.score -= 0.15 if c.population.cancer else 0.0
+    return pool
+
+
 def for_everyone(c: Fitted, query: Query | None) -> bool:
     """Not advice only for pregnancy or for children when the question names neither: the general advice is the
     bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement. (Another condition beside the
@@ -534,25 +549,29 @@ def why_chosen(c: Fitted, query: Query | None, role: str) -> str:
 
 
 def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query | None) -> list[F]:
-    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), when the
-    evidence has them and the answer does not already say them: at most two. Relevance to the question's words
+    """Warnings about the drugs the answer names (contraindications, G6PD-type and pregnancy warnings), and for a
+    pregnant patient any drug's pregnancy warning on the subject, when the evidence has them and the answer does
+    not already say them: at most two. Relevance to the question's words
     hardly matters here ("contraindicated in G6PD deficiency" shares none of "which drug prevents TLS"): the drug
     named and the evidence having passed the focus gate are what make it belong."""
     if query is None:
         return []
     said = " ".join(c.text for c in shown).lower()
     named = set(query.drugs) | {d for c in shown for d in drugs_in(c.text)}
-    if not named:
+    pregnant = query.population.pregnancy == "pregnant"
+    if not named and not pregnant:
         return []
     extra: list[F] = []
     for c in sorted(candidates, key=lambda c: -c.relevance):
         if len(extra) >= 2:
             break
         if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
-                or not safety_cue(c.text)):
-            continue
+                or not safety_cue(c.text) or (c.population.cancer and not query.population.cancer
+                                              and wanted(query.population))):
+            continue  # (a warning for people with cancer is not one for the breastfeeding mother asked about)
         if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named) \
-                or any((rx := class_pattern(d)) is not None and rx.search(c.text) for d in query.drugs):
+                or any((rx := class_pattern(d)) is not None and rx.search(c.text) for d in query.drugs) \
+                or (pregnant and "pregnancy" in c.matches and bool(drugs_in(c.text))):  # "no DOACs in pregnancy"
             c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
             extra.append(c)
     return extra
