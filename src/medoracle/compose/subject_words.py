@@ -17,7 +17,11 @@ FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start startin
                                  "getting receive help helps drug drugs medicine medicines medication medications "
                                  "offer offered offering way ways go goes going "
                                  # "how soon" is the timing asked (`fit.satisfies`): "within 1 hour" answers it
-                                 "soon quickly happen happens happening"))
+                                 "soon quickly happen happens happening "
+                                 # what is asked about the condition, which a sentence on it says in its own
+                                 # words ("What is the outlook for tremor?": "most people …";
+                                 # "the genetic changes related to X": "mutations in the … gene")
+                                 "outlook prognosis genetic changes change"))
 ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                        re.IGNORECASE)
 POPULATION_WORDS = frozenset(content_stems(
