@@ -644,3 +644,18 @@ def test_a_pregnant_or_breastfeeding_patient_gets_no_cancer_advice_and_the_pregn
     # a drug to avoid in pregnancy is warned of, though the bottom line does not name it
     assert re.search(r"direct oral anticoagulants .* not recommended in pregnancy", _said(pregnant)), _said(pregnant)
     assert not re.search(r"\bcancer\b", _said(pregnant)), _said(pregnant)
+
+
+def test_a_study_aim_never_opens_an_answer() -> None:
+    # Over PubMed, "How is hyperkalaemia treated?" opened with a trial's aim ("To investigate the safety and
+    # potential efficacy of finerenone …"); with nothing else left, nothing may open the answer.
+    from medoracle.compose.fit import may_open
+
+    @dataclasses.dataclass
+    class Sentence:
+        text: str
+        ev: int = 0
+        topic: float = 1.0
+
+    aim = Sentence("To investigate the safety and potential efficacy of finerenone in heart failure.")
+    assert may_open([aim], None, None) == []

@@ -30,6 +30,7 @@ from medoracle.types import DocType, Evidence
 from medoracle.understand.form import read_question
 
 __all__ = ["RESEARCH_TYPES", "bottom_line", "excerpted", "finding_value", "is_research", "reply_length", "rescore",
+           "states_setup",
            "select"]
 
 # Kinds of document whose passages are a study's own account (PubMed records are read as "other").
@@ -112,6 +113,12 @@ def _document_ranks(evidence: Sequence[Evidence]) -> list[int]:
     for e in evidence:
         order.setdefault(e.passage.doc_id, len(order))
     return [order[e.passage.doc_id] for e in evidence]
+
+
+def states_setup(text: str) -> bool:
+    """Whether a sentence says what a study set out to do or how it did it ("To investigate the safety of …"),
+    not what it found: never an answer's bottom line."""
+    return bool(_SETUP.search(text))
 
 
 def finding_value(text: str, section: str = "", last: bool = False) -> float:

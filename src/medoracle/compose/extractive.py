@@ -403,9 +403,9 @@ class ExtractiveComposer:
                      shape: Shape | None = None) -> _Candidate | None:
         asks_dose = bool(_ASKS_DOSE.search(question))
         shape = shape or read_shape(question)
-        pool = fit.may_open(pool, query, named_topics(query, evidence) if query is not None else None)
-        # A question with a specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it,
-        # not the topic's summary card.
+        if not (pool := fit.may_open(pool, query, named_topics(query, evidence) if query is not None else None)):
+            return None  # only a case report or a study's aims was left
+        # A specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it, not a summary card.
         specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
 
         def strength(c: _Candidate) -> float:
@@ -499,8 +499,8 @@ class ExtractiveComposer:
             rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
                     or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)]
         if form.broad:
-            rest = [c for c in rest if not ANAPHORIC.match(c.text)  # "Its results …" needs its sentence before
-                    and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]
+            rest = [c for c in rest if not ANAPHORIC.match(c.text) and not abstracts.states_setup(c.text)
+                    and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]  # "Its results …"
         overlap = {id(c): max((similarity(c, s) for s in shown), default=0.0) for c in rest}
         chosen: list[_Candidate] = []
         per_facet: dict[str, int] = {}

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
+from medoracle.compose.abstracts import states_setup
 from medoracle.compose.sentences import ANAPHORIC
 from medoracle.text import content_stems, has_dose
 from medoracle.text.numbers import quantities
@@ -486,7 +487,6 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     tests: list[Callable[[F], bool]] = [
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
-        lambda c: not _CASE_REPORT.search(c.text),  # one patient's story ("green urine after propofol") is no advice
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
         lambda c: query is None or not query.drugs or (_names_drug_itself(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
@@ -495,7 +495,9 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
-    return pool
+    # Never, even when nothing else is left: one patient's story ("green urine after propofol") or a study's aim
+    # ("To investigate the safety of finerenone …") is no answer.
+    return [c for c in pool if not _CASE_REPORT.search(c.text) and not states_setup(c.text)]
 
 
 _CASE_REPORT = re.compile(r"\b(?:we|here we) (?:present|report|describe) (?:the |a |an )?(?:case|patient)\b|"
