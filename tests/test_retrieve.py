@@ -137,6 +137,24 @@ def test_in_a_large_store_terms_common_in_headings_are_left_to_coverage(store, t
     assert {c.phrase: c.fields for c in short.clauses}["patients"] == ("title", "section")
 
 
+def test_in_a_large_store_a_long_question_searches_its_six_rarest_terms(store, tmp_path):
+    import json
+
+    words = ["fever", "cough", "rash", "nausea", "headache", "fatigue", "dizziness", "wheeze"]
+    rows = [{"id": f"f{i}", "title": f"Note {i}", "text": f"Seen in clinic {i}."} for i in range(200)]
+    # the i-th word is in i + 1 passages: "fever" is the rarest, "wheeze" the most common (none over 5%)
+    rows += [{"id": f"w{i}-{j}", "title": f"Symptom {i} {j}", "text": f"A patient with {word}."}
+             for i, word in enumerate(words) for j in range(i + 1)]
+    path = tmp_path / "symptoms.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ingest([path], store)
+    question = understand(" ".join(words))
+    assert set(words) <= set(question.terms)
+    assert set(words) <= {c.phrase for c in lexical_query(question, store).clauses}  # a small store: all
+    lean = {c.phrase for c in lexical_query(question, store, lean_from=0).clauses}
+    assert set(words[:6]) <= lean and not {"dizziness", "wheeze"} & lean
+
+
 def test_coverage_weighs_the_question_words_a_passage_holds(loaded):
     from medoracle.retrieve import Coverage
 
