@@ -86,6 +86,15 @@ class StoreContract:
         heavy_numb = LexicalQuery((Clause(("numbness",), weight=10.0), Clause(("neutropenia",), weight=0.1)))
         assert _docs(store.lexical(heavy_numb, 10))[0] == "c1"
 
+    def test_term_counts_in_passages_and_in_headings(self, store: Store, clinical_jsonl: Path) -> None:
+        ingest([clinical_jsonl], store)
+        # the retriever leaves out terms common in passages, and in headings (large stores): both stores count
+        # alike, by the words as each full-text index stems them
+        assert store.document_frequency("patients") == 4 and store.heading_frequency("patients") == 0
+        assert store.document_frequency("spine") == 2 and store.heading_frequency("spine") == 0
+        assert store.heading_frequency("management") == 2 and store.heading_frequency("spinal cord") == 1
+        assert store.heading_frequency("zzz") == 0 and store.heading_frequency("") == 0
+
     @pytest.mark.parametrize("typed", ['"it\'s" OR "a & b | !c"', "spine:* (x", "'; DROP TABLE passages; --",
                                        "NEAR(AND OR", '"\\" OR "_"', "{title} : x"])
     def test_query_syntax_typed_by_a_user_is_plain_text(self, store: Store, clinical_jsonl: Path,

@@ -115,6 +115,46 @@ def test_very_common_terms_count_only_in_titles_and_headings(store, tmp_path):
     assert retrieve("antibiotics for patients with febrile neutropenia", store, k=3).evidence[0].doc_id == "fn"
 
 
+def test_in_a_large_store_terms_common_in_headings_are_left_to_coverage(store, tmp_path):
+    import json
+
+    path = tmp_path / "many.jsonl"
+    rows = [{"id": f"d{i}", "title": f"Patients in clinic {i}", "text": f"Patients in clinic {i} were seen."}
+            for i in range(60)]
+    rows.append({"id": "fn", "title": "Febrile neutropenia", "text": "Patients with febrile neutropenia need "
+                 "antibiotics within one hour."})
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ingest([path], store)
+    assert store.heading_frequency("patients") == 60 and store.heading_frequency("febrile") == 1
+    assert store.heading_frequency("hour") == 0 and store.document_frequency("hour") == 1
+    question = understand("antibiotics for patients with febrile neutropenia")
+    # a store this small keeps the term, in headings only; a large one (here: from 0 passages) leaves it out
+    assert "patients" in {c.phrase for c in lexical_query(question, store).clauses}
+    lean = {c.phrase for c in lexical_query(question, store, lean_from=0).clauses}
+    assert "patients" not in lean and {"antibiotics", "febrile", "neutropenia"} <= lean
+    # with only two rarer terms it stays: it may be what tells two answers about one condition apart
+    short = lexical_query(understand("patients with febrile neutropenia"), store, lean_from=0)
+    assert {c.phrase: c.fields for c in short.clauses}["patients"] == ("title", "section")
+
+
+def test_in_a_large_store_a_long_question_searches_its_six_rarest_terms(store, tmp_path):
+    import json
+
+    words = ["fever", "cough", "rash", "nausea", "headache", "fatigue", "dizziness", "wheeze"]
+    rows = [{"id": f"f{i}", "title": f"Note {i}", "text": f"Seen in clinic {i}."} for i in range(200)]
+    # the i-th word is in i + 1 passages: "fever" is the rarest, "wheeze" the most common (none over 5%)
+    rows += [{"id": f"w{i}-{j}", "title": f"Symptom {i} {j}", "text": f"A patient with {word}."}
+             for i, word in enumerate(words) for j in range(i + 1)]
+    path = tmp_path / "symptoms.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ingest([path], store)
+    question = understand(" ".join(words))
+    assert set(words) <= set(question.terms)
+    assert set(words) <= {c.phrase for c in lexical_query(question, store).clauses}  # a small store: all
+    lean = {c.phrase for c in lexical_query(question, store, lean_from=0).clauses}
+    assert set(words[:6]) <= lean and not {"dizziness", "wheeze"} & lean
+
+
 def test_coverage_weighs_the_question_words_a_passage_holds(loaded):
     from medoracle.retrieve import Coverage
 

@@ -26,7 +26,7 @@ from medoracle.store.base import DocumentMeta, StoreStats, grade_of
 from medoracle.store.db import PostgresDatabase, Tx
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.pg_vectors import PgVectors, filter_sql, run_query
-from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters
+from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters, words_of
 from medoracle.types import DocType, Document, Passage, year_of
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
@@ -88,7 +88,7 @@ class PostgresStore:
         self.url = url
         self.schema = schema
         self.path = self.db.location
-        self._df_cache: dict[str, int] = {}
+        self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
         try:
             migrate(self.db, migrations)
             self.vectors = PgVectors(self._conn, self.path, use_pgvector)
@@ -255,13 +255,30 @@ class PostgresStore:
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term` (cached): the retriever leaves out terms too common to help."""
-        if term not in self._df_cache:
+        return self._frequency(term, ())
+
+    def heading_frequency(self, term: str) -> int:
+        """How many passages hold `term` in their title or section heading (cached), as the SQLite store counts."""
+        return self._frequency(term, ("title", "section"))
+
+    def _frequency(self, term: str, fields: tuple[str, ...]) -> int:
+        key = (term, fields)
+        if key not in self._df_cache:
             if len(self._df_cache) > 50_000:
                 self._df_cache.clear()
-            rows = self._run("SELECT count(*) AS n FROM passages WHERE tsv @@ phraseto_tsquery('english', %s)",
-                             (term,), "full-text count")
-            self._df_cache[term] = int(rows[0]["n"])
-        return self._df_cache[term]
+            weights = _weights(fields)
+            if weights:
+                words = words_of(term)
+                if not words:
+                    return 0
+                # safe to splice: words_of keeps only \w+ words, which hold no quote or operator
+                rows = self._run("SELECT count(*) AS n FROM passages WHERE tsv @@ to_tsquery('english', %s)",
+                                 (" <-> ".join(f"'{w}':{weights}" for w in words),), "full-text count")
+            else:
+                rows = self._run("SELECT count(*) AS n FROM passages WHERE tsv @@ phraseto_tsquery('english', %s)",
+                                 (term,), "full-text count")
+            self._df_cache[key] = int(rows[0]["n"])
+        return self._df_cache[key]
 
     def passage_count(self) -> int:
         # max(rowid) reads one index entry; count(*) would scan the table (deletions make it an overestimate)

@@ -63,7 +63,7 @@ class SQLiteStore:
         self.db = SQLiteDatabase(self.path)
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, list[str], VectorIndex] | None = None
-        self._df_cache: dict[str, int] = {}
+        self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
         # Passages and document metadata by id, for the version of the content they were read at
         # (`passages_version` in `meta`, bumped in the transaction of every write to documents or passages, by
         # whichever process writes): a search reads the same ~150 passages and dozens of documents question
@@ -264,13 +264,24 @@ class SQLiteStore:
     def document_frequency(self, term: str) -> int:
         """How many passages contain `term` (as FTS5 tokenises it), cached: the retriever drops terms so common
         that they cost most of a query's time and add almost nothing to its ranking."""
+        return self._frequency(term, ())
+
+    def heading_frequency(self, term: str) -> int:
+        """How many passages hold `term` in their title or section heading, cached: a common term searched in
+        headings only still costs a query as many rows as hold it there ("disease", "syndrome", "treatment")."""
+        return self._frequency(term, ("title", "section"))
+
+    def _frequency(self, term: str, fields: tuple[str, ...]) -> int:
         cache = self._df_cache
-        if term not in cache:
+        key = (term, fields)
+        if key not in cache:
             if len(cache) > 50_000:
                 cache.clear()
             phrase = '"' + term.replace('"', '""') + '"'
-            cache[term] = self._read("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (phrase,))[0][0]
-        return cache[term]
+            expression = f"{{{' '.join(fields)}}} : {phrase}" if fields else phrase
+            cache[key] = self._read("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                    (expression,))[0][0]
+        return cache[key]
 
     def count_passages(self, doc_ids: Sequence[str]) -> int:
         """Passages stored for these documents (what a batch really added)."""
