@@ -111,6 +111,10 @@ class Store(Protocol):
     def document_frequency(self, term: str) -> int:
         """How many passages contain the term."""
 
+    def heading_frequency(self, term: str) -> int:
+        """How many passages hold the term in their title or section heading (retrieval leaves a term common
+        there to the coverage signal in a large store)."""
+
     def stats(self) -> StoreStats: ...
 
     def check(self) -> list[str]:
