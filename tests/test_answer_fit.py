@@ -603,20 +603,6 @@ def test_a_guideline_body_named_in_the_question_is_not_its_subject(clinic: Clini
     assert "tobacco" not in answer.summary, answer.summary
 
 
-def test_a_case_report_does_not_open_an_answer() -> None:
-    # Over PubMed, "First-line drug for status epilepticus" opened with a case of green urine after propofol coma.
-    from medoracle.compose.fit import may_open
-
-    @dataclasses.dataclass
-    class Sentence:
-        text: str
-        ev: int = 0
-        topic: float = 1.0
-
-    story = Sentence("We present the case of a 52-year-old man who developed green urine following propofol.")
-    advice = Sentence("EEG should be available as an emergency intervention for status epilepticus.")
-    assert may_open([story, advice], None, None) == [advice]
-
 
 @pytest.mark.parametrize("question, expected", [
     ("statin for 8% 10-year risk USPSTF", "7.5% to less than 10%"),
@@ -646,16 +632,19 @@ def test_a_pregnant_or_breastfeeding_patient_gets_no_cancer_advice_and_the_pregn
     assert not re.search(r"\bcancer\b", _said(pregnant)), _said(pregnant)
 
 
-def test_a_study_aim_never_opens_an_answer() -> None:
-    # Over PubMed, "How is hyperkalaemia treated?" opened with a trial's aim ("To investigate the safety and
-    # potential efficacy of finerenone …"); with nothing else left, nothing may open the answer.
+@dataclasses.dataclass
+class _Sentence:
+    text: str
+    ev: int = 0
+    topic: float = 1.0
+
+
+def test_a_case_report_or_a_study_aim_never_opens_an_answer() -> None:
+    # Over PubMed, "First-line drug for status epilepticus" opened with a case of green urine after propofol coma,
+    # and "How is hyperkalaemia treated?" with a trial's aim; with nothing else left, nothing may open the answer.
     from medoracle.compose.fit import may_open
-
-    @dataclasses.dataclass
-    class Sentence:
-        text: str
-        ev: int = 0
-        topic: float = 1.0
-
-    aim = Sentence("To investigate the safety and potential efficacy of finerenone in heart failure.")
+    story = _Sentence("We present the case of a 52-year-old man who developed green urine following propofol.")
+    advice = _Sentence("EEG should be available as an emergency intervention for status epilepticus.")
+    aim = _Sentence("To investigate the safety and potential efficacy of finerenone in heart failure.")
+    assert may_open([story, advice], None, None) == [advice]
     assert may_open([aim], None, None) == []
