@@ -130,14 +130,13 @@ def _common_terms(terms: list[str], store: Store) -> set[str]:
 
 def _heading_terms(terms: list[str], common: set[str], store: Store, lean_from: int) -> set[str]:
     """The common terms also in more than HEADING_SHARE of titles and headings, when HEADING_RARER rarer terms
-    remain, in a store of `lean_from` passages or more that can count headings (`heading_frequency`)."""
-    frequency = getattr(store, "heading_frequency", None)
-    if not common or frequency is None or len(set(terms) - common) < HEADING_RARER:
+    remain, in a store of `lean_from` passages or more."""
+    if not common or len(set(terms) - common) < HEADING_RARER:
         return set()
     total = store.passage_count()
     if total < lean_from:
         return set()
-    return {t for t in common if frequency(t) > HEADING_SHARE * total}
+    return {t for t in common if store.heading_frequency(t) > HEADING_SHARE * total}
 
 
 def _beyond_rarest(terms: list[str], common: set[str], store: Store, lean_from: int) -> set[str]:

@@ -30,8 +30,7 @@ from medoracle.types import DocType, Evidence
 from medoracle.understand.form import read_question
 
 __all__ = ["RESEARCH_TYPES", "bottom_line", "excerpted", "finding_value", "is_research", "reply_length", "rescore",
-           "states_setup",
-           "select"]
+           "select", "states_setup"]
 
 # Kinds of document whose passages are a study's own account (PubMed records are read as "other").
 RESEARCH_TYPES = frozenset({DocType.trial, DocType.systematic_review, DocType.review, DocType.other})
@@ -166,11 +165,12 @@ def reply_length(question: str, limit: int) -> int:
     question for one named thing none (measured on the tuning split, lexical and hybrid: each further sentence
     lowered their ROUGE-2, for a yes/no question even a second abstract's finding that restates the claim as well
     as the bottom line does; a list or an account lost with fewer)."""
-    if read_shape(question).listing or _ACCOUNT.match(question):
+    shape = read_shape(question)
+    if shape.listing or _ACCOUNT.match(question):
         return limit
     if read_question(question).yes_no:
         return 0
-    return min(limit, 1) if read_shape(question).term is not None else 0
+    return min(limit, 1) if shape.term is not None else 0
 
 
 def _restating(question: str, evidence: Sequence[Evidence]) -> Callable[[Candidate], float]:

@@ -462,11 +462,17 @@ def demote_cancer_only(pool: list[F], query: Query | None) -> list[F]:
     cancer-surgery thromboprophylaxis); nothing changes when every sentence is for cancer (an SVCO page)."""
     if query is None or query.population.cancer or all(c.population.cancer for c in pool):
         return pool
-    if wanted(query.population):
+    if _cancer_is_someone_else(query):
         return [c for c in pool if not c.population.cancer]
     for c in pool:
         c.score -= 0.15 if c.population.cancer else 0.0
     return pool
+
+
+def _cancer_is_someone_else(query: Query) -> bool:
+    """The question names a patient (pregnant, breastfeeding, an age …) and no cancer: advice for people with
+    cancer is for someone else."""
+    return not query.population.cancer and bool(wanted(query.population))
 
 
 def for_everyone(c: Fitted, query: Query | None) -> bool:
@@ -568,8 +574,7 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
         if len(extra) >= 2:
             break
         if (any(c is s for s in shown) or c.relevance < 0.05 or c.text.lower() in said
-                or not safety_cue(c.text) or (c.population.cancer and not query.population.cancer
-                                              and wanted(query.population))):
+                or not safety_cue(c.text) or (c.population.cancer and _cancer_is_someone_else(query))):
             continue  # (a warning for people with cancer is not one for the breastfeeding mother asked about)
         if set(drugs_in(c.text)) & named or any(d in c.text.lower() for d in named) \
                 or any((rx := class_pattern(d)) is not None and rx.search(c.text) for d in query.drugs) \

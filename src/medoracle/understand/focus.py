@@ -125,20 +125,18 @@ def on_focus(query: Query, focus: list[str], text: str = "", *, title_only: bool
 
 # Kinds of one condition that are different conditions to treat, by the word before its name: type 1 diabetes is
 # not type 2 (nor gestational), hospital-acquired pneumonia not community-acquired, acute heart failure not chronic.
-_KINDS: tuple[tuple[tuple[str, ...], ...], ...] = (
-    (("type", "1"), ("type", "2"), ("gestational",)),
-    (("community",), ("hospital",), ("ventilator",)),
-    (("acute",), ("chronic",)),
-    (("upper",), ("lower",)),
-    (("bacterial",), ("viral",), ("fungal",)),
-    (("proximal",), ("distal",)),
-    (("provoked",), ("unprovoked",)),
-    (("ischaemic",), ("ischemic",), ("haemorrhagic",), ("hemorrhagic",)),
-    (("focal",), ("generalised",), ("generalized",)),
+# Each kind is written one or more ways ("ischaemic", "ischemic"), each a run of words.
+_KINDS: tuple[tuple[tuple[tuple[str, ...], ...], ...], ...] = (
+    ((("type", "1"),), (("type", "2"),), (("gestational",),)),
+    ((("community",),), (("hospital",),), (("ventilator",),)),
+    ((("acute",),), (("chronic",),)),
+    ((("upper",),), (("lower",),)),
+    ((("bacterial",),), (("viral",),), (("fungal",),)),
+    ((("proximal",),), (("distal",),)),
+    ((("provoked",),), (("unprovoked",),)),
+    ((("ischaemic",), ("ischemic",)), (("haemorrhagic",), ("hemorrhagic",))),
+    ((("focal",),), (("generalised",), ("generalized",))),
 )
-_SAME_KIND: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("ischaemic",): ("ischemic",), ("ischemic",): ("ischaemic",), ("generalised",): ("generalized",),
-    ("generalized",): ("generalised",), ("haemorrhagic",): ("hemorrhagic",), ("hemorrhagic",): ("haemorrhagic",)}
 
 
 def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
@@ -156,22 +154,19 @@ def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
             if at is None:
                 continue
             theirs = _kinds_in(words[max(0, at - 4):at])
-            for group, member in asked.items():
-                other = theirs.get(group)
-                if other is not None and other != member and _SAME_KIND.get(other) != member:
-                    return True
+            if any(theirs.get(group, kind) != kind for group, kind in asked.items()):
+                return True
             break  # the first name holding the condition's word decides
     return False
 
 
-def _kinds_in(words: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
-    """The kind words among a condition's modifiers, by group (the last one written wins)."""
-    found: dict[int, tuple[str, ...]] = {}
-    for g, members in enumerate(_KINDS):
-        for member in members:
-            n = len(member)
-            if any(words[i:i + n] == member for i in range(len(words) - n + 1)):
-                found[g] = member
+def _kinds_in(words: tuple[str, ...]) -> dict[int, int]:
+    """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins)."""
+    found: dict[int, int] = {}
+    for g, kinds in enumerate(_KINDS):
+        for k, spellings in enumerate(kinds):
+            if any(words[i:i + len(w)] == w for w in spellings for i in range(len(words) - len(w) + 1)):
+                found[g] = k
     return found
 
 
