@@ -175,7 +175,7 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         if marks and marks[-1] >= 5 and len(marks) > 1:
             # Too long for one name: "non-small cell lung cancer brain metastases" names two conditions.
             starts = [0, *(m + 1 for m in marks[:-1])]
-            found.extend(" ".join(run[a:m + 1][-5:]) for a, m in zip(starts, marks) if m >= a)
+            found.extend(" ".join(run[a:m + 1][-5:]) for a, m in zip(starts, marks))
         elif marks:
             end = max(marks) + 1
             found.append(" ".join(run[max(0, end - 5):end]))

@@ -52,11 +52,13 @@ class TopicNames:
         for "cancer" in "How should cancer pain be managed?" (any cancer card names cancer; few speak of its
         pain). None when no alias is wider."""
         words, part = tuple(content_stems(text)), tuple(content_stems(condition))
+        if not part:
+            return None
         drug_stems = {s for d in drugs for s in content_stems(d)}
         # (not an alias for a group of its patients: "hypertension in pregnancy" is not pre-eclampsia)
         wider = [(len(n.stems), n.topic) for n in self._names if n.stems and not n.whom and _within(part, n.stems)
                  and not set(n.stems) <= drug_stems and _holds(words, n.stems)]
-        return max(wider)[1] if wider and part else None
+        return max(wider)[1] if wider else None
 
     def acronyms_in(self, text: str) -> dict[str, str]:
         """The topics' acronyms of three letters or more a text writes in capitals, each with its topic's name
