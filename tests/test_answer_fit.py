@@ -615,7 +615,7 @@ def test_a_percentage_in_the_question_gets_the_sentence_whose_range_holds_it(cli
 
 
 def test_percent_fit() -> None:
-    from medoracle.compose.fit import percent_fit
+    from medoracle.text.numbers import percent_fit
     assert percent_fit("a 10-year risk of 7.5% to less than 10%", "risk 8%") == 1
     assert percent_fit("a 10-year risk of 10% or more", "risk 8%") == -1
     assert percent_fit("a 10-year risk of 10% or more", "statin?") == 0

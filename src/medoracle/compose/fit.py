@@ -16,7 +16,7 @@ from typing import Protocol, TypeVar
 from medoracle.compose.abstracts import states_setup
 from medoracle.compose.sentences import ANAPHORIC
 from medoracle.text import content_stems, has_dose
-from medoracle.text.numbers import quantities
+from medoracle.text.numbers import percent_fit
 from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, members_pattern
 from medoracle.understand.focus import names_condition
@@ -191,22 +191,6 @@ def _slot_names(conflict_slots: list[str]) -> list[str]:
     if "manifestation" in out:
         out.append("severity")
     return out
-
-
-def percent_fit(text: str, question: str) -> int:
-    """+1 when the percentage range a sentence states holds a percentage the question gives, −1 when it leaves it
-    out, 0 when either says none ("risk of 7.5% to less than 10%" holds "8%"; "10% or more" does not)."""
-    asked = [float(q.value) for q in quantities(question) if q.unit == "%" and q.comparator is None]
-    stated = [q for q in quantities(text) if q.unit == "%"]
-    low = [float(q.value) for q in stated if q.comparator in ("≥", ">")]
-    high = [float(q.upper or q.value) for q in stated if q.comparator in ("<", "≤")]
-    # "7.5% to less than 10%": a plain number that opens a range whose end has the comparator
-    low += [float(a.value) for a, b in zip(stated, stated[1:]) if a.comparator is None and b.comparator in ("<", "≤")
-            and re.fullmatch(r"\s*(?:to|-|–)\s*", text[a.end:b.start])]
-    if not asked or not (low or high):
-        return 0
-    inside = all(max(low, default=-1.0) <= x and (not high or x < min(high)) for x in asked)
-    return 1 if inside else -1
 
 
 def intent_value(c: Fitted, query: Query | None) -> float:

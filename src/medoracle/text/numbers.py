@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["Quantity", "quantities", "numbers_of", "numbers_as_written", "has_dose", "fold_unit", "UNITS",
-           "UNIT_PATTERN", "DOSE_UNITS", "COUNTED", "COMPARATORS"]
+           "UNIT_PATTERN", "DOSE_UNITS", "COUNTED", "COMPARATORS", "percent_fit"]
 
 # Canonical unit → the ways it is written (matched case-insensitively, longest first, never inside a word).
 UNITS: dict[str, tuple[str, ...]] = {
@@ -167,3 +168,27 @@ def numbers_as_written(text: str) -> list[str]:
         end = m.start("unit") if m.group("unit") and fold_unit(m.group("unit")) in COUNTED else m.end()
         out.append(text[m.start():end].strip())
     return out
+
+
+@lru_cache(maxsize=256)
+def _asked_percents(question: str) -> tuple[float, ...]:
+    """The plain percentages a question gives ("an 8% 10-year risk"), read once per question, not per sentence."""
+    return tuple(float(q.value) for q in quantities(question) if q.unit == "%" and q.comparator is None)
+
+
+def percent_fit(text: str, question: str) -> int:
+    """+1 when the percentage range a sentence states holds a percentage the question gives, −1 when it leaves it
+    out, 0 when either says none ("risk of 7.5% to less than 10%" holds "8%"; "10% or more" does not)."""
+    asked = _asked_percents(question)
+    if not asked:
+        return 0
+    stated = [q for q in quantities(text) if q.unit == "%"]
+    low = [float(q.value) for q in stated if q.comparator in ("≥", ">")]
+    high = [float(q.upper or q.value) for q in stated if q.comparator in ("<", "≤")]
+    # "7.5% to less than 10%": a plain number that opens a range whose end has the comparator
+    low += [float(a.value) for a, b in zip(stated, stated[1:]) if a.comparator is None and b.comparator in ("<", "≤")
+            and re.fullmatch(r"\s*(?:to|-|–)\s*", text[a.end:b.start])]
+    if not (low or high):
+        return 0
+    inside = all(max(low, default=-1.0) <= x and (not high or x < min(high)) for x in asked)
+    return 1 if inside else -1
