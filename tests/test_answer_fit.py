@@ -110,6 +110,9 @@ def test_the_patient_named_in_other_words(clinic: Clinic, question: str, expecte
     ("FN abx - within 1h?", r"within 1 hour|immediately"),
     ("Initial inhaler for newly diagnosed stable COPD with many symptoms", r"LAMA"),
     ("First-line treatment for mild depression", r"guided self-help"),
+    ("Intravenous diuretic for acute heart failure in adults", r"loop diuretic"),  # not the nitrates card
+    ("Antihypertensive for a 60 year old", r"calcium-channel blocker"),
+    ("bp meds for 45yo", r"ACE inhibitor"),
 ])
 def test_the_asked_for_thing_is_the_bottom_line(clinic: Clinic, question: str, expected: str) -> None:
     answer = clinic.answer(question)
@@ -648,3 +651,38 @@ def test_a_case_report_or_a_study_aim_never_opens_an_answer() -> None:
     aim = _Sentence("To investigate the safety and potential efficacy of finerenone in heart failure.")
     assert may_open([story, advice], None, None) == [advice]
     assert may_open([aim], None, None) == []
+
+
+@pytest.mark.parametrize("question", ["How is a DVT treated?", "How do you treat a deep vein thrombosis?"])
+def test_a_treatment_question_does_not_open_with_the_cards_work_up(clinic: Clinic, question: str) -> None:
+    # The DVT bottom-line card opens with the Wells score; asked how to treat, the answer starts at the treatment.
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert answer.summary.startswith("Treatment of confirmed proximal DVT"), answer.summary
+    assert "Wells" not in answer.summary, answer.summary
+
+
+def test_a_whole_card_keeps_its_work_up_unless_the_question_asks_what_to_do() -> None:
+    from medoracle.compose.candidate import Candidate
+    from medoracle.compose.opening import summary_text
+    from medoracle.types import Evidence, Passage
+    from medoracle.understand.form import QuestionForm, read_question
+    from medoracle.understand.query import read_query
+
+    text = "Suspected DVT is assessed with the Wells score. Confirmed DVT is treated with apixaban."
+    passage = Passage(id="kb:x#0", doc_id="kb:x", text=text, facet="bottom_line")
+    card = [Candidate(ev=0, text="Suspected DVT is assessed with the Wells score.", stems=set(), grade=None,
+                      facet="assessment", card_bottom_line=True, lead=True),
+            Candidate(ev=0, text="Confirmed DVT is treated with apixaban.", stems=set(), grade=None,
+                      facet="first_line", card_bottom_line=True)]
+    evidence = [Evidence(passage=passage, score=1.0)]
+    broad = QuestionForm(broad=True)
+    for question, expected in [("How is DVT treated?", card[1].text), ("What is the management of DVT?", card[1].text),
+                               ("How is DVT diagnosed and treated?", text)]:
+        assert summary_text(card[1], card, evidence, broad, read_query(question)) == expected, question
+    assert summary_text(card[1], card, evidence, read_question("Tell me about DVT"), None) == card[1].text
+
+
+def test_advice_for_patients_without_a_mechanical_valve_is_not_for_one(clinic: Clinic) -> None:
+    answer = clinic.answer("Anticoagulation for AF with mechanical valve")
+    assert "recommended over warfarin" not in answer.summary, answer.summary

@@ -8,8 +8,9 @@ import pytest
 from medoracle.ingest.population import focus_of, population_of, tag_document
 from medoracle.types import Document, Passage, Population
 from medoracle.understand import read_query
+from medoracle.understand.describe import describe
 from medoracle.understand.focus import on_focus
-from medoracle.understand.population import age_range, conflicts, contradiction, describe, extract, matches
+from medoracle.understand.population import age_range, conflicts, contradiction, extract, matches
 from medoracle.understand.shorthand import spell_out
 from medoracle.understand.spelling import correct
 

@@ -10,7 +10,8 @@ from medoracle.compose import fit
 from medoracle.types import Population, Query
 from medoracle.understand import read_query
 from medoracle.understand.classes import class_pattern, class_words, classes_of
-from medoracle.understand.population import age_range, conflicts, describe, extract, matches
+from medoracle.understand.describe import describe
+from medoracle.understand.population import age_range, conflicts, extract, matches
 from medoracle.understand.shorthand import spell_out
 from medoracle.understand.spelling import correct
 from medoracle.understand.topic import conditions
@@ -336,3 +337,32 @@ def test_what_helps_asks_for_treatment() -> None:
     from medoracle.understand.form import read_intents
 
     assert read_intents("What helps with stopping smoking?") == ["treatment"]
+
+
+@pytest.mark.parametrize("question, condition", [
+    ("Antihypertensive for a 60 year old", "hypertension"),
+    ("bp meds for 45yo", "hypertension"),
+    ("Steroid for acute exacerbation of COPD", None),
+    ("Intravenous diuretic for acute heart failure in adults", "acute heart failure"),
+])
+def test_a_class_of_drug_for_a_condition_asks_which_one(question: str, condition: str | None) -> None:
+    query = read_query(question)
+    assert query.intents[:1] == ["first_line"], query.intents
+    if condition:
+        assert condition in query.conditions, query.conditions
+    assert read_query("Antibiotics in pregnancy safe?").intents == ["safety"]  # "in", not "for": a safety ask
+
+
+def test_a_condition_cut_from_a_long_run_does_not_start_with_of() -> None:
+    assert conditions("steroid for acute exacerbation of chronic obstructive pulmonary disease") == [
+        "acute exacerbation", "chronic obstructive pulmonary disease"]
+
+
+def test_a_mechanical_valve_excluded_by_a_list_is_a_conflict_for_a_patient_with_one() -> None:
+    doac = extract("In adults with atrial fibrillation who need anticoagulation and do not have moderate to severe "
+                   "rheumatic mitral stenosis or a mechanical heart valve, DOACs are recommended over warfarin.")
+    assert set(doac.without) == {"mitral stenosis", "mechanical valve"}
+    assert conflicts(extract("anticoagulation for AF with a mechanical valve"), doac) == ["comorbidity"]
+    assert conflicts(extract("anticoagulation for AF"), doac) == []
+    # the list stops at the next clause: heart failure here is had, not absent
+    assert extract("adults without diabetes who have heart failure").without == ("diabetes",)

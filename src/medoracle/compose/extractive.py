@@ -22,29 +22,26 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from medoracle.compose import abstracts, fit, pages, parts
+from medoracle.compose import abstracts, fit, opening, pages, parts
 from medoracle.compose.acronyms import ACRONYM, acronym_aliases, add_synonyms, spelled_out
+from medoracle.compose.candidate import Candidate, doc_prior
 from medoracle.compose.facets import FACET_ORDER, statement_facet, title_of
 from medoracle.compose.followups import follow_ups
 from medoracle.compose.overlap import similarity
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
-from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape, shape_value
-from medoracle.compose.subject_words import ASKS_DOSE as _ASKS_DOSE
+from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape
 from medoracle.compose.subject_words import FRAME as _FRAME
 from medoracle.compose.subject_words import POPULATION_WORDS as _POPULATION_WORDS
 from medoracle.ingest.grading import unprinted_grade
-from medoracle.retrieve import DOC_TYPE_PRIOR, doc_type_prior
-from medoracle.text import content_stems, quoted_in
-from medoracle.types import Answer, Audience, DocType, Evidence, Grade, Population, Query, Section, Statement
-from medoracle.understand.focus import named_topics
+from medoracle.text import content_stems
+from medoracle.types import Answer, Audience, Evidence, Query, Section, Statement
+from medoracle.understand.describe import describe
 from medoracle.understand.form import QuestionForm, read_question
-from medoracle.understand.population import describe
 
 if TYPE_CHECKING:
     from medoracle.embed import Embedder
@@ -53,39 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["ExtractiveComposer"]
 
 
-def _doc_prior(doc_type: DocType) -> float:
-    """retrieve's prior table on the composer's scale: a guideline adds 0.1, a consumer page nothing."""
-    floor = DOC_TYPE_PRIOR["consumer"]
-    return 0.1 * (doc_type_prior(doc_type.value) - floor) / (1.0 - floor)
-
-
 _BACKGROUND_CAP = 2  # background is context, not management: a broad answer shows at most this much of it
-
-
-@dataclass
-class _Candidate:
-    """One sentence that could be a statement."""
-
-    ev: int                      # index into the evidence list
-    text: str                    # the trimmed sentence
-    stems: set[str]
-    grade: Grade | None
-    relevance: float = 0.0
-    own: float = 0.0             # share of the question's term weight in the sentence itself
-    about: float = 0.0           # … in it or, for a card, in the names of its topic (its title and aliases)
-    topic: float = 0.0           # share of the question's subject weight in the sentence or its context
-    score: float = 0.0
-    facet: str = "background"
-    facet_confidence: float = 0.0
-    card_bottom_line: bool = False
-    lead: bool = False           # the first sentence of its passage
-    last: bool = False           # the last sentence of its passage
-    vector: np.ndarray | None = None
-    also: list[int] = field(default_factory=list)  # other evidence quoting the same sentence
-    population: Population = field(default_factory=Population)  # whom it speaks of (`fit.annotate`)
-    conflicts: list[str] = field(default_factory=list)  # slots where that rules it out for the question
-    matches: list[str] = field(default_factory=list)    # slots the question makes a point of, met
-    declared: list[str] = field(default_factory=list)   # … met by its passage's declared population
 
 
 def _words_for(question: str, stems: list[str]) -> str:
@@ -222,10 +187,10 @@ class ExtractiveComposer:
             for c in pool:  # sentences silent on the asked-for patient give way to those that speak of them
                 c.score -= 0.0 if c.matches else 0.15
         pool = sorted(fit.demote_cancer_only(pool, query), key=lambda c: -c.score)  # (no cancer asked: see there)
-        bottom = self._bottom_line(pool, evidence, best, form, question, query, shape)
+        bottom = opening.bottom_line(pool, evidence, best, form, question, query, shape)
         if research:  # a yes/no question's bottom line is the finding that restates it (`compose.abstracts`)
             bottom = abstracts.bottom_line(candidates, evidence, question, bottom)
-        summary = _summary_text(bottom, candidates, evidence, form)
+        summary = opening.summary_text(bottom, candidates, evidence, form, query)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = (abstracts.select(candidates, shown, evidence, self.focused_statements + shape.listing, question)
                   if research else self._select(pool, shown, form, evidence, shape))
@@ -241,9 +206,9 @@ class ExtractiveComposer:
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 
-    def _candidates(self, evidence: list[Evidence], research: bool = False) -> list[_Candidate]:
-        found: list[_Candidate] = []
-        seen: dict[str, _Candidate] = {}
+    def _candidates(self, evidence: list[Evidence], research: bool = False) -> list[Candidate]:
+        found: list[Candidate] = []
+        seen: dict[str, Candidate] = {}
         for i, ev in enumerate(evidence):
             if is_meta_section(ev.passage.section):
                 continue
@@ -256,14 +221,14 @@ class ExtractiveComposer:
                     if i != seen[key].ev and i not in seen[key].also:
                         seen[key].also.append(i)
                     continue
-                cand = _Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
+                cand = Candidate(ev=i, text=cleaned, stems=set(content_stems(cleaned)), grade=grade,
                                   card_bottom_line=ev.passage.facet == "bottom_line", lead=n == 0,
                                   last=n == len(sentences) - 1)
                 seen[key] = cand
                 found.append(cand)
         return found
 
-    def _term_weights(self, q_stems: list[str], candidates: list[_Candidate],
+    def _term_weights(self, q_stems: list[str], candidates: list[Candidate],
                       whom: frozenset[str] = _POPULATION_WORDS) -> dict[str, float]:
         n = len(candidates)
         weights = {}
@@ -305,7 +270,7 @@ class ExtractiveComposer:
             best = max(best, sum(weights[t] for t in covered) / total)
         return best
 
-    def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[_Candidate],
+    def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[Candidate],
                evidence: list[Evidence], query: Query | None = None) -> None:
         total = sum(weights.values()) or 1.0
         top = max((e.score for e in evidence), default=0.0)
@@ -396,90 +361,10 @@ class ExtractiveComposer:
             declared = 0.08 if ev.passage.facet is not None else 0.0
             actionable = 0.05 if c.grade is not None or RECOMMENDS.search(c.text) else 0.0
             c.score = (c.relevance + grade_bonus + intent + declared + actionable
-                       + _doc_prior(ev.passage.doc_type))
+                       + doc_prior(ev.passage.doc_type))
 
-    def _bottom_line(self, pool: list[_Candidate], evidence: list[Evidence], best: float,
-                     form: QuestionForm, question: str = "", query: Query | None = None,
-                     shape: Shape | None = None) -> _Candidate | None:
-        asks_dose = bool(_ASKS_DOSE.search(question))
-        shape = shape or read_shape(question)
-        if not (pool := fit.may_open(pool, query, named_topics(query, evidence) if query is not None else None)):
-            return None  # only a case report or a study's aims was left
-        # A specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it, not a summary card.
-        specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
-
-        def strength(c: _Candidate) -> float:
-            passage = evidence[c.ev].passage
-            # A specific question is answered by the sentence closest to it, whatever else is strong.
-            value = (1.0 if form.broad else 1.5) * c.relevance + 2 * _doc_prior(passage.doc_type)
-            if c.card_bottom_line:
-                value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
-            value += 0.3 * c.grade.rank if c.grade is not None else 0.0
-            value += 0.1 if RECOMMENDS.search(c.text) else 0.0
-            value += 1.0 if asks_dose and fit.gives_dose(c, query) else 0.0  # "and the dose?" wants the number
-            if not c.card_bottom_line:
-                # What was asked about; for "how is X managed", what to do first.
-                value += 0.3 if form.intent is not None and c.facet == form.intent else 0.0
-                value += 0.15 if form.broad and c.facet == "first_line" else 0.0
-            if passage.facet is not None and c.lead:
-                value += 0.1  # a card states its point first; what follows qualifies it
-            # The asked-for thing, for this patient: a source that declares that patient (a card's population,
-            # a heading) outweighs a sentence that mentions them in passing.
-            value += fit.intent_value(c, query) + 0.4 * len(c.matches) + 0.3 * len(c.declared)
-            value += shape_value(c.text, shape) - 0.2 * len(fit.narrower(c.population, query))
-            if c.population.line in ("second", "refractory") and (query is None or query.population.line is None):
-                value -= 0.3  # "second-line when X is unsuitable" does not open an answer about treating X
-            if passage.doc_type not in (DocType.guideline, DocType.consumer) and passage.facet is None:
-                # A study's own conclusion is its bottom line: worded as one, or closing its abstract.
-                value += 0.1 if CONCLUDES.search(c.text) else 0.0
-                value += 0.1 if c.last and len(quotable(passage.text)) > 1 else 0.0
-            return value
-        near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
-        eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
-                    or (c.card_bottom_line and c.relevance >= 0.7 * best)
-                    or (asks_dose and fit.gives_dose(c, query) and c.relevance >= 0.6 * best)]
-        eligible = eligible or pool[:1]
-        if query is not None and query.intents:
-            # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
-            most_on_topic = max(c.topic for c in pool)
-            giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
-                      and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
-            eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
-            # "A or B?" wants the verdict, though a summary naming both options may share more of its words.
-            eligible = fit.verdicts(pool, query, best) or eligible
-        if query is not None and any(c.matches for c in pool):
-            # The question makes a point of its patient (pregnancy, an age, a grade): the bottom line is a
-            # sentence that speaks of that patient, when the evidence has one near enough.
-            # … and that speaks to the ask: "NSAIDs are not recommended for the prevention of new attacks" names
-            # the flare of a question about treating one, but not its treatment.
-            # It must be on the subject too: "first-line" in a headache guideline matches the line of therapy
-            # of "first-line drug for status epilepticus", not its condition.
-            most_on_topic = max(c.topic for c in pool)
-            # "First-line" in "first-line treatment of X" is what is asked (judged by `fit.satisfies`), not a
-            # patient to match: "laparoscopy as the first line of treatment" is no answer about anaphylaxis.
-            asked_line = "first_line" in query.intents
-            fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
-                       and c.topic >= 0.8 * most_on_topic and (not asked_line or set(c.matches) - {"line"})]
-            most = max((len(c.matches) for c in fitting), default=0)
-            fitting = [c for c in fitting if len(c.matches) == most]
-            # A patient named by a soft slot only (stable disease, a setting) does not outweigh the asked-for
-            # thing: "initial inhaler for stable COPD" wants the inhaler sentence, not any stable-COPD one.
-            soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
-            giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
-            eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
-        # What names the asked condition in itself or its card's title first (GTCS drugs: no status epilepticus answer)
-        eligible = [c for c in eligible if fit.names_asked(c, evidence[c.ev].passage.section, query)] or eligible
-        # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
-        general = [c for c in eligible if fit.for_everyone(c, query)]
-        if not general and query is not None and pool:
-            top_topic = max(c.topic for c in pool)
-            general = [c for c in pool if fit.for_everyone(c, query) and fit.satisfies(c, query)
-                       and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
-        eligible = general or eligible
-        return max(eligible, key=strength) if eligible else None
-
-    def _select(self, pool: list[_Candidate], shown: list[_Candidate], form: QuestionForm,
-                evidence: list[Evidence], shape: Shape | None = None) -> list[_Candidate]:
+    def _select(self, pool: list[Candidate], shown: list[Candidate], form: QuestionForm,
+                evidence: list[Evidence], shape: Shape | None = None) -> list[Candidate]:
         """MMR over the pool: relevance and grade against overlap with what is already shown.
 
         A broad question first takes the best statement of every section, so the page covers red flags to
@@ -502,22 +387,22 @@ class ExtractiveComposer:
             rest = [c for c in rest if not ANAPHORIC.match(c.text) and not abstracts.states_setup(c.text)
                     and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]  # "Its results …"
         overlap = {id(c): max((similarity(c, s) for s in shown), default=0.0) for c in rest}
-        chosen: list[_Candidate] = []
+        chosen: list[Candidate] = []
         per_facet: dict[str, int] = {}
         per_passage: dict[int, int] = {}
         per_source: dict[tuple[str, str], int] = {}  # (reference, section): a page quotes many sources, not one
 
-        def source(c: _Candidate) -> tuple[str, str]:
+        def source(c: Candidate) -> tuple[str, str]:
             return evidence_key(evidence[c.ev]), c.facet
 
         def cap(facet: str) -> int:
             return min(per_section, _BACKGROUND_CAP) if facet == "background" and form.broad else per_section
 
-        def open_for(c: _Candidate) -> bool:
+        def open_for(c: Candidate) -> bool:
             return (per_facet.get(c.facet, 0) < cap(c.facet) and per_passage.get(c.ev, 0) < 2
                     and overlap[id(c)] < 0.6)
 
-        def take(c: _Candidate) -> None:
+        def take(c: Candidate) -> None:
             chosen.append(c)
             per_facet[c.facet] = per_facet.get(c.facet, 0) + 1
             per_passage[c.ev] = per_passage.get(c.ev, 0) + 1
@@ -548,19 +433,19 @@ class ExtractiveComposer:
             take(best_c)
         return chosen
 
-    def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: _Candidate | None,
-                  summary: str, chosen: list[_Candidate], candidates: list[_Candidate], floor: float,
+    def _assemble(self, question: str, audience: Audience, evidence: list[Evidence], bottom: Candidate | None,
+                  summary: str, chosen: list[Candidate], candidates: list[Candidate], floor: float,
                   query: Query | None = None) -> Answer:
         bibliography = Bibliography()
 
-        def cite(c: _Candidate) -> list[int]:
+        def cite(c: Candidate) -> list[int]:
             return bibliography.cite_all(evidence[i] for i in [c.ev] + c.also)
 
         summary_citations = cite(bottom) if bottom is not None else []
         safety = [c for c in chosen if c.facet == "_safety"]
         for c in safety:
             c.facet = "complications" if c.facet == "_safety" else c.facet
-        by_facet: dict[str, list[_Candidate]] = {}
+        by_facet: dict[str, list[Candidate]] = {}
         for c in chosen:
             by_facet.setdefault(c.facet, []).append(c)
         sections = []
@@ -584,16 +469,3 @@ class ExtractiveComposer:
                       summary_grade=summary_grade, sections=sections,
                       references=bibliography.references(), audience=audience,
                       follow_ups=follow_ups(query, question, covered, mentioned, evidence))
-
-
-def _summary_text(bottom: _Candidate | None, candidates: list[_Candidate], evidence: list[Evidence],
-                  form: QuestionForm) -> str:
-    """The bottom line: its sentence, or for a broad question a whole bottom-line card (written to be read whole)."""
-    if bottom is None:
-        return ""
-    if bottom.card_bottom_line and form.broad:
-        whole = " ".join(c.text for c in candidates if c.ev == bottom.ev)
-        if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
-            return whole
-    return bottom.text
-

@@ -19,8 +19,9 @@ from medoracle.text import content_stems, has_dose
 from medoracle.text.numbers import percent_fit
 from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, members_pattern
+from medoracle.understand.describe import describe
 from medoracle.understand.focus import names_condition
-from medoracle.understand.population import conflicts, describe, extract, manifestation_words, matches, merge, wanted
+from medoracle.understand.population import conflicts, extract, manifestation_words, matches, merge, wanted
 from medoracle.understand.vocab import drugs_in
 
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
@@ -79,7 +80,7 @@ _SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|
 
 
 # Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
-# asked-for thing (see `ExtractiveComposer._bottom_line`).
+# asked-for thing (see `opening.bottom_line`).
 SOFT_SLOTS = frozenset({"phase", "setting", "line"})
 # Intents that ask for one particular thing: the sentence that gives it beats a topic's summary card.
 SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score"})
@@ -310,6 +311,14 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     if intent == "dose":
         return gives_dose(c, query)
     if intent == "first_line":
+        # The class asked with is the answer's class, named by a member: "IV diuretic for acute heart failure" is
+        # answered by "loop diuretics", not by advice on nitrates (a treatment the question did not name) …
+        if classes := class_words(query.search_text):
+            low = c.text.lower()
+            # … or advised against as a class ("oral antibiotics should not be prescribed": none of them).
+            return any(members.search(c.text) or (word.rstrip("s") in low and (drugs_in(c.text)
+                                                                               or _ADVISES_AGAINST.search(c.text)))
+                       for word, members in classes.items())
         # A drug by name, or a class the question did not itself name ("antibiotics for CAP" wants which one).
         if drugs_in(c.text):
             return True

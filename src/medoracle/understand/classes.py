@@ -121,6 +121,8 @@ _CLASS_WORDS: dict[str, tuple[str, ...]] = {
                        "risedronate", "ibandronate", "clodronate"),
     "steroid": ("corticosteroid", "glucocorticoid", "prednisolone", "prednisone", "dexamethasone",
                 "methylprednisolone", "hydrocortisone"),
+    "diuretic": ("loop diuretic", "thiazide", "thiazide-like diuretic", "furosemide", "bumetanide", "torasemide",
+                 "indapamide", "bendroflumethiazide", "chlortalidone", "spironolactone", "eplerenone"),
     "inhaler": ("LAMA", "LABA", "ICS", "SABA", "inhaled corticosteroid", "salbutamol", "tiotropium",
                 "formoterol", "budesonide", "beclometasone"),
     "antibiotic": ("amoxicillin", "co-amoxiclav", "nitrofurantoin", "trimethoprim", "pivmecillinam",

@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from medoracle.text import QUESTION_FRAME_WORDS, content_stems, singular, tokens
 from medoracle.types import Evidence, Query
-from medoracle.understand.population import conflicts, describe, extract
+from medoracle.understand.describe import describe
+from medoracle.understand.population import conflicts, extract
 from medoracle.understand.topic import is_condition_word
 from medoracle.understand.vocab import spelling_variants, understand
 

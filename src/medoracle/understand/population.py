@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
 
-__all__ = ["conflicts", "contradiction", "describe", "extract", "manifestation_words", "matches", "merge"]
+__all__ = ["conflicts", "contradiction", "extract", "manifestation_words", "matches", "merge"]
 
 _OPEN = 200.0  # no upper age
 # Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
@@ -76,12 +76,24 @@ _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|di
                      r"\bdialysis\b|\beGFR (?:<|below|under|less)|\bcreatinine clearance (?:<|below|under|less)", re.I)
 _LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bcirrho\w+|"
                     r"\bChild-Pugh\b", re.I)
+# (A valve or mitral stenosis decides the anticoagulant in atrial fibrillation: a DOAC is advised only without them.)
+_VALVES = r"mechanical (?:heart )?valves?|(?:rheumatic )?mitral stenosis"
 COMORBIDITIES = (r"(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
                  r"atrial fibrillation|coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|"
-                 r"G6PD deficiency)\b")
-_COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history of)\s+" + COMORBIDITIES, re.I)
-_WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with))\s+(?:known\s+)?(type [12] diabetes|diabetes|heart failure|"
-                      r"CKD|chronic kidney disease|COPD|asthma|atrial fibrillation)\b", re.IGNORECASE)
+                 r"G6PD deficiency|" + _VALVES + r")\b")
+_COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history of)\s+(?:an?\s+)?"
+                       + COMORBIDITIES, re.I)
+# What a patient does not have: "without diabetes", "who do not have … mitral stenosis or a mechanical valve"
+# (each condition of the list up to the next clause).
+_WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with)|(?:do|does) not have)\s+((?:(?!\b(?:who|with|but|whose)"
+                      r"\b)[^.;:,()])+)", re.IGNORECASE)
+_ABSENT = re.compile(r"\b(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
+                     r"atrial fibrillation|" + _VALVES + r")\b", re.IGNORECASE)
+
+
+def _condition_name(found: str) -> str:
+    """One name for one condition however written: "mechanical valve" and "mechanical heart valves"."""
+    return re.sub(r"\bheart (?=valve)|(?<=valve)s\b|^rheumatic ", "", found.lower())
 # Cancer ruled out: "Deep vein thrombosis (not cancer-associated)", "in people without cancer", "non-cancer pain".
 _NO_CANCER = re.compile(r"\b(?:not|without|no|non-?)\s*(?:active\s+|known\s+)?(?:cancer|malignan\w+)(?:-associated|"
                         r"-related)?\b", re.IGNORECASE)
@@ -195,8 +207,9 @@ def extract(text: str) -> Population:
     return Population(
         age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
         kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
-        comorbidities=tuple(dict.fromkeys(m.group(1).lower() for m in _COMORBID.finditer(text))),
-        without=tuple(dict.fromkeys([*(m.group(1).lower() for m in _WITHOUT.finditer(text)),
+        comorbidities=tuple(dict.fromkeys(_condition_name(m.group(1)) for m in _COMORBID.finditer(text))),
+        without=tuple(dict.fromkeys([*(_condition_name(a.group(1)) for m in _WITHOUT.finditer(text)
+                                       for a in _ABSENT.finditer(m.group(1))),
                                      *(["cancer"] if _NO_CANCER.search(text) else [])])),
         origin="not black african" if _NOT_BLACK.search(text) else "black african" if _BLACK.search(text) else None,
         cancer=_cancer(_NO_CANCER.sub(" ", text)), severity=_severity(text), stage=_stage(text),
@@ -527,73 +540,3 @@ def wanted(question: Population) -> list[str]:
     if question.qualifiers:
         out.append("qualifier")
     return out
-
-
-# ---------------------------------------------------------------------------------------------- wording
-
-_GROUP_WORDS = {"neonate": "neonates", "infant": "infants", "child": "children", "adolescent": "adolescents",
-                "adult": "adults", "older_adult": "older adults"}
-_SEVERITY_WORDS = {1: "mild", 2: "moderate", 3: "severe", 4: "life-threatening"}
-
-
-def _age_words(years: float) -> str:
-    """An age as a reader says it: "55", "3 months", "6 weeks"."""
-    if years >= 1 or years == 0:
-        return str(int(years))
-    if years * 12 >= 1 and abs(years * 12 - round(years * 12)) < 0.05:
-        return f"{round(years * 12)} months"
-    return f"{max(1, round(years * 52))} weeks"
-
-
-def describe(p: Population, slots: Iterable[str] | None = None) -> str:
-    """A short phrase for the reader: 'pregnant women', 'adults aged 55 or over', 'grade 3 colitis'."""
-    only = set(slots) if slots is not None else None
-
-    def want(slot: str) -> bool:
-        return only is None or slot in only
-
-    parts: list[str] = []
-    if want("severity") and p.severity:
-        low, high = p.severity
-        parts.append(f"grade {low}" if low == high and p.manifestations else
-                     _SEVERITY_WORDS[low] if low == high else f"{_SEVERITY_WORDS[low]} to {_SEVERITY_WORDS[high]}")
-    if want("phase") and p.phase:
-        parts.append({"exacerbation": "during an exacerbation", "stable": "stable disease"}.get(p.phase, p.phase))
-    if want("qualifier") and p.qualifiers:
-        parts.append(" or ".join(("non-" if q[0] == "-" else "") + q[1:] for q in p.qualifiers))
-    if want("manifestation") and p.manifestations:
-        parts.append(" or ".join({"skin": "rash"}.get(m, m) for m in p.manifestations))
-    who = ""
-    if want("pregnancy") and p.pregnancy:
-        who = {"pregnant": "pregnant women", "not_pregnant": "non-pregnant women",
-               "breastfeeding": "breastfeeding women"}[p.pregnancy]
-    elif want("age"):
-        groups = [g for g in p.age_groups if not (g == "adult" and "older_adult" in p.age_groups)]
-        who = " and ".join(_GROUP_WORDS[g] for g in groups)
-        if p.age_min is not None and p.age_max is not None and p.age_max - p.age_min <= 1 \
-                and (p.age_min >= 1 or p.age_max - p.age_min < 0.1):
-            who = f"{who or 'people'} aged {_age_words(p.age_min)}"
-        elif p.age_min is not None and p.age_max is not None:
-            who = f"{who or 'people'} aged {_age_words(p.age_min)} to {_age_words(p.age_max)}"
-        elif p.age_min is not None:
-            who = f"{who or 'people'} aged {_age_words(p.age_min)} or over"
-        elif p.age_max is not None:
-            who = f"{who or 'people'} under {_age_words(p.age_max)}"
-    if want("kidney") and p.kidney_impairment:
-        who = f"{who or 'people'} with kidney impairment"
-    if want("liver") and p.liver_impairment:
-        who = f"{who or 'people'} with liver impairment"
-    if want("origin") and p.origin:
-        who = f"{who or 'people'} " + ("not of Black African or African-Caribbean family origin"
-                                       if p.origin.startswith("not") else
-                                       "of Black African or African-Caribbean family origin")
-    if want("setting") and p.setting:
-        who = f"{who or 'patients'} " + {"icu": "in intensive care", "inpatient": "in hospital",
-                                         "outpatient": "treated outside hospital"}[p.setting]
-    if want("line") and p.line and p.line != "first":  # "first-line" is what is advised, not whom
-        parts.append({"first": "first-line", "second": "second-line", "refractory": "refractory disease",
-                      "recurrent": "recurrent disease"}[p.line])
-    text = " ".join(x for x in [", ".join(parts) if parts and not who else "", who] if x)
-    if parts and who:
-        text = f"{who} ({', '.join(parts)})"
-    return text.strip()

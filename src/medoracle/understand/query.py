@@ -125,8 +125,10 @@ def _comorbid_in(spelled: str, named: Sequence[str]) -> list[str]:
 _TREATS = {"antihypertensive": "hypertension", "antidepressant": "depression", "antiepileptic": "epilepsy",
            "antidiabetic": "diabetes", "antipsychotic": "psychosis", "antiarrhythmic": "arrhythmia",
            "antianginal": "angina", "antiemetic": "nausea and vomiting", "antimigraine": "migraine",
-           "antiseizure": "epilepsy", "antihyperglycaemic": "diabetes", "antihyperglycemic": "diabetes"}
-_TREATS_WORD = re.compile(r"\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
+           "antiseizure": "epilepsy", "antihyperglycaemic": "diabetes", "antihyperglycemic": "diabetes",
+           **{f"blood pressure {kind}": "hypertension" for kind in ("medicine", "medication", "drug", "tablet",
+                                                                     "pill")}}
+_TREATS_WORD = re.compile(r"(?<!high )\b(" + "|".join(_TREATS) + r")s?\b", re.IGNORECASE)
 
 
 def _clinical_names(spelled: str, terms: QueryTerms) -> tuple[str, dict[str, str]]:

@@ -26,7 +26,7 @@ SHORTHAND: dict[str, str] = {
     "ppx": "prophylaxis", "proph": "prophylaxis", "sob": "shortness of breath", "cx": "complications",
     "f/u": "follow-up", "b/c": "because", "neuro": "neurological", "preg": "pregnancy",
     "wk": "week", "wks": "weeks", "hr": "hour", "hrs": "hours", "mins": "minutes", "inpt": "inpatient",
-    "c/i": "contraindicated", "ci": "contraindication", "dose?": "dose?",
+    "c/i": "contraindicated", "meds": "medicines", "bp": "blood pressure", "ci": "contraindication", "dose?": "dose?",
 }
 # Tokens: words with inner dots or slashes ("y.o.", "w/o"), or a lone "+" that joins two asks.
 _TOKEN = re.compile(r"(?<![\w/])(?:[A-Za-z0-9]+(?:[./][A-Za-z0-9]*)*\.?|\+)(?![\w/])")

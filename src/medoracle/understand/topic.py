@@ -175,11 +175,18 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         if marks and marks[-1] >= 5 and len(marks) > 1:
             # Too long for one name: "non-small cell lung cancer brain metastases" names two conditions.
             starts = [0, *(m + 1 for m in marks[:-1])]
-            found.extend(" ".join(run[a:m + 1][-5:]) for a, m in zip(starts, marks))
+            found.extend(_trimmed(run[a:m + 1][-5:]) for a, m in zip(starts, marks))
         elif marks:
             end = max(marks) + 1
-            found.append(" ".join(run[max(0, end - 5):end]))
+            found.append(_trimmed(run[max(0, end - 5):end]))
     return list(dict.fromkeys(found))
+
+
+def _trimmed(words: list[str]) -> str:
+    """A condition name without the joining word a cut left in front ("of chronic obstructive …")."""
+    while len(words) > 1 and words[0] in ("and", "of"):
+        words = words[1:]
+    return " ".join(words)
 
 
 def overlaps(question: str, topic: str) -> bool:
