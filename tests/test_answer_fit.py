@@ -686,3 +686,14 @@ def test_a_whole_card_keeps_its_work_up_unless_the_question_asks_what_to_do() ->
 def test_advice_for_patients_without_a_mechanical_valve_is_not_for_one(clinic: Clinic) -> None:
     answer = clinic.answer("Anticoagulation for AF with mechanical valve")
     assert "recommended over warfarin" not in answer.summary, answer.summary
+
+
+def test_a_card_split_patient_by_patient_is_read_whole_for_a_question_naming_no_patient(clinic: Clinic) -> None:
+    # NICE's step 1 card never says "first-line"; filed as first-line advice it answers the question, and for no
+    # patient in particular both groups' drugs are the answer.
+    summary = clinic.answer("What is the first-line treatment for hypertension?").summary
+    assert "ACE inhibitor" in summary and "calcium-channel blocker" in summary, summary
+    assert "resistant" not in summary, summary
+    # … but a patient with type 2 diabetes gets only their own sentence (the other is "without type 2 diabetes")
+    summary = clinic.answer("Which antihypertensive in type 2 diabetes?").summary
+    assert "ACE inhibitor" in summary and "without type 2 diabetes" not in summary, summary

@@ -305,7 +305,10 @@ class ExtractiveComposer:
         for ev in evidence:
             names = " ".join(ev.focus) if ev.passage.facet is not None else ""
             named.append(hits(set(content_stems(names)), names) if names else set())
-            around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''}"
+            # A card filed as first-line advice is under that heading, as a guideline's passage would be: the
+            # step 1 drug card answers "first-line treatment for hypertension" though it never says "first-line".
+            heading = title_of("first_line") if ev.passage.facet == "first_line" else ""
+            around = f"{ev.passage.text} {ev.passage.section} {ev.title or ''} {heading}"
             context.append(hits(set(content_stems(around)), around))
             frame = f"{ev.passage.section} {ev.title or ''}"
             framing.append(hits(set(content_stems(frame)), frame))

@@ -53,6 +53,7 @@ _KINDS = {"guideline": ("guideline", "guidelines"), "systematic_review": ("syste
           "trial": ("trial report", "trial reports"), "review": ("review", "reviews"),
           "consumer": ("consumer health page", "consumer health pages"),
           "textbook": ("textbook chapter", "textbook chapters"), "other": ("other document", "other documents")}
+_CONVERTS = re.compile(r"\bconver(?:t|sion|ting)\b|\bswitch\w*|\brotat\w+|\bequivalen\w+", re.IGNORECASE)
 _SPECIFIC = ("comparison", "dose", "duration", "safety", "monitoring", "threshold", "risk_score", "prognosis",
              "prevention", "diagnosis", "background", "first_line", "treatment")
 _GENERIC_STEMS = frozenset(content_stems("treatment management patient patients adult adults dose"))
@@ -187,6 +188,8 @@ def looked_for(query: Query) -> str:
     """What was searched for, as a phrase: 'the first-line treatment for asthma in children'."""
     if query.noise:
         return "nothing: the question names no condition, test or treatment to look for"
+    if "dose" in query.intents and len(query.drugs) >= 2 and _CONVERTS.search(query.text):
+        return f"how to convert {query.drugs[0]} to {query.drugs[1]}"  # (a switch between two drugs)
     condition = _condition(query)
     if condition is None:
         return f"an answer to “{query.text}”"

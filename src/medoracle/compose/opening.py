@@ -11,6 +11,7 @@ from medoracle.text import quoted_in
 from medoracle.types import DocType, Evidence, Query
 from medoracle.understand.focus import named_topics
 from medoracle.understand.form import QuestionForm
+from medoracle.understand.population import wanted
 
 __all__ = ["bottom_line", "summary_text"]
 
@@ -115,4 +116,24 @@ def summary_text(bottom: Candidate | None, candidates: list[Candidate], evidence
         whole = " ".join(c.text for c in card[start:])
         if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
             return whole
+    if bottom.lead and evidence[bottom.ev].passage.facet is not None and query is not None \
+            and not wanted(query.population) and _split_by_patient(bottom):
+        # A card that gives its advice patient by patient (NICE's step 1 by age, family origin and diabetes) is
+        # read whole for a question that names no patient: one group's advice alone is not the answer.
+        card = [c for c in candidates if c.ev == bottom.ev]
+        whole = " ".join(c.text for c in card)
+        # (not when the question names a group the card splits by: "in type 2 diabetes" takes its own sentence)
+        named = " ".join(query.conditions).lower()
+        splits_by_asked = any(name in named or named and named in name for c in card
+                              for name in (*c.population.comorbidities, *c.population.without))
+        if len(card) > 1 and all(_split_by_patient(c) for c in card) and not splits_by_asked \
+                and len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
+            return whole
     return bottom.text
+
+
+def _split_by_patient(c: Candidate) -> bool:
+    """Whether a sentence's advice is for one group of patients: an age band, a family origin, a comorbidity."""
+    p = c.population
+    return p.age_min is not None or p.age_max is not None or p.origin is not None or bool(p.comorbidities) \
+        or p.pregnancy is not None
