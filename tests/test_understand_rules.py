@@ -366,3 +366,19 @@ def test_a_mechanical_valve_excluded_by_a_list_is_a_conflict_for_a_patient_with_
     assert conflicts(extract("anticoagulation for AF"), doac) == []
     # the list stops at the next clause: heart failure here is had, not absent
     assert extract("adults without diabetes who have heart failure").without == ("diabetes",)
+
+
+@pytest.mark.parametrize("question, why", [
+    ("BP HR RR", "names of measurements"),
+    ("blood pressure", "names of measurements"),
+    ("¿Cuál es el tratamiento de la hipertensión?", "not in English"),
+    ("Was ist die Behandlung von Asthma bei Kindern?", "not in English"),
+])
+def test_measurements_alone_or_another_language_are_no_question(question: str, why: str) -> None:
+    assert why in (read_query(question).noise or ""), read_query(question).noise
+
+
+@pytest.mark.parametrize("question", ["high BP in a 60 year old", "what is the target BP", "BP target in diabetes",
+                                      "Is the temperature threshold for fever in children 38?"])
+def test_a_question_about_a_measurement_is_a_question(question: str) -> None:
+    assert read_query(question).noise is None

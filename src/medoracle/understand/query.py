@@ -45,6 +45,15 @@ medication medications disease diseases condition conditions health doctor docto
 symptom symptoms sign signs question questions help advice information info problem problems thing things
 care test tests dose doses option options guideline guidelines evidence clinical medical good bad best
 normal sick ill illness pain""".split())
+# The names of measurements alone ("BP HR RR") ask nothing: a clinician asks about a condition or a reading.
+_MEASURES = frozenset("""blood pressure heart rate respiratory pulse temperature oxygen saturation saturations
+sats weight height bmi vitals vital observations obs bp hr rr spo2 temp gcs""".split())
+# Words of a question in another language that English does not use ("¿Cuál es el tratamiento …?"): the
+# library's sources and its vocabulary are English.
+_FOREIGN = frozenset("""el los las del es cuál cual qué cómo para una tratamiento ist die der das und von bei mit
+wie welche behandlung le les des du est quel quelle pour avec dans une traitement della di il trattamento
+não uma tratamento""".split())
+_ENGLISH = frozenset("the of is are what how which for and with in to should does do".split())
 _COMPARE = re.compile(r"\s(?:vs\.?|versus|v\.|compared (?:with|to)|or)\s", re.IGNORECASE)
 
 
@@ -223,6 +232,10 @@ def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] |
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isascii() for ch in letters) < 0.5 * len(letters) and not query.conditions:
         return "not in a language the library reads: it holds English sources, so ask in English"
+    written = [w.lower().strip("¿¡") for w in text.split()]
+    if sum(w in _FOREIGN for w in written) >= 2 and sum(w in _FOREIGN for w in written) > sum(
+            w in _ENGLISH for w in written):
+        return "not in English: the library holds English sources, so ask in English"
     words = [w.lower() for w in _WORD.findall(spelled)]
     content = [w for w in words if w not in STOP_WORDS]
     clinical = bool(query.conditions or query.drugs or query.interventions or not query.population.is_empty())
@@ -231,6 +244,9 @@ def _noise(text: str, spelled: str, query: Query, known: Callable[[str], bool] |
     if _OFF_DOMAIN.search(text) and not clinical:
         return "not a medical question"
     specific = [w for w in content if w not in _GENERIC and w not in SHORTHAND.values() and w not in SHORTHAND]
+    typed = [w.lower() for w in _WORD.findall(text)]
+    if typed and not clinical and not query.intents and all(w in _MEASURES or w in STOP_WORDS for w in typed):
+        return "only the names of measurements, with no condition or question about them"
     if not specific:
         return ("only shorthand or general words, with no condition, test or treatment named"
                 if content else "no words to look for")
