@@ -84,6 +84,25 @@ def test_every_card_records_where_its_facts_were_read(path: Path) -> None:
         assert isinstance(meta.get("checked_at"), dict), "new and re-checked cards record checked_at {url, date}"
 
 
+# Hosts whose pages are machine-written answers or unsourced wiki or revision notes: facts were once "checked" there
+# and had to be re-read in a primary copy (issue 16). A card's checked_at must name where a person can read the
+# source itself, so these may never come back.
+UNREADABLE_AS_SOURCE_HOSTS = (
+    "iatrox.com", "droracle.ai", "nsgyask.com", "cardiologywiki.com", "neurosurgerywiki.com", "plexusmd.com",
+    "medicaltalk.net", "nice1pagers.info", "omni-manual.co.uk", "gpreasoning.uk", "qmasters.co.uk",
+    "linksmedicus.com",
+)
+
+
+@pytest.mark.parametrize("path", ALL_PATHS, ids=_label)
+def test_checked_at_is_not_a_machine_written_or_wiki_page(path: Path) -> None:
+    meta, _ = read_front_matter(path)
+    checked = meta.get("checked_at")
+    if isinstance(checked, dict):
+        url = str(checked.get("url", ""))
+        assert not any(host in url for host in UNREADABLE_AS_SOURCE_HOSTS), url
+
+
 def test_not_yet_rechecked_list_names_real_cards() -> None:
     labels = {_label(p) for p in ALL_PATHS}
     assert sorted(NOT_YET_RECHECKED - labels) == []
