@@ -297,7 +297,7 @@ def test_a_question_none_of_whose_parts_the_sources_answer_abstains(cap_clinic: 
 
 
 def test_a_treatment_question_gets_a_treatment_not_its_prevention(tmp_path) -> None:
-    from medoracle.compose.fit import satisfies
+    from medoracle.compose.asks import satisfies
     from medoracle.understand import read_query
 
     @dataclasses.dataclass
@@ -410,7 +410,7 @@ def test_a_treatment_question_is_not_answered_by_screening(clinic: Clinic) -> No
 
 
 def test_a_treatment_in_the_history_is_not_the_treatment_part() -> None:
-    from medoracle.compose.fit import _names_treatment
+    from medoracle.compose.asks import _names_treatment
     # a Wells score item, not advice: "… and treated?" still wants its own sentence
     assert not _names_treatment("1.5 each for immobilisation over 3 days or surgery in the previous 4 weeks")
     assert not _names_treatment("a clot after recent surgery is provoked")
@@ -697,3 +697,21 @@ def test_a_card_split_patient_by_patient_is_read_whole_for_a_question_naming_no_
     # … but a patient with type 2 diabetes gets only their own sentence (the other is "without type 2 diabetes")
     summary = clinic.answer("Which antihypertensive in type 2 diabetes?").summary
     assert "ACE inhibitor" in summary and "without type 2 diabetes" not in summary, summary
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When should metformin be stopped in kidney disease?", r"eGFR is below 30"),
+    ("metformin in CKD", r"eGFR is below 30"),
+    ("statin in CKD", r"atorvastatin 20 mg"),  # the class named is the subject, not the CKD summary card
+])
+def test_a_drug_in_kidney_disease_is_answered_by_its_kidney_advice(clinic: Clinic, question: str,
+                                                                   expected: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(expected, answer.summary), answer.summary
+
+
+def test_a_drug_in_kidney_disease_with_no_kidney_advice_abstains_and_says_so(clinic: Clinic) -> None:
+    answer = clinic.answer("DOAC in CKD")  # the library's DOAC sentences do not speak of kidney function
+    assert answer.abstained, answer.summary
+    assert "kidney impairment" in (answer.abstain_reason or ""), answer.abstain_reason

@@ -135,8 +135,9 @@ class ExtractiveComposer:
         if query is not None and query.conditions:
             # The focus gate kept only documents about the question's condition, so nearly every candidate names
             # it and its IDF falls to ~1: the coverage test would then ask for the question's other words alone.
-            # The condition's words keep the weight of a typical subject word.
-            named = set(content_stems(" ".join(query.conditions)))
+            # The condition's words keep the weight of a typical subject word (not those that only say whom it
+            # is about: "in kidney disease" of a metformin question is judged by `fit`).
+            named = set(content_stems(" ".join(query.conditions))) - whom
             spread = sorted(w for t, w in weights.items() if t not in _FRAME)
             typical = spread[len(spread) // 2] if spread else 1.0
             for t in named & set(weights):
@@ -315,8 +316,8 @@ class ExtractiveComposer:
             titled.append(hits(set(content_stems(ev.title or "")), ev.title or ""))
         # The topic: the subject words that most of the best-ranked passages share ("febrile", "neutropenia"),
         # not the particulars asked about them ("how soon").
-        subject = [t for t in weights if t not in _FRAME and t not in _POPULATION_WORDS] or \
-            [t for t in weights if t not in _FRAME]
+        whom = _POPULATION_WORDS | fit.fit_words(query)  # (whom it is about: "in kidney disease" of a drug question)
+        subject = [t for t in weights if t not in _FRAME and t not in whom] or [t for t in weights if t not in _FRAME]
         head = [ctx | names for ctx, names in zip(context[:5], named)]  # a card speaks of its topic's names too
         topic = [t for t in subject if 2 * sum(t in ctx for ctx in head) >= len(head)] or subject
 

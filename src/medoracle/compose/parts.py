@@ -77,8 +77,9 @@ def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None) -> li
     A question with one part is answered by its bottom line or not at all: a drug named in passing further down
     ("when two first-line antiepileptic drugs have failed") is no answer to "which drug first?"."""
     asked = asked_parts(query)
-    # The patient is a part of the question too: a pregnant patient's answer must speak of pregnancy.
-    unsafe = [g for g in [fit.unspoken_pregnancy(query, bottom)] if g]
+    # The patient is a part of the question too: a pregnant patient's answer must speak of pregnancy, and a
+    # question about a drug in kidney impairment of the kidneys.
+    unsafe = [g for g in [fit.unspoken_pregnancy(query, bottom), fit.unspoken_impairment(query, bottom)] if g]
     if len(asked) == 1 and bottom is not None and not fit.satisfies(bottom, query, asked[0]):
         return unsafe + fit.missing_parts(query, "", asked)
     return unsafe + fit.missing_parts(query, said, asked)

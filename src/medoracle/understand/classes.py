@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["PREGNANCY_AVOID", "class_pattern", "class_words", "classes_of", "members_pattern"]
+__all__ = ["PREGNANCY_AVOID", "class_pattern", "class_words", "classes_of", "members_pattern", "named_classes"]
 
 # class phrases (as sentences write them) → members (generic names, lower case)
 _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -46,6 +46,9 @@ _CLASSES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("proton pump inhibitor", "PPI"): ("omeprazole", "lansoprazole", "pantoprazole", "esomeprazole"),
     ("RANKL inhibitor", "bone-targeted agent", "bone-modifying agent", "antiresorptive"): ("denosumab",),
 }
+# Phrases of more than one class ("anticoagulant", "bone-modifying agent"): they name no one class.
+_SHARED = frozenset(p for phrases in _CLASSES for p in phrases
+                    if sum(p in other for other in _CLASSES) > 1)
 _MEMBERS: dict[str, tuple[str, ...]] = {}
 for _phrases, _drugs in _CLASSES.items():
     for _drug in _drugs:
@@ -67,6 +70,17 @@ def members_pattern(name: str) -> re.Pattern[str] | None:
             shared = {p for other, _ in _CLASSES.items() if other != phrases for p in other}
             return _phrase_pattern(tuple(p for p in phrases if p not in shared) + members)
     return None
+
+
+def named_classes(text: str) -> list[re.Pattern[str]]:
+    """For each drug class a text names by a phrase of its own ("statins", "a DOAC", "SGLT2 inhibitor"), the
+    pattern of that class or its members (`members_pattern`); phrases several classes share do not count."""
+    out = []
+    for phrases, _members in _CLASSES.items():
+        own = [p for p in phrases if p not in _SHARED]
+        if own and _phrase_pattern(tuple(own)).search(text) and (pattern := members_pattern(own[0])) is not None:
+            out.append(pattern)
+    return out
 
 
 def class_pattern(drug: str) -> re.Pattern[str] | None:

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
 
-__all__ = ["conflicts", "contradiction", "extract", "manifestation_words", "matches", "merge"]
+__all__ = ["conflicts", "contradiction", "extract", "impairment_words", "manifestation_words", "matches", "merge"]
 
 _OPEN = 200.0  # no upper age
 # Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
@@ -73,7 +73,8 @@ _FEMALE = re.compile(r"\bwom[ae]n\b|\bfemales?\b|\bgirls?\b|\bmothers?\b|\bpostm
                      re.IGNORECASE)
 _MALE = re.compile(r"\bm[ae]n\b|\bmales?\b|\bboys?\b", re.IGNORECASE)
 _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bCKD\b|"
-                     r"\bdialysis\b|\beGFR (?:<|below|under|less)|\bcreatinine clearance (?:<|below|under|less)", re.I)
+                     r"\bdialysis\b|\beGFR (?:falls |is |of )?(?:<|below|under|less)|"
+                     r"\bcreatinine clearance (?:<|below|under|less)", re.I)
 _LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bcirrho\w+|"
                     r"\bChild-Pugh\b", re.I)
 # (A valve or mitral stenosis decides the anticoagulant in atrial fibrillation: a DOAC is advised only without them.)
@@ -229,6 +230,11 @@ def _in_years(value: str, unit: str | None) -> float:
     if u.startswith("d"):
         return n / 365
     return n
+
+
+def impairment_words(text: str) -> list[str]:
+    """The words that name kidney or liver impairment in a text ("kidney disease", "CKD", "cirrhosis")."""
+    return [m.group(0) for rx in (_KIDNEY, _LIVER) for m in rx.finditer(text)]
 
 
 def manifestation_words(text: str) -> list[str]:
