@@ -715,3 +715,13 @@ def test_a_drug_in_kidney_disease_with_no_kidney_advice_abstains_and_says_so(cli
     answer = clinic.answer("DOAC in CKD")  # the library's DOAC sentences do not speak of kidney function
     assert answer.abstained, answer.summary
     assert "kidney impairment" in (answer.abstain_reason or ""), answer.abstain_reason
+
+
+@pytest.mark.parametrize("question", [
+    "Can a patient with a mechanical mitral valve and atrial fibrillation take apixaban?",
+    "anticoagulation in AF with rheumatic mitral stenosis",
+])
+def test_the_patients_other_condition_comes_before_the_drug_named(clinic: Clinic, question: str) -> None:
+    # Not "usually with a DOAC" (general AF advice) nor DOACs "recommended over warfarin" (for those without).
+    summary = clinic.answer(question).summary
+    assert "warfarin" in summary and "over warfarin" not in summary and "usually with" not in summary, summary

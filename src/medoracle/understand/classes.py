@@ -83,9 +83,10 @@ def named_classes(text: str) -> list[re.Pattern[str]]:
     return out
 
 
-def class_pattern(drug: str) -> re.Pattern[str] | None:
-    """A pattern finding any of the drug's class phrases in a sentence (hyphens and spaces alike, plurals)."""
-    phrases = classes_of(drug)
+def class_pattern(drug: str, *, own: bool = False) -> re.Pattern[str] | None:
+    """A pattern finding any of the drug's class phrases in a sentence (hyphens and spaces alike, plurals); with
+    `own`, only the phrases no other class shares."""
+    phrases = tuple(p for p in classes_of(drug) if not own or p not in _SHARED)
     if not phrases:
         return None
     alternatives = []

@@ -61,6 +61,8 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
         who = f"{who or 'people'} with kidney impairment"
     if want("liver") and p.liver_impairment:
         who = f"{who or 'people'} with liver impairment"
+    if want("comorbidity") and p.comorbidities:
+        who = f"{who or 'people'} with {' and '.join(p.comorbidities)}"
     if want("origin") and p.origin:
         who = f"{who or 'people'} " + ("not of Black African or African-Caribbean family origin"
                                        if p.origin.startswith("not") else

@@ -78,7 +78,8 @@ _KIDNEY = re.compile(r"\b(?:renal|kidney) (?:impairment|insufficiency|failure|di
 _LIVER = re.compile(r"\b(?:hepatic|liver) (?:impairment|insufficiency|failure|disease|dysfunction)\b|\bcirrho\w+|"
                     r"\bChild-Pugh\b", re.I)
 # (A valve or mitral stenosis decides the anticoagulant in atrial fibrillation: a DOAC is advised only without them.)
-_VALVES = r"mechanical (?:heart )?valves?|(?:rheumatic )?mitral stenosis"
+_VALVES = (r"mechanical (?:heart |mitral |aortic |prosthetic )?valves?|"
+           r"(?:(?:moderate(?: to severe)?|severe) )?(?:rheumatic )?mitral stenosis")
 COMORBIDITIES = (r"(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
                  r"atrial fibrillation|coronary (?:artery|heart) disease|HIV|epilepsy|dementia|obesity|"
                  r"G6PD deficiency|" + _VALVES + r")\b")
@@ -88,13 +89,15 @@ _COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history
 # (each condition of the list up to the next clause).
 _WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with)|(?:do|does) not have)\s+((?:(?!\b(?:who|with|but|whose)"
                       r"\b)[^.;:,()])+)", re.IGNORECASE)
+_VALVE = re.compile(r"\b(?:" + _VALVES + r")\b", re.IGNORECASE)
 _ABSENT = re.compile(r"\b(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
                      r"atrial fibrillation|" + _VALVES + r")\b", re.IGNORECASE)
 
 
 def _condition_name(found: str) -> str:
     """One name for one condition however written: "mechanical valve" and "mechanical heart valves"."""
-    return re.sub(r"\bheart (?=valve)|(?<=valve)s\b|^rheumatic ", "", found.lower())
+    return re.sub(r"\b(?:heart|mitral|aortic|prosthetic) (?=valve)|(?<=valve)s\b|^(?:moderate to severe |moderate "
+                  r"|severe )?(?:rheumatic )?(?=mitral)", "", found.lower())
 # Cancer ruled out: "Deep vein thrombosis (not cancer-associated)", "in people without cancer", "non-cancer pain".
 _NO_CANCER = re.compile(r"\b(?:not|without|no|non-?)\s*(?:active\s+|known\s+)?(?:cancer|malignan\w+)(?:-associated|"
                         r"-related)?\b", re.IGNORECASE)
@@ -205,13 +208,17 @@ def extract(text: str) -> Population:
         groups = tuple(g for g in groups if g != "adult" or re.search(r"(?<!older )(?<!frail )\badults?\b", text,
                                                                        re.IGNORECASE))
     age_min, age_max = _ages(text)
+    without = tuple(dict.fromkeys([*(_condition_name(a.group(1)) for m in _WITHOUT.finditer(text)
+                                     for a in _ABSENT.finditer(m.group(1))),
+                                   *(["cancer"] if _NO_CANCER.search(text) else [])]))
+    # A valve named at all is the patient's, unless ruled out ("AF mechanical heart valve DOAC?")
+    valves = [name for m in _VALVE.finditer(text) if (name := _condition_name(m.group(0))) not in without]
     return Population(
         age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
         kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
-        comorbidities=tuple(dict.fromkeys(_condition_name(m.group(1)) for m in _COMORBID.finditer(text))),
-        without=tuple(dict.fromkeys([*(_condition_name(a.group(1)) for m in _WITHOUT.finditer(text)
-                                       for a in _ABSENT.finditer(m.group(1))),
-                                     *(["cancer"] if _NO_CANCER.search(text) else [])])),
+        comorbidities=tuple(dict.fromkeys([*(_condition_name(m.group(1)) for m in _COMORBID.finditer(text)),
+                                           *valves])),
+        without=without,
         origin="not black african" if _NOT_BLACK.search(text) else "black african" if _BLACK.search(text) else None,
         cancer=_cancer(_NO_CANCER.sub(" ", text)), severity=_severity(text), stage=_stage(text),
         phase=next((p for p, rx in _PHASES if rx.search(text)), None),
@@ -489,6 +496,8 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("origin")
     if _agreed(question.qualifiers, passage.qualifiers):
         out.append("qualifier")
+    if _shares_comorbidity(question.comorbidities, passage.comorbidities):
+        out.append("comorbidity")  # "AF with a mechanical valve": the sentence for people with one
     return out
 
 
@@ -545,4 +554,6 @@ def wanted(question: Population) -> list[str]:
         out.append("origin")
     if question.qualifiers:
         out.append("qualifier")
+    if question.comorbidities:
+        out.append("comorbidity")
     return out

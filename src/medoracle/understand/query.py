@@ -105,6 +105,11 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
     comorbid = [c for c in _comorbid_in(spelled, as_named) if c not in population.comorbidities]
     if comorbid:
         population = population.model_copy(update={"comorbidities": (*population.comorbidities, *comorbid)})
+    if named and any(c in named[0].lower() for c in population.comorbidities):
+        # The condition asked about is not the patient's other condition ("… mechanical valve and atrial
+        # fibrillation take apixaban?": the question is about atrial fibrillation in someone with the valve).
+        population = population.model_copy(update={"comorbidities": tuple(
+            c for c in population.comorbidities if c not in named[0].lower())})
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)

@@ -31,7 +31,8 @@ _ENGLISH_BUCKETS: dict[str, dict[tuple[str, int], tuple[str, ...]]] = {}
 _PLAIN = frozenset("""about after again always answer before being better cause causes could doing during every
 first going having later least little maybe might never other often option options people person please
 question second should since still taking their there these thing think third those three through today under
-until using which while whose would years months weeks hours daily weekly inhaler inhalers""".split())
+until using which while whose would years months weeks hours daily weekly inhaler inhalers
+rheumatic mechanical mitral aortic prosthetic""".split())
 
 
 def lexicon() -> tuple[str, ...]:
