@@ -161,8 +161,10 @@ def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=8192)
 def _kinds_in(words: tuple[str, ...]) -> dict[int, int]:
-    """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins)."""
+    """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins).
+    Cached by the words (callers only read the dict): documents' focus names recur question after question."""
     found: dict[int, int] = {}
     for g, kinds in enumerate(_KINDS):
         for k, spellings in enumerate(kinds):
