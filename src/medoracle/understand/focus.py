@@ -222,12 +222,16 @@ def named_topics(query: Query, evidence: list[Evidence]) -> set[int] | None:
 
 
 def _names_whole(wanted: _Wanted, focus: list[str]) -> bool:
-    for name in focus:
-        words = _words(name)
-        for phrase in wanted.names:
-            n = len(phrase)
-            if any(all(words[i + j] in phrase[j] for j in range(n)) for i in range(len(words) - n + 1)):
-                return True
+    return any(_holds_name(wanted.names, name) for name in focus)
+
+
+@lru_cache(maxsize=16384)  # by value: a document's names meet the same condition names question after question
+def _holds_name(names: tuple[tuple[frozenset[str], ...], ...], name: str) -> bool:
+    words = _words(name)
+    for phrase in names:
+        n = len(phrase)
+        if any(all(words[i + j] in phrase[j] for j in range(n)) for i in range(len(words) - n + 1)):
+            return True
     return False
 
 
