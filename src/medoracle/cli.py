@@ -341,7 +341,8 @@ def _serve(args) -> int:
     err.print(f"medoracle on http://{args.host}:{args.port}  (database {clinic.store.path})")
     # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app reads it from
     # `trusted_proxies` only (medoracle.web.proxies)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+    # (no access log: at log level warning it prints nothing, and each request still paid for the call)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False, access_log=False)
     return 0
 
 

@@ -106,7 +106,7 @@ def serve_workers(settings: Settings, host: str, port: int, workers: int) -> Non
     # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app reads it from
     # `trusted_proxies` only (medoracle.web.proxies)
     uvicorn.run("medoracle.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=False)
+                log_level="warning", proxy_headers=False, access_log=False)
 
 
 def add_commands(sub: Any) -> None:

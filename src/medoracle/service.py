@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from medoracle.compose.gaps import Library
     from medoracle.understand.topic_names import TopicNames
 
+READINGS_KEPT = 4096  # questions understood, kept per Clinic (then afresh)
 DEFAULT = object()  # "take it from settings", distinct from an explicit None (= no embedder)
 
 
@@ -38,6 +39,9 @@ class Clinic:
     embedder: Embedder | None
     composer: Composer
     threads: ThreadStore
+    # (question, earlier questions, content version) → the question understood: a server meets the same questions
+    # again, and reading one costs more than a millisecond of CPU. Shared: nothing changes a Query once read.
+    _readings: dict[tuple[str, tuple[str, ...], str], Query] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, settings: Settings | None = None, *, store: Store | None = None, embedder: Any = DEFAULT,
@@ -90,7 +94,13 @@ class Clinic:
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         history = [t.resolved_question or t.question for t in thread.turns] if thread else []
-        query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names)
+        key = (resolved, tuple(history), self.store.content_version())  # the library's words: content's version
+        query = self._readings.get(key)
+        if query is None:
+            query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names)
+            if len(self._readings) >= READINGS_KEPT:
+                self._readings.clear()
+            self._readings[key] = query
         unusable = _unusable(query)
         if unusable is not None:
             checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
@@ -125,7 +135,9 @@ class Clinic:
         checked.notes = [*(found.notes if found is not None else []), *checked.notes]
         if thread is not None:
             checked = renumber_with_thread(checked, thread)
-        final = tailor(checked, audience)
+        # The clinician text is the answer as composed and checked, made for this ask: `tailor` would only deep-copy
+        # it (~0.5 ms of CPU); another reader's wording is a copy.
+        final = checked if audience is Audience.clinician else tailor(checked, audience)
         final.audience = audience
         if thread_id:
             self.threads.append(thread_id, final)

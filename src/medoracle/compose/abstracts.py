@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -114,9 +115,11 @@ def _document_ranks(evidence: Sequence[Evidence]) -> list[int]:
     return [order[e.passage.doc_id] for e in evidence]
 
 
+@lru_cache(maxsize=16384)
 def states_setup(text: str) -> bool:
     """Whether a sentence says what a study set out to do or how it did it ("To investigate the safety of …"),
-    not what it found: never an answer's bottom line."""
+    not what it found: never an answer's bottom line. Cached by text: the same sentences are candidates answer
+    after answer."""
     return bool(_SETUP.search(text))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, TypeVar
 
 from medoracle.text import has_dose
@@ -116,11 +117,12 @@ _HISTORY_BEFORE = re.compile(r"\b(?:previous|prior|recent|history of|after|follo
 _HISTORY_AFTER = re.compile(r"^\s+(?:in|within|during) the (?:previous|past|last|preceding)\b", re.IGNORECASE)
 
 
-def _treatments_given(text: str) -> list[str]:
+@lru_cache(maxsize=16384)  # by text: the same source sentences are candidates answer after answer
+def _treatments_given(text: str) -> tuple[str, ...]:
     """The kinds of treatment a sentence names as care, not as part of the patient's history."""
-    return [m.group(0) for m in _TREATMENTS.finditer(text)
-            if not _HISTORY_BEFORE.search(text[max(0, m.start() - 20):m.start()])
-            and not _HISTORY_AFTER.search(text[m.end():m.end() + 30])]
+    return tuple(m.group(0) for m in _TREATMENTS.finditer(text)
+                 if not _HISTORY_BEFORE.search(text[max(0, m.start() - 20):m.start()])
+                 and not _HISTORY_AFTER.search(text[m.end():m.end() + 30]))
 
 
 def names_drug_itself(text: str, query: Query) -> bool:
@@ -163,7 +165,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         if drugs_in(c.text):
             return True
         asked = query.search_text.lower()
-        found = _treatments_given(c.text)
+        found: Sequence[str] = _treatments_given(c.text)
         if _ASKS_DRUG.search(asked):  # "initial inhaler for COPD" wants a drug, not pulmonary rehabilitation
             found = [f for f in found if not _NON_DRUG.fullmatch(f)]
         named = [f.lower().rstrip("s") for f in found]

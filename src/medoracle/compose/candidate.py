@@ -19,7 +19,7 @@ def doc_prior(doc_type: DocType) -> float:
 
 
 
-@dataclass
+@dataclass(eq=False)  # each sentence is one candidate: `in`/`remove` by identity, not field by field
 class Candidate:
     """One sentence that could be a statement."""
 

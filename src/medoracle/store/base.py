@@ -85,6 +85,10 @@ class Store(Protocol):
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]: ...
 
+    def content_version(self) -> str:
+        """A token that changes with every write to documents or passages, by any process: what is cached from
+        the content (passages by id, term counts, a question's reading) is kept for one version only."""
+
     def iter_passages(self, batch: int = 1000) -> Iterable[Passage]:
         """Every passage, in insertion order (for benchmarks and exports)."""
 

@@ -27,6 +27,7 @@ from medoracle.store.db import PostgresDatabase, Tx
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.pg_vectors import PgVectors, filter_sql, run_query
 from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters, words_of
+from medoracle.store.rows import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, RowCache, cached_passage, document_meta
 from medoracle.types import DocType, Document, Passage, year_of
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
@@ -89,6 +90,7 @@ class PostgresStore:
         self.schema = schema
         self.path = self.db.location
         self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
+        self._rows = RowCache()  # passages and documents by id, for one content version (`medoracle.store.rows`)
         try:
             migrate(self.db, migrations)
             self.vectors = PgVectors(self._conn, self.path, use_pgvector)
@@ -174,6 +176,9 @@ class PostgresStore:
                     fresh[key] = (doc, passages, content_hash)
                 if not fresh:
                     return 0, len(items)
+                # Before any row is written: every writer takes the version's row first, so two writers never
+                # hold each other's rows (a document inserted by one, the version by the other).
+                _bump_version(cur)
                 # same id, new content: the new version replaces it (passages and vectors cascade)
                 cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(fresh),))
                 cur.executemany(
@@ -208,6 +213,7 @@ class PostgresStore:
         self._df_cache.clear()
         try:  # passages and vectors cascade with their document
             with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+                _bump_version(cur)  # first, as add_many does (the same lock order for every writer)
                 cur.execute("DELETE FROM documents WHERE id = ANY(%s)", (list(doc_ids),))
                 return cur.rowcount
         except psycopg.Error as exc:
@@ -285,17 +291,31 @@ class PostgresStore:
         return int(self._run("SELECT coalesce(max(rowid), 0) AS n FROM passages")[0]["n"])
 
     # -- reading -----------------------------------------------------------------------------------
+    def content_version(self) -> str:
+        """`passages_version` in `meta`, bumped in the transaction of every write to documents or passages."""
+        rows = self._run("SELECT value FROM meta WHERE key = 'passages_version'")
+        return str(rows[0]["value"]) if rows else "0"
+
+    def _version(self) -> str:
+        """The content version, with what was kept for an older one (rows, term counts) forgotten."""
+        version = self.content_version()
+        if self._rows.at(version):
+            self._df_cache.clear()
+        return version
+
     def passages(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
             return []
-        rows = self._run(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id = ANY(%s)", (list(ids),))
-        by_id = {r["id"]: _passage(r) for r in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        return self._rows.passages(self._version(), ids, self._fetch_passages)
+
+    def _fetch_passages(self, ids: list[str]) -> dict[str, Passage]:
+        rows = self._run(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id = ANY(%s)", (ids,))
+        return {r["id"]: cached_passage(tuple(r[c] for c in _PASSAGE_FIELDS)) for r in rows}
 
     def iter_passages(self, batch: int = 1000) -> Iterator[Passage]:
         last = 0
         while True:
-            rows = self._run(f"SELECT rowid, {_PASSAGE_COLUMNS} FROM passages WHERE rowid > %s ORDER BY rowid "
+            rows = self._run(f"SELECT rowid, {PASSAGE_COLUMNS} FROM passages WHERE rowid > %s ORDER BY rowid "
                              "LIMIT %s", (last, batch))
             if not rows:
                 return
@@ -305,13 +325,16 @@ class PostgresStore:
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
         if not ids:
             return {}
-        rows = self._run("SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents "
-                         "WHERE id = ANY(%s)", (list(dict.fromkeys(ids)),))
-        return {r["id"]: DocumentMeta(r["id"], r["title"], r["url"], r["source"], r["doc_type"], r["published"],
-                                      r["grade"], r["metadata"] or {}) for r in rows}
+        return self._rows.documents(self._version(), ids, self._fetch_documents)
+
+    def _fetch_documents(self, ids: list[str]) -> dict[str, DocumentMeta]:
+        # the metadata as JSONB's own text (keys in a canonical order), the key `document_meta` parses it once by
+        columns = DOCUMENT_COLUMNS.replace("metadata", "metadata::text AS metadata")
+        rows = self._run(f"SELECT {columns} FROM documents WHERE id = ANY(%s)", (ids,))
+        return {r["id"]: document_meta(tuple(r[c] for c in _DOCUMENT_FIELDS)) for r in rows}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
-        rows = self._run(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = %s ORDER BY position", (doc_id,))
+        rows = self._run(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE doc_id = %s ORDER BY position", (doc_id,))
         return [_passage(r) for r in rows]
 
     def stats(self) -> StoreStats:
@@ -324,7 +347,14 @@ class PostgresStore:
             embedder=self.embedder_name(), by_doc_type=by_type)
 
 
-_PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
+_PASSAGE_FIELDS = tuple(PASSAGE_COLUMNS.split(", "))
+_DOCUMENT_FIELDS = tuple(DOCUMENT_COLUMNS.split(", "))
+
+
+def _bump_version(cur: Any) -> None:
+    """Count a write to documents or passages (`content_version`), in the writer's transaction."""
+    cur.execute("INSERT INTO meta (key, value) VALUES ('passages_version', '1') ON CONFLICT (key) "
+                "DO UPDATE SET value = (meta.value::bigint + 1)::text")
 
 
 def _weights(fields: tuple[str, ...]) -> str:

@@ -12,7 +12,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,7 @@ from medoracle.store.db import SQLiteDatabase, Tx
 from medoracle.store.faults import sqlite_fault
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.query import LexicalQuery, SearchFilters
+from medoracle.store.rows import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, RowCache, cached_passage, document_meta
 from medoracle.store.vectors import VectorIndex
 from medoracle.types import DocType, Document, Passage, year_of
 
@@ -64,14 +64,7 @@ class SQLiteStore:
         self._matrix_lock = threading.Lock()
         self._matrix: tuple[int, list[str], VectorIndex] | None = None
         self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
-        # Passages and document metadata by id, for the version of the content they were read at
-        # (`passages_version` in `meta`, bumped in the transaction of every write to documents or passages, by
-        # whichever process writes): a search reads the same ~150 passages and dozens of documents question
-        # after question, and reading them back cost more than the rest of the fusion.
-        self._rows_lock = threading.Lock()
-        self._rows_version: str | None = None
-        self._passage_rows: dict[str, Passage] = {}
-        self._document_rows: dict[str, DocumentMeta] = {}
+        self._rows = RowCache()  # passages and documents by id, for one content version (`medoracle.store.rows`)
         migrate(self.db, migrations)
 
     # -- connections -------------------------------------------------------------------------------
@@ -292,51 +285,37 @@ class SQLiteStore:
         return self._read("SELECT max(rowid) FROM passages")[0][0] or 0
 
     # -- reading -----------------------------------------------------------------------------------
-    def _current_rows(self) -> None:
-        """Forget the passages, documents and term counts read before the content last changed."""
+    def content_version(self) -> str:
+        """`passages_version` in `meta`, bumped in the transaction of every write to documents or passages."""
         found = self._read("SELECT value FROM meta WHERE key = 'passages_version'")
-        version = str(found[0][0]) if found else "0"
-        with self._rows_lock:
-            if version != self._rows_version:
-                self._passage_rows, self._document_rows = {}, {}
-                self._df_cache.clear()
-                self._rows_version = version
+        return str(found[0][0]) if found else "0"
 
-    def _remember(self, rows: dict, fresh: dict) -> None:
-        with self._rows_lock:
-            if len(rows) + len(fresh) > ROWS_KEPT:
-                rows.clear()
-            rows.update(fresh)
+    def _version(self) -> str:
+        """The content version, with what was kept for an older one (rows, term counts) forgotten."""
+        version = self.content_version()
+        if self._rows.at(version):
+            self._df_cache.clear()
+        return version
 
     def passages(self, ids: Sequence[str]) -> list[Passage]:
         if not ids:
             return []
-        self._current_rows()
-        known = self._passage_rows
-        missing = [i for i in dict.fromkeys(ids) if i not in known]
-        fresh: dict[str, Passage] = {}
-        if missing:
-            marks = ",".join("?" * len(missing))
-            rows = self._read(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", missing)
-            fresh = {r[0]: _cached_passage(tuple(r)) for r in rows}
-            self._remember(known, fresh)
-        return [p for i in ids if (p := known.get(i) or fresh.get(i)) is not None]
+        return self._rows.passages(self._version(), ids, self._fetch_passages)
+
+    def _fetch_passages(self, ids: list[str]) -> dict[str, Passage]:
+        marks = ",".join("?" * len(ids))
+        rows = self._read(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", ids)
+        return {r[0]: cached_passage(tuple(r)) for r in rows}
 
     def documents(self, ids: Sequence[str]) -> dict[str, DocumentMeta]:
         if not ids:
             return {}
-        self._current_rows()
-        known = self._document_rows
-        unique = list(dict.fromkeys(ids))
-        missing = [i for i in unique if i not in known]
-        fresh: dict[str, DocumentMeta] = {}
-        if missing:
-            marks = ",".join("?" * len(missing))
-            rows = self._read(f"SELECT id, title, url, source, doc_type, published, grade, metadata FROM documents "
-                              f"WHERE id IN ({marks})", missing)
-            fresh = {r[0]: _document_meta(tuple(r)) for r in rows}
-            self._remember(known, fresh)
-        return {i: meta for i in unique if (meta := known.get(i) or fresh.get(i)) is not None}
+        return self._rows.documents(self._version(), ids, self._fetch_documents)
+
+    def _fetch_documents(self, ids: list[str]) -> dict[str, DocumentMeta]:
+        marks = ",".join("?" * len(ids))
+        rows = self._read(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id IN ({marks})", ids)
+        return {r[0]: document_meta(tuple(r)) for r in rows}
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         rows = self._read("SELECT * FROM passages WHERE doc_id = ? ORDER BY position", (doc_id,))
@@ -384,34 +363,6 @@ def _filter_sql(filters: SearchFilters | None, alias: str) -> tuple[str, list[st
         parts.append(f"{alias}.year >= ?")
         params.append(filters.since_year)
     return " AND " + " AND ".join(parts), params
-
-
-_PASSAGE_COLUMNS = "id, doc_id, text, section, position, page, doc_type, published, grade, facet"
-ROWS_KEPT = 8192  # passages (and, apart, documents) kept by id, as many as `_cached_passage` keeps; then afresh
-
-
-@lru_cache(maxsize=8192)
-def _cached_passage(row: tuple) -> Passage:
-    """A search's passage, built once per distinct row (`_PASSAGE_COLUMNS`, keyed by every value, so never stale):
-    a server reads the same passages question after question. Passages are shared, so nothing may change one."""
-    pid, doc_id, text, section, position, page, doc_type, published, grade, facet = row
-    return Passage(id=pid, doc_id=doc_id, text=text, section=section, position=position, page=page,
-                   doc_type=DocType(doc_type), published=published, grade=grade_of(grade), facet=facet)
-
-
-@lru_cache(maxsize=4096)
-def _document_meta(row: tuple) -> DocumentMeta:
-    """A document's citation metadata, built once per distinct row (keyed by every value, so never stale)."""
-    doc_id, title, url, source, doc_type, published, grade, metadata = row
-    return DocumentMeta(doc_id, title, url, source, doc_type, published, grade, _metadata(metadata))
-
-
-@lru_cache(maxsize=4096)
-def _metadata(raw: str | None) -> dict:
-    """A document's metadata JSON, parsed once per distinct text: every search reads the metadata of the dozens of
-    documents on its shortlist, again and again on a server. Keyed by the text itself, so never stale; the dict is
-    shared, and readers only read it."""
-    return json.loads(raw or "{}")
 
 
 def _passage(r: sqlite3.Row) -> Passage:

@@ -10,6 +10,7 @@ ends a sentence too; a single line break (hard-wrapped text) does not.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from medoracle.text.hyphens import repair_hyphens
 
@@ -130,8 +131,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+@lru_cache(maxsize=16384)
 def collapse_space(text: str) -> str:
-    """One space between words, line-break hyphens repaired ("first-\\nline" → "first-line"), ends trimmed."""
+    """One space between words, line-break hyphens repaired ("first-\\nline" → "first-line"), ends trimmed.
+    Cached by text: every answer collapses the same passages' sentences again."""
     return _SPACE.sub(" ", repair_hyphens(text)).strip()
 
 

@@ -115,9 +115,11 @@ def _stems(text: str) -> tuple[str, ...]:
 _QUOTE_TOKEN = re.compile(TOKEN.pattern + r"|[≤≥<>=±+%⩽⩾]")
 
 
+@lru_cache(maxsize=16384)
 def normal_words(text: str) -> str:
     """The words (and comparison signs) of a text, lower-cased, one space apart: case, spacing and other
-    punctuation set aside."""
+    punctuation set aside. Cached by text: the verifier and the plain-text check read the same cards' passages
+    answer after answer."""
     return " ".join(_QUOTE_TOKEN.findall(text.lower()))
 
 

@@ -161,8 +161,10 @@ def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=8192)
 def _kinds_in(words: tuple[str, ...]) -> dict[int, int]:
-    """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins)."""
+    """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins).
+    Cached by the words (callers only read the dict): documents' focus names recur question after question."""
     found: dict[int, int] = {}
     for g, kinds in enumerate(_KINDS):
         for k, spellings in enumerate(kinds):
@@ -220,12 +222,16 @@ def named_topics(query: Query, evidence: list[Evidence]) -> set[int] | None:
 
 
 def _names_whole(wanted: _Wanted, focus: list[str]) -> bool:
-    for name in focus:
-        words = _words(name)
-        for phrase in wanted.names:
-            n = len(phrase)
-            if any(all(words[i + j] in phrase[j] for j in range(n)) for i in range(len(words) - n + 1)):
-                return True
+    return any(_holds_name(wanted.names, name) for name in focus)
+
+
+@lru_cache(maxsize=16384)  # by value: a document's names meet the same condition names question after question
+def _holds_name(names: tuple[tuple[frozenset[str], ...], ...], name: str) -> bool:
+    words = _words(name)
+    for phrase in names:
+        n = len(phrase)
+        if any(all(words[i + j] in phrase[j] for j in range(n)) for i in range(len(words) - n + 1)):
+            return True
     return False
 
 

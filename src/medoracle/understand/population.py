@@ -353,6 +353,11 @@ def _stage(text: str) -> str | None:
 
 # ------------------------------------------------------------------------------------------- combining
 
+# Populations are frozen (hashable) values, and a search meets a few dozen distinct ones: combining and comparing
+# them is cached by their values, so each pair is worked out once (annotating ~30 candidates per answer did it
+# afresh every time).
+
+@lru_cache(maxsize=8192)
 def age_range(p: Population) -> tuple[float, float] | None:
     """The ages a population covers, as one half-open range in years, or None when it says nothing of age."""
     low, high = None, None
@@ -372,6 +377,7 @@ def age_range(p: Population) -> tuple[float, float] | None:
     return (low or 0.0, _OPEN if high is None else high)
 
 
+@lru_cache(maxsize=16384)
 def merge(specific: Population, general: Population) -> Population:
     """Slot by slot: what the specific text (a sentence) says, else what its context (heading, document) says."""
     if general.is_empty():
@@ -402,6 +408,11 @@ def contradiction(p: Population) -> str | None:
 
 def conflicts(question: Population, passage: Population) -> list[str]:
     """How a passage's population rules it out for the question's patient; [] when it may apply."""
+    return list(_conflicts(question, passage))
+
+
+@lru_cache(maxsize=16384)
+def _conflicts(question: Population, passage: Population) -> tuple[str, ...]:
     out: list[str] = []
     if question.pregnancy and passage.pregnancy and question.pregnancy != passage.pregnancy \
             and "not_pregnant" in (question.pregnancy, passage.pregnancy):
@@ -444,7 +455,7 @@ def conflicts(question: Population, passage: Population) -> list[str]:
     theirs = [c for c in passage.cancer if c != "cancer"]
     if specific and theirs and not set(specific) & set(theirs):
         out.append("cancer type")
-    return out
+    return tuple(out)
 
 
 def _opposed(ours: tuple[str, ...], theirs: tuple[str, ...]) -> list[str]:
@@ -466,8 +477,13 @@ def _shares_comorbidity(ours: Iterable[str], theirs: Iterable[str]) -> bool:
 
 def matches(question: Population, passage: Population) -> list[str]:
     """The question's population slots that the passage names too, compatibly (for preferring it)."""
-    if conflicts(question, passage):
-        return []
+    return list(_matches(question, passage))
+
+
+@lru_cache(maxsize=16384)
+def _matches(question: Population, passage: Population) -> tuple[str, ...]:
+    if _conflicts(question, passage):
+        return ()
     out: list[str] = []
     if question.pregnancy and passage.pregnancy == question.pregnancy:
         out.append("pregnancy")
@@ -498,7 +514,7 @@ def matches(question: Population, passage: Population) -> list[str]:
         out.append("qualifier")
     if _shares_comorbidity(question.comorbidities, passage.comorbidities):
         out.append("comorbidity")  # "AF with a mechanical valve": the sentence for people with one
-    return out
+    return tuple(out)
 
 
 def _specific_cancers(p: Population) -> list[str]:

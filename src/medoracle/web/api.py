@@ -227,7 +227,7 @@ async def api_ask(request: Request, body: AskRequest) -> dict[str, Any]:
     web = web_of(request)
     # A thread started here belongs to the account (or the browser session) asking; without either it is
     # open to whoever holds its id, as a cookie-less client could never continue it otherwise.
-    answer, clinician = await run_in_threadpool(web.asker.answer_both, body.question,
+    answer, clinician = await web.asker.in_turn(web.asker.answer_both, body.question,
                                                 audience=parse_audience(body.audience),
                                                 thread_id=(body.thread_id or "").strip() or None,
                                                 owners=thread_owners(request, browser=False))

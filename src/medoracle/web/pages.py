@@ -76,7 +76,7 @@ async def ask_form(request: Request, q: str = Form(""), audience: str = Form("cl
     if thread_id:
         web.asker.own_thread(thread_id, owners)  # 403 before any work when it is someone else's
     try:
-        answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread_id,
+        answer = await web.asker.in_turn(web.asker.answer, q, audience=Audience(chosen), thread_id=thread_id,
                                          owners=owners)
     except BadQuestion as exc:  # back to the form, with the question kept, rather than a bare error page
         if thread_id:
@@ -341,7 +341,7 @@ async def article_followup(request: Request, slug: str, q: str = Form(""), audie
                                  followup_error=sentence(str(exc)))
     owners = thread_owners(request)
     thread = await run_in_threadpool(web.asker.thread_for_article, article.answer, owners[0])
-    answer = await run_in_threadpool(web.asker.answer, q, audience=Audience(chosen), thread_id=thread,
+    answer = await web.asker.in_turn(web.asker.answer, q, audience=Audience(chosen), thread_id=thread,
                                      owners=owners)
     return RedirectResponse(_turn_url(web, answer.thread_id or thread), status_code=303)
 
