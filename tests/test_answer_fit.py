@@ -113,6 +113,8 @@ def test_the_patient_named_in_other_words(clinic: Clinic, question: str, expecte
     ("Intravenous diuretic for acute heart failure in adults", r"loop diuretic"),  # not the nitrates card
     ("Antihypertensive for a 60 year old", r"calcium-channel blocker"),
     ("bp meds for 45yo", r"ACE inhibitor"),
+    ("What potassium level is severe hyperkalaemia?", r"severe at 6\.5 mmol/L"),  # a definition, not the ECG step
+    ("What glucose level defines DKA in the 2024 consensus?", r"200 mg/dL"),
 ])
 def test_the_asked_for_thing_is_the_bottom_line(clinic: Clinic, question: str, expected: str) -> None:
     answer = clinic.answer(question)

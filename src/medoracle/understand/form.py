@@ -30,7 +30,7 @@ _INTENTS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECAS
     ("assessment", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|"
                    r"\btests?\b|\btesting\b|\bimaging\b|\binvestigat\w+|\bscreen\w*|\bwork-?up\b|"
                    r"\bassess\w*|\bscores?\b|\bstratif\w+|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|"
-                   r"\bcriteria\b|\bdefinition\b"),
+                   r"\bcriteria\b|\bdefinition\b|\bdefines?\b|\bwhat (?:\w+ )?levels? (?:is|are|counts? as|means)\b"),
     ("procedures", r"\bsurg\w+|\bprocedures?\b|\boperat\w+|\bstent\w*|\bdrain\w*|\bpleurodesis\b|\bablation\b"),
     ("complications", r"\bcomplications?\b|\bside[- ]effects?\b|\badverse\b|\btoxicit\w+|\bmonitor\w*|"
                       r"\bfollow[- ]up\b"),
@@ -88,7 +88,8 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
                   r"\bthreshold\b|\bat what (?:level|value|point|blood pressure)\b|\btarget\b"),
     ("diagnosis", r"(?<!newly )(?<!been )(?<!recently )\bdiagnos(?!ed with\b)\w*|\btests?\b|"
                   r"\btesting\b|\bimaging\b|\binvestigat\w+|\bwork-?up\b|\bdifferential\b|"
-                  r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b"),
+                  r"\bscan\b|\bMRI\b|\bCT\b|\bstag(?:es|ing)\b|\bclassif\w+|\bcriteria\b|\bdefinition\b|"
+                  r"\bdefines?\b|\bwhat (?:\w+ )?levels? (?:is|are|counts? as|means)\b"),
     ("risk_score", r"\bscores?\b|\brisk (?:stratification|assessment|tool|calculator)\b|\bCHA2DS2|\bCURB-?65\b|"
                    r"\bWells\b|\bMASCC\b|\bORBIT\b|\bHAS-?BLED\b"),
     ("prognosis", r"\bprognos\w+|\bsurvival\b|\boutlook\b|\blife expectancy\b|\bmortality\b"),

@@ -136,7 +136,8 @@ def extract_topic(question: str) -> str:
 # metastases dexamethasone dose", "hypertension" in "hypertension in adults aged 55 or over").
 _PHRASE_BREAKS = frozenset("""versus vs aged age years year old over under older younger grade grades mild moderate
 severe pregnancy pregnant breastfeeding children child infants adults adult elderly women men when dose man woman
-without family origin level levels diagnoses diagnose diagnosed newly planning target every""".split())
+without family origin level levels diagnoses diagnose diagnosed newly planning target every define defines defined
+means indicates indicate suggests suggest confirms confirm""".split())
 # A condition the patient does not have is not what the question is about ("a man without diabetes").
 _ABSENT = frozenset({"without", "no", "non", "not"})
 
