@@ -84,13 +84,15 @@ def test_every_card_records_where_its_facts_were_read(path: Path) -> None:
         assert isinstance(meta.get("checked_at"), dict), "new and re-checked cards record checked_at {url, date}"
 
 
-# Hosts whose pages are machine-written answers or unsourced wiki or revision notes: facts were once "checked" there
-# and had to be re-read in a primary copy (issue 16). A card's checked_at must name where a person can read the
-# source itself, so these may never come back.
+# Hosts whose pages are machine-written answers, unsourced wiki or revision notes, a drug company's promotion, a
+# trade-press report of a draft, or an unofficial mirror of a guideline site: facts were once "checked" there and had
+# to be re-read in a primary copy (issue 16). A card's checked_at must name where a person can read the source
+# itself, so these may never come back.
 UNREADABLE_AS_SOURCE_HOSTS = (
     "iatrox.com", "droracle.ai", "nsgyask.com", "cardiologywiki.com", "neurosurgerywiki.com", "plexusmd.com",
     "medicaltalk.net", "nice1pagers.info", "omni-manual.co.uk", "gpreasoning.uk", "qmasters.co.uk",
-    "linksmedicus.com",
+    "linksmedicus.com", "gpraj.com", "offyourchest.gsk.com", "pharmafield.co.uk", "doctorlisa-nice.highburys.uk",
+    "47.251.13.51", "yumpu.com",
 )
 
 
