@@ -181,10 +181,10 @@ def unspoken_pregnancy(query: Query | None, bottom: Fitted | None) -> str | None
             "a pregnant patient.")
 
 
-def _asked_classes(query: Query | None) -> list[re.Pattern[str]]:
+def _asked_classes(query: Query | None) -> tuple[re.Pattern[str], ...]:
     """The drug classes a question asks about ("statin in CKD"), not one inside its condition ("opioid overdose")."""
     if query is None:
-        return []
+        return ()
     text = query.search_text
     for condition in query.conditions:
         text = re.sub(re.escape(condition), " ", text, flags=re.IGNORECASE)

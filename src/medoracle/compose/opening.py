@@ -106,8 +106,8 @@ def summary_text(bottom: Candidate | None, candidates: list[Candidate], evidence
     """
     if bottom is None:
         return ""
+    card = [c for c in candidates if c.ev == bottom.ev]  # the bottom line's passage, sentence by sentence
     if bottom.card_bottom_line and form.broad:
-        card = [c for c in candidates if c.ev == bottom.ev]
         asks_work_up = query is None or "diagnosis" in query.intents
 
         def work_up(c: Candidate) -> bool:
@@ -120,7 +120,6 @@ def summary_text(bottom: Candidate | None, candidates: list[Candidate], evidence
             and not wanted(query.population) and _split_by_patient(bottom):
         # A card that gives its advice patient by patient (NICE's step 1 by age, family origin and diabetes) is
         # read whole for a question that names no patient: one group's advice alone is not the answer.
-        card = [c for c in candidates if c.ev == bottom.ev]
         whole = " ".join(c.text for c in card)
         # (not when the question names a group the card splits by: "in type 2 diabetes" takes its own sentence)
         named = " ".join(query.conditions).lower()

@@ -72,15 +72,23 @@ def members_pattern(name: str) -> re.Pattern[str] | None:
     return None
 
 
-def named_classes(text: str) -> list[re.Pattern[str]]:
+@lru_cache(maxsize=1024)
+def named_classes(text: str) -> tuple[re.Pattern[str], ...]:
     """For each drug class a text names by a phrase of its own ("statins", "a DOAC", "SGLT2 inhibitor"), the
-    pattern of that class or its members (`members_pattern`); phrases several classes share do not count."""
+    pattern of that class or its members (`members_pattern`); phrases several classes share do not count. (Cached:
+    the composer asks it of one question several times.)"""
+    return tuple(members for own, members in _own_class_patterns() if own.search(text))
+
+
+@lru_cache(maxsize=1)
+def _own_class_patterns() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """Each class's own phrases as one pattern, with the pattern of the class or its members."""
     out = []
-    for phrases, _members in _CLASSES.items():
-        own = [p for p in phrases if p not in _SHARED]
-        if own and _phrase_pattern(tuple(own)).search(text) and (pattern := members_pattern(own[0])) is not None:
-            out.append(pattern)
-    return out
+    for phrases in _CLASSES:
+        own = tuple(p for p in phrases if p not in _SHARED)
+        if own and (members := members_pattern(own[0])) is not None:
+            out.append((_phrase_pattern(own), members))
+    return tuple(out)
 
 
 def class_pattern(drug: str, *, own: bool = False) -> re.Pattern[str] | None:
