@@ -727,3 +727,24 @@ def test_the_patients_other_condition_comes_before_the_drug_named(clinic: Clinic
     # Not "usually with a DOAC" (general AF advice) nor DOACs "recommended over warfarin" (for those without).
     summary = clinic.answer(question).summary
     assert "warfarin" in summary and "over warfarin" not in summary and "usually with" not in summary, summary
+
+
+def test_a_drug_question_naming_no_condition_opens_with_that_drug(clinic: Clinic) -> None:
+    # "eGFR" shares more words with the CKD cards, but the question is about metformin
+    answer = clinic.answer("Should metformin be reduced when eGFR is below 45?")
+    assert re.search(r"metformin", answer.summary, re.I) and "45" in answer.summary, answer.summary
+
+
+@pytest.mark.parametrize("question", ["What defines AKI?", "What are the criteria for AKI?",
+                                      "How is acute kidney injury defined?"])
+def test_a_definition_question_quotes_the_definition(clinic: Clinic, question: str) -> None:
+    answer = clinic.answer(question)
+    assert "The KDIGO definition of AKI" in _said(answer), _said(answer)
+
+
+def test_the_gap_of_a_kidney_disease_does_not_add_kidney_impairment(clinic: Clinic) -> None:
+    answer = clinic.answer("ibuprofen in ckd?")
+    assert answer.gap is not None
+    assert answer.gap.looked_for == "the use of ibuprofen in chronic kidney disease", answer.gap
+    # neither "in people with kidney impairment" after a kidney disease nor a card's title as a topic
+    assert not any("kidney impairment" in r or "albuminuria" in r for r in answer.gap.rephrasings), answer.gap

@@ -382,3 +382,15 @@ def test_measurements_alone_or_another_language_are_no_question(question: str, w
                                       "Is the temperature threshold for fever in children 38?"])
 def test_a_question_about_a_measurement_is_a_question(question: str) -> None:
     assert read_query(question).noise is None
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Which anticoagulant in atrial fibrillation and mitral stenosis?", ["atrial fibrillation", "mitral stenosis"]),
+    ("gout and chronic kidney disease: allopurinol dose", ["gout", "chronic kidney disease"]),
+    ("anticoagulation with a mechanical mitral valve and atrial fibrillation", ["atrial fibrillation"]),
+    ("chemotherapy-induced nausea and vomiting prophylaxis", ["chemotherapy-induced nausea and vomiting"]),
+    ("nausea and vomiting in pregnancy", ["nausea and vomiting"]),
+    ("heart and lung disease", ["heart and lung disease"]),
+])
+def test_two_conditions_joined_by_and_are_two_but_one_name_stays_whole(question: str, expected: list[str]) -> None:
+    assert conditions(question) == expected

@@ -34,7 +34,7 @@ from medoracle.compose.followups import follow_ups
 from medoracle.compose.overlap import similarity
 from medoracle.compose.references import Bibliography, evidence_key
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, STUDY_NARRATIVE, is_meta_section, quotable
-from medoracle.compose.shape import Shape, asked_kind, enumerates, read_shape
+from medoracle.compose.shape import Shape, asked_kind, defines, enumerates, read_shape
 from medoracle.compose.subject_words import FRAME as _FRAME
 from medoracle.compose.subject_words import POPULATION_WORDS as _POPULATION_WORDS
 from medoracle.ingest.grading import unprinted_grade
@@ -385,12 +385,18 @@ class ExtractiveComposer:
             # may be worded further from the question.
             best = max(c.relevance for c in pool)
             first = max(rest, key=lambda c: c.score)
+            # So is a definition ("What are the criteria for AKI?": "The KDIGO definition of AKI is …").
             rest = [c for c in rest if c is first or c.relevance >= self.focused_closeness * best
-                    or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)]
+                    or (listing and enumerates(c.text) and c.relevance >= 0.5 * best)
+                    or (shape is not None and shape.term is not None and c.relevance >= 0.5 * best
+                        and defines(c.text, shape.term))]
         if form.broad:
             rest = [c for c in rest if not ANAPHORIC.match(c.text) and not abstracts.states_setup(c.text)
                     and (not STUDY_NARRATIVE.search(c.text) or CONCLUDES.search(c.text))]  # "Its results …"
         overlap = {id(c): max((similarity(c, s) for s in shown), default=0.0) for c in rest}
+        # a definition asked for is what the reply quotes first
+        term = shape.term if shape is not None and not form.broad else None
+        defining = {id(c) for c in rest if term is not None and defines(c.text, term)}
         chosen: list[Candidate] = []
         per_facet: dict[str, int] = {}
         per_passage: dict[int, int] = {}
@@ -429,7 +435,7 @@ class ExtractiveComposer:
                 if not open_for(c):
                     continue
                 value = (0.75 * c.score - 0.25 * overlap[id(c)] - 0.15 * per_passage.get(c.ev, 0)
-                         - 0.1 * per_source.get(source(c), 0))
+                         - 0.1 * per_source.get(source(c), 0) + (0.3 if id(c) in defining else 0.0))
                 if value > best_v:
                     best_c, best_v = c, value
             if best_c is None:

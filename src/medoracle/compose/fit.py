@@ -265,6 +265,10 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     morphine-to-oxycodone question is not answered with the naloxone dose)."""
     # On the subject, though: a dexamethasone sentence from a spine card does not open an answer on brain metastases.
     top = max((getattr(c, "topic", 1.0) for c in pool), default=1.0)
+    # … unless the question names no condition: then the drug is its subject ("Should metformin be reduced when
+    # eGFR is below 45?" shares more words with the CKD cards than with the metformin card).
+    if query is not None and not query.conditions:
+        top = 0.0
     classes = _asked_classes(query)
     tests: list[Callable[[F], bool]] = [
         lambda c: opening is None or c.ev in opening,

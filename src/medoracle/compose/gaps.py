@@ -33,6 +33,7 @@ __all__ = ["Library", "TopicName", "closest_topics", "explain", "looked_for", "q
 # included) and, where it needs one, a drug `{d}` or the two options `{a}`, `{b}`.
 _ASKS: dict[str, tuple[str, str]] = {
     "treatment": ("the management of {c}", "What is the management of {c}?"),
+    "treatment+drug": ("the use of {d} in {c}", "How is {d} used in {c}?"),
     "first_line": ("the first-line treatment for {c}", "What is the first-line treatment for {c}?"),
     "dose": ("the dose used for {c}", "What doses are used to treat {c}?"),
     "dose+drug": ("the dose of {d} for {c}", "What dose of {d} is used for {c}?"),
@@ -150,11 +151,17 @@ def _condition(query: Query) -> str | None:
     return topic if topic and content_stems(topic) else None
 
 
+_KIDNEY_DISEASE = re.compile(r"\b(?:kidney|renal|nephr)", re.IGNORECASE)
+
+
 def _who(population: Population) -> str:
     return describe(population, _WHO_SLOTS)
 
 
 def _with_population(condition: str, population: Population | None) -> str:
+    if population is not None and population.kidney_impairment and _KIDNEY_DISEASE.search(condition):
+        # "chronic kidney disease in people with kidney impairment" says the condition twice
+        population = population.model_copy(update={"kidney_impairment": False})
     who = _who(population) if population is not None else ""
     return f"{condition} in {who}" if who and who.lower() not in condition.lower() else condition
 
@@ -169,7 +176,7 @@ def _kind(query: Query, *, with_drug: bool) -> str:
             return f"{intent}+drug"
         if intent in _ASKS:
             return intent
-    return "treatment"
+    return "treatment+drug" if with_drug and query.drugs and not query.intents else "treatment"
 
 
 def _fill(template: str, query: Query, condition: str, population: Population | None) -> str:
@@ -222,6 +229,8 @@ def closest_topics(query: Query, evidence: Sequence[Evidence], library: Library,
     by_stems = {frozenset(content_stems(t.name)): t.name for t in library.topics}
     for ev in evidence:
         name = _about(ev)
+        if name and ev.passage.doc_id.startswith("kb:") and frozenset(content_stems(name)) not in by_stems:
+            continue  # a card's title ("ACE inhibitor or ARB for albuminuria") is no topic to ask about
         if name and near(set(content_stems(" ".join([*ev.focus, ev.title or ""])))):
             names.append(by_stems.get(frozenset(content_stems(name)), name))
     out: list[str] = []

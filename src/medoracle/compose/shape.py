@@ -28,6 +28,15 @@ _LIST = re.compile(
 _WHAT_IS = re.compile(r"^\s*(?:what (?:is|are) (?:an? |the )?|define |describe )(?P<term>[^?]{2,60}?)\s*\??\s*$",
                       re.IGNORECASE)
 # A run of items: "A, B and C", "A, B, or C", "A; B; C".
+# "What defines X?", "How is X defined?", "definition of X", "What are the diagnostic criteria for X?"
+_DEFINE_ASK = re.compile(
+    r"^\s*(?:(?:what|which) (?:defines|is the definition of|are the (?:\w+ )?criteria (?:for|of))|definition of|"
+    r"define)\s+(?:an? |the )?(?P<term>[^?]{2,60}?)\s*\??\s*$|"
+    r"^\s*how (?:is|are) (?:an? |the )?(?P<term2>[^?]{2,60}?) (?:defined|diagnosed)\s*\??\s*$", re.IGNORECASE)
+# A sentence that gives a definition or criteria, wherever the term stands in it ("The KDIGO definition of AKI
+# is …", "DKA is diagnosed when …").
+_GIVES_DEFINITION = re.compile(r"\bdefinitions? of\b|\b(?:is|are) defined (?:as|by)\b|\bdefines?\b|"
+                               r"\bcriteri(?:a|on)\b|\b(?:is|are) diagnosed (?:when|if|by)\b", re.IGNORECASE)
 _RUN = re.compile(r"(?:[^\s,;()]+(?: [^\s,;()]+){0,4}[,;] ){2,}|"
                   r"(?:[^\s,;()]+(?: [^\s,;()]+){0,4}, ){1,}(?:[^\s,;()]+ ){0,4}(?:and|or) \S")
 _IS_A = re.compile(r"\b(?:is|are|was|were) (?:an?|the|one of)\b|\brefers? to\b|\b(?:is|are) defined as\b|"
@@ -77,7 +86,9 @@ def read_shape(question: str) -> Shape:
     listing = bool(_LIST.search(question))
     match = _WHAT_IS.match(question)
     term = None
-    if match and not listing and not _NOT_TERM.search(match.group("term")):
+    if (asked := _DEFINE_ASK.match(question)) is not None:  # "what are the criteria for X": X, not "criteria"
+        term = (asked.group("term") or asked.group("term2")).strip(" .")
+    elif match and not listing and not _NOT_TERM.search(match.group("term")):
         term = match.group("term").strip(" .")
     return Shape(listing=listing, term=term)
 
@@ -92,6 +103,17 @@ def defines(text: str, term: str) -> bool:
     wanted = set(content_stems(term))
     if not wanted:
         return False
+    if _GIVES_DEFINITION.search(text):
+        # the term whole, its short form written in brackets after it ("acute kidney injury (AKI)") or its
+        # initials ("AKI" for "acute kidney injury")
+        inside = re.findall(r"\(([^)]*)\)", term)
+        whole = re.sub(r"\([^)]*\)", " ", term)
+        initials = "".join(w[0] for w in whole.split())
+        names = [set(content_stems(whole)), *(set(content_stems(x)) for x in inside),
+                 {initials.lower()} if len(initials) >= 3 else set()]
+        stems = set(content_stems(text))
+        if any(name and name <= stems for name in names):
+            return True
     match = _IS_A.search(text)
     if match is None:
         return False

@@ -23,7 +23,7 @@ FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start startin
                                  # "the genetic changes related to X": "mutations in the … gene")
                                  "outlook prognosis genetic changes change "
                                  # "what glucose level defines DKA": "glucose of 200 mg/dL or more" is its answer
-                                 "level levels define defines defined"))
+                                 "level levels define defines defined definition definitions criteria criterion"))
 ASKS_DOSE = re.compile(r"\bdos(?:e|es|ing|age)\b|\bhow much\b|\bhow many (?:mg|milligrams|units|fractions)\b",
                        re.IGNORECASE)
 POPULATION_WORDS = frozenset(content_stems(

@@ -137,7 +137,7 @@ def extract_topic(question: str) -> str:
 _PHRASE_BREAKS = frozenset("""versus vs aged age years year old over under older younger grade grades mild moderate
 severe pregnancy pregnant breastfeeding children child infants adults adult elderly women men when dose man woman
 without family origin level levels diagnoses diagnose diagnosed newly planning target every define defines defined
-means indicates indicate suggests suggest confirms confirm""".split())
+means indicates indicate suggests suggest confirms confirm definition definitions criteria""".split())
 # A condition the patient does not have is not what the question is about ("a man without diabetes").
 _ABSENT = frozenset({"without", "no", "non", "not"})
 
@@ -167,20 +167,45 @@ def conditions(question: str, drugs: list[str] | tuple[str, ...] = ()) -> list[s
         else:
             runs[-1].append(tok)
     found: list[str] = []
-    for n, run in enumerate(runs):
+    for n, whole in enumerate(runs):
         if n in absent:
             continue
-        while run and run[-1] in _CONNECTORS:
-            run = run[:-1]
-        marks = [i for i, w in enumerate(run) if is_condition_word(w)]
-        if marks and marks[-1] >= 5 and len(marks) > 1:
-            # Too long for one name: "non-small cell lung cancer brain metastases" names two conditions.
-            starts = [0, *(m + 1 for m in marks[:-1])]
-            found.extend(_trimmed(run[a:m + 1][-5:]) for a, m in zip(starts, marks))
-        elif marks:
-            end = max(marks) + 1
-            found.append(_trimmed(run[max(0, end - 5):end]))
+        for run in _split_pairs(whole):
+            found.extend(_names_in(run))
     return list(dict.fromkeys(found))
+
+
+def _split_pairs(run: list[str]) -> list[list[str]]:
+    """A run that joins a condition to a second one of several words is two ("atrial fibrillation and mitral
+    stenosis", "gout and chronic kidney disease"), as is a device and a condition ("a mechanical mitral valve and
+    atrial fibrillation": the valve is the patient's, `population` reads it); "nausea and vomiting" and "heart and
+    lung disease" stay one name."""
+    for i, word in enumerate(run):
+        left, right = run[:i], run[i + 1:]
+        # (the second name's head after a modifier of its own: "mitral stenosis", not "vomiting prophylaxis")
+        if word == "and" and any(map(is_condition_word, right[1:])) \
+                and (any(map(is_condition_word, left)) or left[-1:] and left[-1] in _DEVICES):
+            return [left, *_split_pairs(right)]
+    return [run]
+
+
+_DEVICES = frozenset("valve valves stent stents pacemaker prosthesis transplant replacement implant".split())
+
+
+def _names_in(run: list[str]) -> list[str]:
+    """The condition names of one run of words, at most five words each."""
+    found: list[str] = []
+    while run and run[-1] in _CONNECTORS:
+        run = run[:-1]
+    marks = [i for i, w in enumerate(run) if is_condition_word(w)]
+    if marks and marks[-1] >= 5 and len(marks) > 1:
+        # Too long for one name: "non-small cell lung cancer brain metastases" names two conditions.
+        starts = [0, *(m + 1 for m in marks[:-1])]
+        found.extend(_trimmed(run[a:m + 1][-5:]) for a, m in zip(starts, marks))
+    elif marks:
+        end = max(marks) + 1
+        found.append(_trimmed(run[max(0, end - 5):end]))
+    return found
 
 
 def _trimmed(words: list[str]) -> str:
