@@ -748,3 +748,24 @@ def test_the_gap_of_a_kidney_disease_does_not_add_kidney_impairment(clinic: Clin
     assert answer.gap.looked_for == "the use of ibuprofen in chronic kidney disease", answer.gap
     # neither "in people with kidney impairment" after a kidney disease nor a card's title as a topic
     assert not any("kidney impairment" in r or "albuminuria" in r for r in answer.gap.rephrasings), answer.gap
+
+
+def test_pregnancy_advice_from_another_condition_is_a_special_situation(clinic: Clinic) -> None:
+    # A hypertension page for adults over 55 may mention pre-eclampsia, but never as its first-line treatment;
+    # a page on pre-eclampsia itself keeps its own first-line section.
+    answer = clinic.answer("management of hypertension in adults aged 55 or over")
+    by_section = {s.title: " ".join(st.text for st in s.statements) for s in answer.sections}
+    assert "calcium-channel blocker" in answer.summary
+    for title, text in by_section.items():
+        if title != "Special situations":
+            assert not re.search(r"pre-?eclampsia|pregnan", text, re.IGNORECASE), (title, text)
+    own = clinic.answer("How is pre-eclampsia managed?")
+    first_line = next(s for s in own.sections if s.title == "First-line treatment")
+    assert any("pre-eclampsia" in st.text for st in first_line.statements)
+
+
+@pytest.mark.parametrize("question", ["How is asthma managed?", "How is gout managed?", "asthma management"])
+def test_a_framing_word_no_source_uses_does_not_make_the_answer_abstain(clinic: Clinic, question: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(r"inhaled corticosteroid|ICS|colchicine|NSAID", _said(answer)), answer.summary

@@ -191,6 +191,7 @@ class ExtractiveComposer:
         bottom = opening.bottom_line(pool, evidence, best, form, question, query, shape)
         if research:  # a yes/no question's bottom line is the finding that restates it (`compose.abstracts`)
             bottom = abstracts.bottom_line(candidates, evidence, question, bottom)
+        fit.file_subgroups(pool, bottom, evidence, query)
         summary = opening.summary_text(bottom, candidates, evidence, form, query)
         shown = [c for c in candidates if bottom is not None and c.ev == bottom.ev and c.text in summary]
         chosen = (abstracts.select(candidates, shown, evidence, self.focused_statements + shape.listing, question)
@@ -252,11 +253,10 @@ class ExtractiveComposer:
         One passage, not the union: "Who won the 2010 World Cup?" finds "world", "cup" and "2010" somewhere in a
         medical corpus, never together.
         """
-        total = sum(weights.values())
-        if not total:
+        if not sum(weights.values()):
             return 0.0
         acronyms = [(a, content_stems(a)) for a in ACRONYM.findall(question)]
-        best = 0.0
+        held: list[set[str]] = []
         for ev in evidence[:50]:
             text = ev.passage.text + " " + (ev.title or "") + " " + " ".join(ev.focus)
             stems = set(content_stems(text))
@@ -268,8 +268,12 @@ class ExtractiveComposer:
             for acronym, stem in acronyms:
                 if stem and stem[0] in weights and stem[0] not in covered and spelled_out(acronym, text):
                     covered.add(stem[0])
-            best = max(best, sum(weights[t] for t in covered) / total)
-        return best
+            held.append(covered)
+        # A framing word no source uses ("managed" where the cards say "offer" and "advise") tells no passage
+        # from another; left in, its rarity would weigh more than the condition every passage names.
+        unused = {t for t in weights if t in _FRAME} - set().union(*held)
+        total = sum(w for t, w in weights.items() if t not in unused)
+        return max((sum(weights[t] for t in covered) / total for covered in held), default=0.0) if total else 0.0
 
     def _score(self, question: str, form: QuestionForm, weights: dict[str, float], candidates: list[Candidate],
                evidence: list[Evidence], query: Query | None = None) -> None:

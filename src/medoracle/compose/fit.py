@@ -45,7 +45,8 @@ from medoracle.understand.vocab import drugs_in
 
 # (what was asked is judged in `compose.asks`; its tests are named here too, where the composer looks for them)
 __all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
-           "demote_cancer_only", "drugs_in", "fit_words", "for_everyone", "gives_dose", "gives_verdict",
+           "demote_cancer_only", "drugs_in", "file_subgroups", "fit_words", "for_everyone", "gives_dose",
+           "gives_verdict",
            "intent_value", "missing_parts", "narrower", "notes", "other_population", "safety_cue",
            "safety_statements", "satisfies", "unspoken_impairment", "unspoken_pregnancy", "verdicts", "wanted",
            "why_chosen"]
@@ -256,6 +257,22 @@ def for_everyone(c: Fitted, query: Query | None) -> bool:
     one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
     often the sentence that also gives the general choice.)"""
     return not {"pregnancy", "children", "qualifier"} & set(narrower(c.population, query))
+
+
+def file_subgroups(pool: Sequence[Fitted], bottom: Fitted | None, evidence: list[Evidence],
+                   query: Query | None) -> None:
+    """A sentence only for pregnancy or only for children, from a source on another condition than the bottom
+    line's, is filed under special situations when the question names neither and its bottom line is for
+    everyone: "For pre-eclampsia, offer …" is not first-line treatment of hypertension in adults. A source on the
+    bottom line's own condition keeps its sections (bronchiolitis advice is all for children)."""
+    if query is None or bottom is None or not for_everyone(bottom, query):
+        return
+    own = {name.lower() for name in evidence[bottom.ev].focus}
+    for c in pool:
+        if c.facet not in ("special", "background", "_safety") and (
+                {"pregnancy", "children"} & set(narrower(c.population, query))) and (
+                own and not own & {name.lower() for name in evidence[c.ev].focus}):
+            c.facet = "special"
 
 
 def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> list[F]:
