@@ -358,6 +358,28 @@ def test_abstract_labels_glued_titles_and_markup_are_trimmed_at_the_edges(raw: s
     assert clean_sentence(raw, []) == (expected, None)
 
 
+@pytest.mark.parametrize("raw, expected, grade", [
+    # a guideline's heading run into the sentence by the word both share, and references after the grade label
+    ("Emergency Management: First-Line Intervention: Adrenaline Adrenaline must promptly be given as first-line "
+     "treatment of anaphylaxis ( Evidence level: IV; Grade: C ) (Pumphrey, 2000; Bock, Munoz-Furlong, & Sampson, "
+     "2007).", "Adrenaline must promptly be given as first-line treatment of anaphylaxis.",
+     "Evidence level: IV; Grade: C"),
+    ("Earlier adrenaline should be considered when an allergic reaction is likely to become anaphylaxis "
+     "( Evidence level: V; Grade: D ) (Expert consensus).",
+     "Earlier adrenaline should be considered when an allergic reaction is likely to become anaphylaxis.",
+     "Evidence level: V; Grade: D"),
+    # a year in brackets that is not a reference stays
+    ("NICE NG136 (2019) advises discussing drug treatment with adults who have stage 1 hypertension (2019).",
+     "NICE NG136 (2019) advises discussing drug treatment with adults who have stage 1 hypertension (2019).", None),
+])
+def test_references_after_a_grade_label_and_a_doubled_heading_word_are_cut(raw: str, expected: str,
+                                                                           grade: str | None) -> None:
+    from medoracle.compose.sentences import quotable
+    (text, found), = quotable(raw)
+    assert text == expected
+    assert (found.printed if found is not None else None) == grade
+
+
 @pytest.mark.parametrize("raw", [
     "The Human Phenotype Ontology provides the following list of signs and symptoms for Marfan syndrome.",
     "These resources address the diagnosis or management of Marfan syndrome: - Genetic Testing Registry",

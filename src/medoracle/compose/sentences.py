@@ -70,10 +70,16 @@ def is_meta_section(section_path: str) -> bool:
 
 
 def strip_glued_heading(text: str) -> str:
-    """The sentence without a Title Case heading run into its start ("Palliation of Spinal Cord Compression In …")."""
+    """The sentence without a Title Case heading run into its start ("Palliation of Spinal Cord Compression In …",
+    "Emergency Management: First-Line Intervention: Adrenaline Adrenaline is …")."""
     words = text.split(" ")
     if len(words) < 6 or not words[0][:1].isupper():
         return text
+    for i in range(1, min(len(words) - 4, 12)):
+        # a heading that ends with the word the sentence opens with: the doubled word is where they meet
+        if words[i] == words[i - 1] and words[i][:1].isupper() and all(
+                w[:1].isupper() or w[:1].isdigit() or w.lower() in _CONNECTORS for w in words[:i]):
+            return " ".join(words[i:])
     for i, word in enumerate(words[:12]):
         bare = word.strip(",;:()")
         if not bare:
@@ -110,6 +116,14 @@ def _unglued(text: str) -> str:
     return head.strip()
 
 
+# A closing parenthesis of author-year references, with at least one name and one year ("(Runge et al., 1992;
+# Lin et al., 2000)"), or "(Expert consensus)"; a bare "(2019)" is not one.
+_CITATION_TAIL = re.compile(
+    r"\s*\((?:(?=[^()]*\b(?:19|20)\d{2}[a-z]?\s*[;)])(?=[^()]*[A-Z][a-z])"
+    r"(?:[A-Z][\w'’.-]*|et|al\.?|and|&|[,;]|\s|(?:19|20)\d{2}[a-z]?)+"
+    r"|\s*(?i:expert (?:consensus|opinion))\s*)\)(?=[\s.;]*$)")
+
+
 def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]],
                    excerpt: bool = False) -> tuple[str, Grade | None] | None:
     """The sentence with list marks, labels, a glued heading and a trailing grade label trimmed, and its grade;
@@ -118,6 +132,10 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]],
     ("posttranslational modifications of Gata3 that control …"): that is the source's wording, not our cut."""
     grade = grades[0][2] if grades else None
     text = sentence
+    # Author-year references closing a sentence ("(Pumphrey, 2000; Bock et al., 2007)", "(Expert consensus)") are
+    # the source's bibliography, not its advice: cut, so that a grade label before them closes the sentence.
+    while (tail := _CITATION_TAIL.search(text)) is not None:
+        text = text[:tail.start()] + text[tail.end():]
     # A grade label closing the sentence is shown as the statement's grade, not repeated in its text.
     for s, e, _ in sorted(grades, key=lambda t: -t[0]):
         if text[e:].strip(" .;") == "":
