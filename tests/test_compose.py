@@ -349,6 +349,9 @@ def test_enumerating_and_defining_sentences() -> None:
     # a title run into the first sentence by a missing space
     ("Aspirin Dosing in Coronary Disease.Aspirin 81 mg daily was as effective as 325 mg in this trial.",
      "Aspirin 81 mg daily was as effective as 325 mg in this trial."),
+    # a structured abstract's label in title case
+    ("Conclusions and Relevance: Monthly galcanezumab injections were effective for preventing migraine.",
+     "Monthly galcanezumab injections were effective for preventing migraine."),
     # markup closing an abstract: the sentence ends there
     ("Metformin lowered HbA1c by 1% over 12 months in the treated group.<br><b>Contact</b>: a@b.org",
      "Metformin lowered HbA1c by 1% over 12 months in the treated group."),

@@ -25,7 +25,10 @@ _LEAD_LABEL = re.compile(
     # an abstract's section label: "BACKGROUND:", "OBJECTIVE", "MATERIALS AND METHODS:"
     r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|MATERIALS|RESULTS?|CONCLUSIONS?|INTRODUCTION|CONTEXT|"
     r"FINDINGS|INTERPRETATION|SUMMARY|SIGNIFICANCE|IMPORTANCE|RATIONALE)"
-    r"(?:\s*(?:AND|&|/)\s*[A-Z]{4,})?(?:\s*:\s*|\s+(?=[A-Z]))))+")
+    r"(?:\s*(?:AND|&|/)\s*[A-Z]{4,})?(?:\s*:\s*|\s+(?=[A-Z]))|"
+    # … and a structured abstract's labels in title case (JAMA's "Conclusions and Relevance", "Importance")
+    r"(?:Importance|Objectives?|Design,? Setting,? and Participants|Main Outcomes? and Measures?|"
+    r"Conclusions? and Relevance|Conclusions?|Results)(?:\s*:\s*|\s+(?=[A-Z][a-z]))))+")
 _BOILERPLATE = re.compile(
     r"original guideline|guideline clearinghouse|\bNGC\b|see the \"|\bfield\b|defined at the end|copyright|"
     r"all rights reserved|click here|https?://|www\.|for more information|this (?:guideline|summary|document|"
