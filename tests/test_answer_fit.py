@@ -769,3 +769,20 @@ def test_a_framing_word_no_source_uses_does_not_make_the_answer_abstain(clinic: 
     answer = clinic.answer(question)
     assert not answer.abstained, answer.abstain_reason
     assert re.search(r"inhaled corticosteroid|ICS|colchicine|NSAID", _said(answer)), answer.summary
+
+
+@pytest.mark.parametrize("question", ["cellulitis antibiotic in penicillin allergy",
+                                      "which antibiotic for cellulitis if allergic to penicillin?"])
+def test_a_penicillin_allergic_patient_is_not_offered_a_penicillin(clinic: Clinic, question: str) -> None:
+    answer = clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert "clarithromycin" in answer.summary, answer.summary
+    assert not re.search(r"flucloxacillin \d|amoxicillin \d", _said(answer)), _said(answer)
+    assert any("penicillin allergy rules out" in n for n in answer.notes), answer.notes
+
+
+def test_no_penicillin_alternative_in_the_library_abstains_and_says_why(clinic: Clinic) -> None:
+    answer = clinic.answer("abx for cap in penicillin allergy")
+    assert answer.abstained, answer.summary  # the CAP cards advise amoxicillin; none names a penicillin-free choice
+    assert "penicillin allergy rules out" in (answer.abstain_reason or "")
+    assert answer.gap is not None and "penicillin allergy" in answer.gap.looked_for

@@ -394,3 +394,18 @@ def test_a_question_about_a_measurement_is_a_question(question: str) -> None:
 ])
 def test_two_conditions_joined_by_and_are_two_but_one_name_stays_whole(question: str, expected: list[str]) -> None:
     assert conditions(question) == expected
+
+
+@pytest.mark.parametrize("text, allergic", [
+    ("abx for cap in penicillin allergy", True),
+    ("cellulitis antibiotic if allergic to penicillin", True),
+    ("pen-allergic patient with a UTI", True),
+    ("For adults with cellulitis, NICE recommends flucloxacillin, with alternatives for penicillin allergy.", False),
+    ("cellulitis with no penicillin allergy", False),
+])
+def test_a_drug_allergy_is_the_patients_only_when_said_of_them(text: str, allergic: bool) -> None:
+    from medoracle.understand import extract_population
+    from medoracle.understand.allergy import advises_allergen
+    assert ("penicillin allergy" in extract_population(text).comorbidities) is allergic
+    assert advises_allergen("NICE recommends oral flucloxacillin 500 mg four times a day.", ("penicillin allergy",))
+    assert not advises_allergen("If allergic to penicillin, clarithromycin is used.", ("penicillin allergy",))

@@ -203,8 +203,8 @@ class ExtractiveComposer:
                                  bottom)
         if answer.gaps and len(answer.gaps) >= len(parts.asked_parts(query)):
             # Nothing the question asks for is in the sources: say so, not something else about the subject.
-            return abstain(" ".join(answer.gaps) + " The passages found on this subject do not answer what was "
-                           "asked.")
+            return abstain(" ".join([*answer.gaps, *filter(None, [fit.allergy_note(query, ruled_out)])])
+                           + " The passages found on this subject do not answer what was asked.")
         answer.notes = fit.notes(query, bottom, ruled_out, answer)
         return answer
 

@@ -29,6 +29,7 @@ from medoracle.compose.asks import (
 from medoracle.compose.sentences import ANAPHORIC
 from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Population, Query
+from medoracle.understand.allergy import ALLERGIES, advises_allergen
 from medoracle.understand.classes import PREGNANCY_AVOID, class_pattern, class_words, named_classes
 from medoracle.understand.describe import describe
 from medoracle.understand.focus import names_condition
@@ -44,12 +45,11 @@ from medoracle.understand.population import (
 from medoracle.understand.vocab import drugs_in
 
 # (what was asked is judged in `compose.asks`; its tests are named here too, where the composer looks for them)
-__all__ = ["SOFT_SLOTS", "SPECIFIC_ASKS", "Fitted", "advises_avoided_in_pregnancy", "annotate", "class_aliases",
-           "demote_cancer_only", "drugs_in", "file_subgroups", "fit_words", "for_everyone", "gives_dose",
-           "gives_verdict",
-           "intent_value", "missing_parts", "narrower", "notes", "other_population", "safety_cue",
-           "safety_statements", "satisfies", "unspoken_impairment", "unspoken_pregnancy", "verdicts", "wanted",
-           "why_chosen"]
+__all__ = ["Fitted", "SOFT_SLOTS", "SPECIFIC_ASKS", "advises_avoided_in_pregnancy", "allergy_note", "annotate",
+           "class_aliases", "demote_cancer_only", "drugs_in", "file_subgroups", "fit_words", "for_everyone",
+           "gives_dose", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes", "other_population",
+           "safety_cue", "safety_statements", "satisfies", "unspoken_impairment", "unspoken_pregnancy", "verdicts",
+           "wanted", "why_chosen"]
 
 
 # Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
@@ -87,6 +87,9 @@ def annotate(candidates: Sequence[Fitted], evidence: list[Evidence], query: Quer
         c.conflicts = conflicts(query.population, c.population)
         if query.population.pregnancy == "pregnant" and advises_avoided_in_pregnancy(c.text):
             c.conflicts.append("pregnancy")
+        if advises_allergen(c.text, query.population.comorbidities) and not (
+                set(c.population.comorbidities) & set(query.population.comorbidities) & set(ALLERGIES)):
+            c.conflicts.append("allergy")  # flucloxacillin for everyone is not for the patient allergic to it
         c.matches = matches(query.population, c.population) if not c.conflicts else []
         c.declared = [m for m in matches(query.population, context) if m in c.matches]
 
@@ -164,7 +167,7 @@ def _slot_names(conflict_slots: list[str]) -> list[str]:
     mapping = {"pregnancy": "pregnancy", "age": "age", "severity": "severity", "phase": "phase",
                "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "age",
                "cancer type": "age", "origin": "origin", "comorbidity": "age", "cancer": "age",
-               "qualifier": "qualifier"}
+               "qualifier": "qualifier", "allergy": "comorbidity"}
     out = [mapping.get(s, s) for s in conflict_slots]
     if "manifestation" in out:
         out.append("severity")
@@ -374,6 +377,14 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
     return extra
 
 
+def allergy_note(query: Query | None, ruled_out: Sequence[Fitted]) -> str | None:
+    """That advice naming a drug the patient's allergy rules out was left out, when some was."""
+    if query is None or not any("allergy" in c.conflicts for c in ruled_out):
+        return None
+    allergy = next(a for a in query.population.comorbidities if a in ALLERGIES)
+    return f"Advice naming a drug that {allergy} rules out was left out."
+
+
 def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted], answer: Answer) -> list[str]:
     """What the reader must know about the fit: evidence left out as for other patients, a population no source
     speaks of, parts of the question the sources cannot answer."""
@@ -381,7 +392,9 @@ def notes(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted
         return []
     out: list[str] = []
     asked = describe(query.population)
-    if ruled_out:
+    if note := allergy_note(query, ruled_out):
+        out.append(note)
+    if ruled_out := [c for c in ruled_out if c.conflicts != ["allergy"]]:
         others = list(dict.fromkeys(d for c in ruled_out if (d := describe(c.population))))[:3]
         out.append(f"Statements for other patients ({'; '.join(others) or 'another population'}) were left out"
                      f" as not applying to {asked or 'this patient'}.")

@@ -62,7 +62,8 @@ _GENERIC_STEMS = frozenset(content_stems("treatment management patient patients 
 _LOOSE_HEADS = frozenset({"compression", "failure", "disease", "diseases", "disorder", "disorders", "syndrome",
                           "injury", "infection", "infections", "obstruction", "arrest", "toxicity", "effusion",
                           "exacerbation", "lysis", "crisis", "attack"})
-_WHO_SLOTS = ("pregnancy", "age", "kidney", "liver", "setting")  # `describe` slots that name whom, not how bad
+# `describe` slots that name whom, not how bad
+_WHO_SLOTS = ("pregnancy", "age", "kidney", "liver", "comorbidity", "setting")
 _TITLE_TAIL = re.compile(r"\s+(?:-|–|:)\s.*$|\s*\(.*$|:\s.*$")
 _ADULT_TAIL = re.compile(r"\s+in adults(?: and young people)?$", re.IGNORECASE)
 

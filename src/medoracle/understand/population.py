@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from medoracle.types import AgeGroup, Population
+from medoracle.understand.allergy import allergies
 
 __all__ = ["conflicts", "contradiction", "extract", "impairment_words", "manifestation_words", "matches", "merge"]
 
@@ -217,7 +218,7 @@ def extract(text: str) -> Population:
         age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
         kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
         comorbidities=tuple(dict.fromkeys([*(_condition_name(m.group(1)) for m in _COMORBID.finditer(text)),
-                                           *valves])),
+                                           *valves, *allergies(text)])),
         without=without,
         origin="not black african" if _NOT_BLACK.search(text) else "black african" if _BLACK.search(text) else None,
         cancer=_cancer(_NO_CANCER.sub(" ", text)), severity=_severity(text), stage=_stage(text),
