@@ -786,3 +786,18 @@ def test_no_penicillin_alternative_in_the_library_abstains_and_says_why(clinic: 
     assert answer.abstained, answer.summary  # the CAP cards advise amoxicillin; none names a penicillin-free choice
     assert "penicillin allergy rules out" in (answer.abstain_reason or "")
     assert answer.gap is not None and "penicillin allergy" in answer.gap.looked_for
+
+
+def test_a_black_adult_under_55_gets_the_clause_that_names_them(clinic: Clinic) -> None:
+    # NICE's step 1: a CCB "for adults aged 55 or over, and for Black adults of African … origin"; either clause
+    # is a patient it is for. Before, age 50 ruled the card out and a screening sentence opened the answer.
+    answer = clinic.answer("hypertension treatment in black african 50 yo")
+    assert "calcium-channel blocker" in answer.summary, answer.summary
+    white = clinic.answer("first-line antihypertensive for a 50 year old white man")
+    assert "ACE inhibitor" in white.summary, white.summary
+
+
+def test_adolescents_are_not_given_advice_written_for_adults(clinic: Clinic) -> None:
+    answer = clinic.answer("depression in adolescents first line")  # the knowledge base's depression cards are NG222
+    assert answer.abstained, answer.summary
+    assert "adolescents" in (answer.abstain_reason or "")

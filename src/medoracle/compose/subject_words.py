@@ -17,7 +17,7 @@ FRAME = frozenset(content_stems(" ".join(QUESTION_FRAME_WORDS) + " start startin
                                  "getting receive help helps drug drugs medicine medicines medication medications "
                                  "offer offered offering way ways go goes going "
                                  # "how soon" is the timing asked (`fit.satisfies`): "within 1 hour" answers it
-                                 "soon quickly happen happens happening "
+                                 "soon quickly timing happen happens happening "
                                  # what is asked about the condition, which a sentence on it says in its own
                                  # words ("What is the outlook for tremor?": "most people …";
                                  # "the genetic changes related to X": "mutations in the … gene")
@@ -30,5 +30,8 @@ POPULATION_WORDS = frozenset(content_stems(
     "pregnancy pregnant breastfeeding children child infants adults adult elderly older women men aged years "
     "grade severe mild moderate acute stable exacerbation exacerbations flare flares flareup attack attacks patient "
     "patients year old non baby babies newborn week weeks month months hospital "
+    "adolescent adolescents teenager teenagers teen teens youth neonate neonates "
+    # family origin, which `fit` reads as the origin slot ("in a Black African man")
+    "black african caribbean afro origin ethnicity ethnic "
     # a carer names whom they ask for ("my grandmother has delirium"): who, not what the answer must say
     "mum mother mom dad father grandmother grandfather grandma grandad son daughter husband wife partner toddler"))

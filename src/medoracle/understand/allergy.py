@@ -47,5 +47,7 @@ def allergies(text: str) -> tuple[str, ...]:
 def advises_allergen(text: str, patient: tuple[str, ...] | list[str]) -> bool:
     """The sentence names a drug the patient's allergy rules out (it is advice for someone else, unless the
     sentence itself is for people with that allergy: the caller checks its population)."""
+    if not any(name in patient for name in _MEMBERS):
+        return False
     rest = _NAMED.sub(" ", text)  # "allergic to penicillin" names the allergy, not a drug advised
     return any(name in patient and rx.search(rest) for name, rx in _MEMBERS.items())

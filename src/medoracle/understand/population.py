@@ -21,7 +21,7 @@ _OPEN = 200.0  # no upper age
 # Age groups as half-open ranges in years, for overlap tests. A child range includes infants and neonates:
 # paediatric guidance covers them unless it says otherwise.
 GROUP_AGES: dict[str, tuple[float, float]] = {
-    "neonate": (0.0, 0.1), "infant": (0.0, 1.0), "child": (0.0, 18.0), "adolescent": (10.0, 19.0),
+    "neonate": (0.0, 0.1), "infant": (0.0, 1.0), "child": (0.0, 18.0), "adolescent": (10.0, 18.0),
     "adult": (18.0, _OPEN), "older_adult": (65.0, _OPEN),
 }
 _GROUP_RULES: list[tuple[AgeGroup, str]] = [
@@ -419,7 +419,10 @@ def _conflicts(question: Population, passage: Population) -> tuple[str, ...]:
             and "not_pregnant" in (question.pregnancy, passage.pregnancy):
         out.append("pregnancy")
     q_ages, p_ages = age_range(question), age_range(passage)
-    if q_ages and p_ages and (q_ages[1] <= p_ages[0] or p_ages[1] <= q_ages[0]):
+    if q_ages and p_ages and (q_ages[1] <= p_ages[0] or p_ages[1] <= q_ages[0]) \
+            and not (question.origin == passage.origin == "black african"):
+        # ("for adults aged 55 or over, and for Black adults of African … origin": either clause is a patient
+        # it is for, so a Black 50-year-old meets the second whatever the first says)
         out.append("age")
     if question.sex and passage.sex and question.sex != passage.sex and not question.pregnancy:
         out.append("sex")
