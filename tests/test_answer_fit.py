@@ -801,3 +801,10 @@ def test_adolescents_are_not_given_advice_written_for_adults(clinic: Clinic) -> 
     answer = clinic.answer("depression in adolescents first line")  # the knowledge base's depression cards are NG222
     assert answer.abstained, answer.summary
     assert "adolescents" in (answer.abstain_reason or "")
+
+
+def test_a_treatment_question_left_with_only_background_says_whom_the_sources_are_for(clinic: Clinic) -> None:
+    # every osteoporosis treatment card is for women; a definition is not an answer about treating men
+    answer = clinic.answer("osteoporosis in men treatment")
+    assert answer.abstained, answer.summary
+    assert "for women" in (answer.abstain_reason or "") and "men" in (answer.abstain_reason or "")

@@ -189,6 +189,9 @@ class ExtractiveComposer:
                 c.score -= 0.0 if c.matches else 0.15
         pool = sorted(fit.demote_cancer_only(pool, query), key=lambda c: -c.score)  # (no cancer asked: see there)
         bottom = opening.bottom_line(pool, evidence, best, form, question, query, shape)
+        if query is not None and fit.only_background_left(query, bottom, ruled_out):
+            return abstain(" ".join(filter(None, [fit.other_population(query, ruled_out),
+                                                  fit.allergy_note(query, ruled_out)])))
         if research:  # a yes/no question's bottom line is the finding that restates it (`compose.abstracts`)
             bottom = abstracts.bottom_line(candidates, evidence, question, bottom)
         fit.file_subgroups(pool, bottom, evidence, query)

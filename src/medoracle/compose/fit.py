@@ -26,7 +26,7 @@ from medoracle.compose.asks import (
     satisfies,
     verdicts,
 )
-from medoracle.compose.sentences import ANAPHORIC
+from medoracle.compose.sentences import ANAPHORIC, RECOMMENDS
 from medoracle.text import content_stems
 from medoracle.types import Answer, Evidence, Population, Query
 from medoracle.understand.allergy import ALLERGIES, advises_allergen
@@ -47,9 +47,9 @@ from medoracle.understand.vocab import drugs_in
 # (what was asked is judged in `compose.asks`; its tests are named here too, where the composer looks for them)
 __all__ = ["Fitted", "SOFT_SLOTS", "SPECIFIC_ASKS", "advises_avoided_in_pregnancy", "allergy_note", "annotate",
            "class_aliases", "demote_cancer_only", "drugs_in", "file_subgroups", "fit_words", "for_everyone",
-           "gives_dose", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes", "other_population",
-           "safety_cue", "safety_statements", "satisfies", "unspoken_impairment", "unspoken_pregnancy", "verdicts",
-           "wanted", "why_chosen"]
+           "gives_dose", "gives_verdict", "intent_value", "missing_parts", "narrower", "notes",
+           "only_background_left", "other_population", "safety_cue", "safety_statements", "satisfies",
+           "unspoken_impairment", "unspoken_pregnancy", "verdicts", "wanted", "why_chosen"]
 
 
 # Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
@@ -165,7 +165,7 @@ def other_population(query: Query, ruled_out: Sequence[Fitted]) -> str:
 
 def _slot_names(conflict_slots: list[str]) -> list[str]:
     mapping = {"pregnancy": "pregnancy", "age": "age", "severity": "severity", "phase": "phase",
-               "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "age",
+               "setting": "setting", "line": "line", "manifestation": "manifestation", "sex": "sex",
                "cancer type": "age", "origin": "origin", "comorbidity": "age", "cancer": "age",
                "qualifier": "qualifier", "allergy": "comorbidity"}
     out = [mapping.get(s, s) for s in conflict_slots]
@@ -375,6 +375,24 @@ def safety_statements(candidates: Sequence[F], shown: Sequence[F], query: Query 
             c.facet = "_safety"  # filed under complications by `_assemble`, marked as a safety statement
             extra.append(c)
     return extra
+
+
+def only_background_left(query: Query | None, bottom: Fitted | None, ruled_out: Sequence[Fitted]) -> bool:
+    """A treatment question whose advice was all for other patients, leaving a bottom line that advises nothing
+    ("Osteoporosis is low bone strength …" for treating it in men, when every treatment card is for women): that is
+    an answer about someone else's treatment by omission; saying whom the sources are for is the honest one."""
+    asks = set(query.intents) if query is not None else set()
+    if query is None or bottom is None or not ruled_out or not asks & {"treatment", "first_line"} \
+            or asks - {"treatment", "first_line"}:
+        return False  # (a target, a threshold or a duration is worded without advice words)
+    advising = [c for c in ruled_out if RECOMMENDS.search(c.text) or drugs_in(c.text)]
+    return bool(advising) and not RECOMMENDS.search(bottom.text) and not drugs_in(bottom.text) \
+        and not _ADVISES.search(bottom.text)
+
+
+# Advice worded without "recommend" or "should": "NICE advises …", "… is the step 1 choice", "start …".
+_ADVISES = re.compile(r"\badvis\w+|\bchoice\b|\bstart\w*|\bgive[ns]?\b|\bgiven\b|\buse[ds]?\b|\btreat\w*|"
+                      r"\bmanag\w+|\bconsider\w*|\brefer\w*", re.IGNORECASE)
 
 
 def allergy_note(query: Query | None, ruled_out: Sequence[Fitted]) -> str | None:

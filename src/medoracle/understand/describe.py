@@ -57,6 +57,8 @@ def describe(p: Population, slots: Iterable[str] | None = None) -> str:
             who = f"{who or 'people'} aged {_age_words(p.age_min)} or over"
         elif p.age_max is not None:
             who = f"{who or 'people'} under {_age_words(p.age_max)}"
+    if want("sex") and p.sex and not who:
+        who = {"female": "women", "male": "men"}[p.sex]
     if want("kidney") and p.kidney_impairment:
         who = f"{who or 'people'} with kidney impairment"
     if want("liver") and p.liver_impairment:

@@ -72,8 +72,9 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
                    r"\binitial (?:treatment|therapy|drug|inhaler|antibiotic)\b|\bstep 1\b|\bfirst (?:choice|drug)\b|"
                    r"\b(?:which|what) anti\w+|\bstart(?:ed|ing)? (?:on|with)\b|\b(?:which|what) \w+ should "
                    r".{0,40}\bstart\b|"
-                   # "Antihypertensive for a 60-year-old", "IV diuretic for acute heart failure": which one
-                   r"^(?:(?!(?:how|what|which|when|why|is|are|do|does|should|can|long)\b)\w+ ){0,3}"
+                   # "Antihypertensive for a 60-year-old", "IV diuretic for acute heart failure", "COPD inhaler
+                   # for a breathless patient" (the condition spelled out: "… (COPD) inhaler for"): which one
+                   r"^(?:(?!(?:how|what|which|when|why|is|are|do|does|should|can|long)\b)[\w-]+ (?:\([^)]*\) )?){0,5}"
                    r"(?:anti\w+|(?:cortico)?steroids?|diuretics?|inhalers?|analgesics?|painkillers?|drugs?|"
                    r"medications?|medicines?|meds|tablets?|pills?)(?: \([^)]*\))?\s+for\b"),
     ("comparison", r"\bvs\.?\b|\bversus\b|\bcompared (?:with|to)\b|\bbetter than\b|\bor\b.{0,40}\?\s*$|"
