@@ -629,12 +629,15 @@ def test_percent_fit() -> None:
 
 def test_a_pregnant_or_breastfeeding_patient_gets_no_cancer_advice_and_the_pregnancy_warning(clinic: Clinic) -> None:
     breastfeeding = clinic.answer("Which anticoagulant is safe when breastfeeding?")
-    assert not re.search(r"\bcancer\b", _said(breastfeeding)), _said(breastfeeding)
+    # ("… first when there is no renal impairment, active cancer …" is general advice that rules cancer out)
+    cancer_advice = r"\b(?:in|with|for|after) (?:\w+ ){0,3}cancer\b|\bcancer-associated\b"
+    assert not re.search(cancer_advice, _said(breastfeeding)), _said(breastfeeding)
     pregnant = clinic.answer("dvt tx in pregnancy")
     assert "low-molecular-weight heparin" in pregnant.summary.lower(), pregnant.summary
     # a drug to avoid in pregnancy is warned of, though the bottom line does not name it
     assert re.search(r"direct oral anticoagulants .* not recommended in pregnancy", _said(pregnant)), _said(pregnant)
-    assert not re.search(r"\bcancer\b", _said(pregnant)), _said(pregnant)
+    assert not re.search(cancer_advice, _said(pregnant)), _said(pregnant)
+    assert not re.search(r"apixaban or rivaroxaban is offered", _said(pregnant)), _said(pregnant)
 
 
 @dataclasses.dataclass
@@ -808,3 +811,23 @@ def test_a_treatment_question_left_with_only_background_says_whom_the_sources_ar
     answer = clinic.answer("osteoporosis in men treatment")
     assert answer.abstained, answer.summary
     assert "for women" in (answer.abstain_reason or "") and "men" in (answer.abstain_reason or "")
+
+
+def test_a_clot_in_cancer_is_treated_not_prevented(clinic: Clinic) -> None:
+    # The general PE card's "apixaban … when there is no renal impairment, active cancer …" rules every listed
+    # patient out; prophylaxis sentences are for people without a clot.
+    answer = clinic.answer("dvt in cancer which anticoagulant")
+    assert re.search(r"established venous thromboembolism|Established VTE", answer.summary), answer.summary
+    assert "thromboprophylaxis" not in answer.summary
+    pe = clinic.answer("pulmonary embolism cancer anticoagulant")
+    assert "no renal impairment, active cancer" not in pe.summary, pe.summary
+
+
+def test_every_item_of_a_negated_list_is_ruled_out() -> None:
+    from medoracle.understand import extract_population
+    p = extract_population("Apixaban is first line when there is no renal impairment, active cancer or "
+                           "antiphospholipid syndrome.")
+    assert not p.kidney_impairment and not p.cancer
+    assert {"cancer", "kidney impairment"} <= set(p.without)
+    q = extract_population("In people with cancer and no renal impairment, LMWH is used.")
+    assert q.cancer and not q.kidney_impairment

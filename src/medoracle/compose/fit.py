@@ -52,9 +52,9 @@ __all__ = ["Fitted", "SOFT_SLOTS", "SPECIFIC_ASKS", "advises_avoided_in_pregnanc
            "unspoken_impairment", "unspoken_pregnancy", "verdicts", "wanted", "why_chosen"]
 
 
-# Population slots that say where or when in a condition's course, not who: matching one does not outweigh the
-# asked-for thing (see `opening.bottom_line`).
-SOFT_SLOTS = frozenset({"phase", "setting", "line"})
+# Population slots that say where or when in a condition's course, not who, and cancer unnamed (a whole oncology
+# topic speaks of it): matching one does not outweigh the asked-for thing (see `opening.bottom_line`).
+SOFT_SLOTS = frozenset({"phase", "setting", "line", "cancer"})
 # Intents that ask for one particular thing: the sentence that gives it beats a topic's summary card.
 SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score"})
 
@@ -107,9 +107,12 @@ def advises_avoided_in_pregnancy(text: str) -> bool:
     if not PREGNANCY_AVOID.search(text):
         return False
     rest = _IF_UNSUITABLE.sub(" ", text)  # "when metformin is contraindicated, … an SGLT-2 inhibitor" advises it
+    rest = _WEIGHED.sub(" ", rest)  # "taking comorbidities, contraindications … into account" warns of nothing
     return not SAFETY.search(rest) and not _WARNS_OFF.search(rest)
 
 
+# Contraindications as one of the things a choice takes into account: no warning about the drug advised.
+_WEIGHED = re.compile(r"\btaking [\w ,']{0,60}\bcontraindications\b[\w ,']{0,60}\binto account\b", re.IGNORECASE)
 # Another drug's unsuitability, as the condition for advising this one: no warning about the drug advised.
 _IF_UNSUITABLE = re.compile(r"\b(?:when|if|where|in whom|for whom)\s+[\w -]{1,40}?\s+(?:is|are)\s+(?:contraindicated|"
                             r"not tolerated|unsuitable|not suitable)(?:\s+or\s+(?:is\s+|are\s+)?(?:not tolerated|"
@@ -303,6 +306,9 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
         # … and a class named as the subject ("statin in CKD": the atorvastatin card, not the CKD summary)
         lambda c: not classes or any(p.search(c.text) for p in classes),
+        # prophylaxis is for people who do not have the condition yet: "DVT in cancer, which anticoagulant?" is
+        # about treating the clot, not preventing one (unless the question asks about prevention)
+        lambda c: query is None or "prevention" in query.intents or not _PREVENTS.search(c.text),
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
@@ -311,6 +317,8 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     return [c for c in pool if not _CASE_REPORT.search(c.text) and not states_setup(c.text)]
 
 
+_PREVENTS = re.compile(r"\b(?:thrombo)?prophyla\w+|\bto prevent\b|\bprevention of\b|\bprimary prevention\b",
+                       re.IGNORECASE)
 _CASE_REPORT = re.compile(r"\b(?:we|here we) (?:present|report|describe) (?:the |a |an )?(?:case|patient)\b|"
                           r"\bcase report\b", re.IGNORECASE)
 

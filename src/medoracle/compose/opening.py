@@ -84,7 +84,9 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         # thing: "initial inhaler for stable COPD" wants the inhaler sentence, not any stable-COPD one.
         soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
         giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
-        eligible = [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
+        # (and when every sentence speaks of cancer, the verdict of "A or B?" is still what is asked)
+        first = giving if soft and all("cancer" in c.matches for c in pool) else []
+        eligible = first or [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
     # What names the asked condition in itself or its card's title first (GTCS drugs: no status epilepticus answer)
     eligible = [c for c in eligible if fit.names_asked(c, evidence[c.ev].passage.section, query)] or eligible
     # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".

@@ -91,6 +91,10 @@ _COMORBID = re.compile(r"\b(?:with|who have|who has|and|plus|known|hx of|history
 _WITHOUT = re.compile(r"\b(?:without|no|not (?:having|with)|(?:do|does) not have)\s+((?:(?!\b(?:who|with|but|whose)"
                       r"\b)[^.;:,()])+)", re.IGNORECASE)
 _VALVE = re.compile(r"\b(?:" + _VALVES + r")\b", re.IGNORECASE)
+# A list a negation governs to the end of its clause: "when there is no renal impairment, active cancer,
+# antiphospholipid syndrome or haemodynamic instability" rules out every item, not only the first.
+_NEGATED_LIST = re.compile(r"\b(?:no|without)\s+((?:(?!\b(?:who|with|but|whose|when|if|then|unless|those|in|for)\b)"
+                           r"[^.;:()])+)", re.IGNORECASE)
 _ABSENT = re.compile(r"\b(type [12] diabetes|diabetes|heart failure|CKD|chronic kidney disease|COPD|asthma|"
                      r"atrial fibrillation|" + _VALVES + r")\b", re.IGNORECASE)
 
@@ -212,16 +216,25 @@ def extract(text: str) -> Population:
     without = tuple(dict.fromkeys([*(_condition_name(a.group(1)) for m in _WITHOUT.finditer(text)
                                      for a in _ABSENT.finditer(m.group(1))),
                                    *(["cancer"] if _NO_CANCER.search(text) else [])]))
+    ruled_out = [m.span(1) for m in _NEGATED_LIST.finditer(text)]
+
+    def named(rx: re.Pattern[str]) -> bool:  # said of the patient, not in a list of what they do not have
+        return any(not any(a <= m.start() < b for a, b in ruled_out) for m in rx.finditer(text))
+    if any(_CANCER.search(text[a:b]) for a, b in ruled_out) and "cancer" not in without:
+        without += ("cancer",)
+    if any(_KIDNEY.search(text[a:b]) for a, b in ruled_out):
+        without += ("kidney impairment",)
     # A valve named at all is the patient's, unless ruled out ("AF mechanical heart valve DOAC?")
     valves = [name for m in _VALVE.finditer(text) if (name := _condition_name(m.group(0))) not in without]
     return Population(
         age_groups=groups, age_min=age_min, age_max=age_max, pregnancy=_pregnancy(text), sex=_sex(text),
-        kidney_impairment=bool(_KIDNEY.search(text)), liver_impairment=bool(_LIVER.search(text)),
+        kidney_impairment=named(_KIDNEY), liver_impairment=named(_LIVER),
         comorbidities=tuple(dict.fromkeys([*(_condition_name(m.group(1)) for m in _COMORBID.finditer(text)),
                                            *valves, *allergies(text)])),
         without=without,
         origin="not black african" if _NOT_BLACK.search(text) else "black african" if _BLACK.search(text) else None,
-        cancer=_cancer(_NO_CANCER.sub(" ", text)), severity=_severity(text), stage=_stage(text),
+        cancer=() if "cancer" in without and not named(_CANCER) else _cancer(_NO_CANCER.sub(" ", text)),
+        severity=_severity(text), stage=_stage(text),
         phase=next((p for p, rx in _PHASES if rx.search(text)), None),
         setting=next((s for s, rx in _SETTINGS if rx.search(text)), None),
         line=next((s for s, rx in _LINES if rx.search(text)), None),
@@ -453,6 +466,8 @@ def _conflicts(question: Population, passage: Population) -> tuple[str, ...]:
         out.append("comorbidity")  # "without type 2 diabetes" is not for a patient with diabetes
     if question.cancer and "cancer" in passage.without:
         out.append("cancer")  # "DVT (not cancer-associated)" is not the advice for a clot in cancer
+    if question.kidney_impairment and "kidney impairment" in passage.without:
+        out.append("kidney")  # "apixaban … when there is no renal impairment" is not for a patient with CKD
     if _opposed(question.qualifiers, passage.qualifiers):
         out.append("qualifier")  # "suspected expandable lung" is not advice for a non-expandable one
     specific = [c for c in question.cancer if c != "cancer"]
@@ -512,6 +527,8 @@ def _matches(question: Population, passage: Population) -> tuple[str, ...]:
         out.append("liver")
     if set(_specific_cancers(question)) & set(_specific_cancers(passage)):
         out.append("cancer type")
+    elif question.cancer and passage.cancer:
+        out.append("cancer")  # "PE in cancer": the advice for clots in cancer, not the general one
     if question.origin and passage.origin == question.origin:
         out.append("origin")
     if _agreed(question.qualifiers, passage.qualifiers):
@@ -570,6 +587,8 @@ def wanted(question: Population) -> list[str]:
         out.append("liver")
     if _specific_cancers(question):
         out.append("cancer type")
+    elif question.cancer:
+        out.append("cancer")
     if question.origin:
         out.append("origin")
     if question.qualifiers:
