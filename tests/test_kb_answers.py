@@ -96,3 +96,19 @@ def test_uspstf_statin_grades_reach_their_own_sentences(kb_clinic):
     c = [g for text, g in shown if "7.5% to less than 10%" in text]
     assert b or c, shown
     assert all(g == "Grade B" for g in b) and all(g == "Grade C" for g in c), shown
+
+
+@pytest.mark.parametrize("question", [
+    "What dose of dexamethasone in suspected spinal cord compression?",
+    "Suspected MSCC: what dose of dexamethasone and how soon an MRI?",
+])
+def test_mscc_dexamethasone_dose_reaches_the_bottom_line(kb_clinic, question):
+    """NICE NG234's 16 mg dose (issue 16, defect 2) opens the answer, for people with neurological symptoms or signs."""
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    _cited_throughout(answer)
+    summary = answer.summary.lower()
+    assert "16 mg" in summary and "dexamethasone" in summary, answer.summary
+    assert "neurological symptoms or signs" in summary, answer.summary
+    if "mri" in question.lower():
+        assert any("24 hours" in st.text for st in answer.statements()), "the MRI timing is still answered"
