@@ -123,7 +123,7 @@ class PostgresStore:
 
     def reading(self) -> AbstractContextManager[None]:
         """Within the block, this thread reads the content version, passage count, embedder and vectors' key in
-        one round trip, once (`medoracle.store.rows.Pin`): an answer asked for them 15 times."""
+        one round trip, once (`medoracle.store.rows.Pin`): an ask read them 7 or 8 times, one round trip each."""
         return self._pin.holding(self._read_state)
 
     def _read_state(self) -> ReadState:

@@ -11,7 +11,7 @@ stale) and shared by every answer: nothing may change one.
 
 `Pin` holds what a store reads to know whether its caches are current (the content version, the passage count,
 the embedder, the vectors' version) for the length of one `with store.reading():` block in one thread: an answer
-then reads that state once, not at every call (over PostgreSQL each read was a round trip, 15 of an answer's 27
+then reads that state once, not at every call (over PostgreSQL each read was a round trip: 7 or 8 of an ask's 16
 statements). Rows fetched in the block are at least as new as the state read at its start, so nothing served is
 older than the version read.
 """
