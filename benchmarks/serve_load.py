@@ -6,9 +6,11 @@ SQLite vs PostgreSQL, on the bundled knowledge base (and the four shared corpora
 Each asker sends one `POST /api/ask` after another (closed loop) for the duration; the table gives
 throughput, latency percentiles, errors (any non-200 or transport failure; their kinds are in the JSON lines on
 stderr), the server's CPU time per answer (the uvicorn process and its workers, from /proc: what an ask costs,
-whatever share of a shared machine the server got), the load generator's own CPU per answer (it runs on the same
-cores), the servers' resident memory and the load average at the end of the row. The baseline is the
-single-worker SQLite row of the same run.
+whatever share of a shared machine the server got), the CPU the local PostgreSQL server processes spent per
+answer (they share the cores too; nothing on SQLite rows, but any other client of that server counts), the load
+generator's own CPU per answer (it runs on the same cores), how the askers' connections were spread over the
+workers half-way through the row (from `ss`), the servers' resident memory and the load average at the end of
+the row. The baseline is the single-worker SQLite row of the same run.
 
 Each question is picked at random from the ten QUESTIONS, so after the warm-up every cache keyed by a question's
 text (the encoder's vector of the question, the verifier's checks) hits: the rates are those of questions asked
@@ -22,10 +24,12 @@ import asyncio
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -96,6 +100,45 @@ def _cpu_seconds(pid: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / ticks
+
+
+def _database_cpu_seconds() -> float:
+    """User + system CPU time used so far by every PostgreSQL server process on this machine (`postgres`, as
+    /proc names them): what the database spent on the answers when it runs on the same cores. Zero without a
+    local server; other clients of the same server count too."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            name, fields = stat.read_text().split("(", 1)[1].rsplit(")", 1)
+        except (OSError, IndexError, ValueError):
+            continue
+        if name == "postgres":
+            parts = fields.split()
+            total += int(parts[11]) + int(parts[12])  # utime, stime
+    return total / ticks
+
+
+def connections_per_worker(pid: int, port: int) -> str:
+    """How the established connections to `port` are spread over the server's processes, most first ("33/17"),
+    from `ss` ("" without it). uvicorn's workers share one listening socket and each accepts every connection
+    waiting when it wakes, and a keep-alive asker stays where it landed: the most crowded worker's askers wait
+    longest, so this is the first thing to read when p95 is far above p50."""
+    try:
+        out = subprocess.run(["ss", "-tnpH", "state", "established", f"( sport = :{port} )"], capture_output=True,
+                             text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    ours = set(_tree(pid))
+    counts: dict[int, int] = {}
+    for owner in re.findall(r"pid=(\d+)", out):
+        if int(owner) in ours:
+            counts[int(owner)] = counts.get(int(owner), 0) + 1
+    return "/".join(str(n) for n in sorted(counts.values(), reverse=True))
+
+
+def _sample_spread(into: list[str], pid: int, port: int) -> None:
+    into.append(connections_per_worker(pid, port))
 
 
 def scratch_copy(db: str, scratch: Path) -> str:
@@ -207,14 +250,22 @@ def main() -> None:
                 try:
                     for askers in args.askers:
                         server_cpu, client_cpu = _cpu_seconds(proc.pid), time.process_time()
+                        database_cpu = _database_cpu_seconds()
+                        spread: list[str] = []  # sampled half-way through the row
+                        sampler = threading.Timer(args.seconds / 2, _sample_spread,
+                                                  (spread, proc.pid, int(base.rsplit(":", 1)[1])))
+                        sampler.start()
                         r = asyncio.run(load(base, askers, args.seconds))
+                        sampler.join()
+                        r["connections"] = spread[0] if spread else ""
                         served = max(r["done"] + r["errors"], 1)
                         r["server_cpu_ms"] = (_cpu_seconds(proc.pid) - server_cpu) * 1000 / served
                         r["client_cpu_ms"] = (time.process_time() - client_cpu) * 1000 / served
+                        r["database_cpu_ms"] = (_database_cpu_seconds() - database_cpu) * 1000 / served
                         r["load_average"] = os.getloadavg()[0]
                         rows.append([name, workers, askers, r["done"], r["rate"], r["p50"] * 1000, r["p95"] * 1000,
-                                     r["p99"] * 1000, r["errors"], r["server_cpu_ms"], r["client_cpu_ms"],
-                                     _rss_mb(proc.pid), r["load_average"]])
+                                     r["p99"] * 1000, r["errors"], r["server_cpu_ms"], r["database_cpu_ms"],
+                                     r["client_cpu_ms"], r["connections"], _rss_mb(proc.pid), r["load_average"]])
                         print(json.dumps({"target": name, "workers": workers, "askers": askers, **r}),
                               file=sys.stderr)
                 finally:
@@ -222,7 +273,8 @@ def main() -> None:
                     proc.wait(timeout=60)
     print(f"serve load, {args.seconds:g} s per row · {machine()}\n")
     print(table(["database", "workers", "askers", "answers", "answers/s", "p50 ms", "p95 ms", "p99 ms", "errors",
-                 "server CPU ms/answer", "client CPU ms/answer", "RSS MB", "load avg"], rows))
+                 "server CPU ms/answer", "PostgreSQL CPU ms/answer", "client CPU ms/answer", "connections per worker",
+                 "RSS MB", "load avg"], rows))
     base_rows = [r for r in rows if r[0] == targets[0][0] and r[1] == args.workers[0]]
     if base_rows:
         print(f"\nbaseline: {targets[0][0]}, {args.workers[0]} worker(s): "

@@ -7,6 +7,7 @@ same database stands in for another server process writing (SQLite file, Postgre
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -72,5 +73,52 @@ def test_an_unchanged_rerun_keeps_the_version(make: Opener, tmp_path: Path) -> N
         version = store.content_version()
         ingest([path], store)  # every document already stored: nothing written, nothing to forget
         assert store.content_version() == version
+    finally:
+        store.close()
+
+
+def test_a_reading_block_reads_the_state_once_and_sees_writes_after_it(make: Opener, tmp_path: Path) -> None:
+    reader, writer = make(), make()
+    try:
+        ingest([_write(tmp_path / "first.jsonl", CLINICAL_DOCS[:1])], writer)
+        with reader.reading():
+            version, count = reader.content_version(), reader.passage_count()
+            ingest([_write(tmp_path / "second.jsonl", CLINICAL_DOCS[1:])], writer)  # another process writes
+            # one answer reads one version of the library: the state read at the block's first call holds
+            assert reader.content_version() == version
+            assert reader.passage_count() == count
+            with reader.reading():  # nested: the outer block's state
+                assert reader.content_version() == version
+            # rows are still read afresh: nothing served is older than the version held
+            assert set(reader.documents([d["id"] for d in CLINICAL_DOCS])) == {d["id"] for d in CLINICAL_DOCS}
+        # after the block every call reads afresh
+        assert reader.content_version() != version
+        assert reader.passage_count() > count
+        with reader.reading():
+            assert reader.content_version() == writer.content_version()
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_a_reading_block_ends_with_a_write_of_its_own_and_holds_per_thread(make: Opener, tmp_path: Path) -> None:
+    store = make()
+    try:
+        ingest([_write(tmp_path / "first.jsonl", CLINICAL_DOCS[:1])], store)
+        with store.reading():
+            version = store.content_version()
+            assert store.embedder_name() is None
+            ingest([_write(tmp_path / "second.jsonl", CLINICAL_DOCS[1:])], store)  # this thread writes
+            assert store.content_version() != version  # its own write is seen at once
+            seen: list[str] = []
+            with store.reading():
+                held = store.content_version()
+                remover = threading.Thread(target=lambda: (store.remove([CLINICAL_DOCS[-1]["id"]]),
+                                                           seen.append(store.content_version())))
+                remover.start()
+                remover.join()
+                assert store.content_version() == held  # another thread's write waits for this block's end
+            assert seen and seen[0] != held  # the other thread, outside any block, read afresh
+            assert store.content_version() == seen[0]
     finally:
         store.close()

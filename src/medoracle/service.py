@@ -94,13 +94,17 @@ class Clinic:
         thread = self.threads.get(thread_id) if thread_id else None
         resolved = resolve_followup(asked, thread) if thread and thread.turns else asked
         history = [t.resolved_question or t.question for t in thread.turns] if thread else []
-        key = (resolved, tuple(history), self.store.content_version())  # the library's words: content's version
-        query = self._readings.get(key)
-        if query is None:
-            query = read_query(resolved, history=history, known=known_words(self.store), topics=self.topic_names)
-            if len(self._readings) >= READINGS_KEPT:
-                self._readings.clear()
-            self._readings[key] = query
+        # Each stretch between two events reads the store at one state, read once (`Store.reading`); never across
+        # a yield, so a stream left unfinished leaves no state held by its thread.
+        with self.store.reading():
+            key = (resolved, tuple(history), self.store.content_version())  # the library's words: its version
+            query = self._readings.get(key)
+            if query is None:
+                query = read_query(resolved, history=history, known=known_words(self.store),
+                                   topics=self.topic_names)
+                if len(self._readings) >= READINGS_KEPT:
+                    self._readings.clear()
+                self._readings[key] = query
         unusable = _unusable(query)
         if unusable is not None:
             checked = Answer(question=asked, abstained=True, abstain_reason=unusable)
@@ -110,24 +114,26 @@ class Clinic:
             # A composer may read more than the configured minimum (the extractive one wants ~48 passages for a
             # broad question); retrieval cost barely changes with k, the answer's completeness does.
             k = max(self.settings.evidence_k, int(getattr(self.composer, "wants_passages", 0) or 0))
-            found = retrieve(query.search_text, self.store, k=k, embedder=self.embedder, filters=filters,
-                             understood=query)
-            # The relevance gate every composer needs: evidence about the question's condition only.
-            evidence, off_topic = focus_gate(query, found.evidence)
-            on_topic = evidence
-            if off_topic is None:  # and for the question's patient: a children's guideline is not for an adult
-                evidence, off_topic = population_gate(query, evidence)
+            with self.store.reading():
+                found = retrieve(query.search_text, self.store, k=k, embedder=self.embedder, filters=filters,
+                                 understood=query)
+                # The relevance gate every composer needs: evidence about the question's condition only.
+                evidence, off_topic = focus_gate(query, found.evidence)
+                on_topic = evidence
+                if off_topic is None:  # and for the question's patient: a children's guideline is not for an adult
+                    evidence, off_topic = population_gate(query, evidence)
             yield "status", f"Reading {len(evidence)} passages…"
-            if off_topic is not None:
-                draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)
-            else:
-                found.query.text = query.spelled_out()  # brands become generic names below
-                draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
-                                              query=query)
-                gap = population_gap(query, on_topic, evidence) if draft.abstained else None
-                if gap is not None:  # the best evidence is for someone else: say so, not only "not covered"
-                    draft.abstain_reason = gap
-            checked = attach_plain(verify(draft, evidence, self.embedder), evidence)
+            with self.store.reading():
+                if off_topic is not None:
+                    draft = Answer(question=asked, abstained=True, abstain_reason=off_topic)
+                else:
+                    found.query.text = query.spelled_out()  # brands become generic names below
+                    draft = self.composer.compose(found.query.with_generic_names(), evidence, audience=audience,
+                                                  query=query)
+                    gap = population_gap(query, on_topic, evidence) if draft.abstained else None
+                    if gap is not None:  # the best evidence is for someone else: say so, not only "not covered"
+                        draft.abstain_reason = gap
+                checked = attach_plain(verify(draft, evidence, self.embedder), evidence)
         checked.question = asked
         checked.resolved_question = resolved if resolved != asked else None
         checked.understood = query

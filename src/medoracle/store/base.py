@@ -8,6 +8,7 @@ the store. Editorial state (articles, users, threads, audit log) lives behind `m
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -88,6 +89,11 @@ class Store(Protocol):
     def content_version(self) -> str:
         """A token that changes with every write to documents or passages, by any process: what is cached from
         the content (passages by id, term counts, a question's reading) is kept for one version only."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """A block in which this thread reads the store's state (content version, passage count, embedder, the
+        vectors' version) once, at its start: one answer reads one version of the library, and asks for it
+        once rather than at every call. A write through the store in the block ends it for this thread."""
 
     def iter_passages(self, batch: int = 1000) -> Iterable[Passage]:
         """Every passage, in insertion order (for benchmarks and exports)."""

@@ -19,6 +19,7 @@ import numpy as np
 from medoracle.errors import StoreError
 from medoracle.store.base import VectorIndex, embedding_text
 from medoracle.store.query import SearchFilters
+from medoracle.store.rows import ReadState
 
 try:
     import psycopg
@@ -42,8 +43,10 @@ class PgVectors:
     """The `embeddings` table of one PostgreSQL store; `connection` checks out a dict-row connection."""
 
     def __init__(self, connection: Callable[[], AbstractContextManager[Any]], location: str,
-                 use_pgvector: bool = True) -> None:
+                 use_pgvector: bool = True, held: Callable[[], ReadState | None] = lambda: None) -> None:
+        """`held`: the store's state held for this thread (`medoracle.store.rows.Pin.get`), if any."""
         self._connection = connection
+        self._held = held
         self.path = location
         self.use_pgvector = use_pgvector
         self._vs = "public"  # the schema holding pgvector's type and operators
@@ -140,6 +143,8 @@ class PgVectors:
         self._matrix = None
 
     def _dimensions(self) -> int | None:
+        if (state := self._held()) is not None:
+            return state.dimensions
         rows = self._run("SELECT value FROM meta WHERE key = 'dimensions'")
         return int(rows[0]["value"]) if rows else None
 
@@ -185,6 +190,11 @@ class PgVectors:
         return [(ids[int(rowids[i])], score) for i, score in top if int(rowids[i]) in ids]
 
     def _load_matrix(self) -> tuple[np.ndarray, VectorIndex]:
+        state, kept = self._held(), self._matrix
+        if state is not None and kept is not None and kept[0] == state.vectors:
+            return kept[1], kept[2]  # the matrix of the vectors this answer read
+        # (a held key that is not the kept one is read again: two answers at different keys must not take turns
+        # reloading the matrix)
         row = self._run("SELECT count(*) AS n, coalesce(max(passage_rowid), 0) AS last FROM embeddings")[0]
         key = (int(row["n"]), int(row["last"]))
         with self._matrix_lock:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,15 @@ from medoracle.store.db import PostgresDatabase, Tx
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.pg_vectors import PgVectors, filter_sql, run_query
 from medoracle.store.query import FIELDS, LexicalQuery, SearchFilters, words_of
-from medoracle.store.rows import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, RowCache, cached_passage, document_meta
+from medoracle.store.rows import (
+    DOCUMENT_COLUMNS,
+    PASSAGE_COLUMNS,
+    Pin,
+    ReadState,
+    RowCache,
+    cached_passage,
+    document_meta,
+)
 from medoracle.types import DocType, Document, Passage, year_of
 
 try:  # psycopg is the [pg] extra: importing this module must not fail without it
@@ -91,9 +99,10 @@ class PostgresStore:
         self.path = self.db.location
         self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
         self._rows = RowCache()  # passages and documents by id, for one content version (`medoracle.store.rows`)
+        self._pin = Pin()  # the state one answer reads the store at (`reading`)
         try:
             migrate(self.db, migrations)
-            self.vectors = PgVectors(self._conn, self.path, use_pgvector)
+            self.vectors = PgVectors(self._conn, self.path, use_pgvector, held=self._pin.get)
         except psycopg.Error as exc:
             raise StoreError(f"{self.path} is not a usable medoracle database: {exc}") from exc
 
@@ -111,6 +120,26 @@ class PostgresStore:
 
     def _run(self, query: Any, params: Sequence[Any] = (), what: str = "query") -> list[dict]:
         return run_query(self._conn, query, params, what)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Within the block, this thread reads the content version, passage count, embedder and vectors' key in
+        one round trip, once (`medoracle.store.rows.Pin`): an ask read them 7 or 8 times, one round trip each."""
+        return self._pin.holding(self._read_state)
+
+    def _read_state(self) -> ReadState:
+        # the vectors' key only where the numpy index needs it: counting a large table is not free
+        vectors = ("(SELECT count(*) FROM embeddings) AS vectors, "
+                   "(SELECT coalesce(max(passage_rowid), 0) FROM embeddings) AS last_vector"
+                   if not self.vectors.uses_pgvector else "0 AS vectors, 0 AS last_vector")
+        row = self._run(
+            "SELECT (SELECT value FROM meta WHERE key = 'passages_version') AS version, "
+            "(SELECT value FROM meta WHERE key = 'embedder') AS embedder, "
+            "(SELECT value FROM meta WHERE key = 'dimensions') AS dimensions, "
+            f"(SELECT coalesce(max(rowid), 0) FROM passages) AS passages, {vectors}")[0]
+        return ReadState(version=str(row["version"]) if row["version"] is not None else "0",
+                         passages=int(row["passages"]), embedder=row["embedder"],
+                         vectors=(int(row["vectors"]), int(row["last_vector"])),
+                         dimensions=int(row["dimensions"]) if row["dimensions"] is not None else None)
 
     def check(self) -> list[str]:
         """PostgreSQL checksums its own pages; here: the tables answer and the index is usable."""
@@ -133,12 +162,16 @@ class PostgresStore:
         return self.vectors.unembedded(limit)
 
     def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
+        self._pin.drop()
         self.vectors.put(rowids, vectors, embedder)
 
     def reset_embeddings(self) -> None:
+        self._pin.drop()
         self.vectors.reset()
 
     def embedder_name(self) -> str | None:
+        if (state := self._pin.get()) is not None:
+            return state.embedder
         rows = self._run("SELECT value FROM meta WHERE key = 'embedder'")
         return rows[0]["value"] if rows else None
 
@@ -161,6 +194,7 @@ class PostgresStore:
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
         items = list(items)
         self._df_cache.clear()
+        self._pin.drop()
         # one round trip per step, not per document: on a laptop the round trips cost more than the writes
         fresh: dict[str, tuple[Document, Sequence[Passage], str]] = {}
         try:  # one transaction: a killed ingest leaves the batch absent or complete
@@ -211,6 +245,7 @@ class PostgresStore:
 
     def remove(self, doc_ids: Sequence[str]) -> int:
         self._df_cache.clear()
+        self._pin.drop()
         try:  # passages and vectors cascade with their document
             with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
                 _bump_version(cur)  # first, as add_many does (the same lock order for every writer)
@@ -288,17 +323,27 @@ class PostgresStore:
 
     def passage_count(self) -> int:
         # max(rowid) reads one index entry; count(*) would scan the table (deletions make it an overestimate)
+        if (state := self._pin.get()) is not None:
+            return state.passages
         return int(self._run("SELECT coalesce(max(rowid), 0) AS n FROM passages")[0]["n"])
 
     # -- reading -----------------------------------------------------------------------------------
     def content_version(self) -> str:
         """`passages_version` in `meta`, bumped in the transaction of every write to documents or passages."""
+        if (state := self._pin.get()) is not None:
+            return state.version
+        return self._stored_version()
+
+    def _stored_version(self) -> str:
         rows = self._run("SELECT value FROM meta WHERE key = 'passages_version'")
         return str(rows[0]["value"]) if rows else "0"
 
     def _version(self) -> str:
-        """The content version, with what was kept for an older one (rows, term counts) forgotten."""
-        version = self.content_version()
+        """The content version, with what was kept for an older one (rows, term counts) forgotten. A held version
+        that is not the one the rows are kept for is read again (it may be older: answers at two versions must
+        not take turns emptying the cache)."""
+        state = self._pin.get()
+        version = state.version if state is not None and self._rows.serves(state.version) else self._stored_version()
         if self._rows.at(version):
             self._df_cache.clear()
         return version

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,7 +23,15 @@ from medoracle.store.db import SQLiteDatabase, Tx
 from medoracle.store.faults import sqlite_fault
 from medoracle.store.migrations import Migrations, migrate
 from medoracle.store.query import LexicalQuery, SearchFilters
-from medoracle.store.rows import DOCUMENT_COLUMNS, PASSAGE_COLUMNS, RowCache, cached_passage, document_meta
+from medoracle.store.rows import (
+    DOCUMENT_COLUMNS,
+    PASSAGE_COLUMNS,
+    Pin,
+    ReadState,
+    RowCache,
+    cached_passage,
+    document_meta,
+)
 from medoracle.store.vectors import VectorIndex
 from medoracle.types import DocType, Document, Passage, year_of
 
@@ -62,9 +71,10 @@ class SQLiteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.db = SQLiteDatabase(self.path)
         self._matrix_lock = threading.Lock()
-        self._matrix: tuple[int, list[str], VectorIndex] | None = None
+        self._matrix: tuple[Hashable, list[str], VectorIndex] | None = None
         self._df_cache: dict[tuple[str, tuple[str, ...]], int] = {}  # (term, fields) → passages
         self._rows = RowCache()  # passages and documents by id, for one content version (`medoracle.store.rows`)
+        self._pin = Pin()  # the state one answer reads the store at (`reading`)
         migrate(self.db, migrations)
 
     # -- connections -------------------------------------------------------------------------------
@@ -83,6 +93,19 @@ class SQLiteStore:
 
     def close(self) -> None:
         self.db.close()
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Within the block, this thread reads the content version, passage count, embedder and vectors' version
+        once (`medoracle.store.rows.Pin`)."""
+        return self._pin.holding(self._read_state)
+
+    def _read_state(self) -> ReadState:
+        row = self._read(
+            "SELECT (SELECT value FROM meta WHERE key = 'passages_version'), "
+            "(SELECT value FROM meta WHERE key = 'embedder'), (SELECT value FROM meta WHERE key = 'vectors_version'), "
+            "(SELECT max(rowid) FROM passages)")[0]
+        return ReadState(version=str(row[0]) if row[0] is not None else "0", passages=row[3] or 0, embedder=row[1],
+                         vectors=int(row[2]) if row[2] is not None else 0)
 
     def check(self) -> list[str]:
         """PRAGMA integrity_check (every page and index) and the FTS5 index's own check."""
@@ -113,6 +136,7 @@ class SQLiteStore:
 
     def add_many(self, items: Iterable[tuple[Document, Sequence[Passage], str]]) -> tuple[int, int]:
         self._df_cache.clear()
+        self._pin.drop()
         added = unchanged = 0
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         # one BEGIN IMMEDIATE transaction: a killed ingest leaves the batch absent or complete, and a second
@@ -145,6 +169,7 @@ class SQLiteStore:
 
     def remove(self, doc_ids: Sequence[str]) -> int:
         self._df_cache.clear()
+        self._pin.drop()
         removed = 0
         with self.db.transaction():
             conn = self._conn()
@@ -175,6 +200,7 @@ class SQLiteStore:
         return [(r["rowid"], embedding_text(r["title"], r["section"], r["text"])) for r in rows]
 
     def put_embeddings(self, rowids: Sequence[int], vectors: np.ndarray, embedder: str) -> None:
+        self._pin.drop()
         with self.db.transaction():
             conn = self._conn()
             current = conn.execute("SELECT value FROM meta WHERE key = 'embedder'").fetchone()
@@ -187,6 +213,7 @@ class SQLiteStore:
                              [(int(r), v.astype(np.float16).tobytes()) for r, v in zip(rowids, vectors, strict=True)])
 
     def reset_embeddings(self) -> None:
+        self._pin.drop()
         with self.db.transaction():
             conn = self._conn()
             conn.execute("DELETE FROM embeddings")
@@ -195,6 +222,8 @@ class SQLiteStore:
         self._matrix = None
 
     def embedder_name(self) -> str | None:
+        if (state := self._pin.get()) is not None:
+            return state.embedder
         rows = self._read("SELECT value FROM meta WHERE key = 'embedder'")
         return rows[0][0] if rows else None
 
@@ -202,6 +231,11 @@ class SQLiteStore:
         """(passage id of each row, the index). A version number in `meta`, bumped by every write to the
         vectors (and by every deletion of passages, so a row's id never changes under it), tells whether the
         in-memory matrix is stale without counting the table on every query."""
+        state, kept = self._pin.get(), self._matrix
+        if state is not None and kept is not None and kept[0] == state.vectors:
+            return kept[1], kept[2]  # the matrix of the version this answer read
+        # (a held version that is not the kept one is read again: two answers at different versions must not
+        # take turns reloading the matrix)
         found = self._read("SELECT value FROM meta WHERE key = 'vectors_version'")
         count = int(found[0][0]) if found else 0
         with self._matrix_lock:
@@ -282,17 +316,27 @@ class SQLiteStore:
         return self._read(f"SELECT count(*) FROM passages WHERE doc_id IN ({marks})", list(doc_ids))[0][0]
 
     def passage_count(self) -> int:
+        if (state := self._pin.get()) is not None:
+            return state.passages
         return self._read("SELECT max(rowid) FROM passages")[0][0] or 0
 
     # -- reading -----------------------------------------------------------------------------------
     def content_version(self) -> str:
         """`passages_version` in `meta`, bumped in the transaction of every write to documents or passages."""
+        if (state := self._pin.get()) is not None:
+            return state.version
+        return self._stored_version()
+
+    def _stored_version(self) -> str:
         found = self._read("SELECT value FROM meta WHERE key = 'passages_version'")
         return str(found[0][0]) if found else "0"
 
     def _version(self) -> str:
-        """The content version, with what was kept for an older one (rows, term counts) forgotten."""
-        version = self.content_version()
+        """The content version, with what was kept for an older one (rows, term counts) forgotten. A held version
+        that is not the one the rows are kept for is read again (it may be older: answers at two versions must
+        not take turns emptying the cache)."""
+        state = self._pin.get()
+        version = state.version if state is not None and self._rows.serves(state.version) else self._stored_version()
         if self._rows.at(version):
             self._df_cache.clear()
         return version
