@@ -831,3 +831,9 @@ def test_every_item_of_a_negated_list_is_ruled_out() -> None:
     assert {"cancer", "kidney impairment"} <= set(p.without)
     q = extract_population("In people with cancer and no renal impairment, LMWH is used.")
     assert q.cancer and not q.kidney_impairment
+
+
+def test_a_thromboprophylaxis_question_is_answered_with_prophylaxis(clinic: Clinic) -> None:
+    # ("thromboprophylaxis" names prevention though the intent reader's "prophyla…" needs a word start)
+    answer = clinic.answer("Should every outpatient with cancer get thromboprophylaxis?")
+    assert "not be offered to all" in answer.summary, answer.summary

@@ -308,7 +308,8 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
         lambda c: not classes or any(p.search(c.text) for p in classes),
         # prophylaxis is for people who do not have the condition yet: "DVT in cancer, which anticoagulant?" is
         # about treating the clot, not preventing one (unless the question asks about prevention)
-        lambda c: query is None or "prevention" in query.intents or not _PREVENTS.search(c.text),
+        lambda c: query is None or "prevention" in query.intents or bool(_PREVENTS.search(query.text))
+        or not _PREVENTS.search(c.text),
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool
