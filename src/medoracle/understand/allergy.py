@@ -22,13 +22,19 @@ ALLERGIES: dict[str, tuple[str, ...]] = {
         "piperacillin-tazobactam", "pivmecillinam", "temocillin", "nafcillin", "oxacillin"),
 }
 
-_PENICILLIN = r"(?:penicillins?|pen|beta[- ]lactams?|β-lactams?)"
-# The patient's allergy: "allergic to penicillin", "penicillin allergy", "penicillin-allergic", "hypersensitivity to
-# penicillin". Not "no penicillin allergy", "non-allergic", and not a source's pointer to other advice ("with
-# alternatives for penicillin allergy" is said of everyone).
-_NAMED = re.compile(
-    r"(?<![\w-])(?:(?:allerg(?:y|ic)|hypersensitiv(?:e|ity))\s+to\s+(?:an?\s+)?" + _PENICILLIN
-    + r"|" + _PENICILLIN + r"[- ](?:allerg(?:y|ies|ic)|hypersensitivity))(?![\w-])", re.IGNORECASE)
+# allergy name → how a text names the allergen ("allergic to penicillin", "beta-lactam allergy")
+_ALLERGENS: dict[str, str] = {"penicillin allergy": r"(?:penicillins?|pen|beta[- ]lactams?|β-lactams?)"}
+
+
+def _named(allergen: str) -> re.Pattern[str]:
+    """The patient's allergy: "allergic to X", "X allergy", "X-allergic", "hypersensitivity to X"."""
+    return re.compile(r"(?<![\w-])(?:(?:allerg(?:y|ic)|hypersensitiv(?:e|ity))\s+to\s+(?:an?\s+)?" + allergen
+                      + r"|" + allergen + r"[- ](?:allerg(?:y|ies|ic)|hypersensitivity))(?![\w-])", re.IGNORECASE)
+
+
+_NAMED = {name: _named(allergen) for name, allergen in _ALLERGENS.items()}
+# Not "no penicillin allergy", "non-allergic", and not a source's pointer to other advice ("with alternatives for
+# penicillin allergy" is said of everyone).
 _NOT_THE_PATIENTS = re.compile(
     r"(?:\b(?:no|not|without|non|unless|alternatives?\s+(?:for|in)|options?\s+(?:for|in)|choices?\s+for)"
     r"(?:\s+(?:people|patients|those|anyone|a|an|the|known|true|who\s+are|with))*[\s-]*)$", re.IGNORECASE)
@@ -40,14 +46,12 @@ _MEMBERS = {name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(d) for d in s
 @lru_cache(maxsize=16384)
 def allergies(text: str) -> tuple[str, ...]:
     """The drug allergies the text says the patient has."""
-    found = [m for m in _NAMED.finditer(text) if not _NOT_THE_PATIENTS.search(text[:m.start()][-60:])]
-    return ("penicillin allergy",) if found else ()
+    return tuple(name for name, rx in _NAMED.items()
+                 if any(not _NOT_THE_PATIENTS.search(text[:m.start()][-60:]) for m in rx.finditer(text)))
 
 
 def advises_allergen(text: str, patient: tuple[str, ...] | list[str]) -> bool:
     """The sentence names a drug the patient's allergy rules out (it is advice for someone else, unless the
     sentence itself is for people with that allergy: the caller checks its population)."""
-    if not any(name in patient for name in _MEMBERS):
-        return False
-    rest = _NAMED.sub(" ", text)  # "allergic to penicillin" names the allergy, not a drug advised
-    return any(name in patient and rx.search(rest) for name, rx in _MEMBERS.items())
+    # ("allergic to penicillin" names the allergy, not a drug advised)
+    return any(name in patient and rx.search(_NAMED[name].sub(" ", text)) for name, rx in _MEMBERS.items())
