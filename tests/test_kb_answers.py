@@ -112,3 +112,29 @@ def test_mscc_dexamethasone_dose_reaches_the_bottom_line(kb_clinic, question):
     assert "neurological symptoms or signs" in summary, answer.summary
     if "mri" in question.lower():
         assert any("24 hours" in st.text for st in answer.statements()), "the MRI timing is still answered"
+
+
+# "How is X managed?" opens with how X is managed: the topic's own summary card read whole, or a treatment
+# sentence, never a side effect, an aside on another kind of the condition or a sentence leaning on the one before.
+# (question, a pattern the bottom line must hold, a pattern it must not)
+MANAGED: list[tuple[str, str, str]] = [
+    # every pre-eclampsia card is about pregnancy: that tells none apart, so the magnesium side effects must not win
+    ("How is pre-eclampsia managed?", r"antihypertensive|140/90", r"side effects"),
+    # "heart failure" is the heart failure topic's name, and only part of the acute heart failure topic's
+    ("How is heart failure managed?", r"reduced ejection fraction|SGLT2|ACE inhibitor", r"acute heart failure"),
+    ("How is superior vena cava obstruction managed?", r"stenting|radiotherapy", r"non-malignant"),
+    ("How is a venous leg ulcer managed?", r"compression", r"pentoxifylline"),
+    ("How is malignant pleural effusion managed?", r"thoracentesis|pleural intervention", r"infections associated"),
+    ("How is gestational diabetes managed?", r"diet", r"^They\b"),
+    ("How is UTI managed?", r"antibiotic", r"^Under\b"),
+    # anticoagulation to prevent stroke in people who have AF is how AF is managed, not prophylaxis of AF
+    ("How is AFib managed?", r"anticoagula", r"echocardiogram"),
+]
+
+
+@pytest.mark.parametrize("question,wanted,unwanted", MANAGED, ids=[q for q, _, _ in MANAGED])
+def test_how_is_it_managed_opens_with_its_management(kb_clinic, question, wanted, unwanted):
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(wanted, answer.summary, re.IGNORECASE), answer.summary
+    assert not re.search(unwanted, answer.summary, re.IGNORECASE), answer.summary

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound="Fitted")
 
 __all__ = ["SAFETY", "gives_dose", "gives_verdict", "intent_value", "missing_parts", "names_asked_drug",
-           "names_drug_itself", "satisfies", "verdicts"]
+           "names_drug_itself", "prevents_complication", "prevents_instead", "satisfies",
+           "verdicts"]
 
 SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
                     r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
@@ -70,15 +71,44 @@ _COMPARES = re.compile(r"\bover\b|\brather than\b|\bin preference to\b|\bversus\
 # must not answer "how is hypertension in pregnancy treated?" unless prevention was asked.
 _PREVENTS = re.compile(r"\b(?:at (?:high |increased |moderate )?risk (?:of|for)|to prevent|prevent(?:s|ion|ing)? "
                        r"(?:of )?|prophyla\w+|reduce the risk)\b", re.IGNORECASE)
+# The patients have the condition asked about: "In adults with atrial fibrillation, … anticoagulation to prevent
+# stroke" prevents a complication of it, which is how it is managed (`prevents_complication`).
+_HAVING = r"\b(?:with|has|have|having)\s+(?:[\w-]+\s+){0,3}"
+
+
+def prevents_complication(text: str, query: Query | None) -> bool:
+    """Whether a sentence prevents something in people who already have the question's condition (stroke in
+    atrial fibrillation), rather than preventing that condition itself (aspirin for women at risk of
+    pre-eclampsia, thromboprophylaxis for people with cancer asked about a clot): managing the condition."""
+    if query is None:
+        return False
+    low = text.lower()
+    for condition in query.conditions:
+        name = condition.lower()
+        having = re.search(_HAVING + re.escape(name) + r"\b", low)
+        prevented = _PREVENTS.search(low)
+        if having and prevented and name not in low[prevented.start():prevented.end() + 60]:
+            return True
+    return False
+
+
 _TREATMENT_OF = re.compile(r"\btreat(?:ment|ed|ing)? (?:of|for)\b", re.IGNORECASE)
+
+
+def prevents_instead(text: str, query: Query | None) -> bool:
+    """Whether a sentence is about preventing something rather than treating the question's condition: not
+    "the initial treatment of osteoporosis to reduce the risk of fractures", nor stroke prevention in people with
+    atrial fibrillation (`prevents_complication`)."""
+    return bool(_PREVENTS.search(text)) and not _TREATMENT_OF.search(text) \
+        and not prevents_complication(text, query)
 # Finding the condition in people not known to have it is not treating it: "the USPSTF recommends screening adults
 # for hypertension" recommends something, but no treatment.
 _SCREENS = re.compile(r"\bscreen(?:ing|ed|s)?\b", re.IGNORECASE)
 
 _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherapy\b|\bradiosurgery\b|"
                          r"\bantibiotics? (?:such as|like)\b|\b(?:ACE inhibitor|ARB|calcium-channel blocker|CCB|"
-                         r"thiazide\w*|antibiotic|antiviral|anticoagulant|"
-                         r"diuretic|beta-blocker|statin|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
+                         r"thiazide\w*|antibiotic|antimicrobial|antiviral|anticoagulant|"
+                         r"diuretic|beta-blocker|statin|antihypertensive|SSRI|corticosteroids?|steroids?|bronchodilator|LABA|LAMA|"
                          r"DOAC|LMWH|bisphosphonate|opioid|analgesic|analgesia|laxative|antidepressant|antipsychotic|"
                          r"antiemetic|NSAID|nonsteroidal anti-inflammatory drug|"
                          r"benzodiazepine|anticonvulsant|antiepileptic|antihistamine|vasopressor|antifungal|"
@@ -87,10 +117,21 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"\bpsychological (?:therap\w+|interventions?|treatments?)|\btalking therap\w+|"
                          r"\bbehavioural activation\b|\bCBT\b|\bcognitive behavioural therapy\b|\bpsychotherapy\b|"
                          r"\bcounselling\b|\bmindfulness\b|\bactive monitoring\b|\bwatchful waiting\b|"
-                         r"\bpulmonary rehabilitation\b|\bintravenous (?:fluids|hydration)\b", re.IGNORECASE)
+                         r"\bpulmonary rehabilitation\b|\bintravenous (?:fluids|hydration)\b|"
+                         # procedures that treat ("spinal cord compression" is a condition, not compression therapy)
+                         r"\bcompression (?:therapy|bandag\w+|stockings|hosiery|is used)\b|\bpleurodesis\b|"
+                         r"\bthoracentesis\b|\bindwelling pleural catheters?\b|\bthromboly\w+|\bthrombectomy\b|"
+                         r"\bcardioversion\b|\btransfusions?\b|"
+                         # dialysis as care, not as a criterion ("AKI stage 3 is … renal replacement therapy")
+                         r"\b(?:refer|start|offer)\w* (?:\w+ ){0,2}(?:for |on )?"
+                         r"(?:renal replacement therapy|dialysis)\b|"
+                         # fluids and sugar that treat: hyponatraemia, sepsis, a hypo
+                         r"\bhypertonic saline\b|\bfluid restriction\b|\bcrystalloids?\b|"
+                         r"\bquick-acting carbohydrate\b|\bglucose (?:tablets|gel)\b",
+                         re.IGNORECASE)
 # What a sentence says to do: "should be treated with", "is recommended", "offer", "the treatment of choice".
 _ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offered|started|administered|"
-                   r"prescribed|receive)\b|\boffer\b|\btreat(?:ed|ment) with\b|\btreatments? (?:for .{0,40} )?"
+                   r"prescribed|receive)\b|\boffers?\b|\btreat(?:ed|ment) with\b|\btreatments? (?:for .{0,40} )?"
                    r"(?:is|are|include)\b|\bof choice\b|\bfirst[- ]line\b|\bmainstay\b", re.IGNORECASE)
 
 
@@ -109,6 +150,14 @@ _ADVISES_AGAINST = re.compile(r"\b(?:should|must) not be (?:given|prescribed|off
 def _names_treatment(text: str) -> bool:
     """A treatment named or advised: a drug, a kind of treatment, or a sentence saying what to do."""
     return bool(drugs_in(text) or _treatments_given(text) or _ACTS.search(text))
+
+
+# Drugs named as what raises the risk, not as care: "drugs in the past week that raise AKI risk include NSAIDs".
+_RAISES_RISK = re.compile(r"\b(?:raise|increase)s? (?:the )?(?:\w+ )?risk\b|\brisk factors?\b", re.IGNORECASE)
+
+
+def _names_risks_only(text: str) -> bool:
+    return bool(_RAISES_RISK.search(text)) and not _ACTS.search(text)
 
 
 # A treatment in the patient's history is a risk factor, not advice: "surgery in the previous 4 weeks" (a Wells
@@ -152,6 +201,8 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     intent = intent or query.intents[0]
     if intent == "dose":
         return gives_dose(c, query)
+    if intent in ("first_line", "treatment") and _names_risks_only(c.text):
+        return False
     if intent == "first_line":
         # The class asked with is the answer's class, named by a member: "IV diuretic for acute heart failure" is
         # answered by "loop diuretics", not by advice on nitrates (a treatment the question did not name) …
@@ -179,7 +230,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     if intent == "treatment":
         # What to do for the condition: a treatment named or advised, not a way to prevent it.
         # ("… as the initial treatment of osteoporosis to reduce the risk of fractures" is its treatment.)
-        if "prevention" not in query.intents and _PREVENTS.search(c.text) and not _TREATMENT_OF.search(c.text):
+        if "prevention" not in query.intents and prevents_instead(c.text, query):
             return False
         # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
         if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
@@ -249,7 +300,7 @@ def intent_value(c: Fitted, query: Query | None) -> float:
     intents = set(query.intents)
     # a question with no stated aim is about managing its condition, not about preventing another one
     value = -0.5 if (not intents or intents & {"first_line", "treatment"}) and "prevention" not in intents \
-        and _PREVENTS.search(c.text) else 0.0
+        and prevents_instead(c.text, query) else 0.0
     value += 0.3 * percent_fit(c.text, query.text)  # "8% 10-year risk": the 7.5%-to-10% sentence, not the 10%+
     if not intents:
         return value

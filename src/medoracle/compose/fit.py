@@ -23,6 +23,7 @@ from medoracle.compose.asks import (
     missing_parts,
     names_asked_drug,
     names_drug_itself,
+    prevents_complication,
     satisfies,
     verdicts,
 )
@@ -309,7 +310,7 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
         # prophylaxis is for people who do not have the condition yet: "DVT in cancer, which anticoagulant?" is
         # about treating the clot, not preventing one (unless the question asks about prevention)
         lambda c: query is None or "prevention" in query.intents or bool(_PREVENTS.search(query.text))
-        or not _PREVENTS.search(c.text),
+        or not _PREVENTS.search(c.text) or prevents_complication(c.text, query),
     ]
     for keep in tests:
         pool = [c for c in pool if keep(c)] or pool

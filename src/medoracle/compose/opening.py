@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from medoracle.compose import fit
 from medoracle.compose.candidate import Candidate, doc_prior
-from medoracle.compose.sentences import CONCLUDES, RECOMMENDS, quotable
+from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, quotable
 from medoracle.compose.shape import Shape, read_shape, shape_value
 from medoracle.compose.subject_words import ASKS_DOSE as _ASKS_DOSE
 from medoracle.text import quoted_in
 from medoracle.types import DocType, Evidence, Query
-from medoracle.understand.focus import named_topics
+from medoracle.understand.focus import named_exactly, named_topics
 from medoracle.understand.form import QuestionForm
 from medoracle.understand.population import wanted
 
@@ -25,12 +27,22 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         return None  # only a case report or a study's aims was left
     # A specific ask ("A or B?", "how long?", "how soon?") wants the sentence that gives it, not a summary card.
     specific = query is not None and bool(set(query.intents) & fit.SPECIFIC_ASKS)
+    # A bottom-line card sums up its own topic: "heart failure" is summed up by the heart failure card, not by the
+    # acute heart failure one, when a topic bears the question's condition as its name.
+    exact = named_exactly(query, evidence) if query is not None else set()
+
+    def gives(c: Candidate) -> bool:
+        """Whether the sentence gives what was asked; a broad question reads a bottom-line card whole
+        (`summary_text`), so the card is judged whole: "SIGN advises an ABPI for every patient" opens a card whose
+        next sentence is the compression it is for."""
+        return fit.satisfies(c, query) or (form.broad and c.card_bottom_line and fit.satisfies(
+            replace(c, text=evidence[c.ev].passage.text), query))
 
     def strength(c: Candidate) -> float:
         passage = evidence[c.ev].passage
         # A specific question is answered by the sentence closest to it, whatever else is strong.
         value = (1.0 if form.broad else 1.5) * c.relevance + 2 * doc_prior(passage.doc_type)
-        if c.card_bottom_line:
+        if c.card_bottom_line and (not exact or c.ev in exact):
             value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
         value += 0.3 * c.grade.rank if c.grade is not None else 0.0
         value += 0.1 if RECOMMENDS.search(c.text) else 0.0
@@ -52,6 +64,15 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
             value += 0.1 if CONCLUDES.search(c.text) else 0.0
             value += 0.1 if c.last and len(quotable(passage.text)) > 1 else 0.0
         return value
+    # A slot every sentence meets tells none apart: in a pre-eclampsia answer every card is about pregnancy,
+    # and when every sentence speaks of cancer the verdict of "A or B?" is still what is asked.
+    shared = set.intersection(*(set(c.matches) for c in pool))
+    if exact and not any(set(c.matches) - shared for c in pool):
+        # The question makes no point of its patient: the topic it names opens it, when that topic gives what was
+        # asked ("first-line treatment for dementia": the AChE inhibitors, not delirium's caution in Lewy bodies).
+        own = [c for c in pool if c.ev in exact]
+        if any(gives(c) for c in own):
+            pool, best = own, max(c.relevance for c in own)  # near the best of its own, not of a neighbour's
     near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
     eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
                 or (c.card_bottom_line and c.relevance >= 0.7 * best)
@@ -60,9 +81,9 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
     if query is not None and query.intents:
         # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
         most_on_topic = max(c.topic for c in pool)
-        giving = [c for c in pool if fit.satisfies(c, query) and c.facet != "red_flags"
+        giving = [c for c in pool if gives(c) and c.facet != "red_flags"
                   and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
-        eligible = [c for c in eligible if fit.satisfies(c, query)] or giving or eligible
+        eligible = [c for c in eligible if gives(c)] or giving or eligible
         # "A or B?" wants the verdict, though a summary naming both options may share more of its words.
         eligible = fit.verdicts(pool, query, best) or eligible
     if query is not None and any(c.matches for c in pool):
@@ -75,25 +96,26 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         most_on_topic = max(c.topic for c in pool)
         # "First-line" in "first-line treatment of X" is what is asked (judged by `fit.satisfies`), not a
         # patient to match: "laparoscopy as the first line of treatment" is no answer about anaphylaxis.
-        asked_line = "first_line" in query.intents
-        fitting = [c for c in pool if c.matches and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
-                   and c.topic >= 0.8 * most_on_topic and (not asked_line or set(c.matches) - {"line"})]
-        most = max((len(c.matches) for c in fitting), default=0)
-        fitting = [c for c in fitting if len(c.matches) == most]
+        ignored = shared | ({"line"} if "first_line" in query.intents else set())
+
+        def telling(c: Candidate) -> set[str]:
+            return set(c.matches) - ignored
+        fitting = [c for c in pool if telling(c) and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
+                   and c.topic >= 0.8 * most_on_topic]
+        most = max((len(telling(c)) for c in fitting), default=0)
+        fitting = [c for c in fitting if len(telling(c)) == most]
         # A patient named by a soft slot only (stable disease, a setting) does not outweigh the asked-for
         # thing: "initial inhaler for stable COPD" wants the inhaler sentence, not any stable-COPD one.
-        soft = all(set(c.matches) <= fit.SOFT_SLOTS for c in fitting)
-        giving = [c for c in eligible if fit.satisfies(c, query)] if soft else []
-        # (and when every sentence speaks of cancer, the verdict of "A or B?" is still what is asked)
-        first = giving if soft and all("cancer" in c.matches for c in pool) else []
-        eligible = first or [c for c in fitting if fit.satisfies(c, query)] or giving or fitting or eligible
+        soft = all(telling(c) <= fit.SOFT_SLOTS for c in fitting)
+        giving = [c for c in eligible if gives(c)] if soft else []
+        eligible = [c for c in fitting if gives(c)] or giving or fitting or eligible
     # What names the asked condition in itself or its card's title first (GTCS drugs: no status epilepticus answer)
     eligible = [c for c in eligible if fit.names_asked(c, evidence[c.ev].passage.section, query)] or eligible
     # The general advice is the bottom line, a subgroup's is a statement: "in a woman" is not "in pregnancy".
     general = [c for c in eligible if fit.for_everyone(c, query)]
     if not general and query is not None and pool:
         top_topic = max(c.topic for c in pool)
-        general = [c for c in pool if fit.for_everyone(c, query) and fit.satisfies(c, query)
+        general = [c for c in pool if fit.for_everyone(c, query) and gives(c)
                    and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
     eligible = general or eligible
     return max(eligible, key=strength) if eligible else None
@@ -115,6 +137,8 @@ def summary_text(bottom: Candidate | None, candidates: list[Candidate], evidence
         def work_up(c: Candidate) -> bool:
             return c.facet == "assessment" and not asks_work_up and not fit.satisfies(c, query)
         start = next((i for i, c in enumerate(card) if c is bottom or not work_up(c)), 0)
+        while start > 0 and ANAPHORIC.match(card[start].text):
+            start -= 1  # "They manage it with diet" leans on the sentence before: read from that one
         whole = " ".join(c.text for c in card[start:])
         if len(whole) <= 700 and quoted_in(whole, evidence[bottom.ev].passage.text):
             return whole

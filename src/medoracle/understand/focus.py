@@ -221,6 +221,23 @@ def named_topics(query: Query, evidence: list[Evidence]) -> set[int] | None:
                                         and not _by_drug(wanted, evidence[i].passage.text)}
 
 
+def named_exactly(query: Query, evidence: list[Evidence]) -> set[int]:
+    """The curated cards (by index) one of whose topic's names is the question's condition word for word: "heart
+    failure" is the heart failure topic's name, and only part of the acute heart failure topic's. Empty when no
+    topic bears it exactly."""
+    wanted = _wanted(query.model_dump_json())
+    if wanted is None:
+        return set()
+    return {i for i, ev in enumerate(evidence) if ev.doc_id.startswith("kb:")
+            and any(_is_name(wanted.names, name) for name in ev.focus)}
+
+
+@lru_cache(maxsize=16384)
+def _is_name(names: tuple[tuple[frozenset[str], ...], ...], name: str) -> bool:
+    words = _words(name)
+    return any(len(words) == len(phrase) and all(w in forms for w, forms in zip(words, phrase)) for phrase in names)
+
+
 def _names_whole(wanted: _Wanted, focus: list[str]) -> bool:
     return any(_holds_name(wanted.names, name) for name in focus)
 
