@@ -138,3 +138,27 @@ def test_how_is_it_managed_opens_with_its_management(kb_clinic, question, wanted
     assert not answer.abstained, answer.abstain_reason
     assert re.search(wanted, answer.summary, re.IGNORECASE), answer.summary
     assert not re.search(unwanted, answer.summary, re.IGNORECASE), answer.summary
+
+
+# What to give first opens the answer: not what to do when it fails, not a subgroup's advice (an age band the
+# question did not name), not a neighbouring topic's caution that names the condition in passing.
+# (question, a pattern the bottom line must hold, a pattern it must not; "^": must not open with)
+FIRST_GO: list[tuple[str, str, str]] = [
+    ("febrile neutropenia abx", r"piperacillin|initial empirical|within 1 hour", r"^[^.]*still febrile"),
+    ("statins for primary prevention", r"risk", r"76 and older"),
+    ("What is the first-line treatment for osteoporosis?", r"bisphosphonates", r"second-line"),
+    ("What is the first-line treatment for dementia?", r"cholinesterase|AChE", r"delirium"),
+    ("What is the first-line treatment for hypoglycaemia?", r"15 to 20 g", r"^If hypoglycaemia persists"),
+    # two conditions asked about: CKD is one of them, not a comorbidity every opening must name
+    ("heart failure in ckd sglt2", r"SGLT2", r"zirconium"),
+    ("What is the maximum rate of correction of sodium in hyponatraemia?", r"10 mmol/L in the first 24 hours",
+     r"^$"),
+]
+
+
+@pytest.mark.parametrize("question,wanted,unwanted", FIRST_GO, ids=[q for q, _, _ in FIRST_GO])
+def test_what_to_give_first_opens_the_answer(kb_clinic, question, wanted, unwanted):
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(wanted, answer.summary, re.IGNORECASE), answer.summary
+    assert not re.search(unwanted, answer.summary, re.IGNORECASE), answer.summary

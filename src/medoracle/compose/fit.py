@@ -230,6 +230,9 @@ def narrower(population: Population, query: Query | None) -> list[str]:
         ("children", bool({"neonate", "infant", "child"} & set(population.age_groups))
          and "adult" not in population.age_groups and population.pregnancy is None, asked.age_groups
          or asked.age_min is not None or asked.age_max is not None),
+        # "aged 76 and older" is a subgroup of a question that names no age
+        ("older", population.age_min is not None and population.age_min >= 65,
+         asked.age_groups or asked.age_min is not None or asked.age_max is not None),
     ) if theirs and not ours]
     comorbid = set(population.comorbidities) - set(asked.comorbidities) - {c.lower() for c in query.conditions}
     # "with suspected expandable lung" is one side of a choice the question did not make (a text naming both
@@ -259,11 +262,11 @@ def _cancer_is_someone_else(query: Query) -> bool:
 
 
 def for_everyone(c: Fitted, query: Query | None) -> bool:
-    """Not advice only for pregnancy or for children when the question names neither: the general advice is the
+    """Not advice only for pregnancy, children or older adults when the question names none: the general advice is the
     bottom line ("in a woman" is not "in pregnancy"), the subgroup's a statement. (Another condition beside the
     one asked about only weighs against: "in black adults of African family origin" or "with type 2 diabetes" is
     often the sentence that also gives the general choice.)"""
-    return not {"pregnancy", "children", "qualifier"} & set(narrower(c.population, query))
+    return not {"pregnancy", "children", "older", "qualifier"} & set(narrower(c.population, query))
 
 
 def file_subgroups(pool: Sequence[Fitted], bottom: Fitted | None, evidence: list[Evidence],
@@ -299,7 +302,8 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
         lambda c: not ANAPHORIC.match(c.text),
         # the patient's other condition before the drug: for atrial fibrillation with a mechanical valve, the
         # advice for people with a valve, not the general "usually with a DOAC"
-        lambda c: query is None or not query.population.comorbidities or "comorbidity" in c.matches,
+        # (not when that condition is one the question asks about: "heart failure in CKD, SGLT2?" names two)
+        lambda c: query is None or not _other_conditions(query) or "comorbidity" in c.matches,
         # the drug by name first ("opioid withdrawal" is of the opioid class, but names no morphine), then its class
         lambda c: query is None or not query.drugs or (names_drug_itself(c.text, query)
                                                        and getattr(c, "topic", 1.0) >= 0.9 * top),
@@ -317,6 +321,12 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
     # Never, even when nothing else is left: one patient's story ("green urine after propofol") or a study's aim
     # ("To investigate the safety of finerenone …") is no answer.
     return [c for c in pool if not _CASE_REPORT.search(c.text) and not states_setup(c.text)]
+
+
+def _other_conditions(query: Query) -> set[str]:
+    """The patient's comorbidities that are not themselves conditions the question asks about."""
+    asked = {c.lower() for c in query.conditions}
+    return {c for c in query.population.comorbidities if c.lower() not in asked}
 
 
 _PREVENTS = re.compile(r"\b(?:thrombo)?prophyla\w+|\bto prevent\b|\bprevention of\b|\bprimary prevention\b",

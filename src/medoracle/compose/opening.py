@@ -78,6 +78,13 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
                 or (c.card_bottom_line and c.relevance >= 0.7 * best)
                 or (asks_dose and fit.gives_dose(c, query) and c.relevance >= 0.6 * best)]
     eligible = eligible or pool[:1]
+    if query is not None and query.population.line is None:
+        # What to do when the first treatment fails ("still febrile after 2 to 3 days of …") is no answer to what
+        # to give: the nearest first-go sentences on the subject, when there are some.
+        later = ("second", "refractory")
+        eligible = [c for c in eligible if c.population.line not in later] or [
+            c for c in pool if c.population.line not in later and c.facet != "red_flags"
+            and c.relevance >= 0.6 * best and c.topic >= 0.9 * max(c.topic for c in pool)] or eligible
     if query is not None and query.intents:
         # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
         most_on_topic = max(c.topic for c in pool)

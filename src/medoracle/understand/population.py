@@ -158,7 +158,9 @@ _SETTINGS: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE
 ]]
 _LINES: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE)) for s, rx in [
     ("refractory", r"\brefractory\b|\bresistant to\b|\bfail(?:ed|s|ure of|ing) (?:to respond|first-line|initial)|"
-                   r"\bnot controlled\b|\buncontrolled\b|\binadequate(?:ly)? (?:response|controlled)\b"),
+                   r"\bnot controlled\b|\buncontrolled\b|\binadequate(?:ly)? (?:response|controlled)\b|"
+                   # still ill after the first treatment: "still febrile after 2 to 3 days of …", "if it persists after"
+                   r"\bstill (?:febrile|symptomatic)\b|\bpersists? (?:after|despite)\b|\bdoes not improve\b"),
     ("recurrent", r"\brecurren\w+|\brelapse\w*|\bprogress(?:ion|ed) (?:after|on)\b|\bpreviously treated\b|"
                   r"\bre-?irradiat\w+"),
     ("second", r"\bsecond[- ]line\b|\b2nd[- ]line\b|\bthird[- ]line\b|\b3rd[- ]line\b|\bstep[- ]?(?:up|[234])\b|"
