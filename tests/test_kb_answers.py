@@ -151,6 +151,7 @@ FIRST_GO: list[tuple[str, str, str]] = [
     ("What is the first-line treatment for hypoglycaemia?", r"15 to 20 g", r"^If hypoglycaemia persists"),
     # two conditions asked about: CKD is one of them, not a comorbidity every opening must name
     ("heart failure in ckd sglt2", r"SGLT2", r"zirconium"),
+    ("metformin in type 2 diabetes with ckd", r"metformin", r"^SGLT2"),
     ("What is the maximum rate of correction of sodium in hyponatraemia?", r"10 mmol/L in the first 24 hours",
      r"^$"),
 ]
@@ -162,3 +163,9 @@ def test_what_to_give_first_opens_the_answer(kb_clinic, question, wanted, unwant
     assert not answer.abstained, answer.abstain_reason
     assert re.search(wanted, answer.summary, re.IGNORECASE), answer.summary
     assert not re.search(unwanted, answer.summary, re.IGNORECASE), answer.summary
+
+
+def test_a_card_titled_for_another_kind_of_the_condition_does_not_answer(kb_clinic):
+    """SGLT2 advice for type 2 diabetes with CKD is no answer on type 1 diabetes (the card's own title says type 2)."""
+    answer = kb_clinic.answer("sglt2 in type 1 diabetes")
+    assert answer.abstained or "type 2" not in answer.summary, answer.summary

@@ -326,6 +326,7 @@ def may_open(pool: list[F], query: Query | None, opening: set[int] | None) -> li
 def _other_conditions(query: Query) -> set[str]:
     """The patient's comorbidities that are not themselves conditions the question asks about."""
     asked = {c.lower() for c in query.conditions}
+    asked |= {short.lower() for short, long in query.corrections.items() if long.lower() in asked}  # "ckd"
     return {c for c in query.population.comorbidities if c.lower() not in asked}
 
 

@@ -277,7 +277,10 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
         verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only or research)
         # A card's first name is its own title ("Clinic blood pressure targets"); its topic's names follow.
         names = ev.focus[1:] if ev.doc_id.startswith("kb:") and not ev.doc_id.startswith("kb:topic:") else ev.focus
-        if verdict is not False and wanted is not None and _other_kind(wanted, names):
+        # (… and a card whose own title names another kind is about that kind: "SGLT2 inhibitors in CKD with type
+        # 2 diabetes" is no answer on type 1)
+        if verdict is not False and wanted is not None and (
+                _other_kind(wanted, names) or (names is not ev.focus and _other_kind(wanted, ev.focus[:1]))):
             verdict = False
         if verdict is False:
             elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)
