@@ -152,6 +152,8 @@ FIRST_GO: list[tuple[str, str, str]] = [
     # two conditions asked about: CKD is one of them, not a comorbidity every opening must name
     ("heart failure in ckd sglt2", r"SGLT2", r"zirconium"),
     ("metformin in type 2 diabetes with ckd", r"metformin", r"^SGLT2"),
+    # the kind of treatment named is what is asked, though its advice is for a subgroup (purulent sputum)
+    ("copd exacerbation antibiotics", r"antibiotics", r"rehabilitation"),
     ("What is the maximum rate of correction of sodium in hyponatraemia?", r"10 mmol/L in the first 24 hours",
      r"^$"),
 ]
@@ -169,3 +171,18 @@ def test_a_card_titled_for_another_kind_of_the_condition_does_not_answer(kb_clin
     """SGLT2 advice for type 2 diabetes with CKD is no answer on type 1 diabetes (the card's own title says type 2)."""
     answer = kb_clinic.answer("sglt2 in type 1 diabetes")
     assert answer.abstained or "type 2" not in answer.summary, answer.summary
+
+
+def test_pregnancy_treatment_question_is_not_answered_with_screening(kb_clinic):
+    """Screening adults "including pregnant people" for depression speaks of pregnancy but treats nothing: no card
+    says how to treat depression in pregnancy, and general adult advice may not be safe, so the answer says so."""
+    answer = kb_clinic.answer("depression treatment in pregnancy")
+    assert answer.abstained, answer.summary
+    assert "pregnan" in (answer.abstain_reason or "")
+
+
+@pytest.mark.parametrize("question", ["DEXA scan for osteoporosis?", "Who should have a DEXA scan?"])
+def test_dxa_screening_question_gets_who_is_screened(kb_clinic, question):
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert re.search(r"65 years or older", answer.summary) and "DXA" in answer.summary, answer.summary

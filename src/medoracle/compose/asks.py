@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound="Fitted")
 
-__all__ = ["SAFETY", "gives_dose", "gives_verdict", "intent_value", "missing_parts", "names_asked_drug",
-           "names_drug_itself", "prevents_complication", "prevents_instead", "satisfies",
-           "verdicts"]
+__all__ = ["SAFETY", "asked_treatments", "gives_dose", "gives_treatment", "gives_verdict", "intent_value",
+           "missing_parts", "names_asked_drug", "names_drug_itself", "names_treatment", "prevents_complication",
+           "prevents_instead", "satisfies", "verdicts"]
 
 SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|prescribe)\b|\bnot (?:be )?"
                     r"(?:used|given|recommended) (?:in|during|for|with)\b|\bG6PD\b|\bteratogen\w*|"
@@ -174,6 +174,19 @@ def _treatments_given(text: str) -> tuple[str, ...]:
                  and not _HISTORY_AFTER.search(text[m.end():m.end() + 30]))
 
 
+def asked_treatments(query: Query | None) -> tuple[str, ...]:
+    """The kinds of treatment a question names ("COPD exacerbation antibiotics": antibiotic), singular, lower case."""
+    if query is None:
+        return ()
+    return tuple(dict.fromkeys(t.lower().rstrip("s") for t in _treatments_given(query.search_text)))
+
+
+def names_treatment(text: str, kinds: Sequence[str]) -> bool:
+    """Whether a sentence names one of these kinds of treatment."""
+    low = text.lower()
+    return any(kind in low for kind in kinds)
+
+
 def names_drug_itself(text: str, query: Query) -> bool:
     """The sentence names a drug the question asks about, as written ("lenalidomide-based") or by another of its
     names ("adrenaline" is the epinephrine asked about)."""
@@ -228,16 +241,7 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
     if intent == "duration":
         return bool(_DURATION.search(c.text))
     if intent == "treatment":
-        # What to do for the condition: a treatment named or advised, not a way to prevent it.
-        # ("… as the initial treatment of osteoporosis to reduce the risk of fractures" is its treatment.)
-        if "prevention" not in query.intents and prevents_instead(c.text, query):
-            return False
-        # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
-        if "monitoring" not in query.intents and _AFTERCARE.search(c.text):
-            return False
-        if _SCREENS.search(c.text) and not (drugs_in(c.text) or _treatments_given(c.text)):
-            return False
-        return _names_treatment(c.text)
+        return gives_treatment(c.text, query)
     if intent == "timing":
         return bool(_TIMING.search(c.text))
     if intent == "diagnosis" and explicit:
@@ -245,6 +249,19 @@ def satisfies(c: Fitted, query: Query | None, intent: str | None = None) -> bool
         # question is answered by whatever the sources say about diagnosing X.
         return bool(_DIAGNOSES.search(c.text))
     return True  # a threshold or an indication ("when is X used?") is worded too many ways to require one
+
+
+def gives_treatment(text: str, query: Query) -> bool:
+    """What to do for the condition: a treatment named or advised, not a way to prevent it, follow-up care or
+    screening ("… as the initial treatment of osteoporosis to reduce the risk of fractures" is its treatment)."""
+    if "prevention" not in query.intents and prevents_instead(text, query):
+        return False
+    # Care after the episode ("rehabilitation within 4 weeks of discharge") is follow-up, not its treatment.
+    if "monitoring" not in query.intents and _AFTERCARE.search(text):
+        return False
+    if _SCREENS.search(text) and not (drugs_in(text) or _treatments_given(text)):
+        return False
+    return _names_treatment(text)
 
 
 def gives_verdict(c: Fitted, query: Query | None) -> bool:

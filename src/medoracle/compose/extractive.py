@@ -203,7 +203,7 @@ class ExtractiveComposer:
         chosen += fit.safety_statements(candidates, chosen + shown, query)
         answer = self._assemble(question, audience, evidence, bottom, summary, chosen, candidates, floor, query)
         answer.gaps = parts.gaps(query, " ".join([answer.summary, *(st.text for st in answer.statements())]),
-                                 bottom)
+                                 bottom, answer.summary)
         if answer.gaps and len(answer.gaps) >= len(parts.asked_parts(query)):
             # Nothing the question asks for is in the sources: say so, not something else about the subject.
             return abstain(" ".join([*answer.gaps, *filter(None, [fit.allergy_note(query, ruled_out)])])

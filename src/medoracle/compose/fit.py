@@ -18,6 +18,7 @@ from medoracle.compose.abstracts import states_setup
 from medoracle.compose.asks import (
     SAFETY,
     gives_dose,
+    gives_treatment,
     gives_verdict,
     intent_value,
     missing_parts,
@@ -178,12 +179,19 @@ def _slot_names(conflict_slots: list[str]) -> list[str]:
     return out
 
 
-def unspoken_pregnancy(query: Query | None, bottom: Fitted | None) -> str | None:
+def unspoken_pregnancy(query: Query | None, bottom: Fitted | None, summary: str = "") -> str | None:
     """For a question about a pregnant patient whose bottom line does not speak of pregnancy: the sentence that
     says so. General adult advice is often what a pregnant patient must not have (a DOAC, warfarin, an ACE
     inhibitor), so such a question is answered from evidence about pregnancy or not at all; other patients (an
     age, a setting) are well served by general advice with the note that it does not name them."""
-    if query is None or query.population.pregnancy != "pregnant" or bottom is None or "pregnancy" in bottom.matches:
+    if query is None or query.population.pregnancy != "pregnant" or bottom is None:
+        return None
+    # (speaking of pregnancy is not enough for a treatment question: screening "including pregnant people" for
+    # depression says nothing of how to treat it in pregnancy)
+    # (judged on the bottom line as printed, which may be its whole card)
+    treats = not set(query.intents) & {"treatment", "first_line"} or satisfies(bottom, query) \
+        or gives_treatment(summary, query)
+    if "pregnancy" in bottom.matches and treats:
         return None
     return ("The sources found do not say what to do in pregnancy; general advice for adults may not be safe for "
             "a pregnant patient.")

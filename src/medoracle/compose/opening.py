@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from medoracle.compose import fit
+from medoracle.compose.asks import asked_treatments, names_treatment
 from medoracle.compose.candidate import Candidate, doc_prior
 from medoracle.compose.sentences import ANAPHORIC, CONCLUDES, RECOMMENDS, quotable
 from medoracle.compose.shape import Shape, read_shape, shape_value
@@ -124,6 +125,11 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         top_topic = max(c.topic for c in pool)
         general = [c for c in pool if fit.for_everyone(c, query) and gives(c)
                    and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
+    # … but the kind of treatment the question names is what it asks for: "COPD exacerbation antibiotics" is
+    # answered by the antibiotic advice, though it is for a subgroup (purulent sputum), not by rehabilitation.
+    kinds = asked_treatments(query)
+    if kinds and general and not any(names_treatment(c.text, kinds) for c in general):
+        general = [c for c in eligible if names_treatment(c.text, kinds)] or general
     eligible = general or eligible
     return max(eligible, key=strength) if eligible else None
 

@@ -71,7 +71,7 @@ def complete(candidates: Sequence[P], said: Sequence[P], query: Query | None, be
     return extra
 
 
-def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None) -> list[str]:
+def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None, summary: str = "") -> list[str]:
     """One sentence for each part of the question that `said` (the answer's text) does not give.
 
     A question with one part is answered by its bottom line or not at all: a drug named in passing further down
@@ -79,7 +79,8 @@ def gaps(query: Query | None, said: str, bottom: fit.Fitted | None = None) -> li
     asked = asked_parts(query)
     # The patient is a part of the question too: a pregnant patient's answer must speak of pregnancy, and a
     # question about a drug in kidney impairment of the kidneys.
-    unsafe = [g for g in [fit.unspoken_pregnancy(query, bottom), fit.unspoken_impairment(query, bottom)] if g]
+    unsafe = [g for g in [fit.unspoken_pregnancy(query, bottom, summary), fit.unspoken_impairment(query, bottom)]
+              if g]
     if len(asked) == 1 and bottom is not None and not fit.satisfies(bottom, query, asked[0]):
         return unsafe + fit.missing_parts(query, "", asked)
     return unsafe + fit.missing_parts(query, said, asked)

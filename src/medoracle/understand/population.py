@@ -566,8 +566,10 @@ def _same_bound(question: Population, passage: Population) -> bool:
 
 def _speaks_of_age(p: Population) -> bool:
     """A passage that names an age band ("aged 55 or over", "in children"), not adults in general: for a
-    question about a 62-year-old, a card for all adults applies but does not speak of that patient."""
-    return p.age_min is not None or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
+    question about a 62-year-old, a card for all adults applies but does not speak of that patient ("aged 18 or
+    older" is all adults too)."""
+    all_adults = p.age_min is not None and p.age_min <= 19 and p.age_max is None
+    return (p.age_min is not None and not all_adults) or p.age_max is not None or bool(set(p.age_groups) - {"adult"})
 
 
 def wanted(question: Population) -> list[str]:
