@@ -35,6 +35,8 @@ SAFETY = re.compile(r"\bcontraindicat\w+|\bavoid\w*|\bdo not (?:use|give|offer|p
                     # a co-prescription every patient on the drug needs: a laxative with a strong opioid
                     r"\bconstipation\b|\blaxatives?\b", re.IGNORECASE)
 
+_IN_PASSING = re.compile(r"\bunless (?:it is |otherwise )?contraindicated\b|\bunless there (?:is|are) (?:a )?"
+                         r"contraindications?\b", re.IGNORECASE)
 _DURATION = re.compile(r"\b(?:for|over|at least|up to|within|after)\s+(?:about\s+)?\d+(?:\s*(?:to|-|–)\s*\d+)?\s*"
                        r"(?:days?|weeks?|months?|years?|hours?)\b|\b\d+(?:\s*(?:to|-|–)\s*\d+)?[- ](?:day|week|month)"
                        r" (?:course|treatment)\b|\blifelong\b|\bindefinite\w*", re.IGNORECASE)
@@ -347,8 +349,8 @@ def intent_value(c: Fitted, query: Query | None) -> float:
         value += 0.3
         if _ASKS_TARGET.search(query.text) and _GIVES_TARGET.search(c.text):
             value += 0.3  # "what target?" is answered by the target, not by a threshold to start at
-    if "safety" in intents and SAFETY.search(c.text):
-        value += 0.3
+    if "safety" in intents and SAFETY.search(_IN_PASSING.sub(" ", c.text)):
+        value += 0.3  # (not "aspirin … unless contraindicated": a contraindication named in passing)
     return value
 
 

@@ -58,7 +58,7 @@ __all__ = ["Fitted", "SOFT_SLOTS", "SPECIFIC_ASKS", "advises_avoided_in_pregnanc
 # topic speaks of it): matching one does not outweigh the asked-for thing (see `opening.bottom_line`).
 SOFT_SLOTS = frozenset({"phase", "setting", "line", "cancer"})
 # Intents that ask for one particular thing: the sentence that gives it beats a topic's summary card.
-SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score"})
+SPECIFIC_ASKS = frozenset({"comparison", "dose", "duration", "timing", "threshold", "risk_score", "safety"})
 
 
 class Fitted(Protocol):

@@ -31,6 +31,12 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
     # A bottom-line card sums up its own topic: "heart failure" is summed up by the heart failure card, not by the
     # acute heart failure one, when a topic bears the question's condition as its name.
     exact = named_exactly(query, evidence) if query is not None else set()
+    # A red flag is a warning beside the answer, except to a question about safety ("contraindications to
+    # thrombolysis"), which the warning answers.
+    warned = query is not None and "safety" in query.intents
+
+    def not_warning(c: Candidate) -> bool:
+        return warned or c.facet != "red_flags"
 
     def gives(c: Candidate) -> bool:
         """Whether the sentence gives what was asked; a broad question reads a bottom-line card whole
@@ -75,7 +81,7 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         if any(gives(c) for c in own):
             pool, best = own, max(c.relevance for c in own)  # near the best of its own, not of a neighbour's
     near = 0.7 if form.broad else 0.85  # a specific question: only the sentences closest to it compete
-    eligible = [c for c in pool if (c.relevance >= near * best and c.facet != "red_flags")
+    eligible = [c for c in pool if (c.relevance >= near * best and not_warning(c))
                 or (c.card_bottom_line and c.relevance >= 0.7 * best)
                 or (asks_dose and fit.gives_dose(c, query) and c.relevance >= 0.6 * best)]
     eligible = eligible or pool[:1]
@@ -84,12 +90,12 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         # to give: the nearest first-go sentences on the subject, when there are some.
         later = ("second", "refractory")
         eligible = [c for c in eligible if c.population.line not in later] or [
-            c for c in pool if c.population.line not in later and c.facet != "red_flags"
+            c for c in pool if c.population.line not in later and not_warning(c)
             and c.relevance >= 0.6 * best and c.topic >= 0.9 * max(c.topic for c in pool)] or eligible
     if query is not None and query.intents:
         # The asked-for thing first: a sentence that gives it, when one on the subject is close enough.
         most_on_topic = max(c.topic for c in pool)
-        giving = [c for c in pool if gives(c) and c.facet != "red_flags"
+        giving = [c for c in pool if gives(c) and not_warning(c)
                   and c.relevance >= 0.6 * best and c.topic >= 0.9 * most_on_topic]
         eligible = [c for c in eligible if gives(c)] or giving or eligible
         # "A or B?" wants the verdict, though a summary naming both options may share more of its words.
@@ -108,7 +114,7 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
 
         def telling(c: Candidate) -> set[str]:
             return set(c.matches) - ignored
-        fitting = [c for c in pool if telling(c) and c.facet != "red_flags" and fit.intent_value(c, query) >= 0
+        fitting = [c for c in pool if telling(c) and not_warning(c) and fit.intent_value(c, query) >= 0
                    and c.topic >= 0.8 * most_on_topic]
         most = max((len(telling(c)) for c in fitting), default=0)
         fitting = [c for c in fitting if len(telling(c)) == most]
@@ -124,7 +130,7 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
     if not general and query is not None and pool:
         top_topic = max(c.topic for c in pool)
         general = [c for c in pool if fit.for_everyone(c, query) and gives(c)
-                   and c.facet != "red_flags" and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
+                   and not_warning(c) and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
     # … but the kind of treatment the question names is what it asks for: "COPD exacerbation antibiotics" is
     # answered by the antibiotic advice, though it is for a subgroup (purulent sputum), not by rehabilitation.
     kinds = asked_treatments(query)
