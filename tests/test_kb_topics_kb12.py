@@ -2,11 +2,12 @@
 
 Acute sore throat (NICE NG84: FeverPAIN and Centor, no, back-up or immediate antibiotic, phenoxymethylpenicillin,
 the penicillin-allergy and pregnancy alternatives), low back pain and sciatica (NICE NG59: STarT Back, no routine
-imaging, exercise, NSAIDs and the medicines not offered, the 2020 sciatica update, cauda equina red flags) and iron
+imaging, exercise, NSAIDs and the medicines not offered, the 2020 sciatica update, cauda equina red flags), iron
 deficiency anaemia in adults (BSG 2021: ferritin, urinalysis and coeliac screening, bidirectional endoscopy, oral
-iron once daily, intravenous iron). Each question must be answered, not abstained, with the key fact somewhere in
-the answer, and its bottom line must come from the question's own topic (a new topic's aliases must not be
-answered with another topic's cards, nor steal theirs).
+iron once daily, intravenous iron) and acute sinusitis (NICE NG79: no antibiotic for 10 days, nasal corticosteroid,
+back-up antibiotic, phenoxymethylpenicillin and the penicillin-allergy alternatives, red flags). Each question must
+be answered, not abstained, with the key fact somewhere in the answer, and its bottom line must come from the
+question's own topic (a new topic's aliases must not be answered with another topic's cards, nor steal theirs).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from medoracle.service import Clinic
 from medoracle.settings import Settings
 
 KB12_TOPICS = {"acute-sore-throat": "sore-throat-", "low-back-pain-sciatica": "lbp-",
-               "iron-deficiency-anaemia": "ida-"}
+               "iron-deficiency-anaemia": "ida-", "acute-sinusitis": "sinusitis-"}
 
 # (question, pattern the answer must contain somewhere, the topic whose cards must give the bottom line)
 CASES: list[tuple[str, str, str]] = [
@@ -54,6 +55,16 @@ CASES: list[tuple[str, str, str]] = [
     ("When is IV iron indicated?", r"intravenous iron|parenteral iron", "iron-deficiency-anaemia"),
     ("iron deficiency anaemia coeliac screening", r"3 to 5%", "iron-deficiency-anaemia"),
     ("iron tablets alternate days", r"alternate-day", "iron-deficiency-anaemia"),
+    # acute sinusitis
+    ("What is the management of acute sinusitis?", r"10 days", "acute-sinusitis"),
+    ("sinusitis abx", r"back-up antibiotic", "acute-sinusitis"),
+    ("What antibiotic for acute sinusitis?", r"phenoxymethylpenicillin[^.]*500 mg four times a day for 5 days",
+     "acute-sinusitis"),
+    ("sinusitis penicillin allergy", r"doxycycline|clarithromycin", "acute-sinusitis"),
+    ("nasal steroid sinusitis", r"14 days", "acute-sinusitis"),
+    ("sinusitis in children antibiotic dose", r"by age", "acute-sinusitis"),
+    ("sinusitis red flags", r"intraorbital or intracranial", "acute-sinusitis"),
+    ("rhinosinusitis mx", r"nasal corticosteroid", "acute-sinusitis"),
 ]
 
 
@@ -90,3 +101,11 @@ def test_topic_has_the_cards_a_specialist_expects(topic: str) -> None:
         assert meta["id"].startswith(KB12_TOPICS[topic]), path.name
         assert meta.get("population"), path.name
         assert meta.get("checked_at", {}).get("url"), path.name
+
+
+@pytest.mark.parametrize("question", ["tonsillitis penicillin allergy", "sinusitis penicillin allergy"])
+def test_penicillin_allergy_question_opens_with_the_alternative(kb_clinic: Clinic, question: str) -> None:
+    answer = kb_clinic.answer(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert "clarithromycin" in answer.summary.lower()
+    assert "phenoxymethylpenicillin" not in answer.summary.lower(), answer.summary
