@@ -164,7 +164,10 @@ _LINES: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE)) 
     ("recurrent", r"\brecurren\w+|\brelapse\w*|\bprogress(?:ion|ed) (?:after|on)\b|\bpreviously treated\b|"
                   r"\bre-?irradiat\w+"),
     ("second", r"\bsecond[- ]line\b|\b2nd[- ]line\b|\bthird[- ]line\b|\b3rd[- ]line\b|\bstep[- ]?(?:up|[234])\b|"
-               r"\badd-on\b"),
+               r"\badd-on\b|"
+               # "weak opioids only if an NSAID is contraindicated, not tolerated or ineffective"
+               r"\bonly (?:if|when) (?:an? |the )?[\w-]+(?: [\w-]+)? (?:is|are) (?:contraindicated|not tolerated|"
+               r"ineffective|unsuitable|not suitable)\b"),
     ("first", r"\bfirst[- ]line\b|\b1st[- ]line\b|\btreatment-?na[iï]ve\b|\binitial (?:treatment|therapy)\b|"
               r"\bstep[- ]?1\b"),
 ]]

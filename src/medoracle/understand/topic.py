@@ -39,6 +39,9 @@ CONDITION_WORDS = {
     "hypoglycaemia", "hypoglycemia", "neuropathy", "retinopathy", "nephropathy", "cardiomyopathy",
     "effusion", "effusions", "toxicity", "toxicities", "cellulitis", "thromboembolism", "exacerbation",
     "epilepticus", "seizure", "seizures", "overdose", "anaphylaxis", "fever", "shock", "nausea", "vomiting",
+    # everyday names held by a place or a lack: "low back pain", "sore throat", "iron deficiency" ("pain" alone
+    # would make a chest pain card about back pain)
+    "back", "sciatica", "throat", "deficiency",
 }
 
 _QUESTION_WORDS = {
