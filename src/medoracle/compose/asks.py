@@ -183,10 +183,12 @@ def asked_treatments(query: Query | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.lower().rstrip("s") for t in _treatments_given(query.search_text)))
 
 
-def names_treatment(text: str, kinds: Sequence[str]) -> bool:
-    """Whether a sentence names one of these kinds of treatment."""
+def names_treatment(text: str, query: Query) -> bool:
+    """Whether a sentence names a kind of treatment the question names (`asked_treatments`), by that word or by a
+    member of its class ("clarithromycin as the alternative" names an antibiotic)."""
     low = text.lower()
-    return any(kind in low for kind in kinds)
+    return any(kind in low for kind in asked_treatments(query)) or any(
+        members.search(text) for members in class_words(query.search_text).values())
 
 
 def names_drug_itself(text: str, query: Query) -> bool:

@@ -133,9 +133,9 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
                    and not_warning(c) and c.relevance >= 0.5 * best and c.topic >= 0.9 * top_topic]
     # … but the kind of treatment the question names is what it asks for: "COPD exacerbation antibiotics" is
     # answered by the antibiotic advice, though it is for a subgroup (purulent sputum), not by rehabilitation.
-    kinds = asked_treatments(query)
-    if kinds and general and not any(names_treatment(c.text, kinds) for c in general):
-        general = [c for c in eligible if names_treatment(c.text, kinds)] or general
+    if query is not None and asked_treatments(query) and general \
+            and not any(names_treatment(c.text, query) for c in general):
+        general = [c for c in eligible if names_treatment(c.text, query)] or general
     eligible = general or eligible
     return max(eligible, key=strength) if eligible else None
 

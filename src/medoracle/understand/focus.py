@@ -154,8 +154,9 @@ def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
             at = next((i for i, w in enumerate(words) if singular(w) == head), None)
             if at is None:
                 continue
-            theirs = _kinds_in(words[max(0, at - 4):at])
-            if any(theirs.get(group, kind) != kind for group, kind in asked.items()):
+            theirs = _all_kinds_in(words[max(0, at - 4):at])
+            # ("provoked or unprovoked VTE" names both kinds: the asked one among them)
+            if any(group in theirs and kind not in theirs[group] for group, kind in asked.items()):
                 return True
             break  # the first name holding the condition's word decides
     return False
@@ -171,6 +172,28 @@ def _kinds_in(words: tuple[str, ...]) -> dict[int, int]:
             if any(words[i:i + len(w)] == w for w in spellings for i in range(len(words) - len(w) + 1)):
                 found[g] = k
     return found
+
+
+def _kind_named(wanted: _Wanted, name: str) -> bool:
+    """Whether a name gives the question's condition a kind ("Step 1 drug by … diabetes" gives none)."""
+    words = _plain_words(name)
+    for phrase in wanted.kinds:
+        head = singular(phrase[-1])
+        at = next((i for i, w in enumerate(words) if singular(w) == head), None)
+        if at is not None and _all_kinds_in(words[max(0, at - 4):at]):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _all_kinds_in(words: tuple[str, ...]) -> dict[int, frozenset[int]]:
+    """Every kind named among a condition's modifiers, group by group."""
+    found: dict[int, set[int]] = {}
+    for g, kinds in enumerate(_KINDS):
+        for k, spellings in enumerate(kinds):
+            if any(words[i:i + len(w)] == w for w in spellings for i in range(len(words) - len(w) + 1)):
+                found.setdefault(g, set()).add(k)
+    return {g: frozenset(ks) for g, ks in found.items()}
 
 
 @lru_cache(maxsize=8192)
@@ -277,10 +300,12 @@ def focus_gate(query: Query, evidence: list[Evidence]) -> tuple[list[Evidence], 
         verdict = on_focus(query, ev.focus, ev.passage.text, title_only=title_only or research)
         # A card's first name is its own title ("Clinic blood pressure targets"); its topic's names follow.
         names = ev.focus[1:] if ev.doc_id.startswith("kb:") and not ev.doc_id.startswith("kb:topic:") else ev.focus
-        # (… and a card whose own title names another kind is about that kind: "SGLT2 inhibitors in CKD with type
-        # 2 diabetes" is no answer on type 1)
+        # (… and a card whose own title or text names another kind first is about that kind: "SGLT2 inhibitors in
+        # CKD with type 2 diabetes" is no answer on type 1, nor is step 1 "for adults who have type 2 diabetes")
         if verdict is not False and wanted is not None and (
-                _other_kind(wanted, names) or (names is not ev.focus and _other_kind(wanted, ev.focus[:1]))):
+                _other_kind(wanted, names) or (names is not ev.focus and (
+                    _other_kind(wanted, ev.focus[:1]) or (not _kind_named(wanted, ev.focus[0])
+                                                          and _other_kind(wanted, [ev.passage.text]))))):
             verdict = False
         if verdict is False:
             elsewhere.setdefault((ev.focus[0] if ev.focus else ev.title or ev.doc_id)[:80], None)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from medoracle.text import QUERY_STOP_WORDS as STOP_WORDS
 from medoracle.types import Intent, Query
 from medoracle.understand import population as pop
+from medoracle.understand.allergy import ALLERGIES
 from medoracle.understand.form import read_intents
 from medoracle.understand.shorthand import SHORTHAND, spell_out
 from medoracle.understand.spelling import correct, in_vocabulary
@@ -110,6 +111,12 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
         # fibrillation take apixaban?": the question is about atrial fibrillation in someone with the valve).
         population = population.model_copy(update={"comorbidities": tuple(
             c for c in population.comorbidities if c not in named[0].lower())})
+    for allergy in (a for a in population.comorbidities if a in ALLERGIES):
+        # "pen allergic" is searched, and its words weighed, as the allergy it names
+        drug = allergy.split()[0]
+        if drug not in spelled.lower():
+            spelled, n = re.subn(rf"\b{drug[:3]}(?=[- ]?(?:allerg|hypersens))", drug, spelled, flags=re.IGNORECASE)
+            spelled = spelled if n else f"{spelled} ({allergy})"
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
