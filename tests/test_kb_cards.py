@@ -146,6 +146,15 @@ def test_knowledge_base_is_large_enough() -> None:
     assert len(CARDS) >= 150
 
 
+def test_readme_states_the_knowledge_base_as_it_is() -> None:
+    """The README's quick start says how many cards and topics a new user gets, and that none is reviewed yet."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"\(([\d,]+) guideline cards across (\d+) topics", readme)
+    assert stated is not None
+    assert (int(stated.group(1).replace(",", "")), int(stated.group(2))) == (len(CARDS), len(topics()))
+    assert "not yet reviewed by a clinician" in readme
+
+
 # The checker itself, on small cards written here.
 
 GOOD_CARD = """---

@@ -235,11 +235,8 @@ def narrower(population: Population, query: Query | None) -> list[str]:
         ("kidney", population.kidney_impairment, asked.kidney_impairment),
         ("liver", population.liver_impairment, asked.liver_impairment),
         # "adults and children" is everyone, not a subgroup; the infant of a pregnancy sentence is the baby
-        # ("under 18" is children too, though the sentence says the other option "is for adults only")
-        ("children", (bool({"neonate", "infant", "child"} & set(population.age_groups))
-                      and "adult" not in population.age_groups
-                      or population.age_max is not None and population.age_max <= 18)
-         and population.pregnancy is None, asked.age_groups
+        ("children", bool({"neonate", "infant", "child"} & set(population.age_groups))
+         and "adult" not in population.age_groups and population.pregnancy is None, asked.age_groups
          or asked.age_min is not None or asked.age_max is not None),
         # "aged 76 and older" is a subgroup of a question that names no age
         ("older", population.age_min is not None and population.age_min >= 65,
