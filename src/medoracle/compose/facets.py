@@ -58,7 +58,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"\bradiotherapy\b|\bradiation\b|\bchemotherapy\b|\bantibiotic\w*|\binsulin\b|\bmetformin\b", 1.0),
         (r"\b\d+(?:\.\d+)? ?(?:mg|g|mcg|µg|Gy|units?|IU)\b", 0.6),
         (r"\bfractions?\b|\bfractionat\w+|\bdoses? of\b|\bonce daily\b|\btwice daily\b", 1.0),
-        (r"\bshould (?:be )?(?:offer|given|receive|start|use|prescri)\w*|\boffer\b|\bprescrib\w+|\bstart\b", 0.7),
+        (r"\bshould (?:be )?(?:offer|given|receive|start|use|prescri)\w*|\boffers?\b|\bprescrib\w+|\bstart\b", 0.7),
     ],
     "adjunct": [
         (r"\badjunct\w*|\bsupportive\b|\bin addition to\b|\badd(?:ed|ing)? to\b|\badd-on\b", 2.5),

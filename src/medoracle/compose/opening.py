@@ -49,7 +49,9 @@ def bottom_line(pool: list[Candidate], evidence: list[Evidence], best: float,
         passage = evidence[c.ev].passage
         # A specific question is answered by the sentence closest to it, whatever else is strong.
         value = (1.0 if form.broad else 1.5) * c.relevance + 2 * doc_prior(passage.doc_type)
-        if c.card_bottom_line and (not exact or c.ev in exact):
+        # (not for what to do when the first treatment fails: a summary card is no answer to that)
+        if c.card_bottom_line and (not exact or c.ev in exact) and (
+                query is None or query.population.line not in ("second", "refractory", "recurrent")):
             value += 0.6 if (form.broad or form.intent is None) and not specific else 0.2
         value += 0.3 * c.grade.rank if c.grade is not None else 0.0
         value += 0.1 if RECOMMENDS.search(c.text) else 0.0

@@ -178,7 +178,7 @@ def clean_sentence(sentence: str, grades: list[tuple[int, int, Grade]],
 
 # How a sentence reads to the composer: advice, a study's conclusion, leaning on the sentence before, or a study's
 # own narrative.
-RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffer\b|\bis indicated\b|"
+RECOMMENDS = re.compile(r"\brecommend\w*|\bshould\b|\bfirst[- ]line\b|\boffers?\b|\bis indicated\b|"
                          r"\btreatment of choice\b|\bpreferred\b|\bmainstay\b", re.IGNORECASE)
 # How a study states its finding: the bottom line of an abstract.
 CONCLUDES = re.compile(r"^(?:in conclusion|in summary|overall|taken together|collectively|these (?:results|findings|"

@@ -97,7 +97,9 @@ _ASKS: list[tuple[str, re.Pattern[str]]] = [(key, re.compile(rx, re.IGNORECASE))
     ("monitoring", r"\bmonitor\w*|\bfollow[- ]up\b|\bhow often\b|\breview\b|\bcheck(?:ed|ing)?\b"),
     ("prevention", r"\bprevent\w*|\bprophyla\w+|\bscreen\w*|\bvaccin\w+|\breduce the risk\b"),
     ("safety", r"\bsafe(?:ty)?\b|\bcontraindicat\w+|\bside[- ]effects?\b|\badverse\b|\bavoid\w*|\binteract\w*|"
-               r"\bwarnings?\b|\bG6PD\b|\bcaution\b|\btoxicit\w+|\bhypocalc\w+\?|\brisks?\b\?"),
+               r"\bwarnings?\b|\bG6PD\b|\bcaution\b|\btoxicit\w+|\bhypocalc\w+\?|\brisks?\b\?|"
+               # "which antidepressants should not be used in children?" asks what to avoid
+               r"\b(?:should|must) not be (?:used|given|prescribed)\b"),
     ("treatment", r"\btreat\w*|\bmanag\w+|\btherap\w+|\bdrugs?\b|\bmedication\w*|\bstent\w*|\bsurgery\b|"
                   r"\bradiotherapy\b|\bwhat (?:to do|should be done)\b|\boptions?\b|"
                   # "what helps with X?", "what can help me quit?": what to do for it

@@ -160,11 +160,12 @@ _LINES: list[tuple[str, re.Pattern[str]]] = [(s, re.compile(rx, re.IGNORECASE)) 
     ("refractory", r"\brefractory\b|\bresistant to\b|\bfail(?:ed|s|ure of|ing) (?:to respond|first-line|initial)|"
                    r"\bnot controlled\b|\buncontrolled\b|\binadequate(?:ly)? (?:response|controlled)\b|"
                    # still ill after the first treatment: "still febrile after 2 to 3 days of …", "if it persists after"
-                   r"\bstill (?:febrile|symptomatic)\b|\bpersists? (?:after|despite)\b|\bdoes not improve\b"),
+                   r"\bstill (?:febrile|symptomatic)\b|\bpersists? (?:after|despite)\b|\bdoes not improve\b|"
+                   r"\b(?:does|do|did|has|have) not (?:work|worked)\b|\bnot working\b|\bno improvement (?:after|on)\b"),
     ("recurrent", r"\brecurren\w+|\brelapse\w*|\bprogress(?:ion|ed) (?:after|on)\b|\bpreviously treated\b|"
                   r"\bre-?irradiat\w+"),
     ("second", r"\bsecond[- ]line\b|\b2nd[- ]line\b|\bthird[- ]line\b|\b3rd[- ]line\b|\bstep[- ]?(?:up|[234])\b|"
-               r"\badd-on\b|"
+               r"\badd-on\b|\bsecond[- ]choices?\b|"
                # "weak opioids only if an NSAID is contraindicated, not tolerated or ineffective"
                r"\bonly (?:if|when) (?:an? |the )?[\w-]+(?: [\w-]+)? (?:is|are) (?:contraindicated|not tolerated|"
                r"ineffective|unsuitable|not suitable)\b"),
