@@ -129,7 +129,9 @@ _TREATMENTS = re.compile(r"\bradiotherapy\b|\bsurgery\b|\bstent\w*|\bchemotherap
                          r"(?:renal replacement therapy|dialysis)\b|"
                          # fluids and sugar that treat: hyponatraemia, sepsis, a hypo
                          r"\bhypertonic saline\b|\bfluid restriction\b|\bcrystalloids?\b|"
-                         r"\bquick-acting carbohydrate\b|\bglucose (?:tablets|gel)\b",
+                         r"\bquick-acting carbohydrate\b|\bglucose (?:tablets|gel)\b|"
+                         # lifestyle as the treatment ("managed first with diet … exercise")
+                         r"\b(?:with|changes to) diet\b|\bdiet(?:ary)? (?:and exercise|changes)\b",
                          re.IGNORECASE)
 # What a sentence says to do: "should be treated with", "is recommended", "offer", "the treatment of choice".
 _ACTS = re.compile(r"\brecommend\w*|\bshould (?:be )?(?:given|treated|used|offered|started|administered|"
@@ -144,7 +146,8 @@ _NON_DRUG = re.compile(r"radiotherapy|surgery|stent\w*|radiosurgery|(?:guided )?
                        r"intravenous (?:fluids|hydration)", re.IGNORECASE)
 _ASKS_DRUG = re.compile(r"\b(?:inhalers?|drugs?|medications?|medicines?|tablets?|antibiotics?|injections?)\b",
                         re.IGNORECASE)
-_AFTERCARE = re.compile(r"\b(?:after|of|following) (?:their |hospital )?discharge\b", re.IGNORECASE)
+_AFTERCARE = re.compile(r"\b(?:after|of|following) (?:their |hospital )?discharge\b|"
+                        r"\b(?:after|following) (?:the )?(?:birth|delivery)\b|\bpostnatal\w*", re.IGNORECASE)
 _ADVISES_AGAINST = re.compile(r"\b(?:should|must) not be (?:given|prescribed|offered|used|started)\b|\bdo not "
                               r"(?:give|prescribe|offer|use|start)\b|\bnot (?:recommended|indicated)\b", re.IGNORECASE)
 
