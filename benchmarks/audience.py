@@ -108,6 +108,10 @@ KB_QUESTIONS = [
     ("stroke-tia", "What should happen after a mini-stroke (TIA)?"),
     ("upper-gi-bleeding", "I have an upper GI bleed. What happens in hospital?"),
     ("venous-leg-ulcers", "How is a venous leg ulcer treated?"),
+    ("acute-sore-throat", "Do I need antibiotics for a sore throat?"),
+    ("acute-sinusitis", "How is sinusitis treated?"),
+    ("low-back-pain-sciatica", "What can I do about low back pain?"),
+    ("iron-deficiency-anaemia", "How is iron deficiency anaemia treated?"),
 ]
 
 QUESTIONS = [
