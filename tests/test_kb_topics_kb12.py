@@ -64,13 +64,7 @@ CASES: list[tuple[str, str, str]] = [
     ("sinusitis in children antibiotic dose", r"by age", "acute-sinusitis"),
     ("sinusitis red flags", r"intraorbital or intracranial", "acute-sinusitis"),
     ("rhinosinusitis mx", r"nasal corticosteroid", "acute-sinusitis"),
-]
-
-
-# The composer reads "paracetamol" as its generic name "acetaminophen", which no card writes, so the question's
-# rarest word is never found and it abstains; writing "(acetaminophen)" into the card answered it but pulled that
-# card's sentences into migraine and sore throat answers about paracetamol. Reported, not worked around.
-PENDING: list[tuple[str, str, str]] = [
+    # "paracetamol" is a generic name, not a brand of acetaminophen: the composer keeps the word the cards write
     ("Is paracetamol recommended for back pain?", r"paracetamol[^.]*alone", "low-back-pain-sciatica"),
 ]
 
@@ -85,13 +79,7 @@ def _from_topic(doc_id: str, topic: str) -> bool:
     return doc_id == f"kb:topic:{topic}" or doc_id.startswith("kb:" + KB12_TOPICS[topic])
 
 
-def _params() -> list:
-    pending = pytest.mark.xfail(strict=False, reason="paracetamol is read as acetaminophen by the composer")
-    return [pytest.param(*case, id=case[0]) for case in CASES] + [
-        pytest.param(*case, id=case[0], marks=pending) for case in PENDING]
-
-
-@pytest.mark.parametrize("question,pattern,topic", _params())
+@pytest.mark.parametrize("question,pattern,topic", CASES, ids=[q for q, _, _ in CASES])
 def test_question_is_answered_with_the_key_fact(kb_clinic: Clinic, question: str, pattern: str, topic: str) -> None:
     answer = kb_clinic.answer(question)
     assert_answers_with(answer, pattern)

@@ -486,6 +486,9 @@ def _find_drugs(tokens: list[str], result: QueryTerms, expand: Any) -> None:
     for match in found:
         if match.generic not in result.drugs:
             result.drugs.append(match.generic)
-        if match.matched != match.generic.lower():
+        # (an international name paired with its US one in our synonyms, "paracetamol" / "acetaminophen", is a
+        # generic name itself, not a brand: the composer keeps the word the question and UK sources write)
+        if match.matched != match.generic.lower() \
+                and match.generic.lower() not in _tables().synonyms.get(_key(match.matched), []):
             result.brands[match.matched] = match.generic
         expand(match.matched, match.alternatives)
