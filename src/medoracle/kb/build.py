@@ -27,9 +27,9 @@ def _deriving_modules() -> list[Path]:
     """The modules whose rules ingest stores with each passage (its population, its document's focus): a change
     to them must rebuild a knowledge base built before, or answers would match questions against stale slots."""
     from medoracle.ingest import population as tagging
-    from medoracle.understand import population
+    from medoracle.understand import ages, population
 
-    return [Path(str(module.__file__)) for module in (tagging, population)]
+    return [Path(str(module.__file__)) for module in (tagging, population, ages)]
 
 
 def fingerprint() -> str:
