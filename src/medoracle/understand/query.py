@@ -112,11 +112,8 @@ def read_query(question: str, *, history: Sequence[str] = (), known: Callable[[s
         population = population.model_copy(update={"comorbidities": tuple(
             c for c in population.comorbidities if c not in named[0].lower())})
     for allergy in (a for a in population.comorbidities if a in ALLERGIES):
-        # "pen allergic" is searched, and its words weighed, as the allergy it names
-        drug = allergy.split()[0]
-        if drug not in spelled.lower():
-            spelled, n = re.subn(rf"\b{drug[:3]}(?=[- ]?(?:allerg|hypersens))", drug, spelled, flags=re.IGNORECASE)
-            spelled = spelled if n else f"{spelled} ({allergy})"
+        if allergy.split()[0] not in spelled.lower():  # "pen allergic" is searched as the allergy it names
+            spelled = f"{spelled} ({allergy})"
     query = Query(text=text, search_text=spelled, conditions=named, population=population,
                   drugs=list(terms.drugs), interventions=interventions, comparison=comparison, intents=intents,
                   corrections=corrections, inherited=inherited)
