@@ -85,13 +85,10 @@ def prevents_complication(text: str, query: Query | None) -> bool:
     if query is None:
         return False
     low = text.lower()
-    for condition in query.conditions:
-        name = condition.lower()
-        having = re.search(_HAVING + re.escape(name) + r"\b", low)
-        prevented = _PREVENTS.search(low)
-        if having and prevented and name not in low[prevented.start():prevented.end() + 60]:
-            return True
-    return False
+    prevented = _PREVENTS.search(low)
+    return prevented is not None and any(
+        re.search(_HAVING + re.escape(name) + r"\b", low) and name not in low[prevented.start():prevented.end() + 60]
+        for name in (condition.lower() for condition in query.conditions))
 
 
 _TREATMENT_OF = re.compile(r"\btreat(?:ment|ed|ing)? (?:of|for)\b", re.IGNORECASE)

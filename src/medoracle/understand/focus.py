@@ -166,12 +166,7 @@ def _other_kind(wanted: _Wanted, focus: list[str]) -> bool:
 def _kinds_in(words: tuple[str, ...]) -> dict[int, int]:
     """The kinds named among a condition's modifiers: group → which kind of it (the last one written wins).
     Cached by the words (callers only read the dict): documents' focus names recur question after question."""
-    found: dict[int, int] = {}
-    for g, kinds in enumerate(_KINDS):
-        for k, spellings in enumerate(kinds):
-            if any(words[i:i + len(w)] == w for w in spellings for i in range(len(words) - len(w) + 1)):
-                found[g] = k
-    return found
+    return {g: max(kinds) for g, kinds in _all_kinds_in(words).items()}
 
 
 def _kind_named(wanted: _Wanted, name: str) -> bool:
